@@ -1,0 +1,40 @@
+/**
+ * The authorization hook: decides, per client, what it may publish to, subscribe to and receive.
+ * `publish` and `subscribe` may be answered asynchronously; `receive` is asked for every delivered
+ * message and must answer synchronously (cache what you need).
+ * @module
+ */
+
+import type { QoS } from "../protocol/packet-type.js";
+import type { Decision } from "./decision.js";
+import type { Principal } from "./principal.js";
+
+/** What an authorizer knows about the client a request comes from. */
+export interface ClientIdentity {
+  readonly clientId: string;
+  readonly username: string | undefined;
+  readonly principal: Principal;
+}
+
+export interface PublishRequest {
+  readonly client: ClientIdentity;
+  readonly topic: string;
+  readonly qos: QoS;
+  readonly retain: boolean;
+}
+
+export interface SubscribeRequest {
+  readonly client: ClientIdentity;
+  /** The filter without any `$share/<group>/` prefix. */
+  readonly topicFilter: string;
+  readonly shareGroup: string | undefined;
+  readonly qos: QoS;
+}
+
+export interface Authorizer {
+  readonly name: string;
+  authorizePublish(request: PublishRequest): Decision | Promise<Decision>;
+  authorizeSubscribe(request: SubscribeRequest): Decision | Promise<Decision>;
+  /** Whether `client` may receive a message published on `topic` (also checked for retained messages). */
+  authorizeReceive(client: ClientIdentity, topic: string): Decision;
+}

@@ -1,0 +1,122 @@
+/**
+ * The storage plug-in interface: everything a broker must find again after a restart.
+ *
+ * The broker keeps its live state in memory and writes every change of persistent state through this
+ * interface. Writes are synchronous calls that record the change; `commit()` resolves once every change
+ * recorded before it is durable (a group commit). The broker acknowledges a QoS 1/2 PUBLISH only after
+ * the commit that covers it. On start, `load()` returns what was committed.
+ *
+ * Messages are stored once and referenced by id from queues, in-flight entries, retained values and
+ * wills; a message no referencing entry remains for is deleted by the store.
+ *
+ * Every implementation runs the contract suite in `test/contract/store.contract.ts`.
+ * @module
+ */
+
+import type { ProtocolVersion, QoS } from "../protocol/packet-type.js";
+import type { RetainHandling } from "../protocol/packets/subscribe.js";
+import type { ApplicationMessage } from "../session/application-message.js";
+
+export interface StoredSession {
+  readonly clientId: string;
+  readonly protocolVersion: ProtocolVersion;
+  /** Seconds; 0xFFFFFFFF never expires. */
+  readonly expiryInterval: number;
+  /** Milliseconds since the epoch when the client disconnected; undefined while connected. */
+  readonly disconnectedAt: number | undefined;
+}
+
+export interface StoredSubscription {
+  /** As the client sent it, `$share/<group>/` prefix included. */
+  readonly topicFilter: string;
+  readonly qos: QoS;
+  readonly noLocal: boolean;
+  readonly retainAsPublished: boolean;
+  readonly retainHandling: RetainHandling;
+  readonly subscriptionIdentifier: number | undefined;
+}
+
+/** An outbound QoS 1/2 message sent and not yet fully acknowledged. */
+export interface StoredInflight {
+  readonly packetId: number;
+  readonly messageId: number;
+  /** The QoS it was sent with. */
+  readonly qos: 1 | 2;
+  /** The RETAIN flag it was sent with. */
+  readonly retain: boolean;
+  readonly subscriptionIdentifiers: readonly number[];
+  /** "publish": awaiting PUBACK/PUBREC; "pubrel": PUBREC received, PUBREL sent, awaiting PUBCOMP. */
+  readonly phase: "publish" | "pubrel";
+}
+
+/** A message waiting for delivery to a session (offline, or beyond its in-flight window). */
+export interface StoredQueued {
+  /** Position in the session's queue; increasing. */
+  readonly seq: number;
+  readonly messageId: number;
+  readonly qos: QoS;
+  readonly retain: boolean;
+  readonly subscriptionIdentifiers: readonly number[];
+}
+
+export interface StoredWill {
+  readonly clientId: string;
+  readonly messageId: number;
+  /** Milliseconds since the epoch when the will is due; undefined while its client is connected. */
+  readonly dueAt: number | undefined;
+}
+
+export interface StoredSessionState {
+  readonly session: StoredSession;
+  readonly subscriptions: readonly StoredSubscription[];
+  readonly inflight: readonly StoredInflight[];
+  readonly queue: readonly StoredQueued[];
+  /** Packet ids of inbound QoS 2 messages received (PUBREC sent) and not yet released (PUBREL). */
+  readonly incomingQos2: readonly number[];
+}
+
+export interface StoreSnapshot {
+  readonly sessions: readonly StoredSessionState[];
+  /** Every message referenced by a queue, in-flight entry, retained value or will. */
+  readonly messages: ReadonlyMap<number, ApplicationMessage>;
+  /** Message ids of retained messages, by topic. */
+  readonly retained: ReadonlyMap<string, number>;
+  readonly wills: readonly StoredWill[];
+  /** The largest message id the store has seen, so new ids do not collide. */
+  readonly lastMessageId: number;
+}
+
+export interface Store {
+  readonly name: string;
+  /** True when committed state survives the process. */
+  readonly durable: boolean;
+  load(): Promise<StoreSnapshot>;
+
+  putMessage(message: ApplicationMessage): void;
+
+  putSession(session: StoredSession): void;
+  /** Deletes the session and everything that hangs off it (subscriptions, in-flight, queue, inbound QoS 2 ids). Not its will. */
+  deleteSession(clientId: string): void;
+
+  putSubscription(clientId: string, subscription: StoredSubscription): void;
+  deleteSubscription(clientId: string, topicFilter: string): void;
+
+  putInflight(clientId: string, entry: StoredInflight): void;
+  deleteInflight(clientId: string, packetId: number): void;
+
+  putQueued(clientId: string, entry: StoredQueued): void;
+  deleteQueued(clientId: string, seq: number): void;
+
+  putIncomingQos2(clientId: string, packetId: number): void;
+  deleteIncomingQos2(clientId: string, packetId: number): void;
+
+  putRetained(topic: string, messageId: number): void;
+  deleteRetained(topic: string): void;
+
+  putWill(will: StoredWill): void;
+  deleteWill(clientId: string): void;
+
+  /** Resolves when every change recorded so far is durable. */
+  commit(): Promise<void>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,66 @@
+/**
+ * The one error type the codec and the session machines raise for bad input from a peer.
+ * It carries the MQTT 5 reason code the broker must answer with (in a CONNACK or DISCONNECT for v5;
+ * v3 connections are simply closed).
+ * @module
+ */
+
+import { ReasonCode } from "./reason-codes.js";
+
+/** Stable codes for protocol errors, for logs and tests. */
+export const ProtocolErrorCode = {
+  MalformedPacket: "MQTT_ERR_MALFORMED_PACKET",
+  ProtocolViolation: "MQTT_ERR_PROTOCOL_VIOLATION",
+  PacketTooLarge: "MQTT_ERR_PACKET_TOO_LARGE",
+  UnsupportedProtocolVersion: "MQTT_ERR_UNSUPPORTED_PROTOCOL_VERSION",
+  TopicNameInvalid: "MQTT_ERR_TOPIC_NAME_INVALID",
+  TopicFilterInvalid: "MQTT_ERR_TOPIC_FILTER_INVALID",
+  TopicAliasInvalid: "MQTT_ERR_TOPIC_ALIAS_INVALID",
+  ReceiveMaximumExceeded: "MQTT_ERR_RECEIVE_MAXIMUM_EXCEEDED",
+  PayloadFormatInvalid: "MQTT_ERR_PAYLOAD_FORMAT_INVALID",
+  ClientIdentifierNotValid: "MQTT_ERR_CLIENT_IDENTIFIER_NOT_VALID",
+  QoSNotSupported: "MQTT_ERR_QOS_NOT_SUPPORTED",
+  RetainNotSupported: "MQTT_ERR_RETAIN_NOT_SUPPORTED",
+} as const;
+
+export type ProtocolErrorCode = (typeof ProtocolErrorCode)[keyof typeof ProtocolErrorCode];
+
+export interface ProtocolErrorOptions extends ErrorOptions {
+  /** The spec statement violated, e.g. "MQTT-3.3.1-4". */
+  readonly rule?: string;
+}
+
+export class ProtocolError extends Error {
+  override readonly name = "ProtocolError";
+  readonly code: ProtocolErrorCode;
+  /** The MQTT 5 reason code to report (0x81 Malformed Packet, 0x82 Protocol Error, ...). */
+  readonly reasonCode: number;
+  readonly rule: string | undefined;
+
+  constructor(code: ProtocolErrorCode, reasonCode: number, message: string, options?: ProtocolErrorOptions) {
+    super(options?.rule ? `${message} [${options.rule}]` : message, options);
+    this.code = code;
+    this.reasonCode = reasonCode;
+    this.rule = options?.rule;
+  }
+}
+
+/** A Malformed Packet (0x81): the bytes cannot be parsed according to the specification. */
+export function malformed(message: string, rule?: string): ProtocolError {
+  return new ProtocolError(
+    ProtocolErrorCode.MalformedPacket,
+    ReasonCode.MalformedPacket,
+    message,
+    rule ? { rule } : undefined,
+  );
+}
+
+/** A Protocol Error (0x82): the packet parses but breaks a rule of the protocol. */
+export function protocolViolation(message: string, rule?: string): ProtocolError {
+  return new ProtocolError(
+    ProtocolErrorCode.ProtocolViolation,
+    ReasonCode.ProtocolError,
+    message,
+    rule ? { rule } : undefined,
+  );
+}
