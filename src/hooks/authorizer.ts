@@ -1,7 +1,8 @@
 /**
  * The authorization hook: decides, per client, what it may publish to, subscribe to and receive.
  * `publish` and `subscribe` may be answered asynchronously; `receive` is asked for every delivered
- * message and must answer synchronously (cache what you need).
+ * message and must answer synchronously (cache what you need). An empty chain allows everything;
+ * otherwise, when every authorizer defers, the request is denied (see `hook-chain.ts`).
  * @module
  */
 
@@ -35,6 +36,9 @@ export interface Authorizer {
   readonly name: string;
   authorizePublish(request: PublishRequest): Decision | Promise<Decision>;
   authorizeSubscribe(request: SubscribeRequest): Decision | Promise<Decision>;
-  /** Whether `client` may receive a message published on `topic` (also checked for retained messages). */
-  authorizeReceive(client: ClientIdentity, topic: string): Decision;
+  /**
+   * Whether `client` may receive a message published on `topic` (also checked for retained messages).
+   * Optional: an authorizer without it leaves deliveries to the subscribe decision.
+   */
+  authorizeReceive?(client: ClientIdentity, topic: string): Decision;
 }

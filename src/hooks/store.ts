@@ -62,6 +62,8 @@ export interface StoredQueued {
 export interface StoredWill {
   readonly clientId: string;
   readonly messageId: number;
+  /** The Will Delay Interval in seconds (used when the broker stopped while the client was connected). */
+  readonly delay: number;
   /** Milliseconds since the epoch when the will is due; undefined while its client is connected. */
   readonly dueAt: number | undefined;
 }

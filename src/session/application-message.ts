@@ -20,7 +20,8 @@ export interface ApplicationMessage {
   /** Unique within a broker and its store; assigned when the message enters the broker. */
   readonly id: number;
   readonly topic: string;
-  readonly payload: Uint8Array;
+  /** May be replaced by an equal, compact copy (see `compactPayload`); never changed in content. */
+  payload: Uint8Array;
   /** The QoS it was published with. */
   readonly qos: QoS;
   /** The RETAIN flag it was published with. */
@@ -32,6 +33,11 @@ export interface ApplicationMessage {
   readonly expiresAt: number | undefined;
   /** Client identifier of the publisher (for No Local), or undefined for messages the broker made. */
   readonly publisherId: string | undefined;
+  /**
+   * Runtime cache of this message's encoded PUBLISH frames (see `outbound-publish.ts`), filled lazily
+   * so a message delivered to many subscribers is encoded once per variant. Never persisted.
+   */
+  frames?: (Uint8Array | undefined)[];
 }
 
 /** Seconds left of a message's expiry interval at `now`, rounded up; undefined when it never expires [MQTT-3.3.2-6]. */
@@ -42,4 +48,15 @@ export function remainingExpirySeconds(message: ApplicationMessage, now: number)
 
 export function isExpired(message: ApplicationMessage, now: number): boolean {
   return message.expiresAt !== undefined && message.expiresAt <= now;
+}
+
+/**
+ * Replaces a payload that is a small view into a large buffer (a socket read chunk) by a copy, so a
+ * message kept in a queue or as a retained value does not pin the whole chunk in memory.
+ */
+export function compactPayload(message: ApplicationMessage): void {
+  const payload = message.payload;
+  if (payload.buffer.byteLength > 4096 && payload.buffer.byteLength > 2 * payload.byteLength) {
+    message.payload = payload.slice();
+  }
 }

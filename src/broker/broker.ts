@@ -1,0 +1,448 @@
+/**
+ * The broker runtime: owns every connection, session, subscription and retained message of one node,
+ * runs the publish pipeline (authorize -> message stages -> retained -> route -> cluster) and writes
+ * each connection's packets once per event-loop turn.
+ *
+ * Durability seam: when the store is durable, PUBACK, PUBREC, PUBCOMP, SUBACK and UNSUBACK are held
+ * until the store has committed every change recorded before them (one group commit per turn), so an
+ * acknowledged message is never lost. With the memory store they are sent at once.
+ * @module
+ */
+
+import { randomUUID } from "node:crypto";
+import { AllowAllAuthorizer } from "../auth/allow-all-authorizer.js";
+import { AnonymousAuthenticator } from "../auth/anonymous-authenticator.js";
+import { SingleNodeBus } from "../cluster/single-node-bus.js";
+import type { Config } from "../config/config.js";
+import type { Authenticator } from "../hooks/authenticator.js";
+import type { Authorizer } from "../hooks/authorizer.js";
+import type { ClusterBus } from "../hooks/cluster-bus.js";
+import { HookChain } from "../hooks/hook-chain.js";
+import type { MessageStage } from "../hooks/message-stage.js";
+import type { Store } from "../hooks/store.js";
+import type { Logger } from "../observability/logger.js";
+import { PacketType } from "../protocol/packet-type.js";
+import type { Packet } from "../protocol/packet.js";
+import type { Properties } from "../protocol/properties.js";
+import { ProtocolErrorCode, type ProtocolError } from "../protocol/protocol-error.js";
+import { ConnackReturnCode, ReasonCode, toV3ConnackReturnCode } from "../protocol/reason-codes.js";
+import type { ApplicationMessage } from "../session/application-message.js";
+import { inflightCapacity, type ServerLimits } from "../session/connect-negotiation.js";
+import type { Delivery } from "../session/delivery.js";
+import type { Session } from "../session/session.js";
+import type { DropReason, SessionObserver } from "../session/session-ports.js";
+import type { Subscription } from "../session/subscription.js";
+import { MemoryStore } from "../storage/memory/memory-store.js";
+import type { Transport } from "../transport/transport.js";
+import { Connection, type ListenerInfo } from "./connection.js";
+import { messageFromWill } from "./message-factory.js";
+import { Metrics } from "./metrics.js";
+import { restoreState } from "./restore-state.js";
+import { RetainedMessages } from "./retained-messages.js";
+import { Router } from "./router.js";
+import { Scheduler } from "./scheduler.js";
+import { SessionRegistry, toStoredSubscription } from "./session-registry.js";
+import { SysTopics } from "./sys-topics.js";
+
+export interface BrokerOptions {
+  readonly config: Config;
+  readonly logger: Logger;
+  readonly store?: Store;
+  /** Defaults to the anonymous authenticator configured by `auth.allowAnonymous`. */
+  readonly authenticators?: readonly Authenticator[];
+  /** Defaults to allow-all. */
+  readonly authorizers?: readonly Authorizer[];
+  readonly stages?: readonly MessageStage[];
+  readonly cluster?: ClusterBus;
+  /** Milliseconds since the epoch; tests may pass a controllable clock. */
+  readonly clock?: () => number;
+}
+
+export type IngestResult = { readonly accepted: true; readonly matched: number } | { readonly accepted: false; readonly reasonCode: number };
+
+interface HeldAck {
+  readonly conn: Connection;
+  readonly packet: Packet;
+  readonly then: (() => void) | undefined;
+}
+
+export class Broker {
+  readonly config: Config;
+  readonly logger: Logger;
+  readonly limits: ServerLimits;
+  readonly hooks: HookChain;
+  readonly metrics: Metrics;
+  readonly scheduler: Scheduler;
+  readonly store: Store;
+  readonly router = new Router();
+  readonly retained: RetainedMessages;
+  readonly sessions: SessionRegistry;
+  readonly cluster: ClusterBus;
+  readonly connections = new Set<Connection>();
+  readonly now: () => number;
+
+  readonly #stages: readonly MessageStage[];
+  readonly #sys: SysTopics;
+  #dirty: Connection[] = [];
+  #flushScheduled = false;
+  #heldAcks: HeldAck[] = [];
+  #committing = false;
+  #messageId = 0;
+  #state: "new" | "running" | "closing" | "closed" = "new";
+
+  constructor(options: BrokerOptions) {
+    this.config = options.config;
+    this.logger = options.logger;
+    this.now = options.clock ?? Date.now;
+    this.limits = options.config.mqtt;
+    this.store = options.store ?? new MemoryStore();
+    this.cluster = options.cluster ?? new SingleNodeBus();
+    this.hooks = new HookChain(
+      options.authenticators ?? [new AnonymousAuthenticator({ allowAnonymous: options.config.auth.allowAnonymous })],
+      options.authorizers ?? [new AllowAllAuthorizer()],
+    );
+    this.#stages = options.stages ?? [];
+    this.metrics = new Metrics(this.now());
+    this.scheduler = new Scheduler(this.now);
+    this.retained = new RetainedMessages(this.store);
+    this.sessions = new SessionRegistry({
+      store: this.store,
+      router: this.router,
+      scheduler: this.scheduler,
+      logger: this.logger,
+      queueLimits: this.config.queue,
+      observer: this.#observer,
+      publish: (message, now) => this.publish(message, now),
+    });
+    this.#sys = new SysTopics(this);
+  }
+
+  get running(): boolean {
+    return this.#state === "running";
+  }
+
+  /** Restores state from the store and starts the cluster bus and `$SYS` topics. */
+  async start(): Promise<void> {
+    if (this.#state !== "new") throw new Error("Cannot start the broker: it was already started");
+    const snapshot = await this.store.load();
+    this.#messageId = Math.max(this.#messageId, snapshot.lastMessageId);
+    restoreState(this, snapshot, this.now());
+    await this.cluster.start({
+      remoteMessage: (message) => this.publishLocal(message, this.now()),
+      sessionClaimed: (clientId) => this.#sessionClaimed(clientId),
+    });
+    this.#state = "running";
+    this.#sys.start();
+    this.logger.info({ sessions: this.sessions.size, retained: this.retained.size, store: this.store.name }, "Broker started");
+  }
+
+  /** Serves a new transport (called by listeners). */
+  accept(transport: Transport, listener: ListenerInfo): void {
+    if (this.#state !== "running") {
+      transport.destroy();
+      return;
+    }
+    const conn = new Connection(this, transport, listener);
+    this.connections.add(conn);
+    this.metrics.connectionsAccepted++;
+    conn.deadline = this.scheduler.schedule(this.now() + this.config.mqtt.connectTimeout * 1000, conn);
+    transport.start(conn);
+  }
+
+  nextMessageId(): number {
+    return ++this.#messageId;
+  }
+
+  readonly assignClientId = (): string => `sb-${randomUUID()}`;
+
+  // ---- connection lifecycle ----
+
+  /** Accepts a connection whose CONNECT passed negotiation and authentication. */
+  openSession(conn: Connection, connackProperties: Properties | undefined): void {
+    const params = conn.params!;
+    const now = this.now();
+    const existing = this.sessions.get(params.clientId);
+    const previous = existing?.link;
+    if (previous instanceof Connection) {
+      // [MQTT-3.1.4-3] session takeover: the existing connection is closed with 0x8E
+      previous.log.info("Session taken over by a new connection");
+      previous.disconnect(ReasonCode.SessionTakenOver, "Session taken over");
+      this.#endConnection(previous, now);
+    }
+    let session: Session;
+    let sessionPresent = false;
+    const capacity = inflightCapacity(params, this.limits);
+    if (existing !== undefined && !params.cleanStart) {
+      session = existing;
+      sessionPresent = true; // [MQTT-3.2.2-3]
+      this.sessions.resume(session);
+    } else {
+      if (existing !== undefined) this.sessions.end(existing, now); // [MQTT-3.1.2-4] Clean Start discards it
+      session = this.sessions.create(params.clientId, params.version, params.sessionExpiry, capacity);
+    }
+    session.protocolVersion = params.version;
+    session.expiryInterval = params.sessionExpiry;
+    this.sessions.persist(session, undefined);
+    if (conn.will !== undefined && session.expiryInterval > 0) this.#storeWill(conn, undefined);
+
+    conn.session = session;
+    conn.state = "connected";
+    this.scheduler.cancel(conn.deadline);
+    conn.deadline = params.keepAlive > 0 ? this.scheduler.schedule(conn.lastPacketAt + params.keepAlive * 1500, conn) : undefined;
+    const connack: Packet = {
+      type: PacketType.CONNACK,
+      sessionPresent: params.version === 3 ? false : sessionPresent,
+      reasonCode: ReasonCode.Success,
+    };
+    if (connackProperties !== undefined) connack.properties = connackProperties;
+    conn.send(connack); // [MQTT-3.2.0-1] the first packet from the server
+    this.metrics.clientConnected();
+    conn.log.info({ version: params.version, cleanStart: params.cleanStart, sessionPresent, keepAlive: params.keepAlive }, "Client connected");
+    session.attach(conn, capacity, now);
+  }
+
+  /** Refuses a CONNECT that failed to decode or broke a rule (see Connection.protocolError). */
+  refuseConnect(conn: Connection, error: ProtocolError): void {
+    if (error.code === ProtocolErrorCode.UnsupportedProtocolVersion) {
+      // [MQTT-3.1.2-2] v3 form: return code 0x01 unacceptable protocol version, then close
+      conn.version = 4;
+      conn.send({ type: PacketType.CONNACK, sessionPresent: false, reasonCode: ConnackReturnCode.UnacceptableProtocolVersion });
+      this.#refused(conn);
+      return;
+    }
+    if (error.protocolVersion === 5 || conn.version === 5) {
+      conn.version = 5;
+      this.refuseConnectWith(conn, error.reasonCode, error.message);
+      return;
+    }
+    // [MQTT-3.1.4-1] v3: a CONNECT that does not conform closes the connection without CONNACK
+    this.#refused(conn);
+  }
+
+  /** Answers CONNECT with a failure CONNACK (v5 reason code or v3 return code) and closes [MQTT-3.2.2-7]. */
+  refuseConnectWith(conn: Connection, reasonCode: number, reason?: string): void {
+    const connack: Packet =
+      conn.version === 5
+        ? { type: PacketType.CONNACK, sessionPresent: false, reasonCode }
+        : { type: PacketType.CONNACK, sessionPresent: false, reasonCode: toV3ConnackReturnCode(reasonCode) };
+    if (conn.version === 5 && reason !== undefined && conn.params?.requestProblemInformation !== false) connack.properties = { reasonString: reason };
+    conn.send(connack);
+    this.#refused(conn);
+  }
+
+  /** Called by a connection once its transport closed. */
+  connectionClosed(conn: Connection): void {
+    this.connections.delete(conn);
+    this.scheduler.cancel(conn.deadline);
+    conn.deadline = undefined;
+    this.#endConnection(conn, this.now());
+  }
+
+  // ---- publish pipeline ----
+
+  /** Runs a client's message through the message stages and publishes it. */
+  ingest(message: ApplicationMessage, conn: Connection, now: number): IngestResult {
+    let current = message;
+    for (const stage of this.#stages) {
+      const result = stage.process(current, conn.identity!);
+      if (result.kind === "reject") return { accepted: false, reasonCode: result.reasonCode };
+      if (result.kind === "consume") return { accepted: true, matched: 1 };
+      if (result.message !== undefined) current = result.message;
+    }
+    return { accepted: true, matched: this.publish(current, now) };
+  }
+
+  /** Publishes a message on this node and the cluster; returns the number of local deliveries. */
+  publish(message: ApplicationMessage, now: number): number {
+    this.cluster.forward(message);
+    return this.publishLocal(message, now);
+  }
+
+  subscribe(session: Session, subscription: Subscription): boolean {
+    const previous = session.subscriptions.get(subscription.topicFilter);
+    if (previous !== undefined) this.router.remove(session, previous); // [MQTT-3.8.4-3] replaced
+    session.subscriptions.set(subscription.topicFilter, subscription);
+    this.router.add(session, subscription);
+    if (session.expiryInterval > 0) this.store.putSubscription(session.clientId, toStoredSubscription(subscription));
+    return previous !== undefined;
+  }
+
+  unsubscribe(session: Session, topicFilter: string): boolean {
+    const subscription = session.subscriptions.get(topicFilter);
+    if (subscription === undefined) return false;
+    session.subscriptions.delete(topicFilter);
+    this.router.remove(session, subscription);
+    if (session.expiryInterval > 0) this.store.deleteSubscription(session.clientId, topicFilter);
+    return true;
+  }
+
+  /** Sends the retained messages matching a new subscription, with RETAIN set [MQTT-3.3.1-9]. */
+  sendRetained(session: Session, subscription: Subscription, now: number): void {
+    const subscriptionIdentifiers = subscription.subscriptionIdentifier === undefined ? undefined : [subscription.subscriptionIdentifier];
+    this.retained.match(subscription.filter, now, (message) => {
+      const delivery: Delivery = { message, qos: Math.min(message.qos, subscription.qos) as 0 | 1 | 2, retain: true, subscriptionIdentifiers };
+      session.deliver(delivery, now);
+    });
+  }
+
+  // ---- output ----
+
+  markDirty(conn: Connection): void {
+    if (conn.dirty) return;
+    conn.dirty = true;
+    this.#dirty.push(conn);
+    this.#scheduleFlush();
+  }
+
+  /**
+   * Sends an acknowledgement once every change recorded so far is committed (immediately with a
+   * store that is not durable). `then` runs right after it is sent (e.g. retained messages after SUBACK).
+   */
+  acknowledgeAfterCommit(conn: Connection, packet: Packet, then?: () => void): void {
+    if (!this.store.durable && this.#heldAcks.length === 0) {
+      conn.send(packet);
+      then?.();
+      return;
+    }
+    if (packet.type === PacketType.PUBACK) conn.pendingAcks++;
+    this.#heldAcks.push({ conn, packet, then });
+    this.#scheduleFlush();
+  }
+
+  /** Stops the broker: v5 clients get DISCONNECT 0x8B, pending writes are flushed, the store is committed and closed. */
+  async close(): Promise<void> {
+    if (this.#state === "closing" || this.#state === "closed") return;
+    this.#state = "closing";
+    this.#sys.stop();
+    const closing = [...this.connections].map(
+      (conn) => new Promise<void>((resolve) => {
+        conn.onClosed = resolve;
+      }),
+    );
+    for (const conn of this.connections) {
+      if (conn.state === "connected") conn.disconnect(ReasonCode.ServerShuttingDown, "Server shutting down");
+      else conn.transport.destroy();
+    }
+    this.#flushAll();
+    const timeout = new Promise<void>((resolve) => setTimeout(resolve, 2000).unref());
+    await Promise.race([Promise.all(closing), timeout]);
+    for (const conn of this.connections) conn.transport.destroy();
+    await this.#commitHeld();
+    this.scheduler.stop();
+    await this.cluster.stop();
+    await this.store.commit();
+    await this.store.close();
+    this.#state = "closed";
+    this.logger.info("Broker stopped");
+  }
+
+  /** Publishes a message on this node only (broker-made messages such as `$SYS`, and messages from other nodes). */
+  publishLocal(message: ApplicationMessage, now: number): number {
+    this.metrics.messagesReceived++;
+    if (message.retain) this.retained.update(message); // [MQTT-3.3.1-5]
+    const deliveries = this.router.route(message, now);
+    if (deliveries === 0) this.metrics.publishUnrouted++;
+    return deliveries;
+  }
+
+  // ---- internals ----
+
+  /** Detaches a closed (or taken over) connection from its session: will, expiry, counters. */
+  #endConnection(conn: Connection, now: number): void {
+    const session = conn.session;
+    conn.session = undefined;
+    if (session === undefined || session.link !== conn) return;
+    this.metrics.clientsConnected--;
+    session.detach(now);
+    const will = conn.will;
+    conn.will = undefined;
+    if (will !== undefined) {
+      const delay = conn.version === 5 ? (will.properties?.willDelayInterval ?? 0) : 0;
+      const message = messageFromWill(will, session.clientId, this.nextMessageId(), now);
+      if (this.#state === "closing" && session.expiryInterval > 0) {
+        // shutting down: keep the will for after the restart, due when its delay would have passed
+        this.#storeWillMessage(session.clientId, message, delay, now + delay * 1000);
+      } else if (delay === 0 || session.expiryInterval === 0) {
+        this.publish(message, now); // [MQTT-3.1.2-8]
+      } else {
+        const dueAt = now + Math.min(delay, session.expiryInterval) * 1000;
+        this.sessions.scheduleWill(session.clientId, message, dueAt);
+        this.#storeWillMessage(session.clientId, message, delay, dueAt);
+      }
+    }
+    this.sessions.disconnected(session, now);
+  }
+
+  #storeWill(conn: Connection, dueAt: number | undefined): void {
+    const will = conn.will!;
+    const now = this.now();
+    const message = messageFromWill(will, conn.clientId!, this.nextMessageId(), now);
+    this.#storeWillMessage(conn.clientId!, message, conn.version === 5 ? (will.properties?.willDelayInterval ?? 0) : 0, dueAt);
+  }
+
+  #storeWillMessage(clientId: string, message: ApplicationMessage, delay: number, dueAt: number | undefined): void {
+    const session = this.sessions.get(clientId);
+    if (session === undefined || session.expiryInterval === 0) return;
+    this.store.putMessage(message);
+    this.store.putWill({ clientId, messageId: message.id, delay, dueAt });
+  }
+
+  #refused(conn: Connection): void {
+    this.metrics.connectionsRejected++;
+    conn.end();
+  }
+
+  #sessionClaimed(clientId: string): void {
+    const session = this.sessions.get(clientId);
+    if (session === undefined) return;
+    const link = session.link;
+    if (link instanceof Connection) link.disconnect(ReasonCode.SessionTakenOver, "Session taken over on another node");
+    this.sessions.end(session, this.now());
+  }
+
+  #scheduleFlush(): void {
+    if (this.#flushScheduled) return;
+    this.#flushScheduled = true;
+    setImmediate(this.#flushAll);
+  }
+
+  readonly #flushAll = (): void => {
+    this.#flushScheduled = false;
+    if (this.#heldAcks.length > 0 && !this.#committing) void this.#commitHeld();
+    const dirty = this.#dirty;
+    this.#dirty = [];
+    for (const conn of dirty) conn.flush();
+  };
+
+  async #commitHeld(): Promise<void> {
+    if (this.#heldAcks.length === 0) return;
+    const batch = this.#heldAcks;
+    this.#heldAcks = [];
+    this.#committing = true;
+    try {
+      await this.store.commit();
+    } catch (error) {
+      // Nothing in this batch may be acknowledged: the clients will resend after reconnecting.
+      this.logger.error({ err: error }, "Store commit failed: disconnecting the clients waiting for acknowledgements");
+      for (const held of batch) held.conn.disconnect(ReasonCode.UnspecifiedError, "Storage failure");
+      return;
+    } finally {
+      this.#committing = false;
+    }
+    for (const held of batch) {
+      if (held.packet.type === PacketType.PUBACK) held.conn.pendingAcks--;
+      held.conn.send(held.packet);
+      held.then?.();
+    }
+    if (this.#heldAcks.length > 0) this.#scheduleFlush();
+  }
+
+  readonly #observer: SessionObserver = {
+    dropped: (session: Session, delivery: Delivery, reason: DropReason) => {
+      this.metrics.dropped[reason]++;
+      if (reason === "queue-full" && this.metrics.dropped["queue-full"] % 1000 === 1) {
+        this.logger.warn({ clientId: session.clientId, topic: delivery.message.topic, dropped: this.metrics.dropped["queue-full"] }, "Session queue full: message dropped");
+      }
+    },
+  };
+}

@@ -1,0 +1,271 @@
+/**
+ * One client connection: bytes in through the frame reader, packets dispatched in order to the
+ * handlers, packets out through a per-turn batch. It is the `SessionLink` of its session while
+ * connected.
+ *
+ * Ordering: packets are handled strictly in arrival order. A handler that has to wait (an asynchronous
+ * authenticator or authorizer) returns a promise; reading pauses until it settles, so a client's
+ * PUBLISH packets are never reordered [MQTT-4.6.0-?].
+ * @module
+ */
+
+import { FrameReader } from "../protocol/frame-reader.js";
+import { encodePacket } from "../protocol/encode-packet.js";
+import { PacketType, type ProtocolVersion } from "../protocol/packet-type.js";
+import type { Packet } from "../protocol/packet.js";
+import type { Will } from "../protocol/packets/connect.js";
+import { ProtocolError } from "../protocol/protocol-error.js";
+import { ReasonCode, reasonCodeName } from "../protocol/reason-codes.js";
+import type { ClientIdentity } from "../hooks/authorizer.js";
+import type { ConnectionParameters } from "../session/connect-negotiation.js";
+import type { Deadline } from "../session/deadline-queue.js";
+import type { Delivery } from "../session/delivery.js";
+import { encodePublishFrame } from "../session/outbound-publish.js";
+import type { Session } from "../session/session.js";
+import type { DropReason, SessionLink } from "../session/session-ports.js";
+import { InboundTopicAliases, OutboundTopicAliases } from "../session/topic-aliases.js";
+import type { Transport, TransportSink } from "../transport/transport.js";
+import type { Logger } from "../observability/logger.js";
+import type { Broker } from "./broker.js";
+import { dispatchPacket } from "./dispatch-packet.js";
+import { OutboundBatch } from "./outbound-batch.js";
+import type { TimedTask } from "./scheduler.js";
+
+export type ConnectionState = "awaiting-connect" | "connecting" | "connected" | "closing" | "closed";
+
+/** Where a connection came in. */
+export interface ListenerInfo {
+  readonly name: string;
+  readonly loopback: boolean;
+}
+
+const NO_ALIASES = new OutboundTopicAliases(0);
+
+export class Connection implements TransportSink, SessionLink, TimedTask {
+  readonly broker: Broker;
+  readonly transport: Transport;
+  readonly listener: ListenerInfo;
+  readonly reader: FrameReader;
+  state: ConnectionState = "awaiting-connect";
+  version: ProtocolVersion = 4;
+  params: ConnectionParameters | undefined;
+  session: Session | undefined;
+  identity: ClientIdentity | undefined;
+  log: Logger;
+  /** The Will Message while connected; cleared by a normal DISCONNECT [MQTT-3.1.2-10]. */
+  will: Will | undefined;
+  inboundAliases: InboundTopicAliases | undefined;
+  outboundAliases: OutboundTopicAliases = NO_ALIASES;
+  /** Inbound QoS 1 acknowledgements waiting for a store commit (counted against our Receive Maximum). */
+  pendingAcks = 0;
+  lastPacketAt: number;
+  /** The keep-alive or connect-timeout deadline. */
+  deadline: Deadline<TimedTask> | undefined;
+  /** Set while the broker's flush list holds this connection. */
+  dirty = false;
+  /** Called once the transport has closed (used by Broker.close). */
+  onClosed: (() => void) | undefined;
+
+  #batch = new OutboundBatch();
+  #paused = false;
+  #writable = true;
+
+  constructor(broker: Broker, transport: Transport, listener: ListenerInfo) {
+    this.broker = broker;
+    this.transport = transport;
+    this.listener = listener;
+    this.reader = new FrameReader({ maximumPacketSize: broker.config.mqtt.maxPacketSize });
+    this.lastPacketAt = broker.now();
+    this.log = broker.logger.child({ remote: transport.remoteAddress, listener: listener.name });
+  }
+
+  get clientId(): string | undefined {
+    return this.params?.clientId;
+  }
+
+  get isOpen(): boolean {
+    return this.state !== "closing" && this.state !== "closed";
+  }
+
+  // ---- TransportSink ----
+
+  data(chunk: Uint8Array): void {
+    if (!this.isOpen) return;
+    this.broker.metrics.bytesReceived += chunk.byteLength;
+    this.lastPacketAt = this.broker.now();
+    this.reader.push(chunk);
+    if (!this.#paused) this.#process();
+  }
+
+  drain(): void {
+    if (!this.isOpen || this.#writable) return;
+    this.#writable = true;
+    this.session?.drain(this.broker.now());
+  }
+
+  closed(error: Error | undefined): void {
+    if (this.state === "closed") return;
+    this.state = "closed";
+    if (error !== undefined) this.log.debug({ err: error.message }, "Connection error");
+    this.broker.connectionClosed(this);
+    this.onClosed?.();
+  }
+
+  // ---- SessionLink ----
+
+  get writable(): boolean {
+    return this.#writable && this.#batch.bytes + this.transport.bufferedBytes < this.broker.config.mqtt.writeHighWaterMark;
+  }
+
+  sendPublish(delivery: Delivery, packetId: number, dup: boolean, now: number): DropReason | undefined {
+    const message = delivery.message;
+    const hooks = this.broker.hooks;
+    if (hooks.checksReceive && !hooks.authorizeReceive(this.identity!, message.topic)) return "not-authorized";
+    let topicAlias: number | undefined;
+    let omitTopic = false;
+    if (this.outboundAliases.enabled) {
+      const assigned = this.outboundAliases.assign(message.topic);
+      if (assigned !== undefined) {
+        topicAlias = assigned.alias;
+        omitTopic = assigned.known;
+      }
+    }
+    const frame = encodePublishFrame(
+      message,
+      {
+        version: this.version,
+        qos: delivery.qos,
+        retain: delivery.retain,
+        subscriptionIdentifiers: this.version === 5 ? delivery.subscriptionIdentifiers : undefined,
+        topicAlias,
+        omitTopic,
+      },
+      now,
+    );
+    if (frame.bytes.byteLength > this.params!.clientMaximumPacketSize) return "too-large"; // [MQTT-3.1.2-25]
+    this.#batch.addPublish(frame.bytes, frame.packetIdOffset, packetId, dup);
+    this.broker.metrics.publishSent++;
+    this.broker.markDirty(this);
+    return undefined;
+  }
+
+  sendPubrel(packetId: number): void {
+    this.send({ type: PacketType.PUBREL, packetId });
+  }
+
+  // ---- sending and closing ----
+
+  /** Encodes and queues a packet for this turn's write. */
+  send(packet: Packet): void {
+    if (!this.isOpen && packet.type !== PacketType.DISCONNECT) return;
+    const bytes = encodePacket(packet, this.version);
+    this.#batch.add(bytes);
+    this.broker.markDirty(this);
+  }
+
+  /** Writes this turn's batch to the transport (called by the broker once per event-loop turn). */
+  flush(): void {
+    this.dirty = false;
+    if (this.#batch.empty || this.state === "closed") return;
+    this.broker.metrics.bytesSent += this.#batch.bytes;
+    this.#batch.writeTo(this.transport);
+    if (this.transport.bufferedBytes >= this.broker.config.mqtt.writeHighWaterMark) this.#writable = false;
+  }
+
+  /**
+   * Closes the connection from the server side: v5 clients get a DISCONNECT with `reasonCode` first
+   * (once CONNECT was accepted) [MQTT-4.13.1-1]; v3 clients are simply closed.
+   */
+  disconnect(reasonCode: number, reason?: string): void {
+    if (!this.isOpen) return;
+    this.log.debug({ reasonCode, reason }, `Disconnecting client: ${reasonCodeName[reasonCode] ?? reasonCode}`);
+    if (this.version === 5 && this.state === "connected") {
+      const packet: Packet = { type: PacketType.DISCONNECT, reasonCode };
+      if (reason !== undefined && this.params?.requestProblemInformation !== false) packet.properties = { reasonString: reason };
+      this.send(packet);
+    }
+    this.#close();
+  }
+
+  /** Closes after this turn's writes, without a DISCONNECT (e.g. after a refusing CONNACK). */
+  end(): void {
+    if (!this.isOpen) return;
+    this.#close();
+  }
+
+  /** A protocol violation by the client: close with its reason code (as a CONNACK during CONNECT). */
+  protocolError(error: ProtocolError): void {
+    this.log.debug({ code: error.code, reasonCode: error.reasonCode }, error.message);
+    if (this.state === "awaiting-connect" || this.state === "connecting") {
+      this.broker.refuseConnect(this, error);
+      return;
+    }
+    this.disconnect(error.reasonCode, error.message);
+  }
+
+  /** Keep-alive and connect-timeout deadline. */
+  fire(now: number): void {
+    this.deadline = undefined;
+    if (!this.isOpen) return;
+    if (this.state !== "connected") {
+      this.log.debug("Closing connection: no CONNECT within the connect timeout");
+      this.transport.destroy();
+      return;
+    }
+    const keepAlive = this.params!.keepAlive;
+    if (keepAlive === 0) return;
+    const due = this.lastPacketAt + keepAlive * 1500; // [MQTT-3.1.2-24] one and a half times the keep alive
+    if (now >= due) this.disconnect(ReasonCode.KeepAliveTimeout, "Keep alive timeout");
+    else this.deadline = this.broker.scheduler.schedule(due, this);
+  }
+
+  #close(): void {
+    this.state = "closing";
+    this.broker.scheduler.cancel(this.deadline);
+    this.deadline = undefined;
+    this.flush();
+    this.transport.end();
+  }
+
+  #process(): void {
+    while (this.isOpen && !this.#paused) {
+      let packet: Packet | null;
+      try {
+        packet = this.reader.read();
+      } catch (error) {
+        this.#fail(error);
+        return;
+      }
+      if (packet === null) return;
+      let pending: Promise<void> | undefined;
+      try {
+        pending = dispatchPacket(this, packet);
+      } catch (error) {
+        this.#fail(error);
+        return;
+      }
+      if (pending !== undefined) {
+        this.#paused = true;
+        pending.then(this.#resume, (error: unknown) => {
+          this.#fail(error);
+          this.#resume();
+        });
+      }
+    }
+  }
+
+  readonly #resume = (): void => {
+    this.#paused = false;
+    if (this.isOpen) this.#process();
+  };
+
+  #fail(error: unknown): void {
+    if (error instanceof ProtocolError) {
+      this.protocolError(error);
+      return;
+    }
+    this.log.error({ err: error }, "Unexpected error while handling a packet");
+    if (this.state === "awaiting-connect" || this.state === "connecting") this.transport.destroy();
+    else this.disconnect(ReasonCode.ImplementationSpecificError, "Internal error");
+  }
+}

@@ -1,0 +1,113 @@
+/**
+ * Inbound PUBLISH (spec 3.3, 4.3): topic alias resolution, topic and QoS checks, our Receive Maximum,
+ * the UTF-8 payload check, QoS 2 duplicate suppression, authorization, the message stages, routing
+ * and the acknowledgement (sent once the store has committed what the message changed).
+ *
+ * QoS 2 uses "method B" of spec 4.3.3: the message is forwarded on receipt and its packet identifier
+ * is kept until PUBREL, so a resent PUBLISH with the same identifier is not forwarded again.
+ * @module
+ */
+
+import type { Decision } from "../hooks/decision.js";
+import { PacketType } from "../protocol/packet-type.js";
+import type { PubackPacket } from "../protocol/packets/puback.js";
+import type { PublishPacket } from "../protocol/packets/publish.js";
+import type { PubrecPacket } from "../protocol/packets/pubrec.js";
+import { ProtocolError, ProtocolErrorCode } from "../protocol/protocol-error.js";
+import { ReasonCode } from "../protocol/reason-codes.js";
+import { topicNameError } from "../protocol/topic.js";
+import { isValidUtf8 } from "../protocol/utf8.js";
+import type { Connection } from "./connection.js";
+import { messageFromPublish } from "./message-factory.js";
+
+export function handlePublish(conn: Connection, packet: PublishPacket): Promise<void> | undefined {
+  const broker = conn.broker;
+  const limits = broker.config.mqtt;
+  const v5 = conn.version === 5;
+  broker.metrics.publishReceived++;
+
+  const topic = v5 ? conn.inboundAliases!.resolve(packet.topic, packet.properties?.topicAlias) : packet.topic;
+  const topicError = topicNameError(topic);
+  if (topicError !== undefined) {
+    // [MQTT-3.3.2-2] no wildcards in a topic name; [MQTT-4.7.3-1] not empty
+    throw new ProtocolError(ProtocolErrorCode.TopicNameInvalid, ReasonCode.TopicNameInvalid, topicError, { rule: "MQTT-3.3.2-2" });
+  }
+  if (packet.qos > limits.maxQos) {
+    throw new ProtocolError(ProtocolErrorCode.QoSNotSupported, ReasonCode.QoSNotSupported, `QoS ${packet.qos} is above the maximum ${limits.maxQos}`, {
+      rule: "MQTT-3.2.2-11",
+    });
+  }
+  if (packet.retain && !limits.retainAvailable) {
+    throw new ProtocolError(ProtocolErrorCode.RetainNotSupported, ReasonCode.RetainNotSupported, "Retained messages are not available", {
+      rule: "MQTT-3.2.2-14",
+    });
+  }
+
+  const session = conn.session!;
+  if (packet.qos === 2 && session.incomingQos2.has(packet.packetId!)) {
+    // [MQTT-4.3.3-9] a resent QoS 2 PUBLISH whose PUBREL has not arrived: acknowledge, do not forward again
+    broker.acknowledgeAfterCommit(conn, { type: PacketType.PUBREC, packetId: packet.packetId! });
+    return undefined;
+  }
+  if (packet.qos > 0 && conn.pendingAcks + session.incomingQos2.size >= limits.receiveMaximum) {
+    throw new ProtocolError(
+      ProtocolErrorCode.ReceiveMaximumExceeded,
+      ReasonCode.ReceiveMaximumExceeded,
+      `More than ${limits.receiveMaximum} unacknowledged QoS 1/2 PUBLISH packets`,
+      { rule: "MQTT-3.3.4-9" },
+    );
+  }
+  if (v5 && packet.properties?.payloadFormatIndicator === true && !isValidUtf8(packet.payload)) {
+    // [MQTT-3.3.2-?] Payload Format Indicator 1 but the payload is not UTF-8
+    if (packet.qos === 0) throw new ProtocolError(ProtocolErrorCode.PayloadFormatInvalid, ReasonCode.PayloadFormatInvalid, "Payload is not valid UTF-8");
+    reject(conn, packet, ReasonCode.PayloadFormatInvalid);
+    return undefined;
+  }
+
+  const decision = broker.hooks.authorizePublish({ client: conn.identity!, topic, qos: packet.qos, retain: packet.retain });
+  if (decision instanceof Promise) return decision.then((d) => accept(conn, packet, topic, d));
+  accept(conn, packet, topic, decision);
+  return undefined;
+}
+
+function accept(conn: Connection, packet: PublishPacket, topic: string, decision: Decision): void {
+  if (!conn.isOpen) return;
+  const broker = conn.broker;
+  if (decision.kind !== "allow") {
+    conn.log.debug({ topic }, "Publish not authorized");
+    // v3 has no negative acknowledgement: the message is dropped and acknowledged as usual
+    reject(conn, packet, decision.kind === "deny" ? decision.reasonCode : ReasonCode.NotAuthorized);
+    return;
+  }
+  const now = broker.now();
+  const result = broker.ingest(messageFromPublish(packet, topic, conn.clientId!, broker.nextMessageId(), now), conn, now);
+  if (packet.qos === 0) return;
+  const reasonCode = !result.accepted ? result.reasonCode : conn.version === 5 && result.matched === 0 ? ReasonCode.NoMatchingSubscribers : ReasonCode.Success;
+  if (packet.qos === 1) {
+    broker.acknowledgeAfterCommit(conn, ackPacket(PacketType.PUBACK, packet.packetId!, reasonCode, conn.version === 5));
+  } else {
+    if (reasonCode < 0x80) conn.session!.beginIncomingQos2(packet.packetId!);
+    broker.acknowledgeAfterCommit(conn, ackPacket(PacketType.PUBREC, packet.packetId!, reasonCode, conn.version === 5));
+  }
+}
+
+/**
+ * Answers a PUBLISH that is not forwarded: a v5 failure reason code, or a plain acknowledgement for v3.
+ * It goes through the same held-acknowledgement path as accepted ones, so PUBACKs keep the order of
+ * the PUBLISH packets [MQTT-4.6.0-2].
+ */
+function reject(conn: Connection, packet: PublishPacket, reasonCode: number): void {
+  if (packet.qos === 0) return;
+  const type = packet.qos === 1 ? PacketType.PUBACK : PacketType.PUBREC;
+  conn.broker.acknowledgeAfterCommit(conn, ackPacket(type, packet.packetId!, reasonCode, conn.version === 5));
+}
+
+function ackPacket(
+  type: typeof PacketType.PUBACK | typeof PacketType.PUBREC,
+  packetId: number,
+  reasonCode: number,
+  v5: boolean,
+): PubackPacket | PubrecPacket {
+  return v5 && reasonCode !== 0 ? { type, packetId, reasonCode } : { type, packetId };
+}
+

@@ -1,0 +1,104 @@
+/**
+ * SUBSCRIBE (spec 3.8): validates and authorizes each filter, stores the subscription (replacing one
+ * with the same filter [MQTT-3.8.4-3]), answers SUBACK with a reason code per filter in order
+ * [MQTT-3.8.4-6] [MQTT-3.9.3-1], then sends matching retained messages as Retain Handling asks.
+ * @module
+ */
+
+import { PacketType, type QoS } from "../protocol/packet-type.js";
+import type { SubscribePacket, SubscriptionRequest } from "../protocol/packets/subscribe.js";
+import { ProtocolError, ProtocolErrorCode, protocolViolation } from "../protocol/protocol-error.js";
+import { ReasonCode, SUBACK_FAILURE_V3 } from "../protocol/reason-codes.js";
+import { parseSubscriptionFilter } from "../protocol/topic.js";
+import type { Subscription } from "../session/subscription.js";
+import type { Connection } from "./connection.js";
+
+type Outcome = { readonly ok: true; readonly subscription: Subscription } | { readonly ok: false; readonly reasonCode: number };
+
+export async function handleSubscribe(conn: Connection, packet: SubscribePacket, now: number): Promise<void> {
+  const broker = conn.broker;
+  const limits = broker.config.mqtt;
+  const subscriptionIdentifier = packet.properties?.subscriptionIdentifiers?.[0];
+  if (subscriptionIdentifier !== undefined && !limits.subscriptionIdentifiersAvailable) {
+    throw new ProtocolError(
+      ProtocolErrorCode.ProtocolViolation,
+      ReasonCode.SubscriptionIdentifiersNotSupported,
+      "Subscription identifiers are not supported",
+      { rule: "MQTT-3.8.2-?" },
+    );
+  }
+
+  const outcomes: Outcome[] = [];
+  for (const request of packet.subscriptions) {
+    outcomes.push(await checkRequest(conn, request, subscriptionIdentifier));
+  }
+  if (!conn.isOpen) return;
+
+  const session = conn.session!;
+  const reasonCodes: number[] = [];
+  const retainedFor: { subscription: Subscription; existed: boolean }[] = [];
+  for (const outcome of outcomes) {
+    if (!outcome.ok) {
+      reasonCodes.push(conn.version === 5 ? outcome.reasonCode : SUBACK_FAILURE_V3);
+      continue;
+    }
+    const existed = broker.subscribe(session, outcome.subscription);
+    reasonCodes.push(outcome.subscription.qos);
+    retainedFor.push({ subscription: outcome.subscription, existed });
+  }
+  const sendRetained = (): void => {
+    for (const { subscription, existed } of retainedFor) {
+      // Retain Handling 0 always, 1 only for a new subscription, 2 never [MQTT-3.3.1-9] [MQTT-3.3.1-10];
+      // retained messages are not sent for shared subscriptions [MQTT-4.8.2-?]
+      if (subscription.shareGroup !== undefined) continue;
+      if (subscription.retainHandling === 2 || (subscription.retainHandling === 1 && existed)) continue;
+      broker.sendRetained(session, subscription, now);
+    }
+  };
+  // The SUBACK goes out before the retained messages it unlocks
+  broker.acknowledgeAfterCommit(conn, { type: PacketType.SUBACK, packetId: packet.packetId, reasonCodes }, sendRetained);
+}
+
+async function checkRequest(
+  conn: Connection,
+  request: SubscriptionRequest,
+  subscriptionIdentifier: number | undefined,
+): Promise<Outcome> {
+  const broker = conn.broker;
+  const limits = broker.config.mqtt;
+  const parsed = parseSubscriptionFilter(request.topicFilter);
+  if ("error" in parsed) {
+    conn.log.debug({ topicFilter: request.topicFilter }, parsed.error);
+    return { ok: false, reasonCode: ReasonCode.TopicFilterInvalid };
+  }
+  if (parsed.shareGroup !== undefined) {
+    if (!limits.sharedSubscriptionAvailable) return { ok: false, reasonCode: ReasonCode.SharedSubscriptionsNotSupported };
+    if (request.noLocal) throw protocolViolation("No Local must not be set on a shared subscription", "MQTT-3.8.3-4");
+  }
+  if (!limits.wildcardSubscriptionAvailable && /[+#]/.test(parsed.filter)) {
+    return { ok: false, reasonCode: ReasonCode.WildcardSubscriptionsNotSupported };
+  }
+  const qos = Math.min(request.qos, limits.maxQos) as QoS; // [MQTT-3.2.2-9] granted QoS at most Maximum QoS
+  const decision = await broker.hooks.authorizeSubscribe({
+    client: conn.identity!,
+    topicFilter: parsed.filter,
+    shareGroup: parsed.shareGroup,
+    qos,
+  });
+  if (decision.kind !== "allow") {
+    return { ok: false, reasonCode: decision.kind === "deny" ? decision.reasonCode : ReasonCode.NotAuthorized };
+  }
+  return {
+    ok: true,
+    subscription: {
+      topicFilter: request.topicFilter,
+      filter: parsed.filter,
+      shareGroup: parsed.shareGroup,
+      qos,
+      noLocal: conn.version === 5 && request.noLocal,
+      retainAsPublished: conn.version === 5 && request.retainAsPublished,
+      retainHandling: conn.version === 5 ? request.retainHandling : 0,
+      subscriptionIdentifier,
+    },
+  };
+}

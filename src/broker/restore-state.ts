@@ -1,0 +1,89 @@
+/**
+ * Rebuilds the broker's state from a store snapshot at start-up: retained messages, sessions with
+ * their subscriptions, in-flight and queued deliveries and inbound QoS 2 ids, and pending wills.
+ * Session expiry and will delays keep counting from the wall-clock times in the store; a session
+ * whose client was connected when the broker stopped counts as disconnected at restart.
+ * @module
+ */
+
+import type { StoreSnapshot } from "../hooks/store.js";
+import { parseSubscriptionFilter } from "../protocol/topic.js";
+import { isExpired, type ApplicationMessage } from "../session/application-message.js";
+import type { Broker } from "./broker.js";
+
+export function restoreState(broker: Broker, snapshot: StoreSnapshot, now: number): void {
+  const { messages } = snapshot;
+  const missing = (id: number, what: string): void => {
+    broker.logger.warn({ messageId: id }, `Store is inconsistent: message of a ${what} is missing; entry skipped`);
+  };
+
+  for (const [topic, id] of snapshot.retained) {
+    const message = messages.get(id);
+    if (message === undefined) missing(id, `retained value on "${topic}"`);
+    else if (!isExpired(message, now)) broker.retained.restore(message);
+  }
+
+  for (const state of snapshot.sessions) {
+    const stored = state.session;
+    const session = broker.sessions.create(stored.clientId, stored.protocolVersion, stored.expiryInterval, broker.limits.maxInflight);
+    for (const sub of state.subscriptions) {
+      const parsed = parseSubscriptionFilter(sub.topicFilter);
+      if ("error" in parsed) continue;
+      session.subscriptions.set(sub.topicFilter, {
+        topicFilter: sub.topicFilter,
+        filter: parsed.filter,
+        shareGroup: parsed.shareGroup,
+        qos: sub.qos,
+        noLocal: sub.noLocal,
+        retainAsPublished: sub.retainAsPublished,
+        retainHandling: sub.retainHandling,
+        subscriptionIdentifier: sub.subscriptionIdentifier,
+      });
+    }
+    for (const entry of state.inflight) {
+      const message = messages.get(entry.messageId);
+      if (message === undefined) {
+        missing(entry.messageId, "in-flight entry");
+        continue;
+      }
+      session.restoreInflight({
+        message,
+        qos: entry.qos,
+        retain: entry.retain,
+        subscriptionIdentifiers: entry.subscriptionIdentifiers.length > 0 ? entry.subscriptionIdentifiers : undefined,
+        packetId: entry.packetId,
+        phase: entry.phase,
+      });
+    }
+    for (const entry of [...state.queue].sort((a, b) => a.seq - b.seq)) {
+      const message = messages.get(entry.messageId);
+      if (message === undefined) {
+        missing(entry.messageId, "queued entry");
+        continue;
+      }
+      session.restoreQueued({
+        message,
+        qos: entry.qos,
+        retain: entry.retain,
+        subscriptionIdentifiers: entry.subscriptionIdentifiers.length > 0 ? entry.subscriptionIdentifiers : undefined,
+        seq: entry.seq,
+      });
+    }
+    for (const packetId of state.incomingQos2) session.incomingQos2.add(packetId);
+    const disconnectedAt = stored.disconnectedAt ?? now;
+    broker.sessions.restore(session, disconnectedAt);
+    if (stored.disconnectedAt === undefined) broker.store.putSession({ ...stored, disconnectedAt });
+  }
+
+  for (const will of snapshot.wills) {
+    const message: ApplicationMessage | undefined = messages.get(will.messageId);
+    if (message === undefined) {
+      missing(will.messageId, "will");
+      continue;
+    }
+    const session = broker.sessions.get(will.clientId);
+    const delayMs = will.delay * 1000;
+    const cap = session !== undefined && session.expiryInterval !== 0xffffffff ? session.expiryInterval * 1000 : delayMs;
+    broker.sessions.scheduleWill(will.clientId, message, will.dueAt ?? now + Math.min(delayMs, cap));
+  }
+}

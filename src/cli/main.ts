@@ -1,0 +1,71 @@
+#!/usr/bin/env node
+/**
+ * The `switchboard` command: parses flags, loads and validates the configuration, starts the broker
+ * and stops it cleanly on SIGTERM/SIGINT (v5 clients get DISCONNECT 0x8B; exit code 0).
+ * @module
+ */
+
+import { pino } from "pino";
+import { loadConfig } from "../config/load-config.js";
+import { SwitchboardError } from "../errors.js";
+import { startSwitchboard } from "../main.js";
+import { VERSION } from "../version.js";
+import { helpText, parseArgs } from "./args.js";
+
+async function main(argv: readonly string[]): Promise<number> {
+  const args = parseArgs(argv);
+  switch (args.kind) {
+    case "help":
+      process.stdout.write(helpText());
+      return 0;
+    case "version":
+      process.stdout.write(`switchboard ${VERSION}\n`);
+      return 0;
+    case "error":
+      process.stderr.write(`${args.message}\nRun "switchboard --help" for usage.\n`);
+      return 2;
+    case "run":
+      break;
+  }
+
+  const config = loadConfig({
+    ...(args.configFile === undefined ? {} : { file: args.configFile }),
+    env: process.env,
+    overrides: args.overrides,
+  });
+  const logger = pino({ level: config.log.level, base: { service: "switchboard" } });
+  const switchboard = await startSwitchboard({ config, logger });
+
+  await new Promise<void>((resolve) => {
+    let signalled = false;
+    const onSignal = (signal: NodeJS.Signals): void => {
+      if (signalled) {
+        logger.warn({ signal }, "Second signal: exiting at once");
+        process.exit(1);
+      }
+      signalled = true;
+      logger.info({ signal }, "Shutting down");
+      void switchboard.stop().then(resolve, (error: unknown) => {
+        logger.error({ err: error }, "Error while shutting down");
+        resolve();
+      });
+    };
+    process.on("SIGTERM", onSignal);
+    process.on("SIGINT", onSignal);
+  });
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    if (error instanceof SwitchboardError) {
+      process.stderr.write(`switchboard: ${error.message}\n`);
+    } else {
+      process.stderr.write(`switchboard: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    }
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,115 @@
+/**
+ * The composition root: the only place that chooses implementations (store, cluster bus, hooks) and
+ * binds listeners. The CLI and the tests start brokers through `startSwitchboard`.
+ * @module
+ */
+
+import { Broker } from "./broker/broker.js";
+import type { ListenerInfo } from "./broker/connection.js";
+import type { Config, ListenerConfig } from "./config/config.js";
+import { isLoopbackHost } from "./config/load-config.js";
+import { listenError } from "./errors.js";
+import type { Authenticator } from "./hooks/authenticator.js";
+import type { Authorizer } from "./hooks/authorizer.js";
+import type { MessageStage } from "./hooks/message-stage.js";
+import type { Store } from "./hooks/store.js";
+import type { Logger } from "./observability/logger.js";
+import { MemoryStore } from "./storage/memory/memory-store.js";
+import { listenTcp } from "./transport/tcp-listener.js";
+import { listenWebSocket } from "./transport/websocket-listener.js";
+
+export interface BoundListener {
+  readonly name: string;
+  readonly kind: ListenerConfig["kind"];
+  readonly host: string;
+  /** The port actually bound (differs from the configured one when that was 0). */
+  readonly port: number;
+  readonly path: string;
+  close(): Promise<void>;
+}
+
+export interface Switchboard {
+  readonly broker: Broker;
+  readonly listeners: readonly BoundListener[];
+  /** Stops accepting connections, disconnects clients (v5: 0x8B), flushes and closes the store. */
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  readonly config: Config;
+  readonly logger: Logger;
+  /** Overrides the store chosen by `config.storage`. */
+  readonly store?: Store;
+  readonly authenticators?: readonly Authenticator[];
+  readonly authorizers?: readonly Authorizer[];
+  readonly stages?: readonly MessageStage[];
+  readonly clock?: () => number;
+}
+
+function createStore(config: Config): Store {
+  switch (config.storage.kind) {
+    case "memory":
+      return new MemoryStore();
+  }
+}
+
+export async function startSwitchboard(options: StartOptions): Promise<Switchboard> {
+  const { config, logger } = options;
+  const broker = new Broker({
+    config,
+    logger,
+    store: options.store ?? createStore(config),
+    ...(options.authenticators === undefined ? {} : { authenticators: options.authenticators }),
+    ...(options.authorizers === undefined ? {} : { authorizers: options.authorizers }),
+    ...(options.stages === undefined ? {} : { stages: options.stages }),
+    ...(options.clock === undefined ? {} : { clock: options.clock }),
+  });
+  await broker.start();
+
+  const listeners: BoundListener[] = [];
+  try {
+    for (const listener of config.listeners) listeners.push(await bind(broker, listener, config));
+  } catch (error) {
+    await Promise.all(listeners.map((l) => l.close()));
+    await broker.close();
+    throw error;
+  }
+  for (const l of listeners) {
+    logger.info({ listener: l.name, host: l.host, port: l.port, ...(l.kind === "ws" ? { path: l.path } : {}) }, `Listening for MQTT over ${l.kind === "ws" ? "WebSocket" : "TCP"}`);
+  }
+
+  let stopping: Promise<void> | undefined;
+  return {
+    broker,
+    listeners,
+    stop: () =>
+      (stopping ??= (async () => {
+        await Promise.all(listeners.map((l) => l.close()));
+        await broker.close();
+      })()),
+  };
+}
+
+async function bind(broker: Broker, listener: ListenerConfig, config: Config): Promise<BoundListener> {
+  const info: ListenerInfo = { name: listener.name, loopback: isLoopbackHost(listener.host) };
+  const handler = (transport: Parameters<Broker["accept"]>[0]): void => broker.accept(transport, info);
+  try {
+    if (listener.kind === "tcp") {
+      const bound = await listenTcp({ host: listener.host, port: listener.port }, handler);
+      return { name: listener.name, kind: "tcp", host: bound.host, port: bound.port, path: listener.path, close: bound.close };
+    }
+    const bound = await listenWebSocket(
+      {
+        host: listener.host,
+        port: listener.port,
+        path: listener.path,
+        maxPayload: config.mqtt.maxPacketSize,
+        highWaterMark: config.mqtt.writeHighWaterMark,
+      },
+      handler,
+    );
+    return { name: listener.name, kind: "ws", host: bound.host, port: bound.port, path: listener.path, close: bound.close };
+  } catch (cause) {
+    throw listenError(listener, cause);
+  }
+}

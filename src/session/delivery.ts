@@ -1,0 +1,32 @@
+/**
+ * A message bound for one subscriber: the shared application message plus what is particular to this
+ * subscriber (the QoS granted, the RETAIN flag to send, its matching subscription identifiers).
+ * @module
+ */
+
+import type { QoS } from "../protocol/packet-type.js";
+import type { ApplicationMessage } from "./application-message.js";
+
+export interface Delivery {
+  readonly message: ApplicationMessage;
+  /** min(published QoS, granted QoS) [MQTT-3.8.4-8]. */
+  readonly qos: QoS;
+  /** The RETAIN flag to send. */
+  readonly retain: boolean;
+  /** v5: identifiers of every matching subscription that has one [MQTT-3.3.4-3]. */
+  readonly subscriptionIdentifiers: readonly number[] | undefined;
+}
+
+/** A delivery waiting in a session's queue. */
+export interface QueuedDelivery extends Delivery {
+  /** Position in the session's queue, increasing; the store key of the entry. */
+  readonly seq: number;
+}
+
+/** An outbound QoS 1/2 delivery that was sent and is not yet fully acknowledged. */
+export interface InflightDelivery extends Delivery {
+  readonly qos: 1 | 2;
+  readonly packetId: number;
+  /** "publish": awaiting PUBACK or PUBREC; "pubrel": PUBREL sent, awaiting PUBCOMP. */
+  phase: "publish" | "pubrel";
+}

@@ -1,0 +1,98 @@
+/**
+ * Encoding of outbound PUBLISH packets, once per message and variant rather than once per subscriber.
+ *
+ * A PUBLISH sent to a subscriber differs from the one sent to another only in: protocol version, QoS,
+ * RETAIN, DUP, packet identifier, subscription identifiers, topic alias and the remaining message
+ * expiry. The common case has no subscription identifiers, no alias and no expiry: its frame depends on
+ * (version, QoS > 0, RETAIN) only, and is cached on the message; the packet identifier and DUP bit
+ * are patched into the copy made when the connection's batch is written (see `PublishFrame`). Other
+ * variants are encoded for the one delivery.
+ * @module
+ */
+
+import { encodePacket } from "../protocol/encode-packet.js";
+import { PacketType, type ProtocolVersion, type QoS } from "../protocol/packet-type.js";
+import type { PublishPacket } from "../protocol/packets/publish.js";
+import type { Properties } from "../protocol/properties.js";
+import { remainingExpirySeconds, type ApplicationMessage } from "./application-message.js";
+
+/** An encoded PUBLISH and where its packet identifier sits (-1 for QoS 0). */
+export interface PublishFrame {
+  readonly bytes: Uint8Array;
+  readonly packetIdOffset: number;
+}
+
+export interface PublishVariant {
+  readonly version: ProtocolVersion;
+  readonly qos: QoS;
+  readonly retain: boolean;
+  readonly subscriptionIdentifiers: readonly number[] | undefined;
+  /** Outbound topic alias to send, and whether the topic can be left out because the client knows it. */
+  readonly topicAlias: number | undefined;
+  readonly omitTopic: boolean;
+}
+
+const CACHE_SLOTS = 12;
+
+/** The frame for `message` in `variant`, with a zero packet identifier to be patched by the writer. */
+export function encodePublishFrame(message: ApplicationMessage, variant: PublishVariant, now: number): PublishFrame {
+  const expiry = remainingExpirySeconds(message, now);
+  const cacheable =
+    variant.subscriptionIdentifiers === undefined && variant.topicAlias === undefined && expiry === undefined;
+  const slot = (variant.version - 3) * 4 + (variant.qos > 0 ? 2 : 0) + (variant.retain ? 1 : 0);
+  if (cacheable) {
+    const cached = message.frames?.[slot];
+    if (cached !== undefined) return { bytes: cached, packetIdOffset: variant.qos > 0 ? packetIdOffsetOf(cached) : -1 };
+  }
+  const packet: PublishPacket = {
+    type: PacketType.PUBLISH,
+    topic: variant.omitTopic ? "" : message.topic,
+    payload: message.payload,
+    qos: variant.qos,
+    retain: variant.retain,
+    dup: false,
+  };
+  if (variant.qos > 0) packet.packetId = 1;
+  if (variant.version === 5) {
+    const properties = publishProperties(message, variant, expiry);
+    if (properties !== undefined) packet.properties = properties;
+  }
+  const bytes = encodePacket(packet, variant.version);
+  const packetIdOffset = variant.qos > 0 ? packetIdOffsetOf(bytes) : -1;
+  if (cacheable) (message.frames ??= new Array<Uint8Array | undefined>(CACHE_SLOTS))[slot] = bytes;
+  return { bytes, packetIdOffset };
+}
+
+/** Offset of the packet identifier in an encoded QoS > 0 PUBLISH: after the fixed header and the topic. */
+export function packetIdOffsetOf(frame: Uint8Array): number {
+  let i = 1;
+  while ((frame[i]! & 0x80) !== 0) i++;
+  i++;
+  const topicLength = (frame[i]! << 8) | frame[i + 1]!;
+  return i + 2 + topicLength;
+}
+
+function publishProperties(
+  message: ApplicationMessage,
+  variant: PublishVariant,
+  expiry: number | undefined,
+): Properties | undefined {
+  const source = message.properties;
+  if (source === undefined && expiry === undefined && variant.subscriptionIdentifiers === undefined && variant.topicAlias === undefined) {
+    return undefined;
+  }
+  const properties: Properties = {};
+  if (source !== undefined) {
+    // [MQTT-3.3.2-4] [MQTT-3.3.2-15] [MQTT-3.3.2-16] [MQTT-3.3.2-17] [MQTT-3.3.2-20]: forwarded unaltered
+    if (source.payloadFormatIndicator !== undefined) properties.payloadFormatIndicator = source.payloadFormatIndicator;
+    if (source.contentType !== undefined) properties.contentType = source.contentType;
+    if (source.responseTopic !== undefined) properties.responseTopic = source.responseTopic;
+    if (source.correlationData !== undefined) properties.correlationData = source.correlationData;
+    if (source.userProperties !== undefined) properties.userProperties = [...source.userProperties];
+  }
+  // [MQTT-3.3.2-6] the expiry sent is the received value minus the time spent waiting
+  if (expiry !== undefined) properties.messageExpiryInterval = expiry;
+  if (variant.subscriptionIdentifiers !== undefined) properties.subscriptionIdentifiers = [...variant.subscriptionIdentifiers];
+  if (variant.topicAlias !== undefined) properties.topicAlias = variant.topicAlias;
+  return properties;
+}

@@ -1,0 +1,90 @@
+/**
+ * Topic aliases (spec 3.3.2.3.4) in both directions.
+ *
+ * Inbound: the client maps aliases 1..our Topic Alias Maximum to topic names; a PUBLISH with an empty
+ * topic uses the mapping. Outbound: the broker assigns aliases 1..the client's Topic Alias Maximum to
+ * topics it sends; when all are taken it reassigns the least recently used one, sending the topic
+ * again with it.
+ * @module
+ */
+
+import { ProtocolError, ProtocolErrorCode, protocolViolation } from "../protocol/protocol-error.js";
+import { ReasonCode } from "../protocol/reason-codes.js";
+
+export class InboundTopicAliases {
+  readonly #maximum: number;
+  #map: Map<number, string> | undefined;
+
+  constructor(maximum: number) {
+    this.#maximum = maximum;
+  }
+
+  /**
+   * The topic a PUBLISH is for, given its topic field and Topic Alias property; records new mappings.
+   * Throws ProtocolError 0x94 for an alias of 0 or above the maximum [MQTT-3.3.2-8] [MQTT-3.3.2-9], and
+   * 0x82 for an empty topic without a known alias.
+   */
+  resolve(topic: string, alias: number | undefined): string {
+    if (alias === undefined) {
+      if (topic.length === 0) throw protocolViolation("PUBLISH has an empty topic and no Topic Alias", "MQTT-3.3.2-1");
+      return topic;
+    }
+    if (alias === 0 || alias > this.#maximum) {
+      throw new ProtocolError(
+        ProtocolErrorCode.TopicAliasInvalid,
+        ReasonCode.TopicAliasInvalid,
+        `Topic Alias ${alias} is outside 1..${this.#maximum}`,
+        { rule: alias === 0 ? "MQTT-3.3.2-8" : "MQTT-3.3.2-9" },
+      );
+    }
+    if (topic.length > 0) {
+      (this.#map ??= new Map()).set(alias, topic);
+      return topic;
+    }
+    const known = this.#map?.get(alias);
+    if (known === undefined) throw protocolViolation(`Topic Alias ${alias} is not mapped to a topic`, "MQTT-3.3.2-12");
+    return known;
+  }
+}
+
+export interface OutboundAlias {
+  readonly alias: number;
+  /** True when the mapping already exists at the client, so the topic can be sent empty. */
+  readonly known: boolean;
+}
+
+export class OutboundTopicAliases {
+  readonly #maximum: number;
+  /** topic -> alias, in least-recently-used-first order. */
+  #byTopic: Map<string, number> | undefined;
+
+  constructor(maximum: number) {
+    this.#maximum = maximum;
+  }
+
+  get enabled(): boolean {
+    return this.#maximum > 0;
+  }
+
+  /** The alias to send `topic` with; never above the client's maximum [MQTT-3.3.2-10]. */
+  assign(topic: string): OutboundAlias | undefined {
+    if (this.#maximum === 0) return undefined;
+    const map = (this.#byTopic ??= new Map());
+    const existing = map.get(topic);
+    if (existing !== undefined) {
+      map.delete(topic);
+      map.set(topic, existing);
+      return { alias: existing, known: true };
+    }
+    let alias: number;
+    if (map.size < this.#maximum) {
+      alias = map.size + 1;
+    } else {
+      const [lruTopic, lruAlias] = map.entries().next().value as [string, number];
+      map.delete(lruTopic);
+      alias = lruAlias;
+    }
+    map.set(topic, alias);
+    return { alias, known: false };
+  }
+}

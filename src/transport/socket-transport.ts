@@ -1,0 +1,60 @@
+/**
+ * A Transport over a Node stream socket (TCP or TLS).
+ * @module
+ */
+
+import type { Socket } from "node:net";
+import type { Transport, TransportKind, TransportSink } from "./transport.js";
+
+export class SocketTransport implements Transport {
+  readonly kind: TransportKind;
+  readonly remoteAddress: string;
+  readonly #socket: Socket;
+
+  constructor(socket: Socket, kind: TransportKind = "tcp") {
+    this.#socket = socket;
+    this.kind = kind;
+    this.remoteAddress = `${socket.remoteAddress ?? "?"}:${socket.remotePort ?? 0}`;
+    socket.setNoDelay(true);
+  }
+
+  get bufferedBytes(): number {
+    return this.#socket.writableLength;
+  }
+
+  start(sink: TransportSink): void {
+    const socket = this.#socket;
+    let closed = false;
+    let failure: Error | undefined;
+    socket.on("data", (chunk: Buffer) => sink.data(chunk));
+    socket.on("drain", () => sink.drain());
+    socket.on("error", (error: Error) => {
+      failure = error;
+    });
+    socket.on("end", () => {
+      // The peer half-closed: MQTT has no use for a half-open connection.
+      socket.end();
+    });
+    socket.on("close", () => {
+      if (closed) return;
+      closed = true;
+      sink.closed(failure);
+    });
+  }
+
+  write(chunk: Uint8Array): boolean {
+    if (this.#socket.destroyed) return false;
+    return this.#socket.write(chunk);
+  }
+
+  end(): void {
+    if (this.#socket.destroyed) return;
+    this.#socket.end();
+    // A peer that never reads must not keep the socket open forever.
+    setTimeout(() => this.#socket.destroy(), 5000).unref();
+  }
+
+  destroy(): void {
+    this.#socket.destroy();
+  }
+}

@@ -1,0 +1,79 @@
+/**
+ * MQTT over WebSocket on an HTTP server (spec 6): upgrade requests on the configured path are served
+ * with subprotocol "mqtt" [MQTT-6.0.0-3] (3.1's "mqttv3.1" is accepted too). Other HTTP requests go to
+ * `requestHandler` (the admin API, later) or get 404.
+ * @module
+ */
+
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { WebSocketServer } from "ws";
+import { closeServer } from "./tcp-listener.js";
+import type { TransportHandler } from "./transport.js";
+import { WebSocketTransport } from "./websocket-transport.js";
+
+export interface WebSocketListenerOptions {
+  readonly host: string;
+  readonly port: number;
+  /** The HTTP path MQTT is served on, e.g. "/mqtt". */
+  readonly path: string;
+  /** Largest WebSocket message accepted, in bytes. */
+  readonly maxPayload: number;
+  readonly highWaterMark: number;
+  readonly requestHandler?: (request: IncomingMessage, response: ServerResponse) => void;
+}
+
+export interface WebSocketListener {
+  readonly server: Server;
+  readonly port: number;
+  readonly host: string;
+  close(): Promise<void>;
+}
+
+const SUBPROTOCOLS = ["mqtt", "mqttv3.1"];
+
+export async function listenWebSocket(options: WebSocketListenerOptions, handler: TransportHandler): Promise<WebSocketListener> {
+  const server = createServer(
+    options.requestHandler ??
+      ((_request, response) => {
+        response.writeHead(404, { "content-type": "application/json" });
+        response.end(JSON.stringify({ error: { code: "NOT_FOUND", message: "Not found" } }));
+      }),
+  );
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: options.maxPayload,
+    perMessageDeflate: false,
+    handleProtocols: (protocols) => SUBPROTOCOLS.find((p) => protocols.has(p)) ?? false,
+  });
+  server.on("upgrade", (request, socket, head) => {
+    const path = (request.url ?? "/").split("?")[0];
+    if (path !== options.path && path !== `${options.path}/`) {
+      socket.end("HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n");
+      return;
+    }
+    wss.handleUpgrade(request, socket, head, (ws) => {
+      const remote = `${request.socket.remoteAddress ?? "?"}:${request.socket.remotePort ?? 0}`;
+      handler(new WebSocketTransport(ws, remote, options.highWaterMark));
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port, options.host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const address = server.address();
+  const port = typeof address === "object" && address !== null ? address.port : options.port;
+  return {
+    server,
+    port,
+    host: options.host,
+    close: async () => {
+      for (const client of wss.clients) client.terminate();
+      wss.close();
+      server.closeAllConnections();
+      await closeServer(server);
+    },
+  };
+}
