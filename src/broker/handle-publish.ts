@@ -49,7 +49,8 @@ export function handlePublish(conn: Connection, packet: PublishPacket): Promise<
     broker.acknowledgeAfterCommit(conn, { type: PacketType.PUBREC, packetId: packet.packetId! });
     return undefined;
   }
-  if (packet.qos > 0 && conn.pendingAcks + session.incomingQos2.size >= limits.receiveMaximum) {
+  // Only v5 clients are told our Receive Maximum (CONNACK property), so only they can exceed it
+  if (v5 && packet.qos > 0 && conn.pendingAcks + session.incomingQos2.size >= limits.receiveMaximum) {
     throw new ProtocolError(
       ProtocolErrorCode.ReceiveMaximumExceeded,
       ReasonCode.ReceiveMaximumExceeded,

@@ -1,0 +1,163 @@
+/**
+ * The catalog of operational errors: what can stop the broker from starting or running, as opposed to
+ * a peer's bad input (that is `ProtocolError` in `protocol/`, answered with a reason code) and expected
+ * outcomes such as "not authorized" (returned as values, never thrown).
+ *
+ * Every error has a stable `code` listed in {@link errorCodes} and documented in `docs/errors.md`; a
+ * test keeps the two equal. Wrap the underlying error as `cause`.
+ * @module
+ */
+
+/** Every operational error code, with a one-line description (repeated in `docs/errors.md`). */
+export const errorCodes = {
+  SB_ERR_CONFIG_INVALID:
+    "The configuration is invalid: an unknown key, a value of the wrong type or out of range, or conflicting listeners",
+  SB_ERR_CONFIG_FILE: "The configuration file cannot be read or is not valid YAML",
+  SB_ERR_LISTEN: "A listener cannot bind its address: the port is in use, or binding it is not permitted",
+  SB_ERR_STORE: "The storage backend failed to open, load or commit",
+  SB_ERR_CLUSTER: "The cluster bus failed to connect or lost its connection",
+  SB_ERR_PLUGIN:
+    "A plug-in (authenticator, authorizer or message stage) threw instead of returning a decision",
+} as const;
+
+export type ErrorCode = keyof typeof errorCodes;
+
+export interface SwitchboardErrorOptions extends ErrorOptions {
+  readonly code: ErrorCode;
+}
+
+/**
+ * The base of every operational error.
+ * @example
+ * ```ts
+ * try { await store.open(); } catch (cause) { throw new StoreError("Cannot open the store", { cause }); }
+ * ```
+ */
+export class SwitchboardError extends Error {
+  override readonly name: string = "SwitchboardError";
+  readonly code: ErrorCode;
+
+  constructor(message: string, options: SwitchboardErrorOptions) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = options.code;
+  }
+}
+
+/** One problem found in the configuration. */
+export interface ConfigIssue {
+  /** The dotted path of the key, e.g. `mqtt.receiveMaximum` or `listeners[1].port`; "" for none. */
+  readonly path: string;
+  /** What is wrong, naming the key, e.g. `"mqtt.receiveMaximum" must be <= 65535`. */
+  readonly message: string;
+  /** Where the value came from, e.g. `from SWITCHBOARD_MQTT__RECEIVE_MAXIMUM` or `in switchboard.yaml`. */
+  readonly source: string | undefined;
+}
+
+export interface ConfigErrorOptions extends ErrorOptions {
+  /** Defaults to `SB_ERR_CONFIG_INVALID`. */
+  readonly code?: "SB_ERR_CONFIG_INVALID" | "SB_ERR_CONFIG_FILE";
+  readonly issues?: readonly ConfigIssue[];
+}
+
+/** The configuration cannot be used: see {@link ConfigError.issues} for each problem. */
+export class ConfigError extends SwitchboardError {
+  override readonly name = "ConfigError";
+  readonly issues: readonly ConfigIssue[];
+
+  constructor(message: string, options: ConfigErrorOptions = {}) {
+    super(message, { code: options.code ?? "SB_ERR_CONFIG_INVALID", cause: options.cause });
+    this.issues = options.issues ?? [];
+  }
+
+  /**
+   * Builds the error for a list of issues: `Invalid configuration: <issue> (<source>)`, or with several
+   * issues, `Invalid configuration:` followed by one `  - <issue> (<source>)` line each.
+   */
+  static fromIssues(issues: readonly ConfigIssue[]): ConfigError {
+    const lines = issues.map((issue) =>
+      issue.source ? `${issue.message} (${issue.source})` : issue.message,
+    );
+    const text = lines.length === 1 ? ` ${lines[0] ?? ""}` : lines.map((line) => `\n  - ${line}`).join("");
+    return new ConfigError(`Invalid configuration:${text}`, { issues });
+  }
+}
+
+export interface ListenErrorOptions extends ErrorOptions {
+  /** The name of the listener that failed. */
+  readonly listener: string;
+}
+
+/** A listener cannot bind its host and port. */
+export class ListenError extends SwitchboardError {
+  override readonly name = "ListenError";
+  readonly listener: string;
+
+  constructor(message: string, options: ListenErrorOptions) {
+    super(message, { code: "SB_ERR_LISTEN", cause: options.cause });
+    this.listener = options.listener;
+  }
+}
+
+const listenReasons: Readonly<Record<string, string>> = {
+  EADDRINUSE: "the address is already in use",
+  EACCES: "permission denied (ports below 1024 need privileges)",
+  EADDRNOTAVAIL: "the address is not available on this host",
+  ENOTFOUND: "the host name does not resolve",
+};
+
+/**
+ * Wraps a failed `listen()` in a {@link ListenError} whose message says which listener and why.
+ * @example
+ * ```ts
+ * server.once("error", (cause) => reject(listenError({ name: "tcp:1883", host: "127.0.0.1", port: 1883 }, cause)));
+ * // ListenError: Cannot listen on "tcp:1883" (127.0.0.1:1883): the address is already in use
+ * ```
+ */
+export function listenError(
+  listener: { readonly name: string; readonly host: string; readonly port: number },
+  cause: unknown,
+): ListenError {
+  const errno = (cause as { code?: unknown } | undefined)?.code;
+  const reason =
+    (typeof errno === "string" ? listenReasons[errno] : undefined) ??
+    (cause instanceof Error ? cause.message : String(cause));
+  const host = listener.host.includes(":") ? `[${listener.host}]` : listener.host;
+  return new ListenError(`Cannot listen on "${listener.name}" (${host}:${listener.port}): ${reason}`, {
+    listener: listener.name,
+    cause,
+  });
+}
+
+/** The storage backend failed; the broker cannot keep its durability promise. */
+export class StoreError extends SwitchboardError {
+  override readonly name = "StoreError";
+
+  constructor(message: string, options: ErrorOptions = {}) {
+    super(message, { code: "SB_ERR_STORE", cause: options.cause });
+  }
+}
+
+/** The cluster bus failed. */
+export class ClusterError extends SwitchboardError {
+  override readonly name = "ClusterError";
+
+  constructor(message: string, options: ErrorOptions = {}) {
+    super(message, { code: "SB_ERR_CLUSTER", cause: options.cause });
+  }
+}
+
+export interface PluginErrorOptions extends ErrorOptions {
+  /** The plug-in's name. */
+  readonly plugin: string;
+}
+
+/** A plug-in threw (or rejected) where it should have returned a decision. */
+export class PluginError extends SwitchboardError {
+  override readonly name = "PluginError";
+  readonly plugin: string;
+
+  constructor(message: string, options: PluginErrorOptions) {
+    super(message, { code: "SB_ERR_PLUGIN", cause: options.cause });
+    this.plugin = options.plugin;
+  }
+}
