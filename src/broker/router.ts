@@ -10,10 +10,8 @@
  */
 
 import type { QoS } from "../protocol/packet-type.js";
-import { SharedGroup } from "../routing/shared-group.js";
-import { TopicTrie } from "../routing/topic-trie.js";
+import { SharedSubscriptions, TopicTrie, type SharedGroup } from "../routing/index.js";
 import type { ApplicationMessage } from "../session/application-message.js";
-import type { Delivery } from "../session/delivery.js";
 import type { Session } from "../session/session.js";
 import type { Subscription } from "../session/subscription.js";
 
@@ -26,9 +24,7 @@ interface ScratchDelivery {
 
 export class Router {
   readonly #direct = new TopicTrie<Session, Subscription>();
-  /** Shared groups by filter, keyed by group name. */
-  readonly #shared = new TopicTrie<string, SharedGroup<Session, Subscription>>();
-  #sharedMembers = 0;
+  readonly #shared = new SharedSubscriptions<Session, Subscription>();
   #mark = 0;
   #message: ApplicationMessage | undefined;
   #now = 0;
@@ -39,7 +35,7 @@ export class Router {
 
   /** Number of subscriptions (shared members included). */
   get size(): number {
-    return this.#direct.size + this.#sharedMembers;
+    return this.#direct.size + this.#shared.size;
   }
 
   add(session: Session, subscription: Subscription): void {
@@ -47,12 +43,7 @@ export class Router {
       this.#direct.add(subscription.filter, session, subscription);
       return;
     }
-    let group = this.#shared.get(subscription.filter, subscription.shareGroup);
-    if (group === undefined) {
-      group = new SharedGroup<Session, Subscription>();
-      this.#shared.add(subscription.filter, subscription.shareGroup, group);
-    }
-    if (group.add(session, subscription)) this.#sharedMembers++;
+    this.#shared.subscribe(subscription.shareGroup, subscription.filter, session, subscription);
   }
 
   remove(session: Session, subscription: Subscription): void {
@@ -60,10 +51,7 @@ export class Router {
       this.#direct.remove(subscription.filter, session);
       return;
     }
-    const group = this.#shared.get(subscription.filter, subscription.shareGroup);
-    if (group === undefined) return;
-    if (group.remove(session)) this.#sharedMembers--;
-    if (group.size === 0) this.#shared.remove(subscription.filter, subscription.shareGroup);
+    this.#shared.unsubscribe(subscription.shareGroup, subscription.filter, session);
   }
 
   /** Delivers `message` to every matching subscriber; returns the number of sessions it was given to. */
@@ -82,7 +70,7 @@ export class Router {
       // [MQTT-3.3.1-12] [MQTT-3.3.1-13] RETAIN as published only with Retain As Published
       scratch.retain = session.routeRetainAsPublished && message.retain;
       scratch.subscriptionIdentifiers = session.routeSubscriptionIds;
-      session.deliver(scratch as Delivery, now);
+      session.deliver(scratch, now);
     }
     this.#deliveries += matched.length;
     matched.length = 0;
@@ -123,7 +111,7 @@ export class Router {
     scratch.retain = subscription.retainAsPublished && message.retain;
     scratch.subscriptionIdentifiers =
       subscription.subscriptionIdentifier === undefined ? undefined : [subscription.subscriptionIdentifier];
-    session.deliver(scratch as Delivery, this.#now);
+    session.deliver(scratch, this.#now);
     this.#deliveries++;
   };
 }
