@@ -47,10 +47,9 @@ export interface StartOptions {
 }
 
 function createStore(config: Config): Store {
-  switch (config.storage.kind) {
-    case "memory":
-      return new MemoryStore();
-  }
+  // "memory" is the only kind so far; the durable stores are added here.
+  config.storage satisfies { kind: "memory" };
+  return new MemoryStore();
 }
 
 export async function startSwitchboard(options: StartOptions): Promise<Switchboard> {
@@ -75,7 +74,10 @@ export async function startSwitchboard(options: StartOptions): Promise<Switchboa
     throw error;
   }
   for (const l of listeners) {
-    logger.info({ listener: l.name, host: l.host, port: l.port, ...(l.kind === "ws" ? { path: l.path } : {}) }, `Listening for MQTT over ${l.kind === "ws" ? "WebSocket" : "TCP"}`);
+    logger.info(
+      { listener: l.name, host: l.host, port: l.port, ...(l.kind === "ws" ? { path: l.path } : {}) },
+      `Listening for MQTT over ${l.kind === "ws" ? "WebSocket" : "TCP"}`,
+    );
   }
 
   let stopping: Promise<void> | undefined;
@@ -96,7 +98,14 @@ async function bind(broker: Broker, listener: ListenerConfig, config: Config): P
   try {
     if (listener.kind === "tcp") {
       const bound = await listenTcp({ host: listener.host, port: listener.port }, handler);
-      return { name: listener.name, kind: "tcp", host: bound.host, port: bound.port, path: listener.path, close: bound.close };
+      return {
+        name: listener.name,
+        kind: "tcp",
+        host: bound.host,
+        port: bound.port,
+        path: listener.path,
+        close: () => bound.close(),
+      };
     }
     const bound = await listenWebSocket(
       {
@@ -108,7 +117,14 @@ async function bind(broker: Broker, listener: ListenerConfig, config: Config): P
       },
       handler,
     );
-    return { name: listener.name, kind: "ws", host: bound.host, port: bound.port, path: listener.path, close: bound.close };
+    return {
+      name: listener.name,
+      kind: "ws",
+      host: bound.host,
+      port: bound.port,
+      path: listener.path,
+      close: () => bound.close(),
+    };
   } catch (cause) {
     throw listenError(listener, cause);
   }

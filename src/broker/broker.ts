@@ -58,7 +58,9 @@ export interface BrokerOptions {
   readonly clock?: () => number;
 }
 
-export type IngestResult = { readonly accepted: true; readonly matched: number } | { readonly accepted: false; readonly reasonCode: number };
+export type IngestResult =
+  | { readonly accepted: true; readonly matched: number }
+  | { readonly accepted: false; readonly reasonCode: number };
 
 interface HeldAck {
   readonly conn: Connection;
@@ -98,7 +100,9 @@ export class Broker {
     this.store = options.store ?? new MemoryStore();
     this.cluster = options.cluster ?? new SingleNodeBus();
     this.hooks = new HookChain(
-      options.authenticators ?? [new AnonymousAuthenticator({ allowAnonymous: options.config.auth.allowAnonymous })],
+      options.authenticators ?? [
+        new AnonymousAuthenticator({ allowAnonymous: options.config.auth.allowAnonymous }),
+      ],
       options.authorizers ?? [new AllowAllAuthorizer()],
     );
     this.#stages = options.stages ?? [];
@@ -133,7 +137,10 @@ export class Broker {
     });
     this.#state = "running";
     this.#sys.start();
-    this.logger.info({ sessions: this.sessions.size, retained: this.retained.size, store: this.store.name }, "Broker started");
+    this.logger.info(
+      { sessions: this.sessions.size, retained: this.retained.size, store: this.store.name },
+      "Broker started",
+    );
   }
 
   /** Serves a new transport (called by listeners). */
@@ -188,7 +195,10 @@ export class Broker {
     conn.session = session;
     conn.state = "connected";
     this.scheduler.cancel(conn.deadline);
-    conn.deadline = params.keepAlive > 0 ? this.scheduler.schedule(conn.lastPacketAt + params.keepAlive * 1500, conn) : undefined;
+    conn.deadline =
+      params.keepAlive > 0
+        ? this.scheduler.schedule(conn.lastPacketAt + params.keepAlive * 1500, conn)
+        : undefined;
     const connack: Packet = {
       type: PacketType.CONNACK,
       sessionPresent: params.version === 3 ? false : sessionPresent,
@@ -197,7 +207,10 @@ export class Broker {
     if (connackProperties !== undefined) connack.properties = connackProperties;
     conn.send(connack); // [MQTT-3.2.0-1] the first packet from the server
     this.metrics.clientConnected();
-    conn.log.info({ version: params.version, cleanStart: params.cleanStart, sessionPresent, keepAlive: params.keepAlive }, "Client connected");
+    conn.log.info(
+      { version: params.version, cleanStart: params.cleanStart, sessionPresent, keepAlive: params.keepAlive },
+      "Client connected",
+    );
     session.attach(conn, capacity, now);
   }
 
@@ -206,7 +219,11 @@ export class Broker {
     if (error.code === ProtocolErrorCode.UnsupportedProtocolVersion) {
       // [MQTT-3.1.2-2] v3 form: return code 0x01 unacceptable protocol version, then close
       conn.version = 4;
-      conn.send({ type: PacketType.CONNACK, sessionPresent: false, reasonCode: ConnackReturnCode.UnacceptableProtocolVersion });
+      conn.send({
+        type: PacketType.CONNACK,
+        sessionPresent: false,
+        reasonCode: ConnackReturnCode.UnacceptableProtocolVersion,
+      });
       this.#refused(conn);
       return;
     }
@@ -225,7 +242,8 @@ export class Broker {
       conn.version === 5
         ? { type: PacketType.CONNACK, sessionPresent: false, reasonCode }
         : { type: PacketType.CONNACK, sessionPresent: false, reasonCode: toV3ConnackReturnCode(reasonCode) };
-    if (conn.version === 5 && reason !== undefined && conn.params?.requestProblemInformation !== false) connack.properties = { reasonString: reason };
+    if (conn.version === 5 && reason !== undefined && conn.params?.requestProblemInformation !== false)
+      connack.properties = { reasonString: reason };
     conn.send(connack);
     this.#refused(conn);
   }
@@ -263,7 +281,8 @@ export class Broker {
     if (previous !== undefined) this.router.remove(session, previous); // [MQTT-3.8.4-3] replaced
     session.subscriptions.set(subscription.topicFilter, subscription);
     this.router.add(session, subscription);
-    if (session.expiryInterval > 0) this.store.putSubscription(session.clientId, toStoredSubscription(subscription));
+    if (session.expiryInterval > 0)
+      this.store.putSubscription(session.clientId, toStoredSubscription(subscription));
     return previous !== undefined;
   }
 
@@ -278,9 +297,15 @@ export class Broker {
 
   /** Sends the retained messages matching a new subscription, with RETAIN set [MQTT-3.3.1-9]. */
   sendRetained(session: Session, subscription: Subscription, now: number): void {
-    const subscriptionIdentifiers = subscription.subscriptionIdentifier === undefined ? undefined : [subscription.subscriptionIdentifier];
+    const subscriptionIdentifiers =
+      subscription.subscriptionIdentifier === undefined ? undefined : [subscription.subscriptionIdentifier];
     this.retained.match(subscription.filter, now, (message) => {
-      const delivery: Delivery = { message, qos: Math.min(message.qos, subscription.qos) as 0 | 1 | 2, retain: true, subscriptionIdentifiers };
+      const delivery: Delivery = {
+        message,
+        qos: Math.min(message.qos, subscription.qos) as 0 | 1 | 2,
+        retain: true,
+        subscriptionIdentifiers,
+      };
       session.deliver(delivery, now);
     });
   }
@@ -315,9 +340,10 @@ export class Broker {
     this.#state = "closing";
     this.#sys.stop();
     const closing = [...this.connections].map(
-      (conn) => new Promise<void>((resolve) => {
-        conn.onClosed = resolve;
-      }),
+      (conn) =>
+        new Promise<void>((resolve) => {
+          conn.onClosed = resolve;
+        }),
     );
     for (const conn of this.connections) {
       if (conn.state === "connected") conn.disconnect(ReasonCode.ServerShuttingDown, "Server shutting down");
@@ -377,10 +403,20 @@ export class Broker {
     const will = conn.will!;
     const now = this.now();
     const message = messageFromWill(will, conn.clientId!, this.nextMessageId(), now);
-    this.#storeWillMessage(conn.clientId!, message, conn.version === 5 ? (will.properties?.willDelayInterval ?? 0) : 0, dueAt);
+    this.#storeWillMessage(
+      conn.clientId!,
+      message,
+      conn.version === 5 ? (will.properties?.willDelayInterval ?? 0) : 0,
+      dueAt,
+    );
   }
 
-  #storeWillMessage(clientId: string, message: ApplicationMessage, delay: number, dueAt: number | undefined): void {
+  #storeWillMessage(
+    clientId: string,
+    message: ApplicationMessage,
+    delay: number,
+    dueAt: number | undefined,
+  ): void {
     const session = this.sessions.get(clientId);
     if (session === undefined || session.expiryInterval === 0) return;
     this.store.putMessage(message);
@@ -396,7 +432,8 @@ export class Broker {
     const session = this.sessions.get(clientId);
     if (session === undefined) return;
     const link = session.link;
-    if (link instanceof Connection) link.disconnect(ReasonCode.SessionTakenOver, "Session taken over on another node");
+    if (link instanceof Connection)
+      link.disconnect(ReasonCode.SessionTakenOver, "Session taken over on another node");
     this.sessions.end(session, this.now());
   }
 
@@ -423,7 +460,10 @@ export class Broker {
       await this.store.commit();
     } catch (error) {
       // Nothing in this batch may be acknowledged: the clients will resend after reconnecting.
-      this.logger.error({ err: error }, "Store commit failed: disconnecting the clients waiting for acknowledgements");
+      this.logger.error(
+        { err: error },
+        "Store commit failed: disconnecting the clients waiting for acknowledgements",
+      );
       for (const held of batch) held.conn.disconnect(ReasonCode.UnspecifiedError, "Storage failure");
       return;
     } finally {
@@ -441,7 +481,14 @@ export class Broker {
     dropped: (session: Session, delivery: Delivery, reason: DropReason) => {
       this.metrics.dropped[reason]++;
       if (reason === "queue-full" && this.metrics.dropped["queue-full"] % 1000 === 1) {
-        this.logger.warn({ clientId: session.clientId, topic: delivery.message.topic, dropped: this.metrics.dropped["queue-full"] }, "Session queue full: message dropped");
+        this.logger.warn(
+          {
+            clientId: session.clientId,
+            topic: delivery.message.topic,
+            dropped: this.metrics.dropped["queue-full"],
+          },
+          "Session queue full: message dropped",
+        );
       }
     },
   };

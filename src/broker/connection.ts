@@ -23,7 +23,7 @@ import type { Delivery } from "../session/delivery.js";
 import { encodePublishFrame } from "../session/outbound-publish.js";
 import type { Session } from "../session/session.js";
 import type { DropReason, SessionLink } from "../session/session-ports.js";
-import { InboundTopicAliases, OutboundTopicAliases } from "../session/topic-aliases.js";
+import { OutboundTopicAliases, type InboundTopicAliases } from "../session/topic-aliases.js";
 import type { Transport, TransportSink } from "../transport/transport.js";
 import type { Logger } from "../observability/logger.js";
 import type { Broker } from "./broker.js";
@@ -114,13 +114,17 @@ export class Connection implements TransportSink, SessionLink, TimedTask {
   // ---- SessionLink ----
 
   get writable(): boolean {
-    return this.#writable && this.#batch.bytes + this.transport.bufferedBytes < this.broker.config.mqtt.writeHighWaterMark;
+    return (
+      this.#writable &&
+      this.#batch.bytes + this.transport.bufferedBytes < this.broker.config.mqtt.writeHighWaterMark
+    );
   }
 
   sendPublish(delivery: Delivery, packetId: number, dup: boolean, now: number): DropReason | undefined {
     const message = delivery.message;
     const hooks = this.broker.hooks;
-    if (hooks.checksReceive && !hooks.authorizeReceive(this.identity!, message.topic)) return "not-authorized";
+    if (hooks.checksReceive && !hooks.authorizeReceive(this.identity!, message.topic))
+      return "not-authorized";
     let topicAlias: number | undefined;
     let omitTopic = false;
     if (this.outboundAliases.enabled) {
@@ -178,10 +182,14 @@ export class Connection implements TransportSink, SessionLink, TimedTask {
    */
   disconnect(reasonCode: number, reason?: string): void {
     if (!this.isOpen) return;
-    this.log.debug({ reasonCode, reason }, `Disconnecting client: ${reasonCodeName[reasonCode] ?? reasonCode}`);
+    this.log.debug(
+      { reasonCode, reason },
+      `Disconnecting client: ${reasonCodeName[reasonCode] ?? reasonCode}`,
+    );
     if (this.version === 5 && this.state === "connected") {
       const packet: Packet = { type: PacketType.DISCONNECT, reasonCode };
-      if (reason !== undefined && this.params?.requestProblemInformation !== false) packet.properties = { reasonString: reason };
+      if (reason !== undefined && this.params?.requestProblemInformation !== false)
+        packet.properties = { reasonString: reason };
       this.send(packet);
     }
     this.#close();

@@ -20,7 +20,10 @@ import { handleUnsubscribe } from "./handle-unsubscribe.js";
 export function dispatchPacket(conn: Connection, packet: Packet): Promise<void> | undefined {
   if (conn.state === "awaiting-connect") {
     if (packet.type !== PacketType.CONNECT) {
-      throw protocolViolation(`Expected CONNECT as the first packet, got ${packetTypeName[packet.type]}`, "MQTT-3.1.0-1");
+      throw protocolViolation(
+        `Expected CONNECT as the first packet, got ${packetTypeName[packet.type]}`,
+        "MQTT-3.1.0-1",
+      );
     }
     return handleConnect(conn, packet);
   }

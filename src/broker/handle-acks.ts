@@ -23,7 +23,11 @@ export function handlePubrec(conn: Connection, packet: PubrecPacket, now: number
     // [MQTT-4.3.3-?] answer with PUBREL so the client can complete; v5 says the id was not found
     conn.send(
       conn.version === 5
-        ? { type: PacketType.PUBREL, packetId: packet.packetId, reasonCode: ReasonCode.PacketIdentifierNotFound }
+        ? {
+            type: PacketType.PUBREL,
+            packetId: packet.packetId,
+            reasonCode: ReasonCode.PacketIdentifierNotFound,
+          }
         : { type: PacketType.PUBREL, packetId: packet.packetId },
     );
   }
@@ -40,6 +44,10 @@ export function handlePubrel(conn: Connection, packet: PubrelPacket): void {
     conn,
     known || conn.version !== 5
       ? { type: PacketType.PUBCOMP, packetId: packet.packetId }
-      : { type: PacketType.PUBCOMP, packetId: packet.packetId, reasonCode: ReasonCode.PacketIdentifierNotFound },
+      : {
+          type: PacketType.PUBCOMP,
+          packetId: packet.packetId,
+          reasonCode: ReasonCode.PacketIdentifierNotFound,
+        },
   );
 }

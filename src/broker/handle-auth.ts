@@ -11,5 +11,8 @@ import type { Connection } from "./connection.js";
 
 export function handleAuth(conn: Connection, packet: AuthPacket): void {
   if (conn.version !== 5) throw protocolViolation("AUTH exists only in MQTT 5");
-  throw protocolViolation(`AUTH (reason ${packet.reasonCode}) without an authentication method in CONNECT`, "MQTT-4.12.0-?");
+  throw protocolViolation(
+    `AUTH (reason ${packet.reasonCode}) without an authentication method in CONNECT`,
+    "MQTT-4.12.0-?",
+  );
 }

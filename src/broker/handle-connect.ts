@@ -54,7 +54,7 @@ export async function handleConnect(conn: Connection, packet: ConnectPacket): Pr
     userProperties: packet.properties?.userProperties ?? [],
   };
   const result = await broker.hooks.authenticate(attempt);
-  if (!conn.isOpen) return;
+  if (closedWhileWaiting(conn)) return;
   if (result.kind !== "allow") {
     const reasonCode = result.kind === "deny" ? result.reasonCode : ReasonCode.NotAuthorized;
     conn.log.info({ username: packet.username }, "Connection refused by authentication");
@@ -70,7 +70,7 @@ export async function handleConnect(conn: Connection, packet: ConnectPacket): Pr
       qos: packet.will.qos,
       retain: packet.will.retain,
     });
-    if (!conn.isOpen) return;
+    if (closedWhileWaiting(conn)) return;
     if (decision.kind !== "allow") {
       broker.refuseConnectWith(conn, ReasonCode.NotAuthorized, "Will topic not authorized");
       return;
@@ -78,25 +78,36 @@ export async function handleConnect(conn: Connection, packet: ConnectPacket): Pr
   }
 
   await broker.cluster.claimSession(params.clientId);
-  if (!conn.isOpen) return;
+  if (closedWhileWaiting(conn)) return;
   conn.will = packet.will;
   if (conn.version === 5) {
     conn.inboundAliases = new InboundTopicAliases(broker.config.mqtt.topicAliasMaximum);
-    if (params.clientTopicAliasMaximum > 0) conn.outboundAliases = new OutboundTopicAliases(params.clientTopicAliasMaximum);
+    if (params.clientTopicAliasMaximum > 0)
+      conn.outboundAliases = new OutboundTopicAliases(params.clientTopicAliasMaximum);
   }
   broker.openSession(conn, negotiation.connackProperties);
 }
 
-function checkWill(conn: Connection, packet: ConnectPacket): { reasonCode: number; reason: string } | undefined {
+function checkWill(
+  conn: Connection,
+  packet: ConnectPacket,
+): { reasonCode: number; reason: string } | undefined {
   const will = packet.will;
   if (will === undefined) return undefined;
   const limits = conn.broker.config.mqtt;
   const topicError = topicNameError(will.topic);
   if (topicError !== undefined) return { reasonCode: ReasonCode.TopicNameInvalid, reason: topicError };
-  if (will.qos > limits.maxQos) return { reasonCode: ReasonCode.QoSNotSupported, reason: `Will QoS ${will.qos} is not supported` }; // [MQTT-3.2.2-12]
-  if (will.retain && !limits.retainAvailable) return { reasonCode: ReasonCode.RetainNotSupported, reason: "Retained wills are not supported" }; // [MQTT-3.2.2-13]
+  if (will.qos > limits.maxQos)
+    return { reasonCode: ReasonCode.QoSNotSupported, reason: `Will QoS ${will.qos} is not supported` }; // [MQTT-3.2.2-12]
+  if (will.retain && !limits.retainAvailable)
+    return { reasonCode: ReasonCode.RetainNotSupported, reason: "Retained wills are not supported" }; // [MQTT-3.2.2-13]
   if (will.properties?.payloadFormatIndicator === true && !isValidUtf8(will.payload)) {
     return { reasonCode: ReasonCode.PayloadFormatInvalid, reason: "Will payload is not valid UTF-8" };
   }
   return undefined;
+}
+
+/** A call, so the type checker does not carry narrowing of `isOpen` across an await. */
+function closedWhileWaiting(conn: Connection): boolean {
+  return !conn.isOpen;
 }

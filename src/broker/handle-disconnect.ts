@@ -15,7 +15,10 @@ export function handleDisconnect(conn: Connection, packet: DisconnectPacket): vo
   const session = conn.session!;
   if (requestedExpiry !== undefined) {
     if (conn.params!.sessionExpiry === 0 && requestedExpiry !== 0) {
-      throw protocolViolation("Session Expiry Interval cannot be set on DISCONNECT when it was 0 on CONNECT", "MQTT-3.14.2-2");
+      throw protocolViolation(
+        "Session Expiry Interval cannot be set on DISCONNECT when it was 0 on CONNECT",
+        "MQTT-3.14.2-2",
+      );
     }
     session.expiryInterval = Math.min(requestedExpiry, conn.broker.config.mqtt.maxSessionExpiry);
   }

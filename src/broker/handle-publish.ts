@@ -30,17 +30,29 @@ export function handlePublish(conn: Connection, packet: PublishPacket): Promise<
   const topicError = topicNameError(topic);
   if (topicError !== undefined) {
     // [MQTT-3.3.2-2] no wildcards in a topic name; [MQTT-4.7.3-1] not empty
-    throw new ProtocolError(ProtocolErrorCode.TopicNameInvalid, ReasonCode.TopicNameInvalid, topicError, { rule: "MQTT-3.3.2-2" });
+    throw new ProtocolError(ProtocolErrorCode.TopicNameInvalid, ReasonCode.TopicNameInvalid, topicError, {
+      rule: "MQTT-3.3.2-2",
+    });
   }
   if (packet.qos > limits.maxQos) {
-    throw new ProtocolError(ProtocolErrorCode.QoSNotSupported, ReasonCode.QoSNotSupported, `QoS ${packet.qos} is above the maximum ${limits.maxQos}`, {
-      rule: "MQTT-3.2.2-11",
-    });
+    throw new ProtocolError(
+      ProtocolErrorCode.QoSNotSupported,
+      ReasonCode.QoSNotSupported,
+      `QoS ${packet.qos} is above the maximum ${limits.maxQos}`,
+      {
+        rule: "MQTT-3.2.2-11",
+      },
+    );
   }
   if (packet.retain && !limits.retainAvailable) {
-    throw new ProtocolError(ProtocolErrorCode.RetainNotSupported, ReasonCode.RetainNotSupported, "Retained messages are not available", {
-      rule: "MQTT-3.2.2-14",
-    });
+    throw new ProtocolError(
+      ProtocolErrorCode.RetainNotSupported,
+      ReasonCode.RetainNotSupported,
+      "Retained messages are not available",
+      {
+        rule: "MQTT-3.2.2-14",
+      },
+    );
   }
 
   const session = conn.session!;
@@ -60,12 +72,22 @@ export function handlePublish(conn: Connection, packet: PublishPacket): Promise<
   }
   if (v5 && packet.properties?.payloadFormatIndicator === true && !isValidUtf8(packet.payload)) {
     // [MQTT-3.3.2-?] Payload Format Indicator 1 but the payload is not UTF-8
-    if (packet.qos === 0) throw new ProtocolError(ProtocolErrorCode.PayloadFormatInvalid, ReasonCode.PayloadFormatInvalid, "Payload is not valid UTF-8");
+    if (packet.qos === 0)
+      throw new ProtocolError(
+        ProtocolErrorCode.PayloadFormatInvalid,
+        ReasonCode.PayloadFormatInvalid,
+        "Payload is not valid UTF-8",
+      );
     reject(conn, packet, ReasonCode.PayloadFormatInvalid);
     return undefined;
   }
 
-  const decision = broker.hooks.authorizePublish({ client: conn.identity!, topic, qos: packet.qos, retain: packet.retain });
+  const decision = broker.hooks.authorizePublish({
+    client: conn.identity!,
+    topic,
+    qos: packet.qos,
+    retain: packet.retain,
+  });
   if (decision instanceof Promise) return decision.then((d) => accept(conn, packet, topic, d));
   accept(conn, packet, topic, decision);
   return undefined;
@@ -81,14 +103,28 @@ function accept(conn: Connection, packet: PublishPacket, topic: string, decision
     return;
   }
   const now = broker.now();
-  const result = broker.ingest(messageFromPublish(packet, topic, conn.clientId!, broker.nextMessageId(), now), conn, now);
+  const result = broker.ingest(
+    messageFromPublish(packet, topic, conn.clientId!, broker.nextMessageId(), now),
+    conn,
+    now,
+  );
   if (packet.qos === 0) return;
-  const reasonCode = !result.accepted ? result.reasonCode : conn.version === 5 && result.matched === 0 ? ReasonCode.NoMatchingSubscribers : ReasonCode.Success;
+  const reasonCode = !result.accepted
+    ? result.reasonCode
+    : conn.version === 5 && result.matched === 0
+      ? ReasonCode.NoMatchingSubscribers
+      : ReasonCode.Success;
   if (packet.qos === 1) {
-    broker.acknowledgeAfterCommit(conn, ackPacket(PacketType.PUBACK, packet.packetId!, reasonCode, conn.version === 5));
+    broker.acknowledgeAfterCommit(
+      conn,
+      ackPacket(PacketType.PUBACK, packet.packetId!, reasonCode, conn.version === 5),
+    );
   } else {
     if (reasonCode < 0x80) conn.session!.beginIncomingQos2(packet.packetId!);
-    broker.acknowledgeAfterCommit(conn, ackPacket(PacketType.PUBREC, packet.packetId!, reasonCode, conn.version === 5));
+    broker.acknowledgeAfterCommit(
+      conn,
+      ackPacket(PacketType.PUBREC, packet.packetId!, reasonCode, conn.version === 5),
+    );
   }
 }
 
@@ -111,4 +147,3 @@ function ackPacket(
 ): PubackPacket | PubrecPacket {
   return v5 && reasonCode !== 0 ? { type, packetId, reasonCode } : { type, packetId };
 }
-

@@ -13,7 +13,9 @@ import { parseSubscriptionFilter } from "../protocol/topic.js";
 import type { Subscription } from "../session/subscription.js";
 import type { Connection } from "./connection.js";
 
-type Outcome = { readonly ok: true; readonly subscription: Subscription } | { readonly ok: false; readonly reasonCode: number };
+type Outcome =
+  | { readonly ok: true; readonly subscription: Subscription }
+  | { readonly ok: false; readonly reasonCode: number };
 
 export async function handleSubscribe(conn: Connection, packet: SubscribePacket, now: number): Promise<void> {
   const broker = conn.broker;
@@ -56,7 +58,11 @@ export async function handleSubscribe(conn: Connection, packet: SubscribePacket,
     }
   };
   // The SUBACK goes out before the retained messages it unlocks
-  broker.acknowledgeAfterCommit(conn, { type: PacketType.SUBACK, packetId: packet.packetId, reasonCodes }, sendRetained);
+  broker.acknowledgeAfterCommit(
+    conn,
+    { type: PacketType.SUBACK, packetId: packet.packetId, reasonCodes },
+    sendRetained,
+  );
 }
 
 async function checkRequest(
@@ -72,8 +78,10 @@ async function checkRequest(
     return { ok: false, reasonCode: ReasonCode.TopicFilterInvalid };
   }
   if (parsed.shareGroup !== undefined) {
-    if (!limits.sharedSubscriptionAvailable) return { ok: false, reasonCode: ReasonCode.SharedSubscriptionsNotSupported };
-    if (request.noLocal) throw protocolViolation("No Local must not be set on a shared subscription", "MQTT-3.8.3-4");
+    if (!limits.sharedSubscriptionAvailable)
+      return { ok: false, reasonCode: ReasonCode.SharedSubscriptionsNotSupported };
+    if (request.noLocal)
+      throw protocolViolation("No Local must not be set on a shared subscription", "MQTT-3.8.3-4");
   }
   if (!limits.wildcardSubscriptionAvailable && /[+#]/.test(parsed.filter)) {
     return { ok: false, reasonCode: ReasonCode.WildcardSubscriptionsNotSupported };
@@ -86,7 +94,10 @@ async function checkRequest(
     qos,
   });
   if (decision.kind !== "allow") {
-    return { ok: false, reasonCode: decision.kind === "deny" ? decision.reasonCode : ReasonCode.NotAuthorized };
+    return {
+      ok: false,
+      reasonCode: decision.kind === "deny" ? decision.reasonCode : ReasonCode.NotAuthorized,
+    };
   }
   return {
     ok: true,

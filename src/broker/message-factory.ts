@@ -61,7 +61,12 @@ export function messageFromPublish(
   };
 }
 
-export function messageFromWill(will: Will, publisherId: string, id: number, now: number): ApplicationMessage {
+export function messageFromWill(
+  will: Will,
+  publisherId: string,
+  id: number,
+  now: number,
+): ApplicationMessage {
   return {
     id,
     topic: will.topic,

@@ -34,7 +34,8 @@ export class OutboundBatch {
 
   /** Adds a shared PUBLISH frame to be sent with `packetId` at `packetIdOffset` (and DUP when asked). */
   addPublish(frame: Uint8Array, packetIdOffset: number, packetId: number, dup: boolean): void {
-    if (packetIdOffset >= 0) this.#patches.push(this.#frames.length, packetIdOffset, packetId | (dup ? 0x10000 : 0));
+    if (packetIdOffset >= 0)
+      this.#patches.push(this.#frames.length, packetIdOffset, packetId | (dup ? 0x10000 : 0));
     this.#frames.push(frame);
     this.#bytes += frame.byteLength;
   }

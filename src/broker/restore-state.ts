@@ -14,7 +14,10 @@ import type { Broker } from "./broker.js";
 export function restoreState(broker: Broker, snapshot: StoreSnapshot, now: number): void {
   const { messages } = snapshot;
   const missing = (id: number, what: string): void => {
-    broker.logger.warn({ messageId: id }, `Store is inconsistent: message of a ${what} is missing; entry skipped`);
+    broker.logger.warn(
+      { messageId: id },
+      `Store is inconsistent: message of a ${what} is missing; entry skipped`,
+    );
   };
 
   for (const [topic, id] of snapshot.retained) {
@@ -25,7 +28,12 @@ export function restoreState(broker: Broker, snapshot: StoreSnapshot, now: numbe
 
   for (const state of snapshot.sessions) {
     const stored = state.session;
-    const session = broker.sessions.create(stored.clientId, stored.protocolVersion, stored.expiryInterval, broker.limits.maxInflight);
+    const session = broker.sessions.create(
+      stored.clientId,
+      stored.protocolVersion,
+      stored.expiryInterval,
+      broker.limits.maxInflight,
+    );
     for (const sub of state.subscriptions) {
       const parsed = parseSubscriptionFilter(sub.topicFilter);
       if ("error" in parsed) continue;
@@ -50,7 +58,8 @@ export function restoreState(broker: Broker, snapshot: StoreSnapshot, now: numbe
         message,
         qos: entry.qos,
         retain: entry.retain,
-        subscriptionIdentifiers: entry.subscriptionIdentifiers.length > 0 ? entry.subscriptionIdentifiers : undefined,
+        subscriptionIdentifiers:
+          entry.subscriptionIdentifiers.length > 0 ? entry.subscriptionIdentifiers : undefined,
         packetId: entry.packetId,
         phase: entry.phase,
       });
@@ -65,7 +74,8 @@ export function restoreState(broker: Broker, snapshot: StoreSnapshot, now: numbe
         message,
         qos: entry.qos,
         retain: entry.retain,
-        subscriptionIdentifiers: entry.subscriptionIdentifiers.length > 0 ? entry.subscriptionIdentifiers : undefined,
+        subscriptionIdentifiers:
+          entry.subscriptionIdentifiers.length > 0 ? entry.subscriptionIdentifiers : undefined,
         seq: entry.seq,
       });
     }
@@ -83,7 +93,10 @@ export function restoreState(broker: Broker, snapshot: StoreSnapshot, now: numbe
     }
     const session = broker.sessions.get(will.clientId);
     const delayMs = will.delay * 1000;
-    const cap = session !== undefined && session.expiryInterval !== 0xffffffff ? session.expiryInterval * 1000 : delayMs;
+    const cap =
+      session !== undefined && session.expiryInterval !== 0xffffffff
+        ? session.expiryInterval * 1000
+        : delayMs;
     broker.sessions.scheduleWill(will.clientId, message, will.dueAt ?? now + Math.min(delayMs, cap));
   }
 }

@@ -31,7 +31,12 @@ export class Router {
   #deliveries = 0;
   readonly #matched: Session[] = [];
   /** Reused for every delivery: sessions copy what they keep (see Session.deliver). */
-  readonly #scratch: ScratchDelivery = { message: undefined as unknown as ApplicationMessage, qos: 0, retain: false, subscriptionIdentifiers: undefined };
+  readonly #scratch: ScratchDelivery = {
+    message: undefined as unknown as ApplicationMessage,
+    qos: 0,
+    retain: false,
+    subscriptionIdentifiers: undefined,
+  };
 
   /** Number of subscriptions (shared members included). */
   get size(): number {

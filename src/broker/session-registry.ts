@@ -65,7 +65,12 @@ export class SessionRegistry {
     return this.#sessions.values();
   }
 
-  create(clientId: string, protocolVersion: ProtocolVersion, expiryInterval: number, inflightCapacity: number): Session {
+  create(
+    clientId: string,
+    protocolVersion: ProtocolVersion,
+    expiryInterval: number,
+    inflightCapacity: number,
+  ): Session {
     const session = new Session({
       clientId,
       protocolVersion,
@@ -116,7 +121,8 @@ export class SessionRegistry {
     this.#sessions.delete(session.clientId);
     this.#options.scheduler.cancel(this.#expiries.get(session));
     this.#expiries.delete(session);
-    for (const subscription of session.subscriptions.values()) this.#options.router.remove(session, subscription);
+    for (const subscription of session.subscriptions.values())
+      this.#options.router.remove(session, subscription);
     if (session.journal !== NULL_JOURNAL) {
       this.#options.store.deleteSession(session.clientId);
       session.journal = NULL_JOURNAL;
@@ -153,7 +159,8 @@ export class SessionRegistry {
     session.disconnectedAt = disconnectedAt;
     session.journal = new StoreJournal(this.#options.store, session.clientId);
     this.#sessions.set(session.clientId, session);
-    for (const subscription of session.subscriptions.values()) this.#options.router.add(session, subscription);
+    for (const subscription of session.subscriptions.values())
+      this.#options.router.add(session, subscription);
     this.#scheduleExpiry(session, disconnectedAt);
   }
 
@@ -168,14 +175,18 @@ export class SessionRegistry {
   #scheduleExpiry(session: Session, disconnectedAt: number): void {
     if (session.expiryInterval === NEVER) return;
     const task: TimedTask = { fire: (now) => this.end(session, now) };
-    this.#expiries.set(session, this.#options.scheduler.schedule(disconnectedAt + session.expiryInterval * 1000, task));
+    this.#expiries.set(
+      session,
+      this.#options.scheduler.schedule(disconnectedAt + session.expiryInterval * 1000, task),
+    );
   }
 
   /** Writes a session that just became persistent, with everything it already holds. */
   #writeAll(session: Session): void {
     const store = this.#options.store;
     store.putSession(storedSession(session, undefined));
-    for (const subscription of session.subscriptions.values()) store.putSubscription(session.clientId, toStoredSubscription(subscription));
+    for (const subscription of session.subscriptions.values())
+      store.putSubscription(session.clientId, toStoredSubscription(subscription));
     for (const entry of session.inflight.values()) session.journal.putInflight(entry);
     for (const entry of session.queue) session.journal.putQueued(entry);
     for (const packetId of session.incomingQos2) session.journal.putIncomingQos2(packetId);

@@ -64,7 +64,9 @@ main(process.argv.slice(2)).then(
     if (error instanceof SwitchboardError) {
       process.stderr.write(`switchboard: ${error.message}\n`);
     } else {
-      process.stderr.write(`switchboard: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+      process.stderr.write(
+        `switchboard: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+      );
     }
     process.exitCode = 1;
   },

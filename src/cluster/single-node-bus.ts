@@ -15,7 +15,8 @@ export class SingleNodeBus implements ClusterBus {
   }
 
   start(_events: ClusterEvents): Promise<void> {
-    if (this.#started) return Promise.reject(new Error("Cannot start the cluster bus: it is already started"));
+    if (this.#started)
+      return Promise.reject(new Error("Cannot start the cluster bus: it is already started"));
     this.#started = true;
     return Promise.resolve();
   }

@@ -55,7 +55,10 @@ export class HookChain {
     return this.#receiveAuthorizers.length === 0;
   }
 
-  #runAuthentication(attempt: ConnectAttempt, from: number): AuthenticationResult | Promise<AuthenticationResult> {
+  #runAuthentication(
+    attempt: ConnectAttempt,
+    from: number,
+  ): AuthenticationResult | Promise<AuthenticationResult> {
     for (let i = from; i < this.#authenticators.length; i++) {
       const result = this.#authenticators[i]!.authenticate(attempt);
       if (isPromise(result)) {

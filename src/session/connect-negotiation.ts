@@ -47,7 +47,11 @@ export interface ConnectionParameters {
 }
 
 export type NegotiationResult =
-  | { readonly ok: true; readonly parameters: ConnectionParameters; readonly connackProperties: Properties | undefined }
+  | {
+      readonly ok: true;
+      readonly parameters: ConnectionParameters;
+      readonly connackProperties: Properties | undefined;
+    }
   | { readonly ok: false; readonly reasonCode: number; readonly reason: string };
 
 const UNLIMITED_PACKET_SIZE = 268_435_460;
@@ -66,7 +70,11 @@ export function negotiateConnect(
   if (clientId.length === 0) {
     // [MQTT-3.1.3-8] v3.1.1: an empty identifier needs Clean Session; 3.1 requires 1..23 characters
     if (connect.protocolVersion === 3 || (connect.protocolVersion === 4 && !connect.cleanStart)) {
-      return { ok: false, reasonCode: ReasonCode.ClientIdentifierNotValid, reason: "An empty client identifier needs a clean session" };
+      return {
+        ok: false,
+        reasonCode: ReasonCode.ClientIdentifierNotValid,
+        reason: "An empty client identifier needs a clean session",
+      };
     }
     clientId = assignClientId(); // [MQTT-3.1.3-6] [MQTT-3.2.2-16]
     clientIdAssigned = true;
@@ -80,11 +88,19 @@ export function negotiateConnect(
 
   let keepAlive = connect.keepAlive;
   let serverKeepAlive: number | undefined;
-  if (limits.maxKeepAlive > 0 && limits.maxKeepAlive < 65535 && (keepAlive === 0 || keepAlive > limits.maxKeepAlive)) {
+  if (
+    limits.maxKeepAlive > 0 &&
+    limits.maxKeepAlive < 65535 &&
+    (keepAlive === 0 || keepAlive > limits.maxKeepAlive)
+  ) {
     if (!v5) {
       // v3 has no way to tell the client another keep alive (as Mosquitto 2 does: reject)
       if (keepAlive > limits.maxKeepAlive) {
-        return { ok: false, reasonCode: ReasonCode.ClientIdentifierNotValid, reason: `Keep alive must be at most ${limits.maxKeepAlive}` };
+        return {
+          ok: false,
+          reasonCode: ReasonCode.ClientIdentifierNotValid,
+          reason: `Keep alive must be at most ${limits.maxKeepAlive}`,
+        };
       }
     } else {
       keepAlive = limits.maxKeepAlive; // [MQTT-3.2.2-21] the client must use the Server Keep Alive

@@ -35,14 +35,19 @@ export interface PublishVariant {
 const CACHE_SLOTS = 12;
 
 /** The frame for `message` in `variant`, with a zero packet identifier to be patched by the writer. */
-export function encodePublishFrame(message: ApplicationMessage, variant: PublishVariant, now: number): PublishFrame {
+export function encodePublishFrame(
+  message: ApplicationMessage,
+  variant: PublishVariant,
+  now: number,
+): PublishFrame {
   const expiry = remainingExpirySeconds(message, now);
   const cacheable =
     variant.subscriptionIdentifiers === undefined && variant.topicAlias === undefined && expiry === undefined;
   const slot = (variant.version - 3) * 4 + (variant.qos > 0 ? 2 : 0) + (variant.retain ? 1 : 0);
   if (cacheable) {
     const cached = message.frames?.[slot];
-    if (cached !== undefined) return { bytes: cached, packetIdOffset: variant.qos > 0 ? packetIdOffsetOf(cached) : -1 };
+    if (cached !== undefined)
+      return { bytes: cached, packetIdOffset: variant.qos > 0 ? packetIdOffsetOf(cached) : -1 };
   }
   const packet: PublishPacket = {
     type: PacketType.PUBLISH,
@@ -78,13 +83,19 @@ function publishProperties(
   expiry: number | undefined,
 ): Properties | undefined {
   const source = message.properties;
-  if (source === undefined && expiry === undefined && variant.subscriptionIdentifiers === undefined && variant.topicAlias === undefined) {
+  if (
+    source === undefined &&
+    expiry === undefined &&
+    variant.subscriptionIdentifiers === undefined &&
+    variant.topicAlias === undefined
+  ) {
     return undefined;
   }
   const properties: Properties = {};
   if (source !== undefined) {
     // [MQTT-3.3.2-4] [MQTT-3.3.2-15] [MQTT-3.3.2-16] [MQTT-3.3.2-17] [MQTT-3.3.2-20]: forwarded unaltered
-    if (source.payloadFormatIndicator !== undefined) properties.payloadFormatIndicator = source.payloadFormatIndicator;
+    if (source.payloadFormatIndicator !== undefined)
+      properties.payloadFormatIndicator = source.payloadFormatIndicator;
     if (source.contentType !== undefined) properties.contentType = source.contentType;
     if (source.responseTopic !== undefined) properties.responseTopic = source.responseTopic;
     if (source.correlationData !== undefined) properties.correlationData = source.correlationData;
@@ -92,7 +103,8 @@ function publishProperties(
   }
   // [MQTT-3.3.2-6] the expiry sent is the received value minus the time spent waiting
   if (expiry !== undefined) properties.messageExpiryInterval = expiry;
-  if (variant.subscriptionIdentifiers !== undefined) properties.subscriptionIdentifiers = [...variant.subscriptionIdentifiers];
+  if (variant.subscriptionIdentifiers !== undefined)
+    properties.subscriptionIdentifiers = [...variant.subscriptionIdentifiers];
   if (variant.topicAlias !== undefined) properties.topicAlias = variant.topicAlias;
   return properties;
 }

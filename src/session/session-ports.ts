@@ -39,7 +39,8 @@ export const NULL_JOURNAL: SessionJournal = Object.freeze({
 });
 
 /** Why a delivery was not delivered. */
-export type DropReason = "queue-full" | "expired" | "slow-consumer" | "too-large" | "offline-qos0" | "not-authorized";
+export type DropReason =
+  "queue-full" | "expired" | "slow-consumer" | "too-large" | "offline-qos0" | "not-authorized";
 
 /** Told about deliveries that were dropped, for counters and logs. */
 export interface SessionObserver {

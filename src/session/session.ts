@@ -18,7 +18,12 @@ import { compactPayload, isExpired } from "./application-message.js";
 import type { Delivery, InflightDelivery, QueuedDelivery } from "./delivery.js";
 import { InflightWindow } from "./inflight-window.js";
 import { MessageQueue } from "./message-queue.js";
-import { NULL_JOURNAL, type SessionJournal, type SessionLink, type SessionObserver } from "./session-ports.js";
+import {
+  NULL_JOURNAL,
+  type SessionJournal,
+  type SessionLink,
+  type SessionObserver,
+} from "./session-ports.js";
 import type { Subscription } from "./subscription.js";
 
 export interface QueueLimits {

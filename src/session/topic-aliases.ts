@@ -26,7 +26,8 @@ export class InboundTopicAliases {
    */
   resolve(topic: string, alias: number | undefined): string {
     if (alias === undefined) {
-      if (topic.length === 0) throw protocolViolation("PUBLISH has an empty topic and no Topic Alias", "MQTT-3.3.2-1");
+      if (topic.length === 0)
+        throw protocolViolation("PUBLISH has an empty topic and no Topic Alias", "MQTT-3.3.2-1");
       return topic;
     }
     if (alias === 0 || alias > this.#maximum) {
@@ -42,7 +43,8 @@ export class InboundTopicAliases {
       return topic;
     }
     const known = this.#map?.get(alias);
-    if (known === undefined) throw protocolViolation(`Topic Alias ${alias} is not mapped to a topic`, "MQTT-3.3.2-12");
+    if (known === undefined)
+      throw protocolViolation(`Topic Alias ${alias} is not mapped to a topic`, "MQTT-3.3.2-12");
     return known;
   }
 }
@@ -69,7 +71,7 @@ export class OutboundTopicAliases {
   /** The alias to send `topic` with; never above the client's maximum [MQTT-3.3.2-10]. */
   assign(topic: string): OutboundAlias | undefined {
     if (this.#maximum === 0) return undefined;
-    const map = (this.#byTopic ??= new Map());
+    const map = (this.#byTopic ??= new Map<string, number>());
     const existing = map.get(topic);
     if (existing !== undefined) {
       map.delete(topic);

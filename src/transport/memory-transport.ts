@@ -85,7 +85,10 @@ class MemoryClient implements MemoryClientEnd {
 }
 
 /** Creates a connected pair: hand `server` to `Broker.accept`, drive `client` from the test. */
-export function createMemoryPair(name = "memory"): { readonly server: Transport; readonly client: MemoryClientEnd } {
+export function createMemoryPair(name = "memory"): {
+  readonly server: Transport;
+  readonly client: MemoryClientEnd;
+} {
   const server = new MemoryServerTransport(name);
   const client = new MemoryClient(server);
   server.client = client;

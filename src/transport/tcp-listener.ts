@@ -15,7 +15,10 @@ export interface TcpListener {
   close(): Promise<void>;
 }
 
-export async function listenTcp(options: { readonly host: string; readonly port: number }, handler: TransportHandler): Promise<TcpListener> {
+export async function listenTcp(
+  options: { readonly host: string; readonly port: number },
+  handler: TransportHandler,
+): Promise<TcpListener> {
   const server = createServer({ noDelay: true }, (socket) => handler(new SocketTransport(socket, "tcp")));
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);

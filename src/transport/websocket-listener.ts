@@ -31,7 +31,10 @@ export interface WebSocketListener {
 
 const SUBPROTOCOLS = ["mqtt", "mqttv3.1"];
 
-export async function listenWebSocket(options: WebSocketListenerOptions, handler: TransportHandler): Promise<WebSocketListener> {
+export async function listenWebSocket(
+  options: WebSocketListenerOptions,
+  handler: TransportHandler,
+): Promise<WebSocketListener> {
   const server = createServer(
     options.requestHandler ??
       ((_request, response) => {
