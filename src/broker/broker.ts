@@ -295,7 +295,7 @@ export class Broker {
     return true;
   }
 
-  /** Sends the retained messages matching a new subscription, with RETAIN set [MQTT-3.3.1-9]. */
+  /** Sends the retained messages matching a new subscription, with RETAIN set [spec 3.3.1.3]. */
   sendRetained(session: Session, subscription: Subscription, now: number): void {
     const subscriptionIdentifiers =
       subscription.subscriptionIdentifier === undefined ? undefined : [subscription.subscriptionIdentifier];

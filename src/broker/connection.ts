@@ -5,7 +5,7 @@
  *
  * Ordering: packets are handled strictly in arrival order. A handler that has to wait (an asynchronous
  * authenticator or authorizer) returns a promise; reading pauses until it settles, so a client's
- * PUBLISH packets are never reordered [MQTT-4.6.0-?].
+ * PUBLISH packets are never reordered [MQTT-4.6.0-5].
  * @module
  */
 
@@ -146,7 +146,7 @@ export class Connection implements TransportSink, SessionLink, TimedTask {
       },
       now,
     );
-    if (frame.bytes.byteLength > this.params!.clientMaximumPacketSize) return "too-large"; // [MQTT-3.1.2-25]
+    if (frame.bytes.byteLength > this.params!.clientMaximumPacketSize) return "too-large"; // [MQTT-3.1.2-24] [MQTT-3.1.2-25]
     this.#batch.addPublish(frame.bytes, frame.packetIdOffset, packetId, dup);
     this.broker.metrics.publishSent++;
     this.broker.markDirty(this);
@@ -222,7 +222,7 @@ export class Connection implements TransportSink, SessionLink, TimedTask {
     }
     const keepAlive = this.params!.keepAlive;
     if (keepAlive === 0) return;
-    const due = this.lastPacketAt + keepAlive * 1500; // [MQTT-3.1.2-24] one and a half times the keep alive
+    const due = this.lastPacketAt + keepAlive * 1500; // [MQTT-3.1.2-22] one and a half times the keep alive
     if (now >= due) this.disconnect(ReasonCode.KeepAliveTimeout, "Keep alive timeout");
     else this.deadline = this.broker.scheduler.schedule(due, this);
   }

@@ -20,7 +20,7 @@ export function handlePuback(conn: Connection, packet: PubackPacket, now: number
 export function handlePubrec(conn: Connection, packet: PubrecPacket, now: number): void {
   const result = conn.session!.received(packet.packetId, packet.reasonCode ?? 0, now);
   if (result === "unknown" && (packet.reasonCode ?? 0) < 0x80) {
-    // [MQTT-4.3.3-?] answer with PUBREL so the client can complete; v5 says the id was not found
+    // [spec 3.6.2.1] answer with PUBREL so the client can complete; v5 says the id was not found
     conn.send(
       conn.version === 5
         ? {

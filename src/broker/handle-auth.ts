@@ -1,7 +1,7 @@
 /**
  * AUTH (spec 3.15). Enhanced authentication is not offered by the broker core: no authentication
  * method is ever accepted at CONNECT, so an AUTH packet from a client is a Protocol Error
- * [MQTT-3.15.0-?] (a client must not send AUTH unless it sent an Authentication Method).
+ * [MQTT-4.12.0-7] (a client must not send AUTH unless it sent an Authentication Method).
  * @module
  */
 
@@ -13,6 +13,6 @@ export function handleAuth(conn: Connection, packet: AuthPacket): void {
   if (conn.version !== 5) throw protocolViolation("AUTH exists only in MQTT 5");
   throw protocolViolation(
     `AUTH (reason ${packet.reasonCode}) without an authentication method in CONNECT`,
-    "MQTT-4.12.0-?",
+    "MQTT-4.12.0-7",
   );
 }

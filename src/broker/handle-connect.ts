@@ -30,7 +30,7 @@ export async function handleConnect(conn: Connection, packet: ConnectPacket): Pr
   conn.log = conn.log.child({ clientId: params.clientId });
 
   if (packet.properties?.authenticationMethod !== undefined) {
-    // No enhanced authentication method is offered by the broker core [MQTT-4.12.0-?]
+    // No enhanced authentication method is offered by the broker core [MQTT-4.12.0-1]
     broker.refuseConnectWith(conn, ReasonCode.BadAuthenticationMethod, "Authentication method not supported");
     return;
   }

@@ -1,6 +1,6 @@
 /**
  * DISCONNECT from the client (spec 3.14): a normal disconnection discards the Will [MQTT-3.14.4-3],
- * reason 0x04 keeps it; v5 may change the Session Expiry Interval, but not from 0 [MQTT-3.14.2-2].
+ * reason 0x04 keeps it; v5 may change the Session Expiry Interval, but not from 0 [spec 3.14.2.2.2].
  * @module
  */
 
@@ -17,12 +17,12 @@ export function handleDisconnect(conn: Connection, packet: DisconnectPacket): vo
     if (conn.params!.sessionExpiry === 0 && requestedExpiry !== 0) {
       throw protocolViolation(
         "Session Expiry Interval cannot be set on DISCONNECT when it was 0 on CONNECT",
-        "MQTT-3.14.2-2",
+        "spec 3.14.2.2.2",
       );
     }
     session.expiryInterval = Math.min(requestedExpiry, conn.broker.config.mqtt.maxSessionExpiry);
   }
   if (reasonCode !== ReasonCode.DisconnectWithWillMessage) conn.will = undefined;
   conn.log.debug({ reasonCode }, "Client disconnected");
-  conn.end(); // [MQTT-3.14.4-1] the server closes the connection
+  conn.end(); // [spec 3.14.4] the server closes the connection
 }

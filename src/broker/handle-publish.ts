@@ -57,7 +57,7 @@ export function handlePublish(conn: Connection, packet: PublishPacket): Promise<
 
   const session = conn.session!;
   if (packet.qos === 2 && session.incomingQos2.has(packet.packetId!)) {
-    // [MQTT-4.3.3-9] a resent QoS 2 PUBLISH whose PUBREL has not arrived: acknowledge, do not forward again
+    // [MQTT-4.3.3-10] a resent QoS 2 PUBLISH whose PUBREL has not arrived: acknowledge, do not forward again
     broker.acknowledgeAfterCommit(conn, { type: PacketType.PUBREC, packetId: packet.packetId! });
     return undefined;
   }
@@ -67,11 +67,11 @@ export function handlePublish(conn: Connection, packet: PublishPacket): Promise<
       ProtocolErrorCode.ReceiveMaximumExceeded,
       ReasonCode.ReceiveMaximumExceeded,
       `More than ${limits.receiveMaximum} unacknowledged QoS 1/2 PUBLISH packets`,
-      { rule: "MQTT-3.3.4-9" },
+      { rule: "MQTT-3.3.4-7" },
     );
   }
   if (v5 && packet.properties?.payloadFormatIndicator === true && !isValidUtf8(packet.payload)) {
-    // [MQTT-3.3.2-?] Payload Format Indicator 1 but the payload is not UTF-8
+    // [spec 3.3.2.3.2] Payload Format Indicator 1 but the payload is not UTF-8
     if (packet.qos === 0)
       throw new ProtocolError(
         ProtocolErrorCode.PayloadFormatInvalid,

@@ -26,7 +26,7 @@ export async function handleSubscribe(conn: Connection, packet: SubscribePacket,
       ProtocolErrorCode.ProtocolViolation,
       ReasonCode.SubscriptionIdentifiersNotSupported,
       "Subscription identifiers are not supported",
-      { rule: "MQTT-3.8.2-?" },
+      { rule: "spec 3.2.2.3.12" },
     );
   }
 
@@ -51,7 +51,7 @@ export async function handleSubscribe(conn: Connection, packet: SubscribePacket,
   const sendRetained = (): void => {
     for (const { subscription, existed } of retainedFor) {
       // Retain Handling 0 always, 1 only for a new subscription, 2 never [MQTT-3.3.1-9] [MQTT-3.3.1-10];
-      // retained messages are not sent for shared subscriptions [MQTT-4.8.2-?]
+      // retained messages are not sent for shared subscriptions [spec 4.8.2]
       if (subscription.shareGroup !== undefined) continue;
       if (subscription.retainHandling === 2 || (subscription.retainHandling === 1 && existed)) continue;
       broker.sendRetained(session, subscription, now);
@@ -86,7 +86,7 @@ async function checkRequest(
   if (!limits.wildcardSubscriptionAvailable && /[+#]/.test(parsed.filter)) {
     return { ok: false, reasonCode: ReasonCode.WildcardSubscriptionsNotSupported };
   }
-  const qos = Math.min(request.qos, limits.maxQos) as QoS; // [MQTT-3.2.2-9] granted QoS at most Maximum QoS
+  const qos = Math.min(request.qos, limits.maxQos) as QoS; // [MQTT-3.2.2-10] requested QoS 0-2 accepted, granted at most Maximum QoS
   const decision = await broker.hooks.authorizeSubscribe({
     client: conn.identity!,
     topicFilter: parsed.filter,

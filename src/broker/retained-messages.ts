@@ -1,6 +1,6 @@
 /**
  * Retained messages (spec 3.3.1.3): one per topic, replaced by each retained PUBLISH and removed by a
- * retained PUBLISH with an empty payload [MQTT-3.3.1-5] [MQTT-3.3.1-10] [MQTT-3.3.1-11]; expired
+ * retained PUBLISH with an empty payload [MQTT-3.3.1-5] [MQTT-3.3.1-6] [MQTT-3.3.1-7]; expired
  * ones are not delivered and are removed when met.
  * @module
  */

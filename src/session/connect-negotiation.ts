@@ -129,7 +129,7 @@ export function negotiateConnect(
 
   const connackProperties: Properties = {};
   if (props?.sessionExpiryInterval !== undefined && sessionExpiry !== props.sessionExpiryInterval) {
-    connackProperties.sessionExpiryInterval = sessionExpiry; // [MQTT-3.2.2-?] tell the client the value used
+    connackProperties.sessionExpiryInterval = sessionExpiry; // [spec 3.2.2.3.2] tell the client the value used
   }
   if (limits.receiveMaximum < 65535) connackProperties.receiveMaximum = limits.receiveMaximum;
   if (limits.maxQos < 2) connackProperties.maximumQoS = limits.maxQos as 0 | 1;
@@ -144,7 +144,7 @@ export function negotiateConnect(
   return { ok: true, parameters, connackProperties };
 }
 
-/** Outbound in-flight capacity: the client's Receive Maximum bounded by our per-client cap [MQTT-3.3.4-7]. */
+/** Outbound in-flight capacity: the client's Receive Maximum bounded by our per-client cap [MQTT-3.3.4-9]. */
 export function inflightCapacity(parameters: ConnectionParameters, limits: ServerLimits): number {
   return Math.max(1, Math.min(parameters.clientReceiveMaximum, limits.maxInflight));
 }

@@ -102,7 +102,7 @@ export class Session {
 
   /**
    * Binds the session to a live connection and resends what is in flight: PUBLISH with DUP set
-   * [MQTT-4.4.0-1] [MQTT-3.3.1-1], PUBREL as PUBREL [MQTT-4.4.0-2]; then drains the queue.
+   * [MQTT-4.4.0-1] [MQTT-3.3.1-1], PUBREL as PUBREL, with their original packet ids; then drains the queue.
    */
   attach(link: SessionLink, inflightCapacity: number, now: number): void {
     this.#link = link;
@@ -167,7 +167,7 @@ export class Session {
     }
   }
 
-  /** PUBACK received for an outbound QoS 1 message [MQTT-4.3.2-?]. */
+  /** PUBACK received for an outbound QoS 1 message: it is no longer unacknowledged [MQTT-4.3.2-3]. */
   acknowledged(packetId: number, now: number): AckResult {
     const entry = this.inflight.get(packetId);
     if (entry === undefined || entry.qos !== 1) return "unknown";
@@ -194,7 +194,7 @@ export class Session {
     return "ok";
   }
 
-  /** PUBCOMP received: the QoS 2 flow is complete and the packet id is free [MQTT-4.3.3-?]. */
+  /** PUBCOMP received: the QoS 2 flow is complete and the packet id is free [MQTT-4.3.3-5]. */
   completed(packetId: number, now: number): AckResult {
     const entry = this.inflight.get(packetId);
     if (entry === undefined || entry.phase !== "pubrel") return "unknown";
@@ -202,7 +202,7 @@ export class Session {
     return "ok";
   }
 
-  /** Records an inbound QoS 2 PUBLISH; false when the packet id is already awaiting PUBREL (a duplicate, not to be forwarded again) [MQTT-4.3.3-9]. */
+  /** Records an inbound QoS 2 PUBLISH; false when the packet id is already awaiting PUBREL (a duplicate, not to be forwarded again) [MQTT-4.3.3-10]. */
   beginIncomingQos2(packetId: number): boolean {
     if (this.incomingQos2.has(packetId)) return false;
     this.incomingQos2.add(packetId);

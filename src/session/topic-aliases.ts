@@ -27,7 +27,7 @@ export class InboundTopicAliases {
   resolve(topic: string, alias: number | undefined): string {
     if (alias === undefined) {
       if (topic.length === 0)
-        throw protocolViolation("PUBLISH has an empty topic and no Topic Alias", "MQTT-3.3.2-1");
+        throw protocolViolation("PUBLISH has an empty topic and no Topic Alias", "spec 3.3.2.3.4");
       return topic;
     }
     if (alias === 0 || alias > this.#maximum) {
@@ -44,7 +44,7 @@ export class InboundTopicAliases {
     }
     const known = this.#map?.get(alias);
     if (known === undefined)
-      throw protocolViolation(`Topic Alias ${alias} is not mapped to a topic`, "MQTT-3.3.2-12");
+      throw protocolViolation(`Topic Alias ${alias} is not mapped to a topic`, "spec 3.3.2.3.4");
     return known;
   }
 }
@@ -68,7 +68,7 @@ export class OutboundTopicAliases {
     return this.#maximum > 0;
   }
 
-  /** The alias to send `topic` with; never above the client's maximum [MQTT-3.3.2-10]. */
+  /** The alias to send `topic` with; never above the client's maximum [MQTT-3.3.2-11] [MQTT-3.1.2-26]. */
   assign(topic: string): OutboundAlias | undefined {
     if (this.#maximum === 0) return undefined;
     const map = (this.#byTopic ??= new Map<string, number>());
