@@ -28,6 +28,8 @@ export type ProtocolErrorCode = (typeof ProtocolErrorCode)[keyof typeof Protocol
 export interface ProtocolErrorOptions extends ErrorOptions {
   /** The spec statement violated, e.g. "MQTT-3.3.1-4". */
   readonly rule?: string;
+  /** The protocol level byte of the CONNECT packet, when the error concerns one (see `ProtocolError.protocolVersion`). */
+  readonly protocolVersion?: number;
 }
 
 export class ProtocolError extends Error {
@@ -36,12 +38,20 @@ export class ProtocolError extends Error {
   /** The MQTT 5 reason code to report (0x81 Malformed Packet, 0x82 Protocol Error, ...). */
   readonly reasonCode: number;
   readonly rule: string | undefined;
+  /**
+   * For errors raised while decoding a CONNECT packet: the protocol level byte the client sent, once it
+   * has been read (3, 4, 5, or any other value for `UnsupportedProtocolVersion`). The broker uses it to
+   * decide whether to answer with a v5 CONNACK reason code, a v3 return code, or nothing. The CONNECT
+   * decoder fills it in on the way out, hence not readonly.
+   */
+  protocolVersion: number | undefined;
 
   constructor(code: ProtocolErrorCode, reasonCode: number, message: string, options?: ProtocolErrorOptions) {
     super(options?.rule ? `${message} [${options.rule}]` : message, options);
     this.code = code;
     this.reasonCode = reasonCode;
     this.rule = options?.rule;
+    this.protocolVersion = options?.protocolVersion;
   }
 }
 
@@ -62,5 +72,27 @@ export function protocolViolation(message: string, rule?: string): ProtocolError
     ReasonCode.ProtocolError,
     message,
     rule ? { rule } : undefined,
+  );
+}
+
+/** Packet too large (0x95): the packet exceeds the Maximum Packet Size the receiver announced or enforces. */
+export function packetTooLarge(size: number, maximum: number): ProtocolError {
+  return new ProtocolError(
+    ProtocolErrorCode.PacketTooLarge,
+    ReasonCode.PacketTooLarge,
+    `Cannot accept packet: its size ${size} exceeds the maximum packet size ${maximum}`,
+  );
+}
+
+/**
+ * Unsupported Protocol Version (0x84): a CONNECT with a protocol level this broker does not speak
+ * [MQTT-3.1.2-2]. `protocolVersion` carries the level that was asked for.
+ */
+export function unsupportedProtocolVersion(protocolName: string, protocolVersion: number): ProtocolError {
+  return new ProtocolError(
+    ProtocolErrorCode.UnsupportedProtocolVersion,
+    ReasonCode.UnsupportedProtocolVersion,
+    `Cannot accept CONNECT: protocol "${protocolName}" level ${protocolVersion} is not supported`,
+    { rule: "MQTT-3.1.2-2", protocolVersion },
   );
 }

@@ -4,7 +4,7 @@
  * A PUBLISH sent to a subscriber differs from the one sent to another only in: protocol version, QoS,
  * RETAIN, DUP, packet identifier, subscription identifiers, topic alias and the remaining message
  * expiry. The common case has no subscription identifiers, no alias and no expiry: its frame depends on
- * (version, QoS > 0, RETAIN) only, and is cached on the message; the packet identifier and DUP bit
+ * (version, QoS, RETAIN) only, and is cached on the message; the packet identifier and DUP bit
  * are patched into the copy made when the connection's batch is written (see `PublishFrame`). Other
  * variants are encoded for the one delivery.
  * @module
@@ -32,7 +32,8 @@ export interface PublishVariant {
   readonly omitTopic: boolean;
 }
 
-const CACHE_SLOTS = 12;
+/** One slot per (version 3..5) x (QoS 0..2) x (RETAIN 0/1). */
+const CACHE_SLOTS = 18;
 
 /** The frame for `message` in `variant`, with a zero packet identifier to be patched by the writer. */
 export function encodePublishFrame(
@@ -43,7 +44,7 @@ export function encodePublishFrame(
   const expiry = remainingExpirySeconds(message, now);
   const cacheable =
     variant.subscriptionIdentifiers === undefined && variant.topicAlias === undefined && expiry === undefined;
-  const slot = (variant.version - 3) * 4 + (variant.qos > 0 ? 2 : 0) + (variant.retain ? 1 : 0);
+  const slot = (variant.version - 3) * 6 + variant.qos * 2 + (variant.retain ? 1 : 0);
   if (cacheable) {
     const cached = message.frames?.[slot];
     if (cached !== undefined)

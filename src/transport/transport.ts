@@ -10,7 +10,10 @@
 export type TransportKind = "tcp" | "ws" | "memory";
 
 export interface TransportSink {
-  /** Bytes arrived. The chunk may be retained by the receiver only until the call returns unless copied. */
+  /**
+   * Bytes arrived. The receiver takes ownership of the chunk: the codec decodes payloads as views into
+   * it, so a transport must never reuse or overwrite a chunk it has handed over.
+   */
   data(chunk: Uint8Array): void;
   /** Unsent bytes went below the high-water mark again after `write` returned false. */
   drain(): void;

@@ -1,0 +1,118 @@
+/**
+ * A cursor over the body of one frame, used by every packet decoder.
+ *
+ * Reads never go past `end`: running out of bytes means the Remaining Length (or a Property Length)
+ * is inconsistent with the content, which is a Malformed Packet. A FrameReader keeps one ByteReader
+ * and `reset`s it for each frame, so decoding allocates no cursor per packet.
+ * @module
+ */
+
+import { malformed, type ProtocolError } from "./protocol-error.js";
+import { decodeUtf8 } from "./utf8.js";
+
+/** Reads MQTT data types (spec 1.5) from `bytes[pos, end)`, throwing Malformed Packet errors on overrun. */
+export class ByteReader {
+  /** The frame (or the chunk holding it). */
+  bytes: Uint8Array;
+  /** Next byte to read. */
+  pos: number;
+  /** One past the last byte this reader may read; property decoding narrows it temporarily. */
+  end: number;
+
+  constructor(bytes: Uint8Array = new Uint8Array(0), start = 0, end = bytes.length) {
+    this.bytes = bytes;
+    this.pos = start;
+    this.end = end;
+  }
+
+  /** Points the reader at `bytes[start, end)`. */
+  reset(bytes: Uint8Array, start: number, end: number): void {
+    this.bytes = bytes;
+    this.pos = start;
+    this.end = end;
+  }
+
+  get remaining(): number {
+    return this.end - this.pos;
+  }
+
+  /** Reads a Byte. `field` names what is read, for the error message. */
+  uint8(field: string): number {
+    if (this.pos >= this.end) throw tooShort(field);
+    return this.bytes[this.pos++]!;
+  }
+
+  /** Reads a Two Byte Integer (big-endian). */
+  uint16(field: string): number {
+    const pos = this.pos;
+    if (pos + 2 > this.end) throw tooShort(field);
+    const bytes = this.bytes;
+    this.pos = pos + 2;
+    return (bytes[pos]! << 8) | bytes[pos + 1]!;
+  }
+
+  /** Reads a Four Byte Integer (big-endian). */
+  uint32(field: string): number {
+    const pos = this.pos;
+    if (pos + 4 > this.end) throw tooShort(field);
+    const bytes = this.bytes;
+    this.pos = pos + 4;
+    return ((bytes[pos]! << 24) | (bytes[pos + 1]! << 16) | (bytes[pos + 2]! << 8) | bytes[pos + 3]!) >>> 0;
+  }
+
+  /** Reads a Variable Byte Integer (spec 1.5.5): at most four bytes. */
+  varint(field: string): number {
+    let value = 0;
+    let multiplier = 1;
+    for (let count = 0; count < 4; count++) {
+      if (this.pos >= this.end) throw tooShort(field);
+      const byte = this.bytes[this.pos++]!;
+      value += (byte & 0x7f) * multiplier;
+      if ((byte & 0x80) === 0) return value;
+      multiplier *= 0x80;
+    }
+    throw malformed(`Cannot decode ${field}: Variable Byte Integer is longer than 4 bytes`);
+  }
+
+  /** Reads a UTF-8 Encoded String (Two Byte length, then validated UTF-8). */
+  utf8(field: string): string {
+    const length = this.uint16(field);
+    const start = this.pos;
+    const stop = start + length;
+    if (stop > this.end) throw tooShort(field);
+    this.pos = stop;
+    return decodeUtf8(this.bytes, start, stop);
+  }
+
+  /** Reads Binary Data (Two Byte length, then bytes). Returns a view into the frame, not a copy. */
+  binary(field: string): Uint8Array {
+    const length = this.uint16(field);
+    const start = this.pos;
+    const stop = start + length;
+    if (stop > this.end) throw tooShort(field);
+    this.pos = stop;
+    return this.bytes.subarray(start, stop);
+  }
+
+  /** Everything up to `end`, as a view. */
+  rest(): Uint8Array {
+    const start = this.pos;
+    this.pos = this.end;
+    return this.bytes.subarray(start, this.end);
+  }
+
+  /** Throws a Malformed Packet error when bytes are left over after the last field of `packetName`. */
+  expectEnd(packetName: string): void {
+    if (this.pos !== this.end) {
+      throw malformed(
+        `Cannot decode ${packetName}: ${this.end - this.pos} bytes left over after the last field (the Remaining Length does not match the content)`,
+      );
+    }
+  }
+}
+
+function tooShort(field: string): ProtocolError {
+  return malformed(
+    `Cannot decode ${field}: the packet ends before it (the Remaining Length does not match the content)`,
+  );
+}
