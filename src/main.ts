@@ -86,8 +86,10 @@ export async function startSwitchboard(options: StartOptions): Promise<Switchboa
     listeners,
     stop: () =>
       (stopping ??= (async () => {
-        await Promise.all(listeners.map((l) => l.close()));
+        // Stop accepting first; the listeners finish closing once the broker has closed every connection.
+        const listenersClosed = Promise.all(listeners.map((l) => l.close()));
         await broker.close();
+        await listenersClosed;
       })()),
   };
 }

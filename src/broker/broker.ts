@@ -168,14 +168,15 @@ export class Broker {
   openSession(conn: Connection, connackProperties: Properties | undefined): void {
     const params = conn.params!;
     const now = this.now();
-    const existing = this.sessions.get(params.clientId);
-    const previous = existing?.link;
+    const previous = this.sessions.get(params.clientId)?.link;
     if (previous instanceof Connection) {
-      // [MQTT-3.1.4-3] session takeover: the existing connection is closed with 0x8E
+      // [MQTT-3.1.4-3] session takeover: the existing connection is closed with 0x8E; a session that
+      // ends with its connection (expiry 0) ends here, so it is looked up again below
       previous.log.info("Session taken over by a new connection");
       previous.disconnect(ReasonCode.SessionTakenOver, "Session taken over");
       this.#endConnection(previous, now);
     }
+    const existing = this.sessions.get(params.clientId);
     let session: Session;
     let sessionPresent = false;
     const capacity = inflightCapacity(params, this.limits);

@@ -72,11 +72,13 @@ export async function listenWebSocket(
     server,
     port,
     host: options.host,
+    // Stops accepting; resolves once every connection has ended (the broker closes MQTT connections,
+    // idle HTTP keep-alive connections are closed here).
     close: async () => {
-      for (const client of wss.clients) client.terminate();
       wss.close();
-      server.closeAllConnections();
-      await closeServer(server);
+      const closed = closeServer(server);
+      server.closeIdleConnections();
+      await closed;
     },
   };
 }
