@@ -41,6 +41,13 @@ export interface ListenerInfo {
 
 const NO_ALIASES = new OutboundTopicAliases(0);
 
+/**
+ * A batch this large is written without waiting for the end of the turn: a burst then reaches the
+ * socket (and the kernel buffer) instead of piling up in memory, and a reading subscriber is not
+ * mistaken for a slow one.
+ */
+const EARLY_FLUSH_BYTES = 64 * 1024;
+
 export class Connection implements TransportSink, SessionLink, TimedTask {
   readonly broker: Broker;
   readonly transport: Transport;
@@ -125,15 +132,7 @@ export class Connection implements TransportSink, SessionLink, TimedTask {
     const hooks = this.broker.hooks;
     if (hooks.checksReceive && !hooks.authorizeReceive(this.identity!, message.topic))
       return "not-authorized";
-    let topicAlias: number | undefined;
-    let omitTopic = false;
-    if (this.outboundAliases.enabled) {
-      const assigned = this.outboundAliases.assign(message.topic);
-      if (assigned !== undefined) {
-        topicAlias = assigned.alias;
-        omitTopic = assigned.known;
-      }
-    }
+    const alias = this.outboundAliases.enabled ? this.outboundAliases.lookup(message.topic) : undefined;
     const frame = encodePublishFrame(
       message,
       {
@@ -141,15 +140,16 @@ export class Connection implements TransportSink, SessionLink, TimedTask {
         qos: delivery.qos,
         retain: delivery.retain,
         subscriptionIdentifiers: this.version === 5 ? delivery.subscriptionIdentifiers : undefined,
-        topicAlias,
-        omitTopic,
+        topicAlias: alias?.alias,
+        omitTopic: alias?.known === true,
       },
       now,
     );
     if (frame.bytes.byteLength > this.params!.clientMaximumPacketSize) return "too-large"; // [MQTT-3.1.2-24] [MQTT-3.1.2-25]
+    if (alias !== undefined) this.outboundAliases.record(message.topic, alias);
     this.#batch.addPublish(frame.bytes, frame.packetIdOffset, packetId, dup);
     this.broker.metrics.publishSent++;
-    this.broker.markDirty(this);
+    this.#queued();
     return undefined;
   }
 
@@ -164,7 +164,13 @@ export class Connection implements TransportSink, SessionLink, TimedTask {
     if (!this.isOpen && packet.type !== PacketType.DISCONNECT) return;
     const bytes = encodePacket(packet, this.version);
     this.#batch.add(bytes);
-    this.broker.markDirty(this);
+    this.#queued();
+  }
+
+  /** A frame joined the batch: flush with the turn, or at once when the batch is already large. */
+  #queued(): void {
+    if (this.#batch.bytes >= EARLY_FLUSH_BYTES) this.flush();
+    else this.broker.markDirty(this);
   }
 
   /** Writes this turn's batch to the transport (called by the broker once per event-loop turn). */

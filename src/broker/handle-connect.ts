@@ -101,6 +101,14 @@ function checkWill(
     return { reasonCode: ReasonCode.QoSNotSupported, reason: `Will QoS ${will.qos} is not supported` }; // [MQTT-3.2.2-12]
   if (will.retain && !limits.retainAvailable)
     return { reasonCode: ReasonCode.RetainNotSupported, reason: "Retained wills are not supported" }; // [MQTT-3.2.2-13]
+  const responseTopic = will.properties?.responseTopic;
+  if (responseTopic !== undefined && topicNameError(responseTopic) !== undefined) {
+    // [MQTT-3.3.2-14] a Response Topic is a topic name: no wildcards
+    return {
+      reasonCode: ReasonCode.ProtocolError,
+      reason: `Will Response Topic "${responseTopic}" is not a valid topic name`,
+    };
+  }
   if (will.properties?.payloadFormatIndicator === true && !isValidUtf8(will.payload)) {
     return { reasonCode: ReasonCode.PayloadFormatInvalid, reason: "Will payload is not valid UTF-8" };
   }

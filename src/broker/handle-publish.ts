@@ -13,7 +13,7 @@ import { PacketType } from "../protocol/packet-type.js";
 import type { PubackPacket } from "../protocol/packets/puback.js";
 import type { PublishPacket } from "../protocol/packets/publish.js";
 import type { PubrecPacket } from "../protocol/packets/pubrec.js";
-import { ProtocolError, ProtocolErrorCode } from "../protocol/protocol-error.js";
+import { ProtocolError, ProtocolErrorCode, protocolViolation } from "../protocol/protocol-error.js";
 import { ReasonCode } from "../protocol/reason-codes.js";
 import { topicNameError } from "../protocol/topic.js";
 import { isValidUtf8 } from "../protocol/utf8.js";
@@ -33,6 +33,18 @@ export function handlePublish(conn: Connection, packet: PublishPacket): Promise<
     throw new ProtocolError(ProtocolErrorCode.TopicNameInvalid, ReasonCode.TopicNameInvalid, topicError, {
       rule: "MQTT-3.3.2-2",
     });
+  }
+  if (v5 && packet.properties !== undefined) {
+    if (packet.properties.subscriptionIdentifiers !== undefined) {
+      throw protocolViolation(
+        "A PUBLISH from a client must not carry a Subscription Identifier",
+        "MQTT-3.3.4-6",
+      );
+    }
+    const responseTopic = packet.properties.responseTopic;
+    if (responseTopic !== undefined && topicNameError(responseTopic) !== undefined) {
+      throw protocolViolation(`Response Topic "${responseTopic}" is not a valid topic name`, "MQTT-3.3.2-14");
+    }
   }
   if (packet.qos > limits.maxQos) {
     throw new ProtocolError(

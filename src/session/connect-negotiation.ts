@@ -78,6 +78,13 @@ export function negotiateConnect(
     }
     clientId = assignClientId(); // [MQTT-3.1.3-6] [MQTT-3.2.2-16]
     clientIdAssigned = true;
+  } else if (connect.protocolVersion === 3 && utf8Length(clientId) > 23) {
+    // MQTT 3.1 section 3.1: the client identifier is 1 to 23 characters
+    return {
+      ok: false,
+      reasonCode: ReasonCode.ClientIdentifierNotValid,
+      reason: "An MQTT 3.1 client identifier has at most 23 characters",
+    };
   } else if (utf8Length(clientId) > limits.maxClientIdLength) {
     return {
       ok: false,
@@ -94,14 +101,13 @@ export function negotiateConnect(
     (keepAlive === 0 || keepAlive > limits.maxKeepAlive)
   ) {
     if (!v5) {
-      // v3 has no way to tell the client another keep alive (as Mosquitto 2 does: reject)
-      if (keepAlive > limits.maxKeepAlive) {
-        return {
-          ok: false,
-          reasonCode: ReasonCode.ClientIdentifierNotValid,
-          reason: `Keep alive must be at most ${limits.maxKeepAlive}`,
-        };
-      }
+      // v3 has no way to tell the client another keep alive; as Mosquitto 2 does, refuse it (0 means
+      // "never", which is above any limit)
+      return {
+        ok: false,
+        reasonCode: ReasonCode.ClientIdentifierNotValid,
+        reason: `Keep alive must be 1 to ${limits.maxKeepAlive}`,
+      };
     } else {
       keepAlive = limits.maxKeepAlive; // [MQTT-3.2.2-21] the client must use the Server Keep Alive
       serverKeepAlive = keepAlive;

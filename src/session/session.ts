@@ -68,6 +68,8 @@ export class Session {
   routeSubscriptionIds: number[] | undefined;
 
   #link: SessionLink | undefined;
+  /** In-flight PUBLISH not yet resent on the current connection (they wait for send quota). */
+  #resend: InflightDelivery[] = [];
   #nextSeq = 1;
   readonly #limits: QueueLimits;
   readonly #observer: SessionObserver;
@@ -101,22 +103,26 @@ export class Session {
   }
 
   /**
-   * Binds the session to a live connection and resends what is in flight: PUBLISH with DUP set
-   * [MQTT-4.4.0-1] [MQTT-3.3.1-1], PUBREL as PUBREL, with their original packet ids; then drains the queue.
+   * Binds the session to a live connection and resends what is in flight, with the original packet
+   * ids [MQTT-4.4.0-1]: PUBREL as PUBREL, PUBLISH with DUP set [MQTT-3.3.1-1] and in their original
+   * order, as far as the new connection's send quota allows [MQTT-4.9.0-2] (the rest as acks free
+   * it); then drains the queue.
    */
   attach(link: SessionLink, inflightCapacity: number, now: number): void {
     this.#link = link;
     this.disconnectedAt = undefined;
     this.inflight.capacity = inflightCapacity;
+    this.#resend = [];
     for (const entry of this.inflight.values()) {
       if (entry.phase === "pubrel") link.sendPubrel(entry.packetId);
-      else link.sendPublish(entry, entry.packetId, true, now);
+      else this.#resend.push(entry);
     }
     this.drain(now);
   }
 
   detach(now: number): void {
     this.#link = undefined;
+    this.#resend = [];
     this.disconnectedAt = now;
   }
 
@@ -146,10 +152,14 @@ export class Session {
     }
   }
 
-  /** Moves queued deliveries into the window while it has room and the link is writable. */
+  /**
+   * Resends in-flight messages still waiting for quota, then moves queued deliveries into the window,
+   * while it has room and the link is writable.
+   */
   drain(now: number): void {
     const link = this.#link;
     if (link === undefined) return;
+    if (this.#resend.length > 0 && !this.#resendWaiting(link, now)) return;
     while (this.queue.length > 0 && link.writable) {
       const head = this.queue.peek()!;
       if (head.qos > 0 && this.inflight.full) return;
@@ -228,6 +238,26 @@ export class Session {
     this.inflight.add(entry);
   }
 
+  /** Resends what the quota allows; true when nothing is left waiting. */
+  #resendWaiting(link: SessionLink, now: number): boolean {
+    const pending = this.#resend;
+    while (
+      pending.length > 0 &&
+      link.writable &&
+      this.inflight.size - pending.length < this.inflight.capacity
+    ) {
+      const entry = pending.shift()!;
+      if (this.inflight.get(entry.packetId) !== entry) continue;
+      const notSent = link.sendPublish(entry, entry.packetId, true, now);
+      if (notSent !== undefined) {
+        this.#observer.dropped(this, entry, notSent);
+        this.inflight.delete(entry.packetId);
+        this.journal.deleteInflight(entry.packetId);
+      }
+    }
+    return pending.length === 0;
+  }
+
   #complete(entry: InflightDelivery, now: number): void {
     this.inflight.delete(entry.packetId);
     this.journal.deleteInflight(entry.packetId);
@@ -257,6 +287,11 @@ export class Session {
   #enqueue(delivery: Delivery): void {
     const limits = this.#limits;
     const size = delivery.message.payload.byteLength;
+    if (size > limits.maxBytes) {
+      // can never fit: dropping older messages would not make room
+      this.#observer.dropped(this, delivery, "queue-full");
+      return;
+    }
     while (this.queue.length >= limits.maxMessages || this.queue.bytes + size > limits.maxBytes) {
       if (limits.overflow === "drop-new" || this.queue.length === 0) {
         this.#observer.dropped(this, delivery, "queue-full");

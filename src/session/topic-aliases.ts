@@ -68,25 +68,36 @@ export class OutboundTopicAliases {
     return this.#maximum > 0;
   }
 
-  /** The alias to send `topic` with; never above the client's maximum [MQTT-3.3.2-11] [MQTT-3.1.2-26]. */
-  assign(topic: string): OutboundAlias | undefined {
+  /**
+   * The alias `topic` would be sent with, without recording it: a frame may still be dropped (too
+   * large for the client) and the client must never be left with a mapping it did not receive.
+   * Never above the client's maximum [MQTT-3.3.2-11] [MQTT-3.1.2-26].
+   */
+  lookup(topic: string): OutboundAlias | undefined {
     if (this.#maximum === 0) return undefined;
+    const map = this.#byTopic;
+    const existing = map?.get(topic);
+    if (existing !== undefined) return { alias: existing, known: true };
+    if (map === undefined || map.size < this.#maximum) return { alias: (map?.size ?? 0) + 1, known: false };
+    const [, lruAlias] = map.entries().next().value as [string, number];
+    return { alias: lruAlias, known: false };
+  }
+
+  /** Records that `topic` was sent with `alias` (as returned by `lookup`), evicting the least recently used topic if needed. */
+  record(topic: string, alias: OutboundAlias): void {
     const map = (this.#byTopic ??= new Map<string, number>());
-    const existing = map.get(topic);
-    if (existing !== undefined) {
-      map.delete(topic);
-      map.set(topic, existing);
-      return { alias: existing, known: true };
+    map.delete(topic);
+    if (!alias.known && map.size >= this.#maximum) {
+      const lru = map.keys().next();
+      if (lru.done !== true) map.delete(lru.value);
     }
-    let alias: number;
-    if (map.size < this.#maximum) {
-      alias = map.size + 1;
-    } else {
-      const [lruTopic, lruAlias] = map.entries().next().value as [string, number];
-      map.delete(lruTopic);
-      alias = lruAlias;
-    }
-    map.set(topic, alias);
-    return { alias, known: false };
+    map.set(topic, alias.alias);
+  }
+
+  /** `lookup` then `record`, for callers that always send. */
+  assign(topic: string): OutboundAlias | undefined {
+    const alias = this.lookup(topic);
+    if (alias !== undefined) this.record(topic, alias);
+    return alias;
   }
 }

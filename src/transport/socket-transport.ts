@@ -10,6 +10,9 @@ export class SocketTransport implements Transport {
   readonly kind: TransportKind;
   readonly remoteAddress: string;
   readonly #socket: Socket;
+  #sink: TransportSink | undefined;
+  /** Set while written bytes wait in the socket; the write callback then reports the drain. */
+  #backlog = false;
 
   constructor(socket: Socket, kind: TransportKind = "tcp") {
     this.#socket = socket;
@@ -23,6 +26,7 @@ export class SocketTransport implements Transport {
   }
 
   start(sink: TransportSink): void {
+    this.#sink = sink;
     const socket = this.#socket;
     let closed = false;
     let failure: Error | undefined;
@@ -43,9 +47,24 @@ export class SocketTransport implements Transport {
   }
 
   write(chunk: Uint8Array): boolean {
-    if (this.#socket.destroyed) return false;
-    return this.#socket.write(chunk);
+    const socket = this.#socket;
+    if (socket.destroyed) return false;
+    const below = socket.write(chunk, this.#written);
+    if (socket.writableLength > 0) this.#backlog = true;
+    return below;
   }
+
+  /**
+   * Node emits 'drain' only after a write crossed the socket's own high-water mark (16 KiB), while the
+   * broker's slow-consumer mark may be lower; so the drain is also reported when written data has
+   * left the socket's buffer.
+   */
+  readonly #written = (): void => {
+    if (this.#backlog && this.#socket.writableLength === 0) {
+      this.#backlog = false;
+      this.#sink?.drain();
+    }
+  };
 
   end(): void {
     if (this.#socket.destroyed) return;
