@@ -45,6 +45,7 @@ export class OutboundBatch {
     const frames = this.#frames;
     const patches = this.#patches;
     let result = true;
+    if (frames.length === 0) return result;
     if (frames.length === 1 && patches.length === 0) {
       result = transport.write(frames[0]!);
     } else if (this.#bytes <= COPY_LIMIT) {

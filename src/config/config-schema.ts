@@ -178,7 +178,7 @@ const mqttProperties: PropertiesOf<MqttConfig> = {
     maximum: UINT16_MAX,
     default: UINT16_MAX,
     description:
-      "Largest keep-alive accepted, in seconds. An MQTT 5 client asking for more, or for 0, is given this as Server Keep Alive. 0 means no limit.",
+      "Largest keep-alive accepted, in seconds; 0 or 65535 (the default) means no limit. Below 65535, an MQTT 5 client asking for more, or for 0 (never), is given this value as Server Keep Alive; an MQTT 3.1/3.1.1 client, which cannot be told, is refused with return code 2, as Mosquitto 2 does.",
   },
   maxSessionExpiry: {
     type: "integer",
