@@ -4,19 +4,13 @@
  * @module
  */
 
-import { Broker } from "./broker/broker.js";
-import type { ListenerInfo } from "./broker/connection.js";
-import type { Config, ListenerConfig } from "./config/config.js";
-import { isLoopbackHost } from "./config/load-config.js";
+import { Broker, type ListenerInfo } from "./broker/index.js";
+import { type Config, type ListenerConfig, isLoopbackHost } from "./config/index.js";
 import { listenError } from "./errors.js";
-import type { Authenticator } from "./hooks/authenticator.js";
-import type { Authorizer } from "./hooks/authorizer.js";
-import type { MessageStage } from "./hooks/message-stage.js";
-import type { Store } from "./hooks/store.js";
-import type { Logger } from "./observability/logger.js";
-import { MemoryStore } from "./storage/memory/memory-store.js";
-import { listenTcp } from "./transport/tcp-listener.js";
-import { listenWebSocket } from "./transport/websocket-listener.js";
+import type { Authenticator, Authorizer, MessageStage, Store } from "./hooks/index.js";
+import type { Logger } from "./observability/index.js";
+import { MemoryStore } from "./storage/index.js";
+import { listenTcp, listenWebSocket } from "./transport/index.js";
 
 export interface BoundListener {
   readonly name: string;

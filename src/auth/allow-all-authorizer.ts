@@ -4,8 +4,7 @@
  * @module
  */
 
-import type { Authorizer } from "../hooks/authorizer.js";
-import { ALLOW, type Decision } from "../hooks/decision.js";
+import { type Authorizer, ALLOW, type Decision } from "../hooks/index.js";
 
 export class AllowAllAuthorizer implements Authorizer {
   readonly name = "allow-all";

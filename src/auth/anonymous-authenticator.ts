@@ -5,9 +5,13 @@
  * @module
  */
 
-import type { AuthenticationResult, Authenticator, ConnectAttempt } from "../hooks/authenticator.js";
-import { DEFER } from "../hooks/decision.js";
-import { ANONYMOUS_PRINCIPAL } from "../hooks/principal.js";
+import {
+  type AuthenticationResult,
+  type Authenticator,
+  type ConnectAttempt,
+  DEFER,
+  ANONYMOUS_PRINCIPAL,
+} from "../hooks/index.js";
 
 export class AnonymousAuthenticator implements Authenticator {
   readonly name = "anonymous";

@@ -10,30 +10,40 @@
  */
 
 import { randomUUID } from "node:crypto";
-import { AllowAllAuthorizer } from "../auth/allow-all-authorizer.js";
-import { AnonymousAuthenticator } from "../auth/anonymous-authenticator.js";
-import { SingleNodeBus } from "../cluster/single-node-bus.js";
-import type { Config } from "../config/config.js";
-import type { Authenticator } from "../hooks/authenticator.js";
-import type { Authorizer } from "../hooks/authorizer.js";
-import type { ClusterBus } from "../hooks/cluster-bus.js";
-import { HookChain } from "../hooks/hook-chain.js";
-import type { MessageStage } from "../hooks/message-stage.js";
-import type { Store } from "../hooks/store.js";
-import type { Logger } from "../observability/logger.js";
-import { PacketType } from "../protocol/packet-type.js";
-import type { Packet } from "../protocol/packet.js";
-import type { Properties } from "../protocol/properties.js";
-import { ProtocolErrorCode, type ProtocolError } from "../protocol/protocol-error.js";
-import { ConnackReturnCode, ReasonCode, toV3ConnackReturnCode } from "../protocol/reason-codes.js";
-import type { ApplicationMessage } from "../session/application-message.js";
-import { inflightCapacity, type ServerLimits } from "../session/connect-negotiation.js";
-import type { Delivery } from "../session/delivery.js";
-import type { Session } from "../session/session.js";
-import type { DropReason, SessionObserver } from "../session/session-ports.js";
-import type { Subscription } from "../session/subscription.js";
-import { MemoryStore } from "../storage/memory/memory-store.js";
-import type { Transport } from "../transport/transport.js";
+import { AllowAllAuthorizer, AnonymousAuthenticator } from "../auth/index.js";
+import { SingleNodeBus } from "../cluster/index.js";
+import type { Config } from "../config/index.js";
+import {
+  type Authenticator,
+  type Authorizer,
+  type ClusterBus,
+  HookChain,
+  type MessageStage,
+  type Store,
+} from "../hooks/index.js";
+import type { Logger } from "../observability/index.js";
+import {
+  PacketType,
+  type Packet,
+  type Properties,
+  ProtocolErrorCode,
+  type ProtocolError,
+  ConnackReturnCode,
+  ReasonCode,
+  toV3ConnackReturnCode,
+} from "../protocol/index.js";
+import {
+  type ApplicationMessage,
+  inflightCapacity,
+  type ServerLimits,
+  type Delivery,
+  type Session,
+  type DropReason,
+  type SessionObserver,
+  type Subscription,
+} from "../session/index.js";
+import { MemoryStore } from "../storage/index.js";
+import type { Transport } from "../transport/index.js";
 import { Connection, type ListenerInfo } from "./connection.js";
 import { messageFromWill } from "./message-factory.js";
 import { Metrics } from "./metrics.js";
@@ -271,8 +281,12 @@ export class Broker {
     return { accepted: true, matched: this.publish(current, now) };
   }
 
-  /** Publishes a message on this node and the cluster; returns the number of local deliveries. */
+  /**
+   * Publishes a message from a client (or its will) on this node and the cluster; returns the number
+   * of local deliveries.
+   */
   publish(message: ApplicationMessage, now: number): number {
+    this.metrics.messagesReceived++;
     this.cluster.forward(message);
     return this.publishLocal(message, now);
   }
@@ -365,7 +379,6 @@ export class Broker {
 
   /** Publishes a message on this node only (broker-made messages such as `$SYS`, and messages from other nodes). */
   publishLocal(message: ApplicationMessage, now: number): number {
-    this.metrics.messagesReceived++;
     if (message.retain) this.retained.update(message); // [MQTT-3.3.1-5]
     const deliveries = this.router.route(message, now);
     if (deliveries === 0) this.metrics.publishUnrouted++;

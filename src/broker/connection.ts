@@ -9,23 +9,31 @@
  * @module
  */
 
-import { FrameReader } from "../protocol/frame-reader.js";
-import { encodePacket } from "../protocol/encode-packet.js";
-import { PacketType, type ProtocolVersion } from "../protocol/packet-type.js";
-import type { Packet } from "../protocol/packet.js";
-import type { Will } from "../protocol/packets/connect.js";
-import { ProtocolError } from "../protocol/protocol-error.js";
-import { ReasonCode, reasonCodeName } from "../protocol/reason-codes.js";
-import type { ClientIdentity } from "../hooks/authorizer.js";
-import type { ConnectionParameters } from "../session/connect-negotiation.js";
-import type { Deadline } from "../session/deadline-queue.js";
-import type { Delivery } from "../session/delivery.js";
-import { encodePublishFrame } from "../session/outbound-publish.js";
-import type { Session } from "../session/session.js";
-import type { DropReason, SessionLink } from "../session/session-ports.js";
-import { OutboundTopicAliases, type InboundTopicAliases } from "../session/topic-aliases.js";
-import type { Transport, TransportSink } from "../transport/transport.js";
-import type { Logger } from "../observability/logger.js";
+import {
+  FrameReader,
+  encodePacket,
+  PacketType,
+  type ProtocolVersion,
+  type Packet,
+  type Will,
+  ProtocolError,
+  ReasonCode,
+  reasonCodeName,
+} from "../protocol/index.js";
+import type { ClientIdentity } from "../hooks/index.js";
+import {
+  type ConnectionParameters,
+  type Deadline,
+  type Delivery,
+  encodePublishFrame,
+  type Session,
+  type DropReason,
+  type SessionLink,
+  OutboundTopicAliases,
+  type InboundTopicAliases,
+} from "../session/index.js";
+import type { Transport, TransportSink } from "../transport/index.js";
+import type { Logger } from "../observability/index.js";
 import type { Broker } from "./broker.js";
 import { dispatchPacket } from "./dispatch-packet.js";
 import { OutboundBatch } from "./outbound-batch.js";

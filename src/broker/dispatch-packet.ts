@@ -4,9 +4,13 @@
  * @module
  */
 
-import { assertNever, type Packet } from "../protocol/packet.js";
-import { PacketType, packetTypeName } from "../protocol/packet-type.js";
-import { protocolViolation } from "../protocol/protocol-error.js";
+import {
+  assertNever,
+  type Packet,
+  PacketType,
+  packetTypeName,
+  protocolViolation,
+} from "../protocol/index.js";
 import type { Connection } from "./connection.js";
 import { handleAuth } from "./handle-auth.js";
 import { handleConnect } from "./handle-connect.js";

@@ -4,12 +4,14 @@
  * @module
  */
 
-import { PacketType } from "../protocol/packet-type.js";
-import type { PubackPacket } from "../protocol/packets/puback.js";
-import type { PubcompPacket } from "../protocol/packets/pubcomp.js";
-import type { PubrecPacket } from "../protocol/packets/pubrec.js";
-import type { PubrelPacket } from "../protocol/packets/pubrel.js";
-import { ReasonCode } from "../protocol/reason-codes.js";
+import {
+  PacketType,
+  type PubackPacket,
+  type PubcompPacket,
+  type PubrecPacket,
+  type PubrelPacket,
+  ReasonCode,
+} from "../protocol/index.js";
 import type { Connection } from "./connection.js";
 
 export function handlePuback(conn: Connection, packet: PubackPacket, now: number): void {

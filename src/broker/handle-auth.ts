@@ -5,8 +5,7 @@
  * @module
  */
 
-import type { AuthPacket } from "../protocol/packets/auth.js";
-import { protocolViolation } from "../protocol/protocol-error.js";
+import { type AuthPacket, protocolViolation } from "../protocol/index.js";
 import type { Connection } from "./connection.js";
 
 export function handleAuth(conn: Connection, packet: AuthPacket): void {

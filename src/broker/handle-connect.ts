@@ -5,13 +5,9 @@
  * @module
  */
 
-import type { ConnectAttempt } from "../hooks/authenticator.js";
-import type { ConnectPacket } from "../protocol/packets/connect.js";
-import { ReasonCode } from "../protocol/reason-codes.js";
-import { topicNameError } from "../protocol/topic.js";
-import { isValidUtf8 } from "../protocol/utf8.js";
-import { negotiateConnect } from "../session/connect-negotiation.js";
-import { InboundTopicAliases, OutboundTopicAliases } from "../session/topic-aliases.js";
+import type { ConnectAttempt } from "../hooks/index.js";
+import { type ConnectPacket, ReasonCode, topicNameError, isValidUtf8 } from "../protocol/index.js";
+import { negotiateConnect, InboundTopicAliases, OutboundTopicAliases } from "../session/index.js";
 import type { Connection } from "./connection.js";
 
 export async function handleConnect(conn: Connection, packet: ConnectPacket): Promise<void> {

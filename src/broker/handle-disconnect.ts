@@ -4,9 +4,7 @@
  * @module
  */
 
-import type { DisconnectPacket } from "../protocol/packets/disconnect.js";
-import { protocolViolation } from "../protocol/protocol-error.js";
-import { ReasonCode } from "../protocol/reason-codes.js";
+import { type DisconnectPacket, protocolViolation, ReasonCode } from "../protocol/index.js";
 import type { Connection } from "./connection.js";
 
 export function handleDisconnect(conn: Connection, packet: DisconnectPacket): void {

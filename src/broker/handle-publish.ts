@@ -8,15 +8,19 @@
  * @module
  */
 
-import type { Decision } from "../hooks/decision.js";
-import { PacketType } from "../protocol/packet-type.js";
-import type { PubackPacket } from "../protocol/packets/puback.js";
-import type { PublishPacket } from "../protocol/packets/publish.js";
-import type { PubrecPacket } from "../protocol/packets/pubrec.js";
-import { ProtocolError, ProtocolErrorCode, protocolViolation } from "../protocol/protocol-error.js";
-import { ReasonCode } from "../protocol/reason-codes.js";
-import { topicNameError } from "../protocol/topic.js";
-import { isValidUtf8 } from "../protocol/utf8.js";
+import type { Decision } from "../hooks/index.js";
+import {
+  PacketType,
+  type PubackPacket,
+  type PublishPacket,
+  type PubrecPacket,
+  ProtocolError,
+  ProtocolErrorCode,
+  protocolViolation,
+  ReasonCode,
+  topicNameError,
+  isValidUtf8,
+} from "../protocol/index.js";
 import type { Connection } from "./connection.js";
 import { messageFromPublish } from "./message-factory.js";
 

@@ -5,12 +5,19 @@
  * @module
  */
 
-import { PacketType, type QoS } from "../protocol/packet-type.js";
-import type { SubscribePacket, SubscriptionRequest } from "../protocol/packets/subscribe.js";
-import { ProtocolError, ProtocolErrorCode, protocolViolation } from "../protocol/protocol-error.js";
-import { ReasonCode, SUBACK_FAILURE_V3 } from "../protocol/reason-codes.js";
-import { parseSubscriptionFilter } from "../protocol/topic.js";
-import type { Subscription } from "../session/subscription.js";
+import {
+  PacketType,
+  type QoS,
+  type SubscribePacket,
+  type SubscriptionRequest,
+  ProtocolError,
+  ProtocolErrorCode,
+  protocolViolation,
+  ReasonCode,
+  SUBACK_FAILURE_V3,
+  parseSubscriptionFilter,
+} from "../protocol/index.js";
+import type { Subscription } from "../session/index.js";
 import type { Connection } from "./connection.js";
 
 type Outcome =

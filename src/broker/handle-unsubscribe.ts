@@ -4,9 +4,7 @@
  * @module
  */
 
-import { PacketType } from "../protocol/packet-type.js";
-import type { UnsubscribePacket } from "../protocol/packets/unsubscribe.js";
-import { ReasonCode } from "../protocol/reason-codes.js";
+import { PacketType, type UnsubscribePacket, ReasonCode } from "../protocol/index.js";
 import type { Connection } from "./connection.js";
 
 export function handleUnsubscribe(conn: Connection, packet: UnsubscribePacket): void {

@@ -3,10 +3,8 @@
  * @module
  */
 
-import type { Will } from "../protocol/packets/connect.js";
-import type { PublishPacket } from "../protocol/packets/publish.js";
-import type { Properties, UserProperty } from "../protocol/properties.js";
-import type { ApplicationMessage, MessageProperties } from "../session/application-message.js";
+import type { Will, PublishPacket, Properties, UserProperty } from "../protocol/index.js";
+import type { ApplicationMessage, MessageProperties } from "../session/index.js";
 
 /** The forwardable subset of a PUBLISH's (or Will's) properties, or undefined when there is none. */
 export function forwardableProperties(properties: Properties | undefined): MessageProperties | undefined {

@@ -3,7 +3,7 @@
  * @module
  */
 
-import type { DropReason } from "../session/session-ports.js";
+import type { DropReason } from "../session/index.js";
 
 export class Metrics {
   readonly startedAt: number;
@@ -12,6 +12,7 @@ export class Metrics {
   clientsConnected = 0;
   /** Highest number of clients connected at once. */
   clientsMaximum = 0;
+  /** Application messages from clients (PUBLISH accepted, and wills); not the broker's own `$SYS` messages. */
   messagesReceived = 0;
   messagesSent = 0;
   publishReceived = 0;

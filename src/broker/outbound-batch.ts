@@ -8,7 +8,7 @@
  * @module
  */
 
-import type { Transport } from "../transport/transport.js";
+import type { Transport } from "../transport/index.js";
 
 /** Batches above this size are written frame by frame instead of copied into one buffer. */
 const COPY_LIMIT = 256 * 1024;

@@ -6,9 +6,9 @@
  * @module
  */
 
-import type { StoreSnapshot } from "../hooks/store.js";
-import { parseSubscriptionFilter } from "../protocol/topic.js";
-import { isExpired, type ApplicationMessage } from "../session/application-message.js";
+import type { StoreSnapshot } from "../hooks/index.js";
+import { parseSubscriptionFilter } from "../protocol/index.js";
+import { isExpired, type ApplicationMessage } from "../session/index.js";
 import type { Broker } from "./broker.js";
 
 export function restoreState(broker: Broker, snapshot: StoreSnapshot, now: number): void {

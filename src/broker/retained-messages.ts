@@ -5,9 +5,9 @@
  * @module
  */
 
-import type { Store } from "../hooks/store.js";
-import { RetainedIndex } from "../routing/retained-index.js";
-import { compactPayload, isExpired, type ApplicationMessage } from "../session/application-message.js";
+import type { Store } from "../hooks/index.js";
+import { RetainedIndex } from "../routing/index.js";
+import { compactPayload, isExpired, type ApplicationMessage } from "../session/index.js";
 
 export class RetainedMessages {
   readonly #index = new RetainedIndex<ApplicationMessage>();

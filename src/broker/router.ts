@@ -9,11 +9,9 @@
  * @module
  */
 
-import type { QoS } from "../protocol/packet-type.js";
+import type { QoS } from "../protocol/index.js";
 import { SharedSubscriptions, TopicTrie, type SharedGroup } from "../routing/index.js";
-import type { ApplicationMessage } from "../session/application-message.js";
-import type { Session } from "../session/session.js";
-import type { Subscription } from "../session/subscription.js";
+import type { ApplicationMessage, Session, Subscription } from "../session/index.js";
 
 interface ScratchDelivery {
   message: ApplicationMessage;

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { DeadlineQueue, type Deadline } from "../session/deadline-queue.js";
+import { DeadlineQueue, type Deadline } from "../session/index.js";
 
 export interface TimedTask {
   fire(now: number): void;

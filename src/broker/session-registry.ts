@@ -8,14 +8,18 @@
  * @module
  */
 
-import type { Store, StoredSession, StoredSubscription } from "../hooks/store.js";
-import type { Logger } from "../observability/logger.js";
-import type { ProtocolVersion } from "../protocol/packet-type.js";
-import type { ApplicationMessage } from "../session/application-message.js";
-import type { Deadline } from "../session/deadline-queue.js";
-import { Session, type QueueLimits } from "../session/session.js";
-import { NULL_JOURNAL, type SessionObserver } from "../session/session-ports.js";
-import type { Subscription } from "../session/subscription.js";
+import type { Store, StoredSession, StoredSubscription } from "../hooks/index.js";
+import type { Logger } from "../observability/index.js";
+import type { ProtocolVersion } from "../protocol/index.js";
+import {
+  type ApplicationMessage,
+  type Deadline,
+  Session,
+  type QueueLimits,
+  NULL_JOURNAL,
+  type SessionObserver,
+  type Subscription,
+} from "../session/index.js";
 import type { Router } from "./router.js";
 import type { Scheduler, TimedTask } from "./scheduler.js";
 import { StoreJournal } from "./store-journal.js";

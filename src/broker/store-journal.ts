@@ -3,9 +3,8 @@
  * @module
  */
 
-import type { Store } from "../hooks/store.js";
-import type { InflightDelivery, QueuedDelivery } from "../session/delivery.js";
-import type { SessionJournal } from "../session/session-ports.js";
+import type { Store } from "../hooks/index.js";
+import type { InflightDelivery, QueuedDelivery, SessionJournal } from "../session/index.js";
 
 const NO_IDS: readonly number[] = Object.freeze([]);
 

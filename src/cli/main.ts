@@ -6,7 +6,7 @@
  */
 
 import { pino } from "pino";
-import { loadConfig } from "../config/load-config.js";
+import { loadConfig } from "../config/index.js";
 import { SwitchboardError } from "../errors.js";
 import { startSwitchboard } from "../main.js";
 import { VERSION } from "../version.js";

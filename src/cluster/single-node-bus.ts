@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { ClusterBus, ClusterEvents } from "../hooks/cluster-bus.js";
+import type { ClusterBus, ClusterEvents } from "../hooks/index.js";
 
 export class SingleNodeBus implements ClusterBus {
   readonly nodeId: string;

@@ -3,8 +3,7 @@
  * @module
  */
 
-import type { ProtocolVersion } from "../protocol/packet-type.js";
-import type { UserProperty } from "../protocol/properties.js";
+import type { ProtocolVersion, UserProperty } from "../protocol/index.js";
 import type { Deny, Defer } from "./decision.js";
 import type { Principal } from "./principal.js";
 

@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { QoS } from "../protocol/packet-type.js";
+import type { QoS } from "../protocol/index.js";
 import type { Decision } from "./decision.js";
 import type { Principal } from "./principal.js";
 

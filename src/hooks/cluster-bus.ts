@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { ApplicationMessage } from "../session/application-message.js";
+import type { ApplicationMessage } from "../session/index.js";
 
 export interface ClusterEvents {
   /** A message published on another node, to be routed to this node's subscribers. */

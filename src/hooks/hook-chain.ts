@@ -9,7 +9,7 @@
  * @module
  */
 
-import { ReasonCode } from "../protocol/reason-codes.js";
+import { ReasonCode } from "../protocol/index.js";
 import type { AuthenticationResult, Authenticator, ConnectAttempt } from "./authenticator.js";
 import type { Authorizer, ClientIdentity, PublishRequest, SubscribeRequest } from "./authorizer.js";
 import { ALLOW, deny, type Decision } from "./decision.js";

@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { ApplicationMessage } from "../session/application-message.js";
+import type { ApplicationMessage } from "../session/index.js";
 import type { ClientIdentity } from "./authorizer.js";
 
 export interface StageContinue {

@@ -13,9 +13,8 @@
  * @module
  */
 
-import type { ProtocolVersion, QoS } from "../protocol/packet-type.js";
-import type { RetainHandling } from "../protocol/packets/subscribe.js";
-import type { ApplicationMessage } from "../session/application-message.js";
+import type { ProtocolVersion, QoS, RetainHandling } from "../protocol/index.js";
+import type { ApplicationMessage } from "../session/index.js";
 
 export interface StoredSession {
   readonly clientId: string;

@@ -20,7 +20,7 @@
  * @module
  */
 
-import { topicNameError } from "../protocol/topic.js";
+import { topicNameError } from "../protocol/index.js";
 
 /** Called once per retained topic matching a filter. */
 export type RetainedVisitor<V> = (topic: string, value: V) => void;

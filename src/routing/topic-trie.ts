@@ -27,7 +27,7 @@
  * @module
  */
 
-import { topicFilterError } from "../protocol/topic.js";
+import { topicFilterError } from "../protocol/index.js";
 import { TrieNode } from "./trie-node.js";
 
 /** Called once per matching entry: the subscriber key, its value and the filter it subscribed with. */

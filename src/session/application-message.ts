@@ -4,8 +4,7 @@
  * @module
  */
 
-import type { QoS } from "../protocol/packet-type.js";
-import type { UserProperty } from "../protocol/properties.js";
+import type { QoS, UserProperty } from "../protocol/index.js";
 
 /** The v5 properties forwarded unchanged to subscribers [MQTT-3.3.2-4] [MQTT-3.3.2-15] [MQTT-3.3.2-16] [MQTT-3.3.2-17] [MQTT-3.3.2-20]. */
 export interface MessageProperties {

@@ -5,11 +5,13 @@
  * @module
  */
 
-import type { ProtocolVersion } from "../protocol/packet-type.js";
-import type { ConnectPacket } from "../protocol/packets/connect.js";
-import type { Properties } from "../protocol/properties.js";
-import { ReasonCode } from "../protocol/reason-codes.js";
-import { utf8Length } from "../protocol/utf8.js";
+import {
+  type ProtocolVersion,
+  type ConnectPacket,
+  type Properties,
+  ReasonCode,
+  utf8Length,
+} from "../protocol/index.js";
 
 /** The server side of the negotiation (a subset of the broker configuration). */
 export interface ServerLimits {

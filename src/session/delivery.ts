@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { QoS } from "../protocol/packet-type.js";
+import type { QoS } from "../protocol/index.js";
 import type { ApplicationMessage } from "./application-message.js";
 
 export interface Delivery {

@@ -10,10 +10,14 @@
  * @module
  */
 
-import { encodePacket } from "../protocol/encode-packet.js";
-import { PacketType, type ProtocolVersion, type QoS } from "../protocol/packet-type.js";
-import type { PublishPacket } from "../protocol/packets/publish.js";
-import type { Properties } from "../protocol/properties.js";
+import {
+  encodePacket,
+  PacketType,
+  type ProtocolVersion,
+  type QoS,
+  type PublishPacket,
+  type Properties,
+} from "../protocol/index.js";
 import { remainingExpirySeconds, type ApplicationMessage } from "./application-message.js";
 
 /** An encoded PUBLISH and where its packet identifier sits (-1 for QoS 0). */

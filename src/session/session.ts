@@ -13,7 +13,7 @@
  * @module
  */
 
-import type { ProtocolVersion } from "../protocol/packet-type.js";
+import type { ProtocolVersion } from "../protocol/index.js";
 import { compactPayload, isExpired } from "./application-message.js";
 import type { Delivery, InflightDelivery, QueuedDelivery } from "./delivery.js";
 import { InflightWindow } from "./inflight-window.js";

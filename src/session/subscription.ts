@@ -3,8 +3,7 @@
  * @module
  */
 
-import type { QoS } from "../protocol/packet-type.js";
-import type { RetainHandling } from "../protocol/packets/subscribe.js";
+import type { QoS, RetainHandling } from "../protocol/index.js";
 
 export interface Subscription {
   /** As the client sent it, including any `$share/<group>/` prefix; the key in the session. */

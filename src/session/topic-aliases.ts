@@ -8,8 +8,7 @@
  * @module
  */
 
-import { ProtocolError, ProtocolErrorCode, protocolViolation } from "../protocol/protocol-error.js";
-import { ReasonCode } from "../protocol/reason-codes.js";
+import { ProtocolError, ProtocolErrorCode, protocolViolation, ReasonCode } from "../protocol/index.js";
 
 export class InboundTopicAliases {
   readonly #maximum: number;

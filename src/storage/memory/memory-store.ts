@@ -18,8 +18,8 @@ import type {
   StoredSessionState,
   StoredSubscription,
   StoredWill,
-} from "../../hooks/store.js";
-import type { ApplicationMessage } from "../../session/application-message.js";
+} from "../../hooks/index.js";
+import type { ApplicationMessage } from "../../session/index.js";
 
 interface SessionRecord {
   session: StoredSession;

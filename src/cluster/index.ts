@@ -1,0 +1,6 @@
+/**
+ * Cluster bus implementations (see hooks/cluster-bus.ts).
+ * @module
+ */
+
+export { SingleNodeBus } from "./single-node-bus.js";

@@ -1,0 +1,23 @@
+/**
+ * The plug-in boundary: the interfaces implementations provide (authenticators, authorizers, message
+ * stages, stores, cluster buses) and the chain runner.
+ * @module
+ */
+
+export type { AuthenticationResult, Authenticated, Authenticator, ConnectAttempt } from "./authenticator.js";
+export type { Authorizer, ClientIdentity, PublishRequest, SubscribeRequest } from "./authorizer.js";
+export type { ClusterBus, ClusterEvents } from "./cluster-bus.js";
+export { ALLOW, DEFER, deny, type Allow, type Decision, type Defer, type Deny } from "./decision.js";
+export { HookChain } from "./hook-chain.js";
+export type { MessageStage, StageConsume, StageContinue, StageReject, StageResult } from "./message-stage.js";
+export { ANONYMOUS_PRINCIPAL, type Principal } from "./principal.js";
+export type {
+  Store,
+  StoreSnapshot,
+  StoredInflight,
+  StoredQueued,
+  StoredSession,
+  StoredSessionState,
+  StoredSubscription,
+  StoredWill,
+} from "./store.js";

@@ -1,0 +1,6 @@
+/**
+ * Store implementations (see hooks/store.ts for the interface and its contract).
+ * @module
+ */
+
+export { MemoryStore } from "./memory/memory-store.js";

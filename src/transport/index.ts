@@ -1,0 +1,15 @@
+/**
+ * Byte transports: TCP and WebSocket listeners, the socket adapters, and an in-memory pair for tests.
+ * @module
+ */
+
+export { createMemoryPair, type MemoryClientEnd } from "./memory-transport.js";
+export { SocketTransport } from "./socket-transport.js";
+export { closeServer, listenTcp, type TcpListener } from "./tcp-listener.js";
+export type { Transport, TransportHandler, TransportKind, TransportSink } from "./transport.js";
+export {
+  listenWebSocket,
+  type WebSocketListener,
+  type WebSocketListenerOptions,
+} from "./websocket-listener.js";
+export { WebSocketTransport } from "./websocket-transport.js";
