@@ -14,7 +14,6 @@ export class Metrics {
   clientsMaximum = 0;
   /** Application messages from clients (PUBLISH accepted, and wills); not the broker's own `$SYS` messages. */
   messagesReceived = 0;
-  messagesSent = 0;
   publishReceived = 0;
   publishSent = 0;
   bytesReceived = 0;
