@@ -49,14 +49,29 @@ function compareTags(a: string, b: string): number {
   return a.localeCompare(b);
 }
 
+/** `const name = <initializer>;` declarations whose initializer mentions a tag, by name. */
+function tagConstants(source: string): Map<string, string> {
+  const constants = new Map<string, string>();
+  for (const m of source.matchAll(/\bconst\s+([A-Za-z_$][\w$]*)\s*=\s*([^;]*);/g)) {
+    if (TAG.test(m[2]!)) constants.set(m[1]!, m[2]!);
+    TAG.lastIndex = 0;
+  }
+  return constants;
+}
+
 export function collectChecks(): Map<string, Check[]> {
   const checks = new Map<string, Check[]>();
   const files = [...testFiles(join(root, "test")), ...testFiles(join(root, "src"))].sort();
   for (const path of files) {
     const source = readFileSync(path, "utf8");
+    const constants = tagConstants(source);
     for (const call of source.matchAll(TEST_CALL)) {
       const name = call[1]!.slice(1, -1);
-      for (const tag of name.matchAll(TAG)) {
+      // Tags may also come from a constant interpolated into the name: `${takeover} ...`
+      const interpolated = [...name.matchAll(/\$\{\s*([A-Za-z_$][\w$]*)\s*\}/g)]
+        .map((m) => constants.get(m[1]!) ?? "")
+        .join(" ");
+      for (const tag of `${name} ${interpolated}`.matchAll(TAG)) {
         const list = checks.get(tag[1]!) ?? [];
         list.push({ file: relative(root, path), name });
         checks.set(tag[1]!, list);
