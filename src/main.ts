@@ -4,11 +4,10 @@
  * @module
  */
 
-import { Broker, type ListenerInfo } from "./broker/index.js";
+import { Broker, type BrokerOptions, type ListenerInfo } from "./broker/index.js";
 import { type Config, type ListenerConfig, isLoopbackHost } from "./config/index.js";
 import { listenError } from "./errors.js";
-import type { Authenticator, Authorizer, MessageStage, Store } from "./hooks/index.js";
-import type { Logger } from "./observability/index.js";
+import type { Store } from "./hooks/index.js";
 import { MemoryStore } from "./storage/index.js";
 import { listenTcp, listenWebSocket } from "./transport/index.js";
 
@@ -29,16 +28,8 @@ export interface Switchboard {
   stop(): Promise<void>;
 }
 
-export interface StartOptions {
-  readonly config: Config;
-  readonly logger: Logger;
-  /** Overrides the store chosen by `config.storage`. */
-  readonly store?: Store;
-  readonly authenticators?: readonly Authenticator[];
-  readonly authorizers?: readonly Authorizer[];
-  readonly stages?: readonly MessageStage[];
-  readonly clock?: () => number;
-}
+/** The broker's options; `store`, when given, overrides the one `config.storage` chooses. */
+export type StartOptions = BrokerOptions;
 
 function createStore(config: Config): Store {
   // "memory" is the only kind so far; the durable stores are added here.
@@ -48,15 +39,7 @@ function createStore(config: Config): Store {
 
 export async function startSwitchboard(options: StartOptions): Promise<Switchboard> {
   const { config, logger } = options;
-  const broker = new Broker({
-    config,
-    logger,
-    store: options.store ?? createStore(config),
-    ...(options.authenticators === undefined ? {} : { authenticators: options.authenticators }),
-    ...(options.authorizers === undefined ? {} : { authorizers: options.authorizers }),
-    ...(options.stages === undefined ? {} : { stages: options.stages }),
-    ...(options.clock === undefined ? {} : { clock: options.clock }),
-  });
+  const broker = new Broker({ ...options, store: options.store ?? createStore(config) });
   await broker.start();
 
   const listeners: BoundListener[] = [];

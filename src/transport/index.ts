@@ -5,7 +5,8 @@
 
 export { createMemoryPair, type MemoryClientEnd } from "./memory-transport.js";
 export { SocketTransport } from "./socket-transport.js";
-export { closeServer, listenTcp, type TcpListener } from "./tcp-listener.js";
+export { bindServer, closeServer } from "./bind-server.js";
+export { listenTcp, type TcpListener } from "./tcp-listener.js";
 export type { Transport, TransportHandler, TransportKind, TransportSink } from "./transport.js";
 export {
   listenWebSocket,

@@ -4,6 +4,7 @@
  */
 
 import { createServer, type Server } from "node:net";
+import { bindServer, closeServer } from "./bind-server.js";
 import { SocketTransport } from "./socket-transport.js";
 import type { TransportHandler } from "./transport.js";
 
@@ -20,25 +21,11 @@ export async function listenTcp(
   handler: TransportHandler,
 ): Promise<TcpListener> {
   const server = createServer({ noDelay: true }, (socket) => handler(new SocketTransport(socket, "tcp")));
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port, options.host, () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  const address = server.address();
-  const port = typeof address === "object" && address !== null ? address.port : options.port;
+  const port = await bindServer(server, options.host, options.port);
   return {
     server,
     port,
     host: options.host,
     close: () => closeServer(server),
   };
-}
-
-export function closeServer(server: { close(callback: (error?: Error) => void): unknown }): Promise<void> {
-  return new Promise((resolve) => {
-    server.close(() => resolve());
-  });
 }

@@ -7,7 +7,7 @@
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { WebSocketServer } from "ws";
-import { closeServer } from "./tcp-listener.js";
+import { bindServer, closeServer } from "./bind-server.js";
 import type { TransportHandler } from "./transport.js";
 import { WebSocketTransport } from "./websocket-transport.js";
 
@@ -59,15 +59,7 @@ export async function listenWebSocket(
       handler(new WebSocketTransport(ws, remote, options.highWaterMark));
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port, options.host, () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  const address = server.address();
-  const port = typeof address === "object" && address !== null ? address.port : options.port;
+  const port = await bindServer(server, options.host, options.port);
   return {
     server,
     port,
