@@ -1,0 +1,37 @@
+/**
+ * The load generator process. The runner starts it pinned to its own CPU with
+ * `taskset -c 1 node --import tsx bench/load/main.ts '<LoadSpec JSON>'`, over an IPC channel; it runs
+ * one workload against one broker and sends back one `LoadMessage` (without IPC it prints it as JSON).
+ * @module
+ */
+
+import type { LoadMessage, LoadResult, LoadSpec } from "../lib/types.js";
+import { ClosedLoop } from "./closed-loop.js";
+
+/** Runs the workload `spec` names. A new workload kind adds a case here (switch on `workload.kind`). */
+async function runWorkload(spec: LoadSpec): Promise<LoadResult> {
+  return new ClosedLoop(spec, spec.workload).run();
+}
+
+function report(message: LoadMessage): Promise<void> {
+  const send = process.send?.bind(process);
+  if (send === undefined) {
+    process.stdout.write(`${JSON.stringify(message)}\n`);
+    return Promise.resolve();
+  }
+  return new Promise((resolve) => send(message, undefined, {}, () => resolve()));
+}
+
+const raw = process.argv[2];
+if (raw === undefined) {
+  process.stderr.write("Usage: node --import tsx bench/load/main.ts '<LoadSpec JSON>'\n");
+  process.exit(2);
+}
+let message: LoadMessage;
+try {
+  message = { kind: "result", result: await runWorkload(JSON.parse(raw) as LoadSpec) };
+} catch (error) {
+  message = { kind: "error", message: error instanceof Error ? error.message : String(error) };
+}
+await report(message);
+process.exit(0);
