@@ -15,7 +15,7 @@ const pureCoreRestriction = {
 };
 
 export default tseslint.config(
-  { ignores: ["dist/", "node_modules/", "coverage/", "data/", "bench/results/"] },
+  { ignores: ["dist/", "node_modules/", "coverage/", "data/", "bench/results/", ".tmp/"] },
   js.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
   {

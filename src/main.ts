@@ -4,11 +4,13 @@
  * @module
  */
 
+import { resolve } from "node:path";
 import { Broker, type BrokerOptions, type ListenerInfo } from "./broker/index.js";
 import { type Config, type ListenerConfig, isLoopbackHost } from "./config/index.js";
 import { listenError } from "./errors.js";
 import type { Store } from "./hooks/index.js";
-import { MemoryStore } from "./storage/index.js";
+import type { Logger } from "./observability/index.js";
+import { MemoryStore, SqliteStore } from "./storage/index.js";
 import { listenTcp, listenWebSocket } from "./transport/index.js";
 
 export interface BoundListener {
@@ -31,16 +33,46 @@ export interface Switchboard {
 /** The broker's options; `store`, when given, overrides the one `config.storage` chooses. */
 export type StartOptions = BrokerOptions;
 
-function createStore(config: Config): Store {
-  // "memory" is the only kind so far; the durable stores are added here.
-  config.storage satisfies { kind: "memory" };
-  return new MemoryStore();
+/** The database file of the SQLite store, inside the configured data directory. */
+export const SQLITE_FILE_NAME = "switchboard.db";
+
+function createStore(config: Config, logger: Logger, clock: (() => number) | undefined): Store {
+  const storage = config.storage;
+  switch (storage.kind) {
+    case "memory":
+      return new MemoryStore();
+    case "sqlite": {
+      const file = resolve(storage.path, SQLITE_FILE_NAME);
+      const store = new SqliteStore({
+        file,
+        durability: storage.durability,
+        commitInterval: storage.commitInterval,
+        housekeepingInterval: storage.housekeepingInterval * 1000,
+        compactThreshold: storage.compactThreshold,
+        ...(clock === undefined ? {} : { clock }),
+        onError: (error) => logger.error({ err: error, code: error.code }, error.message),
+        onHousekeeping: (result) => {
+          if (result.purged > 0 || result.freedPages > 0) logger.info(result, "Store housekeeping");
+        },
+      });
+      logger.info({ file, durability: storage.durability, ...store.stats() }, "Opened the SQLite store");
+      return store;
+    }
+  }
 }
 
 export async function startSwitchboard(options: StartOptions): Promise<Switchboard> {
   const { config, logger } = options;
-  const broker = new Broker({ ...options, store: options.store ?? createStore(config) });
-  await broker.start();
+  const broker = new Broker({
+    ...options,
+    store: options.store ?? createStore(config, logger, options.clock),
+  });
+  try {
+    await broker.start();
+  } catch (error) {
+    await broker.close().catch(() => undefined);
+    throw error;
+  }
 
   const listeners: BoundListener[] = [];
   try {

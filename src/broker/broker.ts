@@ -3,9 +3,12 @@
  * runs the publish pipeline (authorize -> message stages -> retained -> route -> cluster) and writes
  * each connection's packets once per event-loop turn.
  *
- * Durability seam: when the store is durable, PUBACK, PUBREC, PUBCOMP, SUBACK and UNSUBACK are held
- * until the store has committed every change recorded before them (one group commit per turn), so an
- * acknowledged message is never lost. With the memory store they are sent at once.
+ * Durability seam (write-ahead, `write-ahead.ts`): when the store says `ackAfterCommit` (the SQLite
+ * store in `strict` and `process` mode), nothing reaches a client before the store has committed the
+ * changes behind it: once per event-loop turn the broker commits, then writes the turn's packets with
+ * the PUBACK, PUBREC, PUBCOMP, SUBACK and UNSUBACK held for that commit. So an acknowledged message is
+ * never lost, and QoS 2 stays exactly-once across a crash. With the memory store, and the SQLite store
+ * in `relaxed` mode, everything is sent at once and the store commits on its own.
  * @module
  */
 
@@ -53,6 +56,7 @@ import { Router } from "./router.js";
 import { Scheduler } from "./scheduler.js";
 import { SessionRegistry, toStoredSubscription } from "./session-registry.js";
 import { SysTopics } from "./sys-topics.js";
+import { WriteAhead } from "./write-ahead.js";
 
 export interface BrokerOptions {
   readonly config: Config;
@@ -71,12 +75,6 @@ export interface BrokerOptions {
 export type IngestResult =
   | { readonly accepted: true; readonly matched: number }
   | { readonly accepted: false; readonly reasonCode: number };
-
-interface HeldAck {
-  readonly conn: Connection;
-  readonly packet: Packet;
-  readonly then: (() => void) | undefined;
-}
 
 export class Broker {
   readonly config: Config;
@@ -97,8 +95,7 @@ export class Broker {
   readonly #sys: SysTopics;
   #dirty: Connection[] = [];
   #flushScheduled = false;
-  #heldAcks: HeldAck[] = [];
-  #committing = false;
+  readonly #writeAhead: WriteAhead;
   #messageId = 0;
   #state: "new" | "running" | "closing" | "closed" = "new";
 
@@ -129,6 +126,13 @@ export class Broker {
       publish: (message, now) => this.publish(message, now),
     });
     this.#sys = new SysTopics(this);
+    this.#writeAhead = new WriteAhead({
+      store: this.store,
+      logger: this.logger,
+      scheduleFlush: () => {
+        if (this.#dirty.length > 0 || this.#writeAhead.waiting) this.#scheduleFlush();
+      },
+    });
   }
 
   get running(): boolean {
@@ -334,18 +338,33 @@ export class Broker {
     this.#scheduleFlush();
   }
 
+  /** True when frames wait for the store's commit before they are written (see the module comment). */
+  get writeAhead(): boolean {
+    return this.store.ackAfterCommit;
+  }
+
   /**
-   * Sends an acknowledgement once every change recorded so far is committed (immediately with a
-   * store that is not durable). `then` runs right after it is sent (e.g. retained messages after SUBACK).
+   * Sends an acknowledgement once every change recorded so far is committed (immediately when the store
+   * does not ask for `ackAfterCommit`). `then` runs right after it is sent (e.g. retained messages after
+   * SUBACK).
    */
   acknowledgeAfterCommit(conn: Connection, packet: Packet, then?: () => void): void {
-    if (!this.store.durable && this.#heldAcks.length === 0) {
+    if (!this.store.ackAfterCommit) {
       conn.send(packet);
       then?.();
       return;
     }
-    if (packet.type === PacketType.PUBACK) conn.pendingAcks++;
-    this.#heldAcks.push({ conn, packet, then });
+    this.#writeAhead.hold(conn, packet, then);
+    this.#scheduleFlush();
+  }
+
+  /** Runs `callback` after the commit of everything recorded so far (at once without write-ahead). */
+  afterCommit(callback: () => void): void {
+    if (!this.store.ackAfterCommit) {
+      callback();
+      return;
+    }
+    this.#writeAhead.afterCommit(callback);
     this.#scheduleFlush();
   }
 
@@ -368,7 +387,7 @@ export class Broker {
     const timeout = new Promise<void>((resolve) => setTimeout(resolve, 2000).unref());
     await Promise.race([Promise.all(closing), timeout]);
     for (const conn of this.connections) conn.transport.destroy();
-    await this.#commitHeld();
+    await this.#writeAhead.settled();
     this.scheduler.stop();
     await this.cluster.stop();
     await this.store.commit();
@@ -459,37 +478,14 @@ export class Broker {
 
   readonly #flushAll = (): void => {
     this.#flushScheduled = false;
-    if (this.#heldAcks.length > 0 && !this.#committing) void this.#commitHeld();
     const dirty = this.#dirty;
+    if (this.store.ackAfterCommit) {
+      if (this.#writeAhead.flush(dirty)) this.#dirty = [];
+      return;
+    }
     this.#dirty = [];
     for (const conn of dirty) conn.flush();
   };
-
-  async #commitHeld(): Promise<void> {
-    if (this.#heldAcks.length === 0) return;
-    const batch = this.#heldAcks;
-    this.#heldAcks = [];
-    this.#committing = true;
-    try {
-      await this.store.commit();
-    } catch (error) {
-      // Nothing in this batch may be acknowledged: the clients will resend after reconnecting.
-      this.logger.error(
-        { err: error },
-        "Store commit failed: disconnecting the clients waiting for acknowledgements",
-      );
-      for (const held of batch) held.conn.disconnect(ReasonCode.UnspecifiedError, "Storage failure");
-      return;
-    } finally {
-      this.#committing = false;
-    }
-    for (const held of batch) {
-      if (held.packet.type === PacketType.PUBACK) held.conn.pendingAcks--;
-      held.conn.send(held.packet);
-      held.then?.();
-    }
-    if (this.#heldAcks.length > 0) this.#scheduleFlush();
-  }
 
   readonly #observer: SessionObserver = {
     dropped: (session: Session, delivery: Delivery, reason: DropReason) => {

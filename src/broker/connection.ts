@@ -52,7 +52,8 @@ const NO_ALIASES = new OutboundTopicAliases(0);
 /**
  * A batch this large is written without waiting for the end of the turn: a burst then reaches the
  * socket (and the kernel buffer) instead of piling up in memory, and a reading subscriber is not
- * mistaken for a slow one.
+ * mistaken for a slow one. Not with a write-ahead store (see broker.ts): there every frame waits for the
+ * turn's commit, and the batch is bounded by `writeHighWaterMark` through `writable`.
  */
 const EARLY_FLUSH_BYTES = 64 * 1024;
 
@@ -82,6 +83,9 @@ export class Connection implements TransportSink, SessionLink, TimedTask {
   onClosed: (() => void) | undefined;
 
   #batch = new OutboundBatch();
+  /** Write-ahead: bytes of batches handed to the broker and not yet written (see `takeBatch`). */
+  #takenBytes = 0;
+  readonly #writeAhead: boolean;
   #paused = false;
   #writable = true;
 
@@ -92,6 +96,7 @@ export class Connection implements TransportSink, SessionLink, TimedTask {
     this.reader = new FrameReader({ maximumPacketSize: broker.config.mqtt.maxPacketSize });
     this.lastPacketAt = broker.now();
     this.log = broker.logger.child({ remote: transport.remoteAddress, listener: listener.name });
+    this.#writeAhead = broker.writeAhead;
   }
 
   get clientId(): string | undefined {
@@ -131,7 +136,8 @@ export class Connection implements TransportSink, SessionLink, TimedTask {
   get writable(): boolean {
     return (
       this.#writable &&
-      this.#batch.bytes + this.transport.bufferedBytes < this.broker.config.mqtt.writeHighWaterMark
+      this.#batch.bytes + this.#takenBytes + this.transport.bufferedBytes <
+        this.broker.config.mqtt.writeHighWaterMark
     );
   }
 
@@ -177,7 +183,7 @@ export class Connection implements TransportSink, SessionLink, TimedTask {
 
   /** A frame joined the batch: flush with the turn, or at once when the batch is already large. */
   #queued(): void {
-    if (this.#batch.bytes >= EARLY_FLUSH_BYTES) this.flush();
+    if (!this.#writeAhead && this.#batch.bytes >= EARLY_FLUSH_BYTES) this.flush();
     else this.broker.markDirty(this);
   }
 
@@ -191,10 +197,58 @@ export class Connection implements TransportSink, SessionLink, TimedTask {
   }
 
   /**
+   * Write-ahead: hands this turn's frames to the broker, which writes them with {@link writeBatch} once
+   * the store has committed what they depend on. Later frames go into a new batch.
+   */
+  takeBatch(): OutboundBatch {
+    this.dirty = false;
+    const batch = this.#batch;
+    this.#batch = new OutboundBatch();
+    this.#takenBytes += batch.bytes;
+    return batch;
+  }
+
+  /** Write-ahead: adds a packet released by a commit (a held acknowledgement) to a taken batch. */
+  encodeInto(batch: OutboundBatch, packet: Packet): void {
+    if (!this.isOpen) return;
+    const bytes = encodePacket(packet, this.version);
+    batch.add(bytes);
+    this.#takenBytes += bytes.byteLength;
+  }
+
+  /**
+   * Write-ahead: writes a batch taken by {@link takeBatch} (its commit is done). A session whose
+   * deliveries waited only because the batch was large resumes.
+   */
+  writeBatch(batch: OutboundBatch): void {
+    this.#takenBytes -= batch.bytes;
+    if (batch.empty || this.state === "closed") return;
+    this.broker.metrics.bytesSent += batch.bytes;
+    batch.writeTo(this.transport);
+    if (this.transport.bufferedBytes >= this.broker.config.mqtt.writeHighWaterMark) this.#writable = false;
+    else if (this.state === "connected") this.session?.drain(this.broker.now());
+  }
+
+  /**
    * Closes the connection from the server side: v5 clients get a DISCONNECT with `reasonCode` first
    * (once CONNECT was accepted) [MQTT-4.13.1-1]; v3 clients are simply closed.
    */
   disconnect(reasonCode: number, reason?: string): void {
+    this.#disconnect(reasonCode, reason, false);
+  }
+
+  /**
+   * Write-ahead: a commit this connection's packets waited for failed. What it has batched depends on
+   * that commit and is dropped; the client gets DISCONNECT 0x80 (v5) at once and is closed. It resends,
+   * or gets resent, what was not acknowledged when it reconnects.
+   */
+  storageFailed(): void {
+    if (!this.isOpen) return;
+    this.#batch = new OutboundBatch();
+    this.#disconnect(ReasonCode.UnspecifiedError, "Storage failure", true);
+  }
+
+  #disconnect(reasonCode: number, reason: string | undefined, immediately: boolean): void {
     if (!this.isOpen) return;
     this.log.debug(
       { reasonCode, reason },
@@ -206,13 +260,13 @@ export class Connection implements TransportSink, SessionLink, TimedTask {
         packet.properties = { reasonString: reason };
       this.send(packet);
     }
-    this.#close();
+    this.#close(immediately);
   }
 
   /** Closes after this turn's writes, without a DISCONNECT (e.g. after a refusing CONNACK). */
   end(): void {
     if (!this.isOpen) return;
-    this.#close();
+    this.#close(false);
   }
 
   /** A protocol violation by the client: close with its reason code (as a CONNACK during CONNECT). */
@@ -241,13 +295,19 @@ export class Connection implements TransportSink, SessionLink, TimedTask {
     else this.deadline = this.broker.scheduler.schedule(due, this);
   }
 
-  #close(): void {
+  #close(immediately: boolean): void {
     this.state = "closing";
     this.broker.scheduler.cancel(this.deadline);
     this.deadline = undefined;
+    // write-ahead: the last frames (the DISCONNECT included) go out after the commit covering them
+    if (immediately) this.#finishClose();
+    else this.broker.afterCommit(this.#finishClose);
+  }
+
+  readonly #finishClose = (): void => {
     this.flush();
     this.transport.end();
-  }
+  };
 
   #process(): void {
     while (this.isOpen && !this.#paused) {

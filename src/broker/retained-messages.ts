@@ -21,17 +21,22 @@ export class RetainedMessages {
     return this.#index.size;
   }
 
-  /** Applies a PUBLISH with RETAIN set. */
+  /**
+   * Applies a PUBLISH with RETAIN set. The broker's own `$SYS/` statistics are kept in memory only:
+   * they are recomputed after a restart and need not cost a store write per refresh.
+   */
   update(message: ApplicationMessage): void {
+    const persist = !message.topic.startsWith("$SYS/");
     if (message.payload.byteLength === 0) {
       if (this.#index.get(message.topic) !== undefined) {
         this.#index.delete(message.topic);
-        this.#store.deleteRetained(message.topic);
+        if (persist) this.#store.deleteRetained(message.topic);
       }
       return;
     }
     compactPayload(message);
     this.#index.set(message.topic, message);
+    if (!persist) return;
     this.#store.putMessage(message);
     this.#store.putRetained(message.topic, message.id);
   }

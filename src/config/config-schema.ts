@@ -21,6 +21,8 @@ import type {
   QueueConfig,
   QueueOverflowPolicy,
   StorageConfig,
+  StorageDurability,
+  StorageKind,
   SysConfig,
 } from "./config.js";
 
@@ -60,7 +62,8 @@ function valuesOf<T extends string>(table: Record<T, 0>): readonly T[] {
 const listenerKinds = valuesOf<ListenerKind>({ tcp: 0, ws: 0 });
 const overflowPolicies = valuesOf<QueueOverflowPolicy>({ "drop-new": 0, "drop-old": 0 });
 const logLevels = valuesOf<LogLevel>({ trace: 0, debug: 0, info: 0, warn: 0, error: 0, fatal: 0, silent: 0 });
-const storageKinds = valuesOf<StorageConfig["kind"]>({ memory: 0 });
+const storageKinds = valuesOf<StorageKind>({ sqlite: 0, memory: 0 });
+const durabilities = valuesOf<StorageDurability>({ strict: 0, process: 0, relaxed: 0 });
 
 /** The largest value of a 16-bit MQTT field (Receive Maximum, Topic Alias Maximum, Keep Alive). */
 const UINT16_MAX = 65_535;
@@ -266,8 +269,47 @@ const storageProperties: PropertiesOf<StorageConfig> = {
   kind: {
     type: "string",
     enum: storageKinds,
-    default: "memory",
-    description: "Where sessions, retained messages and queues are kept. `memory` loses them on restart.",
+    default: "sqlite",
+    description:
+      "Where sessions, subscriptions, queues, in-flight messages, retained messages and wills are kept. `sqlite` (the default) keeps them in one embedded SQLite file, `<path>/switchboard.db`, and finds them again after a restart or a crash; `memory` keeps them in this process only and loses them on restart (for tests, or when nothing may touch the disk).",
+  },
+  path: {
+    type: "string",
+    minLength: 1,
+    default: "./data",
+    description:
+      "`sqlite` only: the data directory, created when missing; the database is `<path>/switchboard.db`. A relative path is relative to the working directory. One broker per directory: a second one refuses to start.",
+  },
+  durability: {
+    type: "string",
+    enum: durabilities,
+    default: "strict",
+    description:
+      "`sqlite` only: what an acknowledgement waits for. `strict`: PUBACK, PUBREC and PUBCOMP (and every other packet of the same moment) are sent only after the commit that covers the message, with the write-ahead log synced to disk: an acknowledged message survives a process crash, an OS crash and a power loss. `process`: the same, without syncing at each commit: survives a process crash, but the last commits (up to the last checkpoint) may be lost on an OS crash or power loss. `relaxed`: acknowledges at once and commits every `commitInterval` ms: up to `commitInterval` ms of acknowledged messages may be lost on any crash, and QoS 2 may deliver a message twice across one. See docs/storage.md.",
+  },
+  commitInterval: {
+    type: "integer",
+    minimum: 1,
+    maximum: 60_000,
+    default: 5,
+    description:
+      "`sqlite` only: milliseconds a change may wait before the store commits it by itself. An acknowledgement never waits this long under `strict` and `process` (the broker commits once per event-loop turn when one is waiting); it bounds the delay of changes nobody waits for (a subscriber's PUBACK, session state) and, under `relaxed`, how much acknowledged data a crash can lose. The store also commits as soon as 10000 changes are waiting.",
+  },
+  housekeepingInterval: {
+    type: "integer",
+    minimum: 0,
+    maximum: 86_400,
+    default: 60,
+    description:
+      "`sqlite` only: seconds between housekeeping passes, which delete queued and retained messages whose Message Expiry Interval has passed, give free space back to the file system (see `compactThreshold`) and checkpoint the write-ahead log; 0 disables them.",
+  },
+  compactThreshold: {
+    type: "integer",
+    minimum: 0,
+    maximum: Number.MAX_SAFE_INTEGER,
+    default: 4 * MIB,
+    description:
+      "`sqlite` only: free space inside the database file, in bytes, above which a housekeeping pass returns it to the file system (an incremental vacuum). Free space below it is kept for reuse by new data, which is cheaper than growing the file again. 0 returns every free page at each pass.",
   },
 };
 
@@ -302,7 +344,10 @@ const configProperties: PropertiesOf<Config> = {
   queue: section("Per-session message queues.", queueProperties),
   auth: section("Authentication.", authProperties),
   sys: section("The `$SYS` status topics.", sysProperties),
-  storage: section("Persistence of sessions and retained messages.", storageProperties),
+  storage: section(
+    "Persistence of sessions, queues, in-flight and retained messages and wills (see docs/storage.md).",
+    storageProperties,
+  ),
   log: section("Logging.", logProperties),
 };
 

@@ -68,8 +68,24 @@ export interface SysConfig {
   readonly interval: number;
 }
 
+/** Where state is kept: an embedded SQLite file (the default) or this process's memory only. */
+export type StorageKind = "sqlite" | "memory";
+
+/** What an acknowledgement waits for (see docs/storage.md). */
+export type StorageDurability = "strict" | "process" | "relaxed";
+
 export interface StorageConfig {
-  readonly kind: "memory";
+  readonly kind: StorageKind;
+  /** SQLite: the data directory; the database is `<path>/switchboard.db`. */
+  readonly path: string;
+  /** SQLite: `strict` (ack after an fsynced commit), `process` (ack after commit), `relaxed` (ack at once). */
+  readonly durability: StorageDurability;
+  /** SQLite: milliseconds a change may wait before the store commits it by itself. */
+  readonly commitInterval: number;
+  /** SQLite: seconds between housekeeping passes (expired messages, compaction); 0 disables them. */
+  readonly housekeepingInterval: number;
+  /** SQLite: free space in the database file, in bytes, above which housekeeping gives it back. */
+  readonly compactThreshold: number;
 }
 
 export type LogLevel = "trace" | "debug" | "info" | "warn" | "error" | "fatal" | "silent";

@@ -64,7 +64,14 @@ describe("loadConfig() defaults", () => {
       overflow: "drop-new",
     });
     assert.deepEqual(config.sys, { interval: 10 });
-    assert.deepEqual(config.storage, { kind: "memory" });
+    assert.deepEqual(config.storage, {
+      kind: "sqlite",
+      path: "./data",
+      durability: "strict",
+      commitInterval: 5,
+      housekeepingInterval: 60,
+      compactThreshold: 4194304,
+    });
     assert.deepEqual(config.log, { level: "info" });
   });
 

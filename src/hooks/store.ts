@@ -3,8 +3,9 @@
  *
  * The broker keeps its live state in memory and writes every change of persistent state through this
  * interface. Writes are synchronous calls that record the change; `commit()` resolves once every change
- * recorded before it is durable (a group commit). The broker acknowledges a QoS 1/2 PUBLISH only after
- * the commit that covers it. On start, `load()` returns what was committed.
+ * recorded before it is durable (a group commit). When the store says `ackAfterCommit`, the broker
+ * acknowledges a QoS 1/2 PUBLISH (and writes anything else to its clients) only after the commit that
+ * covers it. On start, `load()` returns what was committed.
  *
  * Messages are stored once and referenced by id from queues, in-flight entries, retained values and
  * wills; a message no referencing entry remains for is deleted by the store.
@@ -91,6 +92,12 @@ export interface Store {
   readonly name: string;
   /** True when committed state survives the process. */
   readonly durable: boolean;
+  /**
+   * True when the broker must hold what it tells clients (PUBACK, PUBREC, PUBCOMP, SUBACK, UNSUBACK and
+   * every other frame of the turn) until the commit that covers the changes behind it: the durability
+   * promise. False sends at once (the memory store, and a durable store in `relaxed` mode).
+   */
+  readonly ackAfterCommit: boolean;
   load(): Promise<StoreSnapshot>;
 
   putMessage(message: ApplicationMessage): void;

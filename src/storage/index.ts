@@ -4,3 +4,10 @@
  */
 
 export { MemoryStore } from "./memory/memory-store.js";
+export {
+  SqliteStore,
+  type DatabaseStats,
+  type Durability,
+  type HousekeepingResult,
+  type SqliteStoreOptions,
+} from "./sqlite/index.js";

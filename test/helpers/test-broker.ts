@@ -13,7 +13,11 @@ import { startSwitchboard, type Switchboard } from "../../src/main.js";
 import type { Broker } from "../../src/broker/broker.js";
 
 export interface TestBrokerOptions {
-  /** Configuration values (as in the YAML file) merged over the test defaults, section by section. */
+  /**
+   * Configuration values (as in the YAML file) merged over the test defaults, section by section. The
+   * defaults use the memory store; pass `storage: { kind: "sqlite", path }` with a temporary directory
+   * for the SQLite one.
+   */
   readonly config?: Readonly<Record<string, Readonly<Record<string, unknown>> | readonly unknown[]>>;
   readonly store?: Store;
   readonly authenticators?: readonly Authenticator[];
@@ -43,6 +47,8 @@ export async function startTestBroker(options: TestBrokerOptions = {}): Promise<
     ],
     sys: { interval: 0 },
     log: { level: "silent" },
+    // Tests keep state in memory unless they ask for `storage: { kind: "sqlite", path: <temp dir> }`.
+    storage: { kind: "memory" },
   };
   for (const [section, value] of Object.entries(options.config ?? {})) {
     const base = values[section];

@@ -21,7 +21,8 @@ interface Run {
 function run(args: readonly string[], env: Record<string, string> = {}): Run {
   const child = spawn(process.execPath, ["--import", "tsx", cli, ...args], {
     cwd: root,
-    env: { ...process.env, SWITCHBOARD_SYS__INTERVAL: "0", ...env },
+    // The memory store, so the tests never write a ./data directory; the SQLite tests set their own.
+    env: { ...process.env, SWITCHBOARD_SYS__INTERVAL: "0", SWITCHBOARD_STORAGE__KIND: "memory", ...env },
   });
   let out = "";
   let err = "";

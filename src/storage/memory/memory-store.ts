@@ -1,7 +1,8 @@
 /**
- * The in-memory store: keeps what a durable store would, in this process only (`durable: false`, so
- * the broker does not wait for commits). A broker restarted in the same process with the same instance
- * finds its state again, which is what the contract suite and in-process restart tests rely on.
+ * The in-memory store: keeps what a durable store would, in this process only (`durable: false` and
+ * `ackAfterCommit: false`, so the broker does not wait for commits). A broker restarted in the same
+ * process with the same instance finds its state again, which is what the contract suite and
+ * in-process restart tests rely on.
  *
  * Messages are reference-counted by the entries that name them (queue, in-flight, retained, will);
  * a message whose count falls to zero is deleted, and `commit` sweeps messages that were put but never
@@ -37,6 +38,7 @@ interface MessageRecord {
 export class MemoryStore implements Store {
   readonly name = "memory";
   readonly durable = false;
+  readonly ackAfterCommit = false;
   readonly #messages = new Map<number, MessageRecord>();
   readonly #sessions = new Map<string, SessionRecord>();
   readonly #retained = new Map<string, number>();

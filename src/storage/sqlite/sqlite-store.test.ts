@@ -1,0 +1,236 @@
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, describe, it } from "node:test";
+import { StoreError } from "../../errors.js";
+import type { StoredInflight } from "../../hooks/index.js";
+import type { ApplicationMessage } from "../../session/index.js";
+import { SqliteStore, type SqliteStoreOptions } from "./sqlite-store.js";
+
+const root = mkdtempSync(join(tmpdir(), "sb-sqlite-unit-"));
+after(() => rmSync(root, { recursive: true, force: true }));
+let files = 0;
+
+function open(options: Partial<SqliteStoreOptions> = {}): SqliteStore {
+  return new SqliteStore({
+    file: join(root, `unit-${++files}`, "switchboard.db"),
+    durability: "strict",
+    commitInterval: 60_000,
+    housekeepingInterval: 0,
+    compactThreshold: 0,
+    ...options,
+  });
+}
+
+const T0 = 1_700_000_000_000;
+
+function message(id: number, fields: Partial<ApplicationMessage> = {}): ApplicationMessage {
+  return {
+    id,
+    topic: `t/${id}`,
+    payload: new Uint8Array(100).fill(id & 0xff),
+    qos: 1,
+    retain: false,
+    properties: undefined,
+    createdAt: T0,
+    expiresAt: undefined,
+    publisherId: undefined,
+    ...fields,
+  };
+}
+
+const session = (clientId: string) =>
+  ({ clientId, protocolVersion: 5, expiryInterval: 3600, disconnectedAt: T0 }) as const;
+const queued = (seq: number, messageId: number) =>
+  ({ seq, messageId, qos: 1, retain: false, subscriptionIdentifiers: [] }) as const;
+const inflight = (
+  packetId: number,
+  messageId: number,
+  phase: StoredInflight["phase"] = "publish",
+): StoredInflight => ({
+  packetId,
+  messageId,
+  qos: 1,
+  retain: false,
+  subscriptionIdentifiers: [],
+  phase,
+});
+
+const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+describe("SqliteStore write-behind", () => {
+  it("records changes without writing them, and commit() applies them in one transaction", async () => {
+    const store = open();
+    store.putSession(session("a"));
+    store.putMessage(message(1));
+    store.putQueued("a", queued(1, 1));
+    assert.equal(store.pending, 3);
+    await store.commit();
+    assert.equal(store.pending, 0);
+    assert.equal((await store.load()).sessions[0]?.queue.length, 1);
+    await store.close();
+  });
+
+  it("a message put for several entries in one commit is recorded once", async () => {
+    const store = open();
+    for (const id of ["a", "b", "c"]) store.putSession(session(id));
+    for (const id of ["a", "b", "c"]) {
+      store.putMessage(message(7));
+      store.putQueued(id, queued(1, 7));
+    }
+    assert.equal(store.pending, 3 + 1 + 3);
+    await store.close();
+  });
+
+  it("puts for a client without a session are ignored, as by MemoryStore", async () => {
+    const store = open();
+    store.putMessage(message(1));
+    store.putQueued("nobody", queued(1, 1));
+    store.putSubscription("nobody", {
+      topicFilter: "x",
+      qos: 1,
+      noLocal: false,
+      retainAsPublished: false,
+      retainHandling: 0,
+      subscriptionIdentifier: undefined,
+    });
+    assert.equal(store.pending, 1);
+    const snapshot = await store.load();
+    assert.equal(snapshot.messages.size, 0);
+    await store.close();
+  });
+
+  it("commits by itself commitInterval ms after a change, when nobody calls commit()", async () => {
+    const store = open({ commitInterval: 20 });
+    store.putSession(session("a"));
+    assert.equal(store.pending, 1);
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    assert.equal(store.pending, 0);
+    await store.close();
+  });
+
+  it("commits at the end of the turn once maxPending changes wait", async () => {
+    const store = open({ maxPending: 10 });
+    store.putSession(session("a"));
+    for (let i = 1; i <= 9; i++) store.putMessage(message(i));
+    assert.equal(store.pending, 10);
+    await tick();
+    assert.equal(store.pending, 0);
+    await store.close();
+  });
+
+  it("a failed commit rejects with SB_ERR_STORE, applies nothing of its batch and keeps it for a retry", async () => {
+    const store = open();
+    store.putSession(session("a"));
+    store.putMessage(message(1));
+    store.putQueued("a", queued(1, 1));
+    store.putInflight("a", { ...inflight(1, 1), phase: "bogus" as "publish" }); // violates a CHECK constraint
+    const error = await store.commit().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    assert.ok(error instanceof StoreError);
+    assert.equal(error.code, "SB_ERR_STORE");
+    assert.match(error.message, /Cannot commit to the store ".*switchboard\.db": .*CHECK constraint/);
+    assert.equal(store.pending, 4, "the batch is kept, in order");
+    await assert.rejects(store.close(), StoreError);
+    const reopened = new SqliteStore({
+      file: store.file,
+      durability: "strict",
+      commitInterval: 5,
+      housekeepingInterval: 0,
+      compactThreshold: 0,
+    });
+    const snapshot = await reopened.load();
+    assert.deepEqual(snapshot.sessions, [], "nothing of the failed batch was applied");
+    assert.equal(snapshot.messages.size, 0);
+    await reopened.close();
+  });
+
+  it("reports a failed commit it started by itself to onError", async () => {
+    const errors: StoreError[] = [];
+    const store = open({ commitInterval: 5, onError: (e) => errors.push(e) });
+    store.putSession(session("a"));
+    store.putMessage(message(1));
+    store.putInflight("a", { ...inflight(1, 1), phase: "bogus" as "publish" });
+    await new Promise((resolve) => setTimeout(resolve, 40));
+    assert.ok(errors.length >= 1, "reported");
+    assert.ok(errors.every((e) => e.code === "SB_ERR_STORE"));
+    await assert.rejects(store.close());
+  });
+
+  it("writes nothing after close", async () => {
+    const store = open();
+    await store.close();
+    store.putSession(session("late"));
+    assert.equal(store.pending, 0);
+    await store.close();
+  });
+});
+
+describe("SqliteStore housekeeping", () => {
+  it("purges queue entries and retained values whose message expired, never in-flight entries", async () => {
+    let now = T0;
+    const store = open({ clock: () => now });
+    store.putSession(session("a"));
+    store.putMessage(message(1, { expiresAt: T0 + 1000 }));
+    store.putMessage(message(2, { expiresAt: T0 + 1000 }));
+    store.putMessage(message(3, { expiresAt: T0 + 1000, retain: true }));
+    store.putMessage(message(4, { expiresAt: T0 + 5000 }));
+    store.putQueued("a", queued(1, 1));
+    store.putInflight("a", inflight(9, 2));
+    store.putRetained("t/3", 3);
+    store.putQueued("a", queued(2, 4));
+    await store.commit();
+    assert.equal(store.housekeep().purged, 0, "nothing has expired yet");
+    now = T0 + 1000;
+    const result = store.housekeep();
+    assert.equal(result.purged, 2, "one queue entry and one retained value");
+    const snapshot = await store.load();
+    const state = snapshot.sessions[0]!;
+    assert.deepEqual(
+      state.queue.map((q) => q.messageId),
+      [4],
+    );
+    assert.deepEqual(
+      state.inflight.map((e) => e.messageId),
+      [2],
+      "delivery had started: kept",
+    );
+    assert.equal(snapshot.retained.size, 0);
+    assert.deepEqual([...snapshot.messages.keys()].sort(), [2, 4]);
+    await store.close();
+  });
+
+  it("gives free pages back to the file system above compactThreshold, and not below", async () => {
+    const store = open({ compactThreshold: 1024 * 1024 });
+    store.putSession(session("a"));
+    for (let id = 1; id <= 2000; id++) {
+      store.putMessage(message(id, { payload: new Uint8Array(1000).fill(1) }));
+      store.putQueued("a", queued(id, id));
+    }
+    await store.commit();
+    store.housekeep();
+    const full = store.stats();
+    assert.ok(full.bytes > 2_000_000, `${full.bytes} bytes with 2000 messages of 1 KB`);
+    for (let id = 1; id <= 1900; id++) store.deleteQueued("a", id);
+    await store.commit();
+    const freed = store.stats();
+    assert.ok(freed.freePages * freed.pageSize > 1024 * 1024, "deleting leaves free pages");
+    const result = store.housekeep();
+    assert.ok(result.freedPages > 0);
+    const compacted = store.stats();
+    assert.equal(compacted.freePages, 0);
+    assert.ok(compacted.bytes < full.bytes / 4, `${compacted.bytes} bytes after compaction`);
+    assert.ok(statSync(store.file).size <= compacted.bytes, "the file itself shrank");
+    // a few free pages, below the threshold, stay for reuse
+    for (let id = 1901; id <= 1950; id++) store.deleteQueued("a", id);
+    await store.commit();
+    const small = store.stats().freePages;
+    assert.ok(small > 0);
+    assert.equal(store.housekeep().freedPages, 0);
+    assert.equal(store.stats().freePages, small);
+    await store.close();
+  });
+});

@@ -1,0 +1,183 @@
+/**
+ * The prepared statements of the SQLite store and the function that applies one recorded change with
+ * them. Everything here runs inside the commit's transaction.
+ * @module
+ */
+
+import type { Database, Statement } from "better-sqlite3";
+import { assertNever } from "../../protocol/index.js";
+import { messageParams } from "./message-row.js";
+import type { StoreOp } from "./store-op.js";
+
+export interface StoreStatements {
+  readonly putMessage: Statement;
+  readonly putSession: Statement;
+  readonly deleteSessionRows: readonly Statement[];
+  readonly putSubscription: Statement;
+  readonly deleteSubscription: Statement;
+  readonly putInflight: Statement;
+  readonly deleteInflight: Statement;
+  readonly putQueued: Statement;
+  readonly deleteQueued: Statement;
+  readonly putIncomingQos2: Statement;
+  readonly deleteIncomingQos2: Statement;
+  readonly putRetained: Statement;
+  readonly deleteRetained: Statement;
+  readonly putWill: Statement;
+  readonly deleteWill: Statement;
+  /** Deletes every message no entry references any more. */
+  readonly sweepMessages: Statement;
+  readonly putMeta: Statement;
+}
+
+export function prepareStatements(db: Database): StoreStatements {
+  const s = (sql: string): Statement => db.prepare(sql);
+  return {
+    putMessage: s(
+      `INSERT OR IGNORE INTO messages (id, topic, payload, qos, retain, created_at, expires_at, publisher_id,
+         payload_format, content_type, response_topic, correlation_data, user_properties)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ),
+    putSession: s(
+      `INSERT INTO sessions (client_id, protocol_version, expiry_interval, disconnected_at) VALUES (?, ?, ?, ?)
+       ON CONFLICT (client_id) DO UPDATE SET protocol_version = excluded.protocol_version,
+         expiry_interval = excluded.expiry_interval, disconnected_at = excluded.disconnected_at`,
+    ),
+    deleteSessionRows: ["subscriptions", "inflight", "queue", "incoming_qos2", "sessions"].map((table) =>
+      s(`DELETE FROM ${table} WHERE client_id = ?`),
+    ),
+    putSubscription: s(
+      `INSERT INTO subscriptions (client_id, topic_filter, qos, no_local, retain_as_published, retain_handling,
+         subscription_identifier) VALUES (?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (client_id, topic_filter) DO UPDATE SET qos = excluded.qos, no_local = excluded.no_local,
+         retain_as_published = excluded.retain_as_published, retain_handling = excluded.retain_handling,
+         subscription_identifier = excluded.subscription_identifier`,
+    ),
+    deleteSubscription: s(`DELETE FROM subscriptions WHERE client_id = ? AND topic_filter = ?`),
+    putInflight: s(
+      `INSERT INTO inflight (client_id, packet_id, message_id, qos, retain, subscription_identifiers, phase)
+       VALUES (?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (client_id, packet_id) DO UPDATE SET message_id = excluded.message_id, qos = excluded.qos,
+         retain = excluded.retain, subscription_identifiers = excluded.subscription_identifiers,
+         phase = excluded.phase`,
+    ),
+    deleteInflight: s(`DELETE FROM inflight WHERE client_id = ? AND packet_id = ?`),
+    putQueued: s(
+      `INSERT INTO queue (client_id, seq, message_id, qos, retain, subscription_identifiers)
+       VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (client_id, seq) DO UPDATE SET message_id = excluded.message_id, qos = excluded.qos,
+         retain = excluded.retain, subscription_identifiers = excluded.subscription_identifiers`,
+    ),
+    deleteQueued: s(`DELETE FROM queue WHERE client_id = ? AND seq = ?`),
+    putIncomingQos2: s(`INSERT OR IGNORE INTO incoming_qos2 (client_id, packet_id) VALUES (?, ?)`),
+    deleteIncomingQos2: s(`DELETE FROM incoming_qos2 WHERE client_id = ? AND packet_id = ?`),
+    putRetained: s(
+      `INSERT INTO retained (topic, message_id) VALUES (?, ?)
+       ON CONFLICT (topic) DO UPDATE SET message_id = excluded.message_id`,
+    ),
+    deleteRetained: s(`DELETE FROM retained WHERE topic = ?`),
+    putWill: s(
+      `INSERT INTO wills (client_id, message_id, delay, due_at) VALUES (?, ?, ?, ?)
+       ON CONFLICT (client_id) DO UPDATE SET message_id = excluded.message_id, delay = excluded.delay,
+         due_at = excluded.due_at`,
+    ),
+    deleteWill: s(`DELETE FROM wills WHERE client_id = ?`),
+    sweepMessages: s(`DELETE FROM messages WHERE refs <= 0`),
+    putMeta: s(
+      `INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
+    ),
+  };
+}
+
+/** Subscription identifiers as stored: a JSON array, or NULL for none. */
+function idsParam(ids: readonly number[]): string | null {
+  return ids.length === 0 ? null : JSON.stringify(ids);
+}
+
+const bit = (value: boolean): number => (value ? 1 : 0);
+
+/** Applies one recorded change. */
+export function applyOp(st: StoreStatements, op: StoreOp): void {
+  switch (op.kind) {
+    case "putMessage":
+      st.putMessage.run(messageParams(op.message));
+      return;
+    case "putSession": {
+      const { clientId, protocolVersion, expiryInterval, disconnectedAt } = op.session;
+      st.putSession.run(clientId, protocolVersion, expiryInterval, disconnectedAt ?? null);
+      return;
+    }
+    case "deleteSession":
+      for (const statement of st.deleteSessionRows) statement.run(op.clientId);
+      return;
+    case "putSubscription": {
+      const sub = op.subscription;
+      st.putSubscription.run(
+        op.clientId,
+        sub.topicFilter,
+        sub.qos,
+        bit(sub.noLocal),
+        bit(sub.retainAsPublished),
+        sub.retainHandling,
+        sub.subscriptionIdentifier ?? null,
+      );
+      return;
+    }
+    case "deleteSubscription":
+      st.deleteSubscription.run(op.clientId, op.topicFilter);
+      return;
+    case "putInflight": {
+      const e = op.entry;
+      st.putInflight.run(
+        op.clientId,
+        e.packetId,
+        e.messageId,
+        e.qos,
+        bit(e.retain),
+        idsParam(e.subscriptionIdentifiers),
+        e.phase,
+      );
+      return;
+    }
+    case "deleteInflight":
+      st.deleteInflight.run(op.clientId, op.packetId);
+      return;
+    case "putQueued": {
+      const e = op.entry;
+      st.putQueued.run(
+        op.clientId,
+        e.seq,
+        e.messageId,
+        e.qos,
+        bit(e.retain),
+        idsParam(e.subscriptionIdentifiers),
+      );
+      return;
+    }
+    case "deleteQueued":
+      st.deleteQueued.run(op.clientId, op.seq);
+      return;
+    case "putIncomingQos2":
+      st.putIncomingQos2.run(op.clientId, op.packetId);
+      return;
+    case "deleteIncomingQos2":
+      st.deleteIncomingQos2.run(op.clientId, op.packetId);
+      return;
+    case "putRetained":
+      st.putRetained.run(op.topic, op.messageId);
+      return;
+    case "deleteRetained":
+      st.deleteRetained.run(op.topic);
+      return;
+    case "putWill": {
+      const w = op.will;
+      st.putWill.run(w.clientId, w.messageId, w.delay, w.dueAt ?? null);
+      return;
+    }
+    case "deleteWill":
+      st.deleteWill.run(op.clientId);
+      return;
+    default:
+      assertNever(op);
+  }
+}
