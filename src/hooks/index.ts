@@ -10,7 +10,7 @@ export type { ClusterBus, ClusterEvents } from "./cluster-bus.js";
 export { ALLOW, DEFER, deny, type Allow, type Decision, type Defer, type Deny } from "./decision.js";
 export { HookChain } from "./hook-chain.js";
 export type { MessageStage, StageConsume, StageContinue, StageReject, StageResult } from "./message-stage.js";
-export { ANONYMOUS_PRINCIPAL, type Principal } from "./principal.js";
+export { ANONYMOUS_PRINCIPAL, DEFAULT_TENANT, type Principal } from "./principal.js";
 export type {
   Store,
   StoreSnapshot,
