@@ -24,7 +24,7 @@ const CLIENT: ClientIdentity = { clientId: "c1", username: undefined, principal:
 const PUBLISH: PublishRequest = { client: CLIENT, topic: "a/b", qos: 1, retain: false };
 const SUBSCRIBE: SubscribeRequest = { client: CLIENT, topicFilter: "a/#", shareGroup: undefined, qos: 2 };
 
-const principal = (id: string): Principal => ({ id, anonymous: false, roles: [], attributes: {} });
+const principal = (id: string): Principal => ({ ...ANONYMOUS_PRINCIPAL, id, anonymous: false });
 
 function isPromise(value: unknown): value is Promise<unknown> {
   return typeof (value as { then?: unknown } | null)?.then === "function";
