@@ -133,9 +133,15 @@ function describeKey(key: ConfigKey, heading: string): string {
     `- Type: ${typeOf(schema)}`,
     `- Default: ${defaultOf(key)}`,
     ...(bounds(schema) === undefined ? [] : [`- Allowed: ${bounds(schema) ?? ""}`]),
-    `- Environment variable: ${key.envVar === undefined ? "none (set the whole list with `SWITCHBOARD_LISTENERS`)" : `\`${key.envVar}\``}`,
+    `- Environment variable: ${key.envVar === undefined ? `none (set the whole list with \`${listVariable(key)}\`)` : `\`${key.envVar}\``}`,
   ];
   return [`${heading} \`${key.path}\``, "", schema.description ?? "", "", ...facts].join("\n");
+}
+
+/** The variable of the list a list item's key belongs to (`listeners[].port` → `SWITCHBOARD_LISTENERS`). */
+function listVariable(key: ConfigKey): string {
+  const list = key.path.slice(0, key.path.indexOf("[]"));
+  return configKeys().find((candidate) => candidate.path === list)?.envVar ?? "";
 }
 
 function typeOf(schema: JsonSchema): string {

@@ -14,6 +14,7 @@ export const errorCodes = {
     "The configuration is invalid: an unknown key, a value of the wrong type or out of range, or conflicting listeners",
   SB_ERR_CONFIG_FILE: "The configuration file cannot be read or is not valid YAML",
   SB_ERR_LISTEN: "A listener cannot bind its address: the port is in use, or binding it is not permitted",
+  SB_ERR_TLS: "A TLS listener's certificate, private key or CA bundle cannot be read or is not valid",
   SB_ERR_STORE: "The storage backend failed to open, load or commit",
   SB_ERR_CLUSTER: "The cluster bus failed to connect or lost its connection",
   SB_ERR_PLUGIN:
@@ -126,6 +127,20 @@ export function listenError(
     listener: listener.name,
     cause,
   });
+}
+
+/**
+ * A `tls` or `wss` listener's certificate, key or CA bundle cannot be read or used. Thrown at start;
+ * a failed reload (SIGHUP) is logged and the listener keeps its previous certificate.
+ */
+export class TlsError extends SwitchboardError {
+  override readonly name = "TlsError";
+  readonly listener: string;
+
+  constructor(message: string, options: ListenErrorOptions) {
+    super(message, { code: "SB_ERR_TLS", cause: options.cause });
+    this.listener = options.listener;
+  }
 }
 
 /** The storage backend failed; the broker cannot keep its durability promise. */

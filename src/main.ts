@@ -5,13 +5,20 @@
  */
 
 import { resolve } from "node:path";
+import { type ApiKeyAuthenticator, createAuthenticators } from "./auth/index.js";
 import { Broker, type BrokerOptions, type ListenerInfo } from "./broker/index.js";
 import { type Config, type ListenerConfig, isLoopbackHost } from "./config/index.js";
-import { listenError } from "./errors.js";
+import { listenError, SwitchboardError, TlsError } from "./errors.js";
 import type { Store } from "./hooks/index.js";
 import type { Logger } from "./observability/index.js";
 import { MemoryStore, SqliteStore } from "./storage/index.js";
-import { listenTcp, listenWebSocket } from "./transport/index.js";
+import {
+  listenSecureWebSocket,
+  listenTcp,
+  listenTls,
+  listenWebSocket,
+  type TransportHandler,
+} from "./transport/index.js";
 
 export interface BoundListener {
   readonly name: string;
@@ -20,12 +27,33 @@ export interface BoundListener {
   /** The port actually bound (differs from the configured one when that was 0). */
   readonly port: number;
   readonly path: string;
+  /** `tls` and `wss`: reads the certificate files again; throws a TlsError (the old ones stay). */
+  readonly reload?: () => void;
   close(): Promise<void>;
+}
+
+/** What {@link Switchboard.reloadCertificates} did, per `tls`/`wss` listener. */
+export interface CertificateReload {
+  readonly listener: string;
+  readonly ok: boolean;
+  readonly error?: TlsError;
 }
 
 export interface Switchboard {
   readonly broker: Broker;
   readonly listeners: readonly BoundListener[];
+  /**
+   * The API key authenticator built from `auth.apiKeys`, to add and revoke keys at run time (revoking
+   * disconnects the key's clients); undefined when authenticators were passed in or `apiKey` is not
+   * in `auth.chain`.
+   */
+  readonly apiKeys: ApiKeyAuthenticator | undefined;
+  /**
+   * Reads the certificate files of every `tls` and `wss` listener again (the CLI calls it on SIGHUP).
+   * New connections use the new certificates; established ones are kept. A listener whose files fail
+   * keeps its previous certificate, and the failure is logged (SB_ERR_TLS) and returned.
+   */
+  reloadCertificates(): CertificateReload[];
   /** Stops accepting connections, disconnects clients (v5: 0x8B), flushes and closes the store. */
   stop(): Promise<void>;
 }
@@ -63,8 +91,14 @@ function createStore(config: Config, logger: Logger, clock: (() => number) | und
 
 export async function startSwitchboard(options: StartOptions): Promise<Switchboard> {
   const { config, logger } = options;
+  // Authenticators come from the configuration unless given (a ConfigError when a key file is bad)
+  const configured =
+    options.authenticators === undefined
+      ? createAuthenticators(config.auth, options.clock === undefined ? {} : { now: options.clock })
+      : undefined;
   const broker = new Broker({
     ...options,
+    ...(configured === undefined ? {} : { authenticators: configured.chain }),
     store: options.store ?? createStore(config, logger, options.clock),
   });
   try {
@@ -83,9 +117,10 @@ export async function startSwitchboard(options: StartOptions): Promise<Switchboa
     throw error;
   }
   for (const l of listeners) {
+    const web = l.kind === "ws" || l.kind === "wss";
     logger.info(
-      { listener: l.name, host: l.host, port: l.port, ...(l.kind === "ws" ? { path: l.path } : {}) },
-      `Listening for MQTT over ${l.kind === "ws" ? "WebSocket" : "TCP"}`,
+      { listener: l.name, host: l.host, port: l.port, ...(web ? { path: l.path } : {}) },
+      `Listening for MQTT over ${TRANSPORT_NAMES[l.kind]}`,
     );
   }
 
@@ -93,6 +128,8 @@ export async function startSwitchboard(options: StartOptions): Promise<Switchboa
   return {
     broker,
     listeners,
+    apiKeys: configured?.apiKeys,
+    reloadCertificates: () => reloadCertificates(listeners, logger),
     stop: () =>
       (stopping ??= (async () => {
         // Stop accepting first; the listeners finish closing once the broker has closed every connection.
@@ -103,40 +140,87 @@ export async function startSwitchboard(options: StartOptions): Promise<Switchboa
   };
 }
 
+const TRANSPORT_NAMES: Readonly<Record<ListenerConfig["kind"], string>> = {
+  tcp: "TCP",
+  ws: "WebSocket",
+  tls: "TLS",
+  wss: "secure WebSocket",
+};
+
+function reloadCertificates(listeners: readonly BoundListener[], logger: Logger): CertificateReload[] {
+  const results: CertificateReload[] = [];
+  for (const listener of listeners) {
+    if (listener.reload === undefined) continue;
+    try {
+      listener.reload();
+      logger.info({ listener: listener.name }, "TLS certificate reloaded");
+      results.push({ listener: listener.name, ok: true });
+    } catch (error) {
+      const failure =
+        error instanceof TlsError
+          ? error
+          : new TlsError(String(error), { listener: listener.name, cause: error });
+      logger.error(
+        { listener: listener.name, code: failure.code },
+        `${failure.message}; keeping the previous certificate`,
+      );
+      results.push({ listener: listener.name, ok: false, error: failure });
+    }
+  }
+  return results;
+}
+
 async function bind(broker: Broker, listener: ListenerConfig, config: Config): Promise<BoundListener> {
   const info: ListenerInfo = { name: listener.name, loopback: isLoopbackHost(listener.host) };
-  const handler = (transport: Parameters<Broker["accept"]>[0]): void => broker.accept(transport, info);
+  const handler: TransportHandler = (transport) => broker.accept(transport, info);
+  const common = { name: listener.name, kind: listener.kind, path: listener.path };
+  const handshake = {
+    name: listener.name,
+    handshakeTimeout: config.mqtt.connectTimeout * 1000,
+    onHandshakeError: (error: Error, remote: string) =>
+      broker.logger.debug({ listener: listener.name, remote, err: error.message }, "TLS handshake failed"),
+  };
+  const web = {
+    host: listener.host,
+    port: listener.port,
+    path: listener.path,
+    maxPayload: config.mqtt.maxPacketSize,
+    highWaterMark: config.mqtt.writeHighWaterMark,
+  };
   try {
-    if (listener.kind === "tcp") {
-      const bound = await listenTcp({ host: listener.host, port: listener.port }, handler);
-      return {
-        name: listener.name,
-        kind: "tcp",
-        host: bound.host,
-        port: bound.port,
-        path: listener.path,
-        close: () => bound.close(),
-      };
+    switch (listener.kind) {
+      case "tcp": {
+        const bound = await listenTcp({ host: listener.host, port: listener.port }, handler);
+        return { ...common, host: bound.host, port: bound.port, close: () => bound.close() };
+      }
+      case "ws": {
+        const bound = await listenWebSocket(web, handler);
+        return { ...common, host: bound.host, port: bound.port, close: () => bound.close() };
+      }
+      case "tls": {
+        const tls = { ...handshake, host: listener.host, port: listener.port, tls: listener.tls! };
+        const bound = await listenTls(tls, handler);
+        return {
+          ...common,
+          host: bound.host,
+          port: bound.port,
+          reload: () => bound.reload(),
+          close: () => bound.close(),
+        };
+      }
+      case "wss": {
+        const bound = await listenSecureWebSocket({ ...web, ...handshake, tls: listener.tls! }, handler);
+        return {
+          ...common,
+          host: bound.host,
+          port: bound.port,
+          reload: () => bound.reload(),
+          close: () => bound.close(),
+        };
+      }
     }
-    const bound = await listenWebSocket(
-      {
-        host: listener.host,
-        port: listener.port,
-        path: listener.path,
-        maxPayload: config.mqtt.maxPacketSize,
-        highWaterMark: config.mqtt.writeHighWaterMark,
-      },
-      handler,
-    );
-    return {
-      name: listener.name,
-      kind: "ws",
-      host: bound.host,
-      port: bound.port,
-      path: listener.path,
-      close: () => bound.close(),
-    };
   } catch (cause) {
+    if (cause instanceof SwitchboardError) throw cause;
     throw listenError(listener, cause);
   }
 }

@@ -13,7 +13,7 @@
  */
 
 import { randomUUID } from "node:crypto";
-import { AllowAllAuthorizer, AnonymousAuthenticator } from "../auth/index.js";
+import { AnonymousAuthenticator } from "../auth/index.js";
 import { SingleNodeBus } from "../cluster/index.js";
 import type { Config } from "../config/index.js";
 import {
@@ -47,6 +47,8 @@ import {
 } from "../session/index.js";
 import { MemoryStore } from "../storage/index.js";
 import type { Transport } from "../transport/index.js";
+import { AccessGuard } from "./access-guard.js";
+import { BrokerAuthentication } from "./authentication.js";
 import { Connection, type ListenerInfo } from "./connection.js";
 import { messageFromWill } from "./message-factory.js";
 import { Metrics } from "./metrics.js";
@@ -64,7 +66,10 @@ export interface BrokerOptions {
   readonly store?: Store;
   /** Defaults to the anonymous authenticator configured by `auth.allowAnonymous`. */
   readonly authenticators?: readonly Authenticator[];
-  /** Defaults to allow-all. */
+  /**
+   * Asked in order before the configured rules (`authorization.rules`, always the last link, which
+   * allow everything when there are none).
+   */
   readonly authorizers?: readonly Authorizer[];
   readonly stages?: readonly MessageStage[];
   readonly cluster?: ClusterBus;
@@ -81,6 +86,10 @@ export class Broker {
   readonly logger: Logger;
   readonly limits: ServerLimits;
   readonly hooks: HookChain;
+  /** Tenants, `$SYS` access, limits, the configured rules and the audit log (access-guard.ts). */
+  readonly guard: AccessGuard;
+  /** Enhanced-authentication state, credential deadlines, failure backoff, revocation (authentication.ts). */
+  readonly authentication: BrokerAuthentication;
   readonly metrics: Metrics;
   readonly scheduler: Scheduler;
   readonly store: Store;
@@ -106,15 +115,17 @@ export class Broker {
     this.limits = options.config.mqtt;
     this.store = options.store ?? new MemoryStore();
     this.cluster = options.cluster ?? new SingleNodeBus();
+    this.guard = new AccessGuard(this);
     this.hooks = new HookChain(
       options.authenticators ?? [
         new AnonymousAuthenticator({ allowAnonymous: options.config.auth.allowAnonymous }),
       ],
-      options.authorizers ?? [new AllowAllAuthorizer()],
+      [...(options.authorizers ?? []), this.guard.rules], // the configured rules answer last
     );
     this.#stages = options.stages ?? [];
     this.metrics = new Metrics(this.now());
     this.scheduler = new Scheduler(this.now);
+    this.authentication = new BrokerAuthentication(this);
     this.retained = new RetainedMessages(this.store);
     this.sessions = new SessionRegistry({
       store: this.store,
@@ -165,6 +176,7 @@ export class Broker {
     }
     const conn = new Connection(this, transport, listener);
     this.connections.add(conn);
+    this.guard.accepted(conn);
     this.metrics.connectionsAccepted++;
     conn.deadline = this.scheduler.schedule(this.now() + this.config.mqtt.connectTimeout * 1000, conn);
     transport.start(conn);
@@ -180,6 +192,11 @@ export class Broker {
 
   /** Accepts a connection whose CONNECT passed negotiation and authentication. */
   openSession(conn: Connection, connackProperties: Properties | undefined): void {
+    const refusal = this.guard.admit(conn); // tenant, tenant limit, will; mounts the session key
+    if (refusal !== undefined) {
+      this.refuseConnectWith(conn, refusal.reasonCode, refusal.reason);
+      return;
+    }
     const params = conn.params!;
     const now = this.now();
     const previous = this.sessions.get(params.clientId)?.link;
@@ -268,6 +285,8 @@ export class Broker {
     this.connections.delete(conn);
     this.scheduler.cancel(conn.deadline);
     conn.deadline = undefined;
+    this.authentication.connectionClosed(conn);
+    this.guard.closed(conn);
     this.#endConnection(conn, this.now());
   }
 

@@ -34,7 +34,9 @@ import {
 } from "../session/index.js";
 import type { Transport, TransportSink } from "../transport/index.js";
 import type { Logger } from "../observability/index.js";
+import { clientTopicOf } from "../tenancy/index.js";
 import type { Broker } from "./broker.js";
+import type { ClientAccess } from "./client-access.js";
 import { dispatchPacket } from "./dispatch-packet.js";
 import { OutboundBatch } from "./outbound-batch.js";
 import type { TimedTask } from "./scheduler.js";
@@ -67,6 +69,8 @@ export class Connection implements TransportSink, SessionLink, TimedTask {
   params: ConnectionParameters | undefined;
   session: Session | undefined;
   identity: ClientIdentity | undefined;
+  /** Limits and tenant mount of this connection (set at accept by the access guard, access-guard.ts). */
+  access: ClientAccess | undefined;
   log: Logger;
   /** The Will Message while connected; cleared by a normal DISCONNECT [MQTT-3.1.2-10]. */
   will: Will | undefined;
@@ -143,10 +147,9 @@ export class Connection implements TransportSink, SessionLink, TimedTask {
 
   sendPublish(delivery: Delivery, packetId: number, dup: boolean, now: number): DropReason | undefined {
     const message = delivery.message;
-    const hooks = this.broker.hooks;
-    if (hooks.checksReceive && !hooks.authorizeReceive(this.identity!, message.topic))
-      return "not-authorized";
-    const alias = this.outboundAliases.enabled ? this.outboundAliases.lookup(message.topic) : undefined;
+    const topic = clientTopicOf(message); // without the tenant mount: the same for every subscriber
+    if (!this.broker.guard.mayReceive(this, topic)) return "not-authorized";
+    const alias = this.outboundAliases.enabled ? this.outboundAliases.lookup(topic) : undefined;
     const frame = encodePublishFrame(
       message,
       {
@@ -154,13 +157,14 @@ export class Connection implements TransportSink, SessionLink, TimedTask {
         qos: delivery.qos,
         retain: delivery.retain,
         subscriptionIdentifiers: this.version === 5 ? delivery.subscriptionIdentifiers : undefined,
+        topic,
         topicAlias: alias?.alias,
         omitTopic: alias?.known === true,
       },
       now,
     );
     if (frame.bytes.byteLength > this.params!.clientMaximumPacketSize) return "too-large"; // [MQTT-3.1.2-24] [MQTT-3.1.2-25]
-    if (alias !== undefined) this.outboundAliases.record(message.topic, alias);
+    if (alias !== undefined) this.outboundAliases.record(topic, alias);
     this.#batch.addPublish(frame.bytes, frame.packetIdOffset, packetId, dup);
     this.broker.metrics.publishSent++;
     this.#queued();
@@ -272,6 +276,7 @@ export class Connection implements TransportSink, SessionLink, TimedTask {
   /** A protocol violation by the client: close with its reason code (as a CONNACK during CONNECT). */
   protocolError(error: ProtocolError): void {
     this.log.debug({ code: error.code, reasonCode: error.reasonCode }, error.message);
+    if (error.reasonCode === ReasonCode.PacketTooLarge) this.broker.metrics.limits["packet-size"]++;
     if (this.state === "awaiting-connect" || this.state === "connecting") {
       this.broker.refuseConnect(this, error);
       return;
@@ -285,6 +290,7 @@ export class Connection implements TransportSink, SessionLink, TimedTask {
     if (!this.isOpen) return;
     if (this.state !== "connected") {
       this.log.debug("Closing connection: no CONNECT within the connect timeout");
+      this.broker.metrics.limits["connect-timeout"]++;
       this.transport.destroy();
       return;
     }

@@ -12,7 +12,7 @@ import {
   protocolViolation,
 } from "../protocol/index.js";
 import type { Connection } from "./connection.js";
-import { handleAuth } from "./handle-auth.js";
+import { handleAuth, handlePacketWhileAuthenticating } from "./handle-auth.js";
 import { handleConnect } from "./handle-connect.js";
 import { handleDisconnect } from "./handle-disconnect.js";
 import { handlePuback, handlePubcomp, handlePubrec, handlePubrel } from "./handle-acks.js";
@@ -29,8 +29,12 @@ export function dispatchPacket(conn: Connection, packet: Packet): Promise<void> 
         "MQTT-3.1.0-1",
       );
     }
+    // a connection limit decided at accept: refused before any authentication work
+    if (conn.broker.guard.refuseAtConnect(conn, packet)) return undefined;
     return handleConnect(conn, packet);
   }
+  // only during an enhanced-authentication exchange: reading is paused while CONNECT is handled
+  if (conn.state === "connecting") return handlePacketWhileAuthenticating(conn, packet);
   const now = conn.broker.now();
   switch (packet.type) {
     case PacketType.PUBLISH:
@@ -59,8 +63,7 @@ export function dispatchPacket(conn: Connection, packet: Packet): Promise<void> 
       handleDisconnect(conn, packet);
       return undefined;
     case PacketType.AUTH:
-      handleAuth(conn, packet);
-      return undefined;
+      return handleAuth(conn, packet);
     case PacketType.CONNECT:
       throw protocolViolation("A second CONNECT packet is a protocol violation", "MQTT-3.1.0-2");
     case PacketType.CONNACK:

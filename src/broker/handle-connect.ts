@@ -2,12 +2,27 @@
  * CONNECT (spec 3.1): negotiation of limits, Will checks, the authentication chain, authorization of
  * the Will topic, then the session is opened (see `Broker.openSession`). Packets that arrive while
  * authentication runs wait in the frame reader and are handled after the CONNACK.
+ *
+ * MQTT 5 enhanced authentication (spec 4.12): a CONNECT with an Authentication Method is answered by
+ * the authenticators that handle that method (none: CONNACK 0x8C [MQTT-4.12.0-1]). One that needs
+ * another round makes the broker send AUTH 0x18 [MQTT-4.12.0-2]; the connection then stays in
+ * `connecting` and `handle-auth.ts` carries the exchange on until {@link settleConnectAuthentication}
+ * gets `allow` or `deny`. The successful CONNACK repeats the method [MQTT-4.12.0-5]. A refusal is
+ * logged (`auth.failure`) and delayed by the failure backoff (`broker/authentication.ts`).
  * @module
  */
 
-import type { ConnectAttempt } from "../hooks/index.js";
-import { type ConnectPacket, ReasonCode, topicNameError, isValidUtf8 } from "../protocol/index.js";
+import { type Authenticated, type ChainResult, type ConnectAttempt, deny } from "../hooks/index.js";
+import {
+  type ConnectPacket,
+  PacketType,
+  type Properties,
+  ReasonCode,
+  topicNameError,
+  isValidUtf8,
+} from "../protocol/index.js";
 import { negotiateConnect, InboundTopicAliases, OutboundTopicAliases } from "../session/index.js";
+import type { PendingConnect } from "./authentication.js";
 import type { Connection } from "./connection.js";
 
 export async function handleConnect(conn: Connection, packet: ConnectPacket): Promise<void> {
@@ -25,17 +40,13 @@ export async function handleConnect(conn: Connection, packet: ConnectPacket): Pr
   conn.params = params;
   conn.log = conn.log.child({ clientId: params.clientId });
 
-  if (packet.properties?.authenticationMethod !== undefined) {
-    // No enhanced authentication method is offered by the broker core [MQTT-4.12.0-1]
-    broker.refuseConnectWith(conn, ReasonCode.BadAuthenticationMethod, "Authentication method not supported");
-    return;
-  }
   const willProblem = checkWill(conn, packet);
   if (willProblem !== undefined) {
     broker.refuseConnectWith(conn, willProblem.reasonCode, willProblem.reason);
     return;
   }
 
+  const method = packet.properties?.authenticationMethod;
   const attempt: ConnectAttempt = {
     clientId: params.clientId,
     clientIdAssigned: params.clientIdAssigned,
@@ -45,19 +56,73 @@ export async function handleConnect(conn: Connection, packet: ConnectPacket): Pr
     remoteAddress: conn.transport.remoteAddress,
     listener: conn.listener.name,
     loopbackListener: conn.listener.loopback,
-    authenticationMethod: undefined,
-    authenticationData: undefined,
+    authenticationMethod: method,
+    authenticationData: packet.properties?.authenticationData,
     userProperties: packet.properties?.userProperties ?? [],
+    certificate: conn.transport.certificate,
   };
+  const pending: PendingConnect = {
+    packet,
+    params,
+    connackProperties: negotiation.connackProperties,
+    attempt,
+  };
+  if (method !== undefined) broker.authentication.begin(conn, pending, method);
   const result = await broker.hooks.authenticate(attempt);
   if (closedWhileWaiting(conn)) return;
-  if (result.kind !== "allow") {
-    const reasonCode = result.kind === "deny" ? result.reasonCode : ReasonCode.NotAuthorized;
-    conn.log.info({ username: packet.username }, "Connection refused by authentication");
-    broker.refuseConnectWith(conn, reasonCode, result.kind === "deny" ? result.reason : undefined);
+  await settleConnectAuthentication(conn, pending, result);
+}
+
+/** Acts on the chain's answer to a CONNECT (or to one of its AUTH 0x18 packets). */
+export async function settleConnectAuthentication(
+  conn: Connection,
+  pending: PendingConnect,
+  result: ChainResult,
+): Promise<void> {
+  const authentication = conn.broker.authentication;
+  switch (result.kind) {
+    case "continue": {
+      const state = authentication.stateOf(conn)!;
+      state.exchange = result.exchange;
+      // [MQTT-4.12.0-2] another round: AUTH 0x18 with the method [MQTT-4.12.0-5]
+      conn.send({
+        type: PacketType.AUTH,
+        reasonCode: ReasonCode.ContinueAuthentication,
+        properties: authProperties(state.method, result.data),
+      });
+      return;
+    }
+    case "deny":
+      await authentication.refuseConnect(conn, pending.attempt, result);
+      return;
+    case "allow":
+      await completeConnect(conn, pending, result);
+      return;
+  }
+}
+
+async function completeConnect(
+  conn: Connection,
+  pending: PendingConnect,
+  result: Authenticated,
+): Promise<void> {
+  const broker = conn.broker;
+  const { packet, params, attempt } = pending;
+  const { principal } = result;
+  if (principal.expiresAt !== undefined && principal.expiresAt <= broker.now()) {
+    await broker.authentication.refuseConnect(
+      conn,
+      attempt,
+      deny(ReasonCode.NotAuthorized, "Credential expired"),
+    );
     return;
   }
-  conn.identity = { clientId: params.clientId, username: packet.username, principal: result.principal };
+  const state = broker.authentication.stateOf(conn);
+  if (state !== undefined) {
+    state.exchange = undefined;
+    state.pending = undefined;
+  }
+  conn.identity = { clientId: params.clientId, username: packet.username, principal };
 
   if (packet.will !== undefined) {
     const decision = await broker.hooks.authorizePublish({
@@ -81,7 +146,20 @@ export async function handleConnect(conn: Connection, packet: ConnectPacket): Pr
     if (params.clientTopicAliasMaximum > 0)
       conn.outboundAliases = new OutboundTopicAliases(params.clientTopicAliasMaximum);
   }
-  broker.openSession(conn, negotiation.connackProperties);
+  broker.authentication.accepted(attempt);
+  const connackProperties =
+    state === undefined
+      ? pending.connackProperties
+      : { ...pending.connackProperties, ...authProperties(state.method, result.data) }; // [MQTT-4.12.0-5]
+  broker.openSession(conn, connackProperties);
+  if (conn.state === "connected") broker.authentication.armDeadline(conn, principal);
+}
+
+/** Authentication Method (and Data, when there is some) for AUTH and CONNACK. */
+export function authProperties(method: string, data: Uint8Array | undefined): Properties {
+  return data === undefined
+    ? { authenticationMethod: method }
+    : { authenticationMethod: method, authenticationData: data };
 }
 
 function checkWill(

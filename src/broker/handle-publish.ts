@@ -1,10 +1,16 @@
 /**
- * Inbound PUBLISH (spec 3.3, 4.3): topic alias resolution, topic and QoS checks, our Receive Maximum,
- * the UTF-8 payload check, QoS 2 duplicate suppression, authorization, the message stages, routing
- * and the acknowledgement (sent once the store has committed what the message changed).
+ * Inbound PUBLISH (spec 3.3, 4.3): the client's message and byte rate, topic alias resolution, topic
+ * and QoS checks, our Receive Maximum, the UTF-8 payload check, QoS 2 duplicate suppression, the topic
+ * limits and the tenant mount (access-guard.ts), authorization, the message stages, routing and the
+ * acknowledgement (sent once the store has committed what the message changed).
  *
  * QoS 2 uses "method B" of spec 4.3.3: the message is forwarded on receipt and its packet identifier
  * is kept until PUBREL, so a resent PUBLISH with the same identifier is not forwarded again.
+ *
+ * A refused PUBLISH (not authorized, or over a topic limit): MQTT 5 QoS 1/2 get the reason code in
+ * PUBACK/PUBREC; the others cannot be told, so `authorization.deniedPublish` decides: acknowledged as
+ * usual and dropped [MQTT-3.3.5-2], or disconnected. A client over its message or byte rate is
+ * disconnected (v5: DISCONNECT 0x96 / 0x97).
  * @module
  */
 
@@ -29,6 +35,18 @@ export function handlePublish(conn: Connection, packet: PublishPacket): Promise<
   const limits = broker.config.mqtt;
   const v5 = conn.version === 5;
   broker.metrics.publishReceived++;
+
+  const access = conn.access!;
+  if (access.messages !== undefined || access.bytes !== undefined) {
+    const exceeded = access.chargePublish(conn.lastPacketAt, packet.payload.byteLength);
+    if (exceeded !== undefined) {
+      broker.guard.limitExceeded(conn, "publish", exceeded);
+      if (exceeded === "message-rate")
+        conn.disconnect(ReasonCode.MessageRateTooHigh, "Message rate too high");
+      else conn.disconnect(ReasonCode.QuotaExceeded, "Byte rate exceeded");
+      return undefined;
+    }
+  }
 
   const topic = v5 ? conn.inboundAliases!.resolve(packet.topic, packet.properties?.topicAlias) : packet.topic;
   const topicError = topicNameError(topic);
@@ -98,32 +116,55 @@ export function handlePublish(conn: Connection, packet: PublishPacket): Promise<
     return undefined;
   }
 
+  const limit = broker.guard.topicLimit(topic);
+  if (limit !== undefined) {
+    broker.guard.limitExceeded(conn, "publish", limit, topic);
+    refuse(conn, packet, ReasonCode.TopicNameInvalid, `Topic name exceeds ${limit}`);
+    return undefined;
+  }
+  const mounted = broker.guard.mountTopic(conn, topic);
+  if (typeof mounted !== "string") {
+    broker.guard.denied(conn, "publish", topic, mounted);
+    refuse(conn, packet, mounted.reasonCode, "Publish not authorized");
+    return undefined;
+  }
+
+  // authorizers see the client's own topic, never the tenant mount
   const decision = broker.hooks.authorizePublish({
     client: conn.identity!,
     topic,
     qos: packet.qos,
     retain: packet.retain,
   });
-  if (decision instanceof Promise) return decision.then((d) => accept(conn, packet, topic, d));
-  accept(conn, packet, topic, decision);
+  if (decision instanceof Promise) return decision.then((d) => accept(conn, packet, topic, mounted, d));
+  accept(conn, packet, topic, mounted, decision);
   return undefined;
 }
 
-function accept(conn: Connection, packet: PublishPacket, topic: string, decision: Decision): void {
+function accept(
+  conn: Connection,
+  packet: PublishPacket,
+  topic: string,
+  mounted: string,
+  decision: Decision,
+): void {
   if (!conn.isOpen) return;
   const broker = conn.broker;
   if (decision.kind !== "allow") {
-    conn.log.debug({ topic }, "Publish not authorized");
-    // v3 has no negative acknowledgement: the message is dropped and acknowledged as usual
-    reject(conn, packet, decision.kind === "deny" ? decision.reasonCode : ReasonCode.NotAuthorized);
+    broker.guard.denied(conn, "publish", topic, undefined);
+    refuse(
+      conn,
+      packet,
+      decision.kind === "deny" ? decision.reasonCode : ReasonCode.NotAuthorized,
+      "Publish not authorized",
+    );
     return;
   }
   const now = broker.now();
-  const result = broker.ingest(
-    messageFromPublish(packet, topic, conn.clientId!, broker.nextMessageId(), now),
-    conn,
-    now,
-  );
+  // the publisher id is the session key (mounted client id), as sessions compare it for No Local
+  const message = messageFromPublish(packet, mounted, conn.clientId!, broker.nextMessageId(), now);
+  if (mounted !== topic) message.clientTopic = topic; // what subscribers (all of this tenant) are sent
+  const result = broker.ingest(message, conn, now);
   if (packet.qos === 0) return;
   const reasonCode = !result.accepted
     ? result.reasonCode
@@ -142,6 +183,22 @@ function accept(conn: Connection, packet: PublishPacket, topic: string, decision
       ackPacket(PacketType.PUBREC, packet.packetId!, reasonCode, conn.version === 5),
     );
   }
+}
+
+/**
+ * Answers a PUBLISH the broker refuses (not authorized, over a topic limit): v5 QoS 1/2 carry the
+ * reason code; otherwise `authorization.deniedPublish` says whether the client is disconnected or the
+ * message is dropped (v3: acknowledged as usual, as it has no negative acknowledgement [MQTT-3.3.5-2]).
+ */
+function refuse(conn: Connection, packet: PublishPacket, reasonCode: number, reason: string): void {
+  if (
+    (conn.version !== 5 || packet.qos === 0) &&
+    conn.broker.config.authorization.deniedPublish === "disconnect"
+  ) {
+    conn.disconnect(reasonCode, reason);
+    return;
+  }
+  reject(conn, packet, reasonCode);
 }
 
 /**

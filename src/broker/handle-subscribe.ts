@@ -2,6 +2,13 @@
  * SUBSCRIBE (spec 3.8): validates and authorizes each filter, stores the subscription (replacing one
  * with the same filter [MQTT-3.8.4-3]), answers SUBACK with a reason code per filter in order
  * [MQTT-3.8.4-6] [MQTT-3.9.3-1], then sends matching retained messages as Retain Handling asks.
+ *
+ * Access (access-guard.ts): a filter over `limits.maxTopicLevels`/`maxTopicLength` gets 0x8F, one
+ * the tenancy guard refuses (`$SYS` without admin rights, the `$t` mount namespace) or the authorizers
+ * deny gets 0x87, one beyond `limits.maxSubscriptionsPerClient` 0x97; MQTT 3 clients get 0x80 for
+ * each. The authorizers see the client's filter; the subscription is stored mounted in the client's
+ * tenant (`$share/<group>/` stays in front, so share groups are per tenant). Each message delivered
+ * through it is checked again at send time (receive rules, `$SYS`).
  * @module
  */
 
@@ -21,7 +28,7 @@ import type { Subscription } from "../session/index.js";
 import type { Connection } from "./connection.js";
 
 type Outcome =
-  | { readonly ok: true; readonly subscription: Subscription }
+  | { readonly ok: true; readonly subscription: Subscription; readonly clientFilter: string }
   | { readonly ok: false; readonly reasonCode: number };
 
 export async function handleSubscribe(conn: Connection, packet: SubscribePacket, now: number): Promise<void> {
@@ -46,9 +53,20 @@ export async function handleSubscribe(conn: Connection, packet: SubscribePacket,
   const session = conn.session!;
   const reasonCodes: number[] = [];
   const retainedFor: { subscription: Subscription; existed: boolean }[] = [];
+  const maxSubscriptions = broker.config.limits.maxSubscriptionsPerClient;
   for (const outcome of outcomes) {
     if (!outcome.ok) {
       reasonCodes.push(conn.version === 5 ? outcome.reasonCode : SUBACK_FAILURE_V3);
+      continue;
+    }
+    const key = outcome.subscription.topicFilter;
+    if (
+      maxSubscriptions > 0 &&
+      session.subscriptions.size >= maxSubscriptions &&
+      !session.subscriptions.has(key) // replacing a subscription is always allowed
+    ) {
+      broker.guard.limitExceeded(conn, "subscribe", "subscriptions", outcome.clientFilter);
+      reasonCodes.push(conn.version === 5 ? ReasonCode.QuotaExceeded : SUBACK_FAILURE_V3);
       continue;
     }
     const existed = broker.subscribe(session, outcome.subscription);
@@ -93,6 +111,17 @@ async function checkRequest(
   if (!limits.wildcardSubscriptionAvailable && /[+#]/.test(parsed.filter)) {
     return { ok: false, reasonCode: ReasonCode.WildcardSubscriptionsNotSupported };
   }
+  const guard = broker.guard;
+  const limit = guard.topicLimit(parsed.filter);
+  if (limit !== undefined) {
+    guard.limitExceeded(conn, "subscribe", limit, parsed.filter);
+    return { ok: false, reasonCode: ReasonCode.TopicFilterInvalid };
+  }
+  const mounted = guard.mountFilter(conn, parsed.filter);
+  if (typeof mounted !== "string") {
+    guard.denied(conn, "subscribe", parsed.filter, mounted);
+    return { ok: false, reasonCode: mounted.reasonCode };
+  }
   const qos = Math.min(request.qos, limits.maxQos) as QoS; // [MQTT-3.2.2-10] requested QoS 0-2 accepted, granted at most Maximum QoS
   const decision = await broker.hooks.authorizeSubscribe({
     client: conn.identity!,
@@ -101,16 +130,24 @@ async function checkRequest(
     qos,
   });
   if (decision.kind !== "allow") {
+    if (conn.isOpen) guard.denied(conn, "subscribe", parsed.filter, undefined);
     return {
       ok: false,
       reasonCode: decision.kind === "deny" ? decision.reasonCode : ReasonCode.NotAuthorized,
     };
   }
+  const topicFilter =
+    mounted === parsed.filter
+      ? request.topicFilter
+      : parsed.shareGroup === undefined
+        ? mounted
+        : `$share/${parsed.shareGroup}/${mounted}`;
   return {
     ok: true,
+    clientFilter: parsed.filter,
     subscription: {
-      topicFilter: request.topicFilter,
-      filter: parsed.filter,
+      topicFilter,
+      filter: mounted,
       shareGroup: parsed.shareGroup,
       qos,
       noLocal: conn.version === 5 && request.noLocal,

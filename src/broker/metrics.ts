@@ -5,6 +5,37 @@
 
 import type { DropReason } from "../session/index.js";
 
+/** Actions the access guard and the authorizers decide on. */
+export type GuardedAction = "connect" | "publish" | "subscribe" | "receive";
+
+/** Every limit that is counted when it refuses or disconnects a client (docs/security.md). */
+export type LimitName =
+  | "connections"
+  | "connections-per-ip"
+  | "connections-per-tenant"
+  | "connection-rate"
+  | "connect-timeout"
+  | "packet-size"
+  | "subscriptions"
+  | "topic-levels"
+  | "topic-length"
+  | "message-rate"
+  | "byte-rate";
+
+export const LIMIT_NAMES: readonly LimitName[] = [
+  "connections",
+  "connections-per-ip",
+  "connections-per-tenant",
+  "connection-rate",
+  "connect-timeout",
+  "packet-size",
+  "subscriptions",
+  "topic-levels",
+  "topic-length",
+  "message-rate",
+  "byte-rate",
+];
+
 export class Metrics {
   readonly startedAt: number;
   connectionsAccepted = 0;
@@ -28,6 +59,10 @@ export class Metrics {
     "offline-qos0": 0,
     "not-authorized": 0,
   };
+  /** Denied requests by action (tenancy guard and authorizers); receive denials are also `dropped["not-authorized"]`. */
+  readonly denied: Record<GuardedAction, number> = { connect: 0, publish: 0, subscribe: 0, receive: 0 };
+  /** Times each limit refused a request or disconnected a client. */
+  readonly limits = Object.fromEntries(LIMIT_NAMES.map((name) => [name, 0])) as Record<LimitName, number>;
 
   constructor(startedAt: number) {
     this.startedAt = startedAt;

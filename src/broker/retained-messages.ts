@@ -1,7 +1,9 @@
 /**
  * Retained messages (spec 3.3.1.3): one per topic, replaced by each retained PUBLISH and removed by a
  * retained PUBLISH with an empty payload [MQTT-3.3.1-5] [MQTT-3.3.1-6] [MQTT-3.3.1-7]; expired
- * ones are not delivered and are removed when met.
+ * ones are not delivered and are removed when met. Topics are the internal ones: a tenant's retained
+ * messages are kept under its mount (`$t/<tenant>/...`) and so only match its own subscriptions; the
+ * receive rules are applied when each one is sent (Connection.sendPublish).
  * @module
  */
 

@@ -2,11 +2,17 @@
  * `$SYS` topics: broker statistics published as retained messages every `sys.interval` seconds, only
  * when a value changed (names follow Mosquitto's where one exists). Topics beginning with `$` are not
  * matched by filters starting with a wildcard [MQTT-4.7.2-1], so `#` subscribers do not see them.
+ *
+ * `$SYS` is the broker's, one for all tenants, so only administrators may subscribe to it and receive
+ * it (access-guard.ts). Beyond Mosquitto's names: `security/denied/<action>` counts denied requests
+ * (connect, publish, subscribe, receive) and `limits/<name>` the times each limit refused or
+ * disconnected a client (names in metrics.ts, docs/security.md).
  * @module
  */
 
 import { VERSION } from "../version.js";
 import type { Broker } from "./broker.js";
+import { LIMIT_NAMES } from "./metrics.js";
 
 const encoder = new TextEncoder();
 
@@ -38,7 +44,7 @@ export class SysTopics {
     const m = broker.metrics;
     const now = broker.now();
     const sessions = broker.sessions.size;
-    return new Map<string, string>([
+    const values = new Map<string, string>([
       ["$SYS/broker/version", `switchboard ${VERSION}`],
       ["$SYS/broker/uptime", `${Math.floor((now - m.startedAt) / 1000)} seconds`],
       ["$SYS/broker/clients/connected", String(m.clientsConnected)],
@@ -55,6 +61,10 @@ export class SysTopics {
       ["$SYS/broker/subscriptions/count", String(broker.router.size)],
       ["$SYS/broker/retained messages/count", String(broker.retained.size)],
     ]);
+    for (const [action, count] of Object.entries(m.denied))
+      values.set(`$SYS/broker/security/denied/${action}`, String(count));
+    for (const name of LIMIT_NAMES) values.set(`$SYS/broker/limits/${name}`, String(m.limits[name]));
+    return values;
   }
 
   publish(): void {

@@ -1,6 +1,7 @@
 /**
  * The command line: `switchboard [--config <file.yaml>] [--port <n>] [--ws-port <n>] [--host <addr>]`,
- * plus `--help` and `--version`. Parsing returns a value (never throws and never exits), so `main.ts`
+ * plus `--help` and `--version`, and the credential helpers `switchboard hash-password` and
+ * `switchboard generate-api-key <id>`. Parsing returns a value (never throws and never exits), so `main.ts`
  * decides what to print and with which exit status.
  * @module
  */
@@ -48,6 +49,10 @@ export const cliFlags: readonly CliFlag[] = [
 
 export type ParsedArgs =
   | { readonly kind: "run"; readonly configFile?: string; readonly overrides: ConfigOverrides }
+  /** `switchboard hash-password`: hash the password read from standard input for `auth.users`. */
+  | { readonly kind: "hash-password" }
+  /** `switchboard generate-api-key <id>`: print a new API key and its hash for `auth.apiKeys`. */
+  | { readonly kind: "generate-api-key"; readonly id: string }
   | { readonly kind: "help" }
   | { readonly kind: "version" }
   | { readonly kind: "error"; readonly message: string };
@@ -64,6 +69,9 @@ export type ParsedArgs =
  * ```
  */
 export function parseArgs(argv: readonly string[]): ParsedArgs {
+  const command = argv[0];
+  if (command === "hash-password" || command === "generate-api-key")
+    return parseCommand(command, argv.slice(1));
   const values = new Map<string, string | true>();
   let error: string | undefined;
   for (let i = 0; i < argv.length; i++) {
@@ -97,6 +105,27 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
   if (values.has("version")) return { kind: "version" };
   if (error !== undefined) return { kind: "error", message: error };
   return toRun(values);
+}
+
+/** The credential helpers: `hash-password` (no arguments) and `generate-api-key <id>`. */
+function parseCommand(command: "hash-password" | "generate-api-key", rest: readonly string[]): ParsedArgs {
+  if (rest.includes("--help") || rest.includes("-h")) return { kind: "help" };
+  if (command === "hash-password") {
+    if (rest.length === 0) return { kind: "hash-password" };
+    return {
+      kind: "error",
+      message: `"hash-password" takes no arguments (it reads the password from standard input)`,
+    };
+  }
+  const id = rest[0];
+  if (rest.length !== 1 || id === undefined)
+    return { kind: "error", message: `"generate-api-key" needs exactly one argument: the key id` };
+  if (!/^[A-Za-z0-9-]{1,64}$/.test(id))
+    return {
+      kind: "error",
+      message: `Cannot use "${id}" as an API key id: use 1 to 64 letters, digits or dashes`,
+    };
+  return { kind: "generate-api-key", id };
 }
 
 function toRun(values: ReadonlyMap<string, string | true>): ParsedArgs {
@@ -161,6 +190,8 @@ export function helpText(): string {
   });
   return [
     "Usage: switchboard [options]",
+    "       switchboard hash-password",
+    "       switchboard generate-api-key <id>",
     "",
     "Switchboard, an MQTT 5 broker. Without configuration it listens on",
     "127.0.0.1:1883 only and accepts anonymous clients, as Mosquitto 2 does.",
@@ -174,6 +205,14 @@ export function helpText(): string {
     "                                SWITCHBOARD_MQTT__RECEIVE_MAXIMUM=100.",
     "  SWITCHBOARD_LISTENERS         The listeners, as a JSON array.",
     "  A SWITCHBOARD_* variable that names no key is an error.",
+    "",
+    "Commands:",
+    "  hash-password           Read a password from standard input and print its",
+    "                          scrypt hash for auth.users[].password.",
+    "  generate-api-key <id>   Print a new random API key (give it to the client)",
+    "                          and its hash (for auth.apiKeys[].hash).",
+    "",
+    "Signals: SIGHUP reloads the certificates of tls and wss listeners.",
     "",
     "Precedence (lowest first): defaults, configuration file, environment, options.",
     "Every key is described in docs/configuration.md.",

@@ -1,11 +1,14 @@
 #!/usr/bin/env node
 /**
  * The `switchboard` command: parses flags, loads and validates the configuration, starts the broker
- * and stops it cleanly on SIGTERM/SIGINT (v5 clients get DISCONNECT 0x8B; exit code 0).
+ * and stops it cleanly on SIGTERM/SIGINT (v5 clients get DISCONNECT 0x8B; exit code 0). SIGHUP
+ * reloads the certificates of `tls` and `wss` listeners. `switchboard hash-password` and
+ * `switchboard generate-api-key <id>` make credentials for the configuration file.
  * @module
  */
 
 import { pino } from "pino";
+import { generateApiKey, hashPassword } from "../auth/index.js";
 import { loadConfig } from "../config/index.js";
 import { SwitchboardError } from "../errors.js";
 import { startSwitchboard } from "../main.js";
@@ -24,6 +27,20 @@ async function main(argv: readonly string[]): Promise<number> {
     case "error":
       process.stderr.write(`${args.message}\nRun "switchboard --help" for usage.\n`);
       return 2;
+    case "hash-password": {
+      const password = await readPassword();
+      if (password === "") {
+        process.stderr.write("switchboard: no password on standard input\n");
+        return 2;
+      }
+      process.stdout.write(`${await hashPassword(password)}\n`);
+      return 0;
+    }
+    case "generate-api-key": {
+      const { key, hash } = generateApiKey(args.id);
+      process.stdout.write(`key: ${key}\nhash: ${hash}\n`);
+      return 0;
+    }
     case "run":
       break;
   }
@@ -52,8 +69,24 @@ async function main(argv: readonly string[]): Promise<number> {
     };
     process.on("SIGTERM", onSignal);
     process.on("SIGINT", onSignal);
+    // Reload the certificates of tls/wss listeners; connections stay (failures are logged)
+    process.on("SIGHUP", () => {
+      logger.info({ signal: "SIGHUP" }, "Reloading TLS certificates");
+      switchboard.reloadCertificates();
+    });
   });
   return 0;
+}
+
+/** The first line of standard input (a terminal echoes it: pipe the password in, e.g. from a file). */
+async function readPassword(): Promise<string> {
+  if (process.stdin.isTTY) process.stderr.write("Password: ");
+  let text = "";
+  for await (const chunk of process.stdin) {
+    text += String(chunk);
+    if (text.includes("\n")) break;
+  }
+  return text.split(/\r?\n/)[0] ?? "";
 }
 
 main(process.argv.slice(2)).then(

@@ -34,13 +34,19 @@ describe("configSchema", () => {
     for (const [path, node] of nodes(configSchema)) assert.ok(node.description, `${path} has no description`);
   });
 
-  it("bounds every number and gives every key a default, except a listener's port", () => {
+  it("bounds every number and gives every key a default, except the keys their object requires", () => {
+    const required = new Set(
+      nodes(configSchema).flatMap(([path, node]) =>
+        (node.required ?? []).map((name) => (path === "(root)" ? name : `${path}.${name}`)),
+      ),
+    );
+    assert.ok(required.has("listeners[].port"));
     for (const key of configKeys()) {
       const { schema } = key;
       if (schema.type === "integer" || schema.type === "number") {
         assert.ok(schema.minimum !== undefined && schema.maximum !== undefined, `${key.path} is unbounded`);
       }
-      if (key.path === "listeners[].port") continue;
+      if (required.has(key.path)) continue;
       assert.ok(
         schema.default !== undefined || schema["x-default"] !== undefined,
         `${key.path} has no default`,

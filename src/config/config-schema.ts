@@ -13,12 +13,15 @@
 import type { Config } from "./config.js";
 import { type JsonSchema, type PropertiesOf, section } from "./schema-support.js";
 import { authProperties } from "./sections/auth.js";
+import { authorizationProperties } from "./sections/authorization.js";
 import { DEFAULT_LISTENER_HOST, listenerProperties } from "./sections/listeners.js";
 import { logProperties } from "./sections/log.js";
 import { mqttProperties } from "./sections/mqtt.js";
 import { queueProperties } from "./sections/queue.js";
 import { storageProperties } from "./sections/storage.js";
 import { sysProperties } from "./sections/sys.js";
+import { limitsProperties } from "./sections/limits.js";
+import { tenantsProperties } from "./sections/tenants.js";
 
 export { annotationKeywords, type JsonSchema } from "./schema-support.js";
 export { DEFAULT_LISTENER_HOST } from "./sections/listeners.js";
@@ -39,7 +42,22 @@ const configProperties: PropertiesOf<Config> = {
   },
   mqtt: section("MQTT protocol limits and the features advertised to clients.", mqttProperties),
   queue: section("Per-session message queues.", queueProperties),
-  auth: section("Authentication.", authProperties),
+  auth: section(
+    "Authentication: the authenticator chain and its settings (see docs/security.md).",
+    authProperties,
+  ),
+  tenants: section(
+    "Tenants: who administers the broker and how `$SYS` is shared (see docs/security.md).",
+    tenantsProperties,
+  ),
+  authorization: section(
+    "Authorization rules and what happens to denied requests (see docs/security.md).",
+    authorizationProperties,
+  ),
+  limits: section(
+    "Connection, subscription, topic and rate limits (see docs/security.md).",
+    limitsProperties,
+  ),
   sys: section("The `$SYS` status topics.", sysProperties),
   storage: section(
     "Persistence of sessions, queues, in-flight and retained messages and wills (see docs/storage.md).",

@@ -20,6 +20,7 @@ import { readEnvironment } from "./environment.js";
 import { isPlainObject, LayeredInput } from "./layered-input.js";
 import { applyOverrides, type ConfigOverrides } from "./overrides.js";
 import { schemaIssues } from "./schema-issues.js";
+import { securityIssues } from "./sections/security-checks.js";
 
 export interface LoadConfigOptions {
   /** Path of a YAML configuration file. */
@@ -70,7 +71,10 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   if (issues.length > 0) throw ConfigError.fromIssues(issues);
 
   const config = complete(input.root as unknown as ValidatedInput);
-  const conflicts = listenerConflicts(config.listeners, input);
+  const conflicts = [
+    ...listenerConflicts(config.listeners, input),
+    ...securityIssues(config, (path) => input.sourceOf(path)),
+  ];
   if (conflicts.length > 0) throw ConfigError.fromIssues(conflicts);
   return deepFreeze(config);
 }
@@ -78,7 +82,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
 /** What validation guarantees: a {@link Config} missing the two computed defaults. */
 type ValidatedInput = Omit<Config, "listeners" | "auth"> & {
   readonly listeners: readonly (Omit<ListenerConfig, "name"> & { readonly name?: string })[];
-  readonly auth: { readonly allowAnonymous?: boolean };
+  readonly auth: Omit<Config["auth"], "allowAnonymous"> & { readonly allowAnonymous?: boolean };
 };
 
 function compileValidator() {
@@ -129,12 +133,13 @@ function withoutEmptySections(document: Record<string, unknown>): Record<string,
 
 /** Fills the defaults that depend on other values: listener names and `auth.allowAnonymous`. */
 function complete(input: ValidatedInput): Config {
-  const listeners = input.listeners.map(({ name, kind, host, port, path }) => ({
+  const listeners = input.listeners.map(({ name, kind, host, port, path, tls }) => ({
     name: name ?? `${kind}:${port}`,
     kind,
     host,
     port,
     path,
+    ...(tls === undefined ? {} : { tls }),
   }));
   const allowAnonymous =
     input.auth.allowAnonymous ?? listeners.every((listener) => isLoopbackHost(listener.host));

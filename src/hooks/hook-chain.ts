@@ -10,7 +10,8 @@
  */
 
 import { ReasonCode } from "../protocol/index.js";
-import type { AuthenticationResult, Authenticator, ConnectAttempt } from "./authenticator.js";
+import { AuthenticationChain, type ChainResult } from "./authentication-chain.js";
+import type { Authenticator, ConnectAttempt } from "./authenticator.js";
 import type { Authorizer, ClientIdentity, PublishRequest, SubscribeRequest } from "./authorizer.js";
 import { ALLOW, deny, type Decision } from "./decision.js";
 
@@ -19,12 +20,13 @@ function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
 }
 
 export class HookChain {
-  readonly #authenticators: readonly Authenticator[];
+  /** The authentication chain (enhanced authentication, plug-in failures: see authentication-chain.ts). */
+  readonly authentication: AuthenticationChain;
   readonly #authorizers: readonly Authorizer[];
   readonly #receiveAuthorizers: readonly Authorizer[];
 
   constructor(authenticators: readonly Authenticator[], authorizers: readonly Authorizer[]) {
-    this.#authenticators = authenticators;
+    this.authentication = new AuthenticationChain(authenticators);
     this.#authorizers = authorizers;
     this.#receiveAuthorizers = authorizers.filter((a) => a.authorizeReceive !== undefined);
   }
@@ -34,8 +36,8 @@ export class HookChain {
     return this.#receiveAuthorizers.length > 0;
   }
 
-  authenticate(attempt: ConnectAttempt): AuthenticationResult | Promise<AuthenticationResult> {
-    return this.#runAuthentication(attempt, 0);
+  authenticate(attempt: ConnectAttempt): ChainResult | Promise<ChainResult> {
+    return this.authentication.authenticate(attempt);
   }
 
   authorizePublish(request: PublishRequest): Decision | Promise<Decision> {
@@ -53,24 +55,6 @@ export class HookChain {
       if (decision.kind === "deny") return false;
     }
     return this.#receiveAuthorizers.length === 0;
-  }
-
-  #runAuthentication(
-    attempt: ConnectAttempt,
-    from: number,
-  ): AuthenticationResult | Promise<AuthenticationResult> {
-    for (let i = from; i < this.#authenticators.length; i++) {
-      const result = this.#authenticators[i]!.authenticate(attempt);
-      if (isPromise(result)) {
-        return result.then((r) => (r.kind === "defer" ? this.#runAuthentication(attempt, i + 1) : r));
-      }
-      if (result.kind !== "defer") return result;
-    }
-    const credentials = attempt.username !== undefined || attempt.password !== undefined;
-    return deny(
-      credentials ? ReasonCode.BadUserNameOrPassword : ReasonCode.NotAuthorized,
-      "No authenticator accepted the client",
-    );
   }
 
   #runDecisions(

@@ -4,7 +4,24 @@
  * @module
  */
 
-export type { AuthenticationResult, Authenticated, Authenticator, ConnectAttempt } from "./authenticator.js";
+export type {
+  AuthContinue,
+  AuthenticationResult,
+  Authenticated,
+  Authenticator,
+  AuthenticatorHost,
+  AuthStep,
+  ConnectAttempt,
+  ContinueResult,
+  PeerCertificate,
+  SubjectAltName,
+} from "./authenticator.js";
+export {
+  AuthenticationChain,
+  type AuthExchange,
+  type ChainResult,
+  type PendingAuthentication,
+} from "./authentication-chain.js";
 export type { Authorizer, ClientIdentity, PublishRequest, SubscribeRequest } from "./authorizer.js";
 export type { ClusterBus, ClusterEvents } from "./cluster-bus.js";
 export { ALLOW, DEFER, deny, type Allow, type Decision, type Defer, type Deny } from "./decision.js";

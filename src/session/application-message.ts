@@ -37,6 +37,12 @@ export interface ApplicationMessage {
    * so a message delivered to many subscribers is encoded once per variant. Never persisted.
    */
   frames?: (Uint8Array | undefined)[];
+  /**
+   * Runtime cache of the topic subscribers are sent when `topic` is a tenant-mounted one (see
+   * `tenancy/tenant-mount.ts`: `clientTopicOf`); every subscriber of a mounted topic is of the same
+   * tenant, so one value serves them all. Never persisted.
+   */
+  clientTopic?: string;
 }
 
 /** Seconds left of a message's expiry interval at `now`, rounded up; undefined when it never expires [MQTT-3.3.2-6]. */

@@ -31,6 +31,11 @@ export interface PublishVariant {
   readonly qos: QoS;
   readonly retain: boolean;
   readonly subscriptionIdentifiers: readonly number[] | undefined;
+  /**
+   * The topic name to send, when it is not the message's topic (a tenant-mounted topic, sent without
+   * its mount). It must be the same for every delivery of the message: frames are cached per message.
+   */
+  readonly topic?: string | undefined;
   /** Outbound topic alias to send, and whether the topic can be left out because the client knows it. */
   readonly topicAlias: number | undefined;
   readonly omitTopic: boolean;
@@ -56,7 +61,7 @@ export function encodePublishFrame(
   }
   const packet: PublishPacket = {
     type: PacketType.PUBLISH,
-    topic: variant.omitTopic ? "" : message.topic,
+    topic: variant.omitTopic ? "" : (variant.topic ?? message.topic),
     payload: message.payload,
     qos: variant.qos,
     retain: variant.retain,

@@ -4,11 +4,14 @@
  */
 
 import type { Socket } from "node:net";
+import { TLSSocket } from "node:tls";
+import { type PeerCertificate, peerCertificateOf } from "./tls-certificate.js";
 import type { Transport, TransportKind, TransportSink } from "./transport.js";
 
 export class SocketTransport implements Transport {
   readonly kind: TransportKind;
   readonly remoteAddress: string;
+  readonly certificate: PeerCertificate | undefined;
   readonly #socket: Socket;
   #sink: TransportSink | undefined;
   /** Set while written bytes wait in the socket; the write callback then reports the drain. */
@@ -18,6 +21,8 @@ export class SocketTransport implements Transport {
     this.#socket = socket;
     this.kind = kind;
     this.remoteAddress = `${socket.remoteAddress ?? "?"}:${socket.remotePort ?? 0}`;
+    // a TLS socket is handed over once its handshake is done: the certificate is final
+    this.certificate = socket instanceof TLSSocket ? peerCertificateOf(socket) : undefined;
     socket.setNoDelay(true);
   }
 

@@ -7,7 +7,9 @@
  * @module
  */
 
-export type TransportKind = "tcp" | "ws" | "memory";
+import type { PeerCertificate } from "./tls-certificate.js";
+
+export type TransportKind = "tcp" | "ws" | "tls" | "wss" | "memory";
 
 export interface TransportSink {
   /**
@@ -27,6 +29,8 @@ export interface Transport {
   readonly remoteAddress: string;
   /** Bytes handed to `write` and not yet passed to the operating system. */
   readonly bufferedBytes: number;
+  /** TLS transports: the client certificate the listener's CA verified, if any. */
+  readonly certificate?: PeerCertificate | undefined;
   /** Starts delivering events to `sink`. Called once. */
   start(sink: TransportSink): void;
   /** Queues bytes; returns false when the buffered amount is above the high-water mark. */

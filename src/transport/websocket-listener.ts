@@ -6,8 +6,11 @@
  */
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer as createHttpsServer, type Server as HttpsServer } from "node:https";
+import { TLSSocket, type TlsOptions } from "node:tls";
 import { WebSocketServer } from "ws";
 import { bindServer, closeServer } from "./bind-server.js";
+import { peerCertificateOf } from "./tls-certificate.js";
 import type { TransportHandler } from "./transport.js";
 import { WebSocketTransport } from "./websocket-transport.js";
 
@@ -20,10 +23,12 @@ export interface WebSocketListenerOptions {
   readonly maxPayload: number;
   readonly highWaterMark: number;
   readonly requestHandler?: (request: IncomingMessage, response: ServerResponse) => void;
+  /** Serve secure WebSocket (`wss`) over HTTPS with these TLS options (see `wss-listener.ts`). */
+  readonly tls?: TlsOptions;
 }
 
 export interface WebSocketListener {
-  readonly server: Server;
+  readonly server: Server | HttpsServer;
   readonly port: number;
   readonly host: string;
   close(): Promise<void>;
@@ -35,13 +40,14 @@ export async function listenWebSocket(
   options: WebSocketListenerOptions,
   handler: TransportHandler,
 ): Promise<WebSocketListener> {
-  const server = createServer(
+  const requestHandler =
     options.requestHandler ??
-      ((_request, response) => {
-        response.writeHead(404, { "content-type": "application/json" });
-        response.end(JSON.stringify({ error: { code: "NOT_FOUND", message: "Not found" } }));
-      }),
-  );
+    ((_request: IncomingMessage, response: ServerResponse) => {
+      response.writeHead(404, { "content-type": "application/json" });
+      response.end(JSON.stringify({ error: { code: "NOT_FOUND", message: "Not found" } }));
+    });
+  const secure = options.tls !== undefined;
+  const server = secure ? createHttpsServer(options.tls, requestHandler) : createServer(requestHandler);
   const wss = new WebSocketServer({
     noServer: true,
     maxPayload: options.maxPayload,
@@ -56,7 +62,8 @@ export async function listenWebSocket(
     }
     wss.handleUpgrade(request, socket, head, (ws) => {
       const remote = `${request.socket.remoteAddress ?? "?"}:${request.socket.remotePort ?? 0}`;
-      handler(new WebSocketTransport(ws, remote, options.highWaterMark));
+      const certificate = request.socket instanceof TLSSocket ? peerCertificateOf(request.socket) : undefined;
+      handler(new WebSocketTransport(ws, remote, options.highWaterMark, { secure, certificate }));
     });
   });
   const port = await bindServer(server, options.host, options.port);

@@ -5,17 +5,34 @@
  */
 
 import type { WebSocket } from "ws";
+import type { PeerCertificate } from "./tls-certificate.js";
 import type { Transport, TransportSink } from "./transport.js";
 
+/** Secure WebSocket (`wss`) details. */
+export interface WebSocketTransportOptions {
+  /** True for a WebSocket over TLS. */
+  readonly secure?: boolean;
+  /** The client certificate the listener's CA verified, if any. */
+  readonly certificate?: PeerCertificate | undefined;
+}
+
 export class WebSocketTransport implements Transport {
-  readonly kind = "ws";
+  readonly kind: "ws" | "wss";
   readonly remoteAddress: string;
+  readonly certificate: PeerCertificate | undefined;
   readonly #ws: WebSocket;
   readonly #highWaterMark: number;
   #sink: TransportSink | undefined;
   #blocked = false;
 
-  constructor(ws: WebSocket, remoteAddress: string, highWaterMark: number) {
+  constructor(
+    ws: WebSocket,
+    remoteAddress: string,
+    highWaterMark: number,
+    options: WebSocketTransportOptions = {},
+  ) {
+    this.kind = options.secure === true ? "wss" : "ws";
+    this.certificate = options.certificate;
     this.#ws = ws;
     this.remoteAddress = remoteAddress;
     this.#highWaterMark = highWaterMark;

@@ -72,7 +72,10 @@ describe("$SYS topics (sys.interval 1)", () => {
   let broker: TestBroker;
   const clients: RawClient[] = [];
   before(async () => {
-    broker = await startTestBroker({ config: { sys: { interval: 1 } } });
+    // $SYS is for administrators only: the anonymous clients of this test get the admin role
+    broker = await startTestBroker({
+      config: { sys: { interval: 1 }, auth: { anonymous: { roles: ["admin"] } } },
+    });
   });
   after(async () => {
     for (const client of clients) client.destroy();

@@ -67,6 +67,11 @@ export class RawClient {
     });
   }
 
+  /** Wraps a connected socket (e.g. a TLS one) whose MQTT exchange has not started. */
+  static fromSocket(socket: Socket, version: ProtocolVersion = 5): RawClient {
+    return new RawClient(socket, version);
+  }
+
   /** Opens a TCP connection (no MQTT yet). */
   static open(port: number, version: ProtocolVersion = 5): Promise<RawClient> {
     return new Promise((resolve, reject) => {

@@ -49,6 +49,8 @@ export async function startTestBroker(options: TestBrokerOptions = {}): Promise<
     log: { level: "silent" },
     // Tests keep state in memory unless they ask for `storage: { kind: "sqlite", path: <temp dir> }`.
     storage: { kind: "memory" },
+    // Refusals are answered at once unless a test turns the failure backoff on (auth.backoff).
+    auth: { backoff: { initialDelay: 0 } },
   };
   for (const [section, value] of Object.entries(options.config ?? {})) {
     const base = values[section];

@@ -4,8 +4,9 @@
  */
 
 import { type PropertiesOf, valuesOf, portSchema } from "../schema-support.js";
+import { type ListenerTlsConfig, listenerTlsSchema } from "./listener-tls.js";
 
-export type ListenerKind = "tcp" | "ws";
+export type ListenerKind = "tcp" | "ws" | "tls" | "wss";
 
 export interface ListenerConfig {
   /** A name for logs and metrics; defaults to `<kind>:<port>`. */
@@ -16,9 +17,11 @@ export interface ListenerConfig {
   readonly port: number;
   /** WebSocket only: the HTTP path MQTT is served on. */
   readonly path: string;
+  /** `tls` and `wss` only (required there): certificate and client certificate settings. */
+  readonly tls?: ListenerTlsConfig;
 }
 
-const listenerKinds = valuesOf<ListenerKind>({ tcp: 0, ws: 0 });
+const listenerKinds = valuesOf<ListenerKind>({ tcp: 0, ws: 0, tls: 0, wss: 0 });
 
 /** Default listener: loopback only, like Mosquitto 2 when it has no listener configured. */
 export const DEFAULT_LISTENER_HOST = "127.0.0.1";
@@ -35,7 +38,8 @@ export const listenerProperties: PropertiesOf<ListenerConfig> = {
     type: "string",
     enum: listenerKinds,
     default: "tcp",
-    description: "Transport: `tcp` (plain MQTT over TCP) or `ws` (MQTT over WebSocket).",
+    description:
+      "Transport: `tcp` (plain MQTT over TCP), `ws` (MQTT over WebSocket), `tls` (MQTT over TLS, usually port 8883) or `wss` (MQTT over secure WebSocket). `tls` and `wss` need `tls`.",
   },
   host: {
     type: "string",
@@ -49,6 +53,8 @@ export const listenerProperties: PropertiesOf<ListenerConfig> = {
     type: "string",
     pattern: "^/",
     default: "/mqtt",
-    description: "WebSocket listeners only: the HTTP path MQTT is served on. Ignored by tcp listeners.",
+    description:
+      "WebSocket listeners (`ws`, `wss`) only: the HTTP path MQTT is served on. Ignored by the others.",
   },
+  tls: listenerTlsSchema,
 };

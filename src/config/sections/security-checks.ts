@@ -1,0 +1,146 @@
+/**
+ * Checks of the authentication and TLS settings that JSON Schema cannot express: unique names, one
+ * key source per token provider, algorithms that fit the key, sane scrypt parameters, TLS settings
+ * only (and always) on `tls` and `wss` listeners, a backoff shorter than the connect timeout. Run once
+ * at start by `loadConfig`, after the schema; every problem is reported at once.
+ * @module
+ */
+
+import type { ConfigIssue } from "../../errors.js";
+import { formatPath } from "../layered-input.js";
+import type { AuthConfig } from "./auth.js";
+import type { JwtProviderConfig } from "./auth-jwt.js";
+import type { ListenerConfig } from "./listeners.js";
+
+type Path = readonly (string | number)[];
+
+/** What the checks need of the configuration. */
+export interface SecuritySettings {
+  readonly listeners: readonly ListenerConfig[];
+  readonly auth: AuthConfig;
+  readonly mqtt: { readonly connectTimeout: number };
+}
+
+/** Where a value came from (the loader's `LayeredInput.sourceOf`). */
+export type SourceOf = (path: Path) => string | undefined;
+
+/** Every problem of the authentication and listener TLS settings. */
+export function securityIssues(config: SecuritySettings, sourceOf: SourceOf): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  const add = (path: Path, message: string): void => {
+    issues.push({ path: formatPath(path), message, source: sourceOf(path) });
+  };
+  const { auth } = config;
+  duplicates(auth.chain, (_, i) =>
+    add(["auth", "chain", i], `"auth.chain[${i}]" names an authenticator twice`),
+  );
+  duplicates(
+    auth.users.map((u) => u.username),
+    (name, i) => add(["auth", "users", i, "username"], `"auth.users[${i}].username" repeats "${name}"`),
+  );
+  auth.users.forEach((user, i) => {
+    const problem = scryptHashProblem(user.password);
+    if (problem !== undefined)
+      add(["auth", "users", i, "password"], `"auth.users[${i}].password" ${problem}`);
+  });
+  duplicates(
+    auth.apiKeys.map((k) => k.id),
+    (id, i) => add(["auth", "apiKeys", i, "id"], `"auth.apiKeys[${i}].id" repeats "${id}"`),
+  );
+  duplicates(
+    auth.jwt.providers.map((p) => p.name),
+    (name, i) =>
+      add(["auth", "jwt", "providers", i, "name"], `"auth.jwt.providers[${i}].name" repeats "${name}"`),
+  );
+  auth.jwt.providers.forEach((provider, i) => {
+    const problem = providerProblem(provider);
+    if (problem !== undefined) add(["auth", "jwt", "providers", i], `"auth.jwt.providers[${i}]" ${problem}`);
+  });
+  duplicates(
+    auth.certificates.mappings.map((m) => m.identity),
+    (identity, i) =>
+      add(
+        ["auth", "certificates", "mappings", i, "identity"],
+        `"auth.certificates.mappings[${i}].identity" repeats "${identity}"`,
+      ),
+  );
+  const { backoff } = auth;
+  if (backoff.initialDelay > 0 && backoff.maxDelay < backoff.initialDelay)
+    add(["auth", "backoff", "maxDelay"], `"auth.backoff.maxDelay" must be >= "auth.backoff.initialDelay"`);
+  if (backoff.initialDelay > 0 && backoff.maxDelay >= config.mqtt.connectTimeout * 1000)
+    add(
+      ["auth", "backoff", "maxDelay"],
+      `"auth.backoff.maxDelay" must be below "mqtt.connectTimeout" (${config.mqtt.connectTimeout * 1000} ms): a delayed refusal would never arrive`,
+    );
+  config.listeners.forEach((listener, i) => {
+    for (const message of listenerTlsProblems(listener, i)) add(["listeners", i, "tls"], message);
+  });
+  return issues;
+}
+
+function listenerTlsProblems(listener: ListenerConfig, i: number): string[] {
+  const secure = listener.kind === "tls" || listener.kind === "wss";
+  const at = `"listeners[${i}].tls"`;
+  if (!secure)
+    return listener.tls === undefined
+      ? []
+      : [`${at} is only for "tls" and "wss" listeners, not "${listener.kind}"`];
+  if (listener.tls === undefined)
+    return [`${at} is required for a "${listener.kind}" listener (certFile and keyFile)`];
+  if (listener.tls.requestCert && listener.tls.caFile === undefined)
+    return [
+      `"listeners[${i}].tls.caFile" is required with requestCert: the CAs client certificates must chain to`,
+    ];
+  return [];
+}
+
+const KEY_SOURCES = ["secret", "secretFile", "publicKey", "publicKeyFile", "jwksUrl"] as const;
+
+function providerProblem(provider: JwtProviderConfig): string | undefined {
+  const sources = KEY_SOURCES.filter((key) => provider[key] !== undefined);
+  if (sources.length !== 1) {
+    return sources.length === 0
+      ? `needs one of ${KEY_SOURCES.map((k) => `"${k}"`).join(", ")}`
+      : `has ${sources.map((k) => `"${k}"`).join(" and ")}: give exactly one key source`;
+  }
+  const symmetric = sources[0] === "secret" || sources[0] === "secretFile";
+  const wrong = provider.algorithms.filter((alg) => alg.startsWith("HS") !== symmetric);
+  if (wrong.length > 0) {
+    return `lists ${wrong.map((a) => `"${a}"`).join(", ")} in "algorithms", which ${symmetric ? "a shared secret" : "a public key"} cannot verify`;
+  }
+  return undefined;
+}
+
+/** Most memory one scrypt check may use (the hash's 128 x N x r bytes). */
+export const SCRYPT_MAX_MEMORY = 256 * 2 ** 20;
+
+export function scryptMemory(n: number, r: number): number {
+  return 128 * n * r;
+}
+
+/** Why an `auth.users[].password` value is not a usable scrypt hash, or undefined. */
+export function scryptHashProblem(encoded: string): string | undefined {
+  const parts = encoded.split("$");
+  if (parts.length !== 6 || parts[0] !== "scrypt")
+    return 'must be "scrypt$<N>$<r>$<p>$<salt>$<hash>" (run "switchboard hash-password")';
+  const [n, r, p] = parts.slice(1, 4).map(Number) as [number, number, number];
+  if (!Number.isInteger(Math.log2(n)) || n < 2 ** 10 || n > 2 ** 20)
+    return `has N = ${parts[1] ?? ""}: it must be a power of two from 1024 to 1048576`;
+  if (!Number.isInteger(r) || r < 1 || r > 32) return `has r = ${parts[2] ?? ""}: it must be from 1 to 32`;
+  if (!Number.isInteger(p) || p < 1 || p > 16) return `has p = ${parts[3] ?? ""}: it must be from 1 to 16`;
+  if (scryptMemory(n, r) > SCRYPT_MAX_MEMORY)
+    return `needs ${scryptMemory(n, r) / 2 ** 20} MiB per check (128 x N x r): at most ${SCRYPT_MAX_MEMORY / 2 ** 20} MiB`;
+  const base64url = /^[A-Za-z0-9_-]+$/;
+  const [salt = "", hash = ""] = parts.slice(4);
+  if (!base64url.test(salt) || salt.length < 22) return "has a salt shorter than 16 bytes (or not base64url)";
+  if (!base64url.test(hash) || hash.length < 43) return "has a hash shorter than 32 bytes (or not base64url)";
+  return undefined;
+}
+
+function duplicates<T>(values: readonly T[], report: (value: T, index: number) => void): void {
+  const seen = new Set<T>();
+  values.forEach((value, index) => {
+    if (seen.has(value)) report(value, index);
+    seen.add(value);
+  });
+}

@@ -1,0 +1,285 @@
+/**
+ * Limits (docs/security.md "Limits"): each one produces its documented reason code or close and is
+ * counted (`broker.metrics.limits`, published as `$SYS/broker/limits/<name>`).
+ *
+ * | limit                             | MQTT 5                        | MQTT 3.1.1                  |
+ * | --------------------------------- | ----------------------------- | --------------------------- |
+ * | limits.maxConnections             | CONNACK 0x97                  | CONNACK 3                   |
+ * | limits.maxConnectionsPerIp        | CONNACK 0x97                  | CONNACK 3                   |
+ * | limits.maxConnectionsPerTenant    | CONNACK 0x97                  | CONNACK 3                   |
+ * | limits.connectionRatePerIp        | CONNACK 0x9F                  | CONNACK 3                   |
+ * | limits.maxSubscriptionsPerClient  | SUBACK 0x97                   | SUBACK 0x80                 |
+ * | limits.maxTopicLevels / Length    | PUBACK 0x90, SUBACK 0x8F, CONNACK 0x90 (will) | dropped / 0x80 / 3 |
+ * | limits.messageRatePerClient       | DISCONNECT 0x96               | closed                      |
+ * | limits.byteRatePerClient          | DISCONNECT 0x97               | closed                      |
+ * | mqtt.maxPacketSize                | DISCONNECT 0x95               | closed                      |
+ * | mqtt.connectTimeout               | closed                        | closed                      |
+ */
+
+import assert from "node:assert/strict";
+import { after, afterEach, describe, it } from "node:test";
+import type { LimitName } from "../../src/broker/metrics.js";
+import { PacketType, type ProtocolVersion } from "../../src/protocol/packet-type.js";
+import { bytes, delay, RawClient } from "../helpers/raw-client.js";
+import { drain, expectClosedWith, publish, publishes, sub, subscribe } from "../helpers/subscriptions.js";
+import { startTestBroker, type TestBroker, type TestBrokerOptions } from "../helpers/test-broker.js";
+import { tenantAuthenticator } from "./tenant-authenticator.js";
+
+const USERS = { a1: { tenant: "acme" }, a2: { tenant: "acme" }, g1: { tenant: "globex" } };
+const VERSIONS = [5, 4] as const;
+
+let broker: TestBroker | undefined;
+const clients: RawClient[] = [];
+
+async function start(limits: Record<string, unknown>, options: TestBrokerOptions = {}): Promise<TestBroker> {
+  broker = await startTestBroker({
+    authenticators: [tenantAuthenticator(USERS, { anonymous: true })],
+    ...options,
+    config: { limits, ...options.config },
+  });
+  return broker;
+}
+
+async function open(version: ProtocolVersion): Promise<RawClient> {
+  const client = await RawClient.open(broker!.port, version);
+  clients.push(client);
+  return client;
+}
+
+async function connected(version: ProtocolVersion, username?: string, clientId?: string): Promise<RawClient> {
+  const client = await open(version);
+  const connack = await client.connect({
+    protocolVersion: version,
+    ...(username === undefined ? {} : { username }),
+    ...(clientId === undefined ? {} : { clientId }),
+  });
+  assert.equal(connack.reasonCode, 0, "connected");
+  return client;
+}
+
+function counted(name: LimitName): number {
+  return broker!.broker.metrics.limits[name];
+}
+
+/** `expected` for v5, and the v3 return code 3 Server unavailable otherwise. */
+function connackCode(version: ProtocolVersion, v5: number): number {
+  return version === 5 ? v5 : 3;
+}
+
+afterEach(async () => {
+  for (const client of clients.splice(0)) client.destroy();
+  await broker?.stop();
+  broker = undefined;
+});
+
+describe("connection limits", () => {
+  for (const version of VERSIONS) {
+    const v = version === 5 ? "v5" : "v3.1.1";
+
+    it(`limits.maxConnections: the connection over it gets CONNACK ${version === 5 ? "0x97" : "3"} and is closed (${v})`, async () => {
+      await start({ maxConnections: 2 });
+      await connected(version);
+      await connected(version);
+      const third = await open(version);
+      assert.equal(
+        (await third.connect({ protocolVersion: version })).reasonCode,
+        connackCode(version, 0x97),
+      );
+      await third.waitClosed();
+      assert.equal(counted("connections"), 1);
+      clients[0]!.destroy();
+      await delay(50);
+      await connected(version); // a slot is free again
+    });
+
+    it(`limits.maxConnectionsPerIp: CONNACK ${version === 5 ? "0x97" : "3"} (${v})`, async () => {
+      await start({ maxConnectionsPerIp: 1 });
+      await connected(version);
+      const second = await open(version);
+      assert.equal(
+        (await second.connect({ protocolVersion: version })).reasonCode,
+        connackCode(version, 0x97),
+      );
+      assert.equal(counted("connections-per-ip"), 1);
+    });
+
+    it(`limits.connectionRatePerIp: CONNACK ${version === 5 ? "0x9F" : "3"} once the burst is spent, before authentication (${v})`, async () => {
+      await start({ connectionRatePerIp: 0.001, connectionBurstPerIp: 2 });
+      await connected(version);
+      await connected(version);
+      const third = await open(version);
+      const connack = await third.connect({ protocolVersion: version, username: "nobody" });
+      assert.equal(connack.reasonCode, connackCode(version, 0x9f), "not 0x86: authentication never ran");
+      assert.equal(counted("connection-rate"), 1);
+      assert.equal(broker!.broker.metrics.connectionsRejected, 1);
+    });
+
+    it(`limits.maxConnectionsPerTenant: CONNACK ${version === 5 ? "0x97" : "3"} for the tenant over it, not for others or for a takeover (${v})`, async () => {
+      await start({ maxConnectionsPerTenant: 1 });
+      await connected(version, "a1", "one");
+      const second = await open(version);
+      assert.equal(
+        (await second.connect({ protocolVersion: version, username: "a2" })).reasonCode,
+        connackCode(version, 0x97),
+      );
+      assert.equal(counted("connections-per-tenant"), 1);
+      await connected(version, "g1"); // another tenant
+      await connected(version); // the default tenant
+      await connected(version, "a1", "one"); // takes over its own session: allowed
+    });
+  }
+});
+
+describe("subscription and topic limits", () => {
+  for (const version of VERSIONS) {
+    const v = version === 5 ? "v5" : "v3.1.1";
+
+    it(`limits.maxSubscriptionsPerClient: SUBACK ${version === 5 ? "0x97" : "0x80"} for each filter over it; replacing one is allowed (${v})`, async () => {
+      await start({ maxSubscriptionsPerClient: 2 });
+      const client = await connected(version, "a1");
+      const over = version === 5 ? 0x97 : 0x80;
+      assert.deepEqual((await subscribe(client, [sub("a", 0), sub("b", 0), sub("c", 0)])).reasonCodes, [
+        0,
+        0,
+        over,
+      ]);
+      assert.deepEqual((await subscribe(client, [sub("a", 1), sub("d", 0)])).reasonCodes, [1, over]);
+      assert.equal(counted("subscriptions"), 2);
+    });
+
+    for (const [name, limits, long] of [
+      ["topic-levels", { maxTopicLevels: 3 }, "a/b/c/d"],
+      ["topic-length", { maxTopicLength: 8 }, "abcdefghi"],
+    ] as const) {
+      it(`limits.${Object.keys(limits)[0]}: PUBLISH refused (${version === 5 ? "PUBACK 0x90" : "dropped"}), SUBSCRIBE ${version === 5 ? "0x8F" : "0x80"}, will CONNACK ${version === 5 ? "0x90" : "3"} (${v})`, async () => {
+        await start(limits);
+        const subscriber = await connected(version);
+        assert.deepEqual((await subscribe(subscriber, [sub(long, 1), sub("#", 1)])).reasonCodes, [
+          version === 5 ? 0x8f : 0x80,
+          1,
+        ]);
+        const publisher = await connected(version);
+        if (version === 5) {
+          publisher.send({
+            type: PacketType.PUBLISH,
+            topic: long,
+            payload: bytes("x"),
+            qos: 1,
+            retain: false,
+            dup: false,
+            packetId: 3,
+          });
+          assert.equal((await publisher.expect(PacketType.PUBACK)).reasonCode, 0x90);
+        } else {
+          await publish(publisher, long, "x", { qos: 1 });
+        }
+        await publish(publisher, "ok", "ok", { qos: 1 });
+        assert.deepEqual(
+          publishes(await drain(subscriber)).map((p) => p.topic),
+          ["ok"],
+        );
+        const withWill = await open(version);
+        const connack = await withWill.connect({
+          protocolVersion: version,
+          will: { topic: long, payload: bytes("w"), qos: 0, retain: false },
+        });
+        assert.equal(connack.reasonCode, connackCode(version, 0x90));
+        assert.equal(counted(name), 3);
+      });
+    }
+  }
+});
+
+describe("message and byte rate", () => {
+  for (const version of VERSIONS) {
+    const v = version === 5 ? "v5" : "v3.1.1";
+
+    it(`limits.messageRatePerClient: the PUBLISH over the burst ${version === 5 ? "gets DISCONNECT 0x96" : "closes the connection"} (${v})`, async () => {
+      await start({ messageRatePerClient: 0.001, messageBurstPerClient: 3 });
+      const client = await connected(version, "a1");
+      for (let i = 0; i < 3; i++) await publish(client, "t", "x", { qos: 1 });
+      client.send({
+        type: PacketType.PUBLISH,
+        topic: "t",
+        payload: bytes("x"),
+        qos: 0,
+        retain: false,
+        dup: false,
+      });
+      await expectClosedWith(client, version, 0x96);
+      assert.equal(counted("message-rate"), 1);
+    });
+
+    it(`limits.byteRatePerClient: payload bytes over the burst ${version === 5 ? "get DISCONNECT 0x97" : "close the connection"} (${v})`, async () => {
+      await start({ byteRatePerClient: 1, byteBurstPerClient: 100 });
+      const client = await connected(version, "a1");
+      await publish(client, "t", "x".repeat(60), { qos: 1 });
+      client.send({
+        type: PacketType.PUBLISH,
+        topic: "t",
+        payload: bytes("x".repeat(60)),
+        qos: 0,
+        retain: false,
+        dup: false,
+      });
+      await expectClosedWith(client, version, 0x97);
+      assert.equal(counted("byte-rate"), 1);
+    });
+  }
+
+  it("a message larger than the byte burst passes when the bucket is full and leaves it in debt", async () => {
+    await start({ byteRatePerClient: 10, byteBurstPerClient: 100 });
+    const client = await connected(5, "a1");
+    await publish(client, "t", "x".repeat(300), { qos: 1 });
+    client.send({
+      type: PacketType.PUBLISH,
+      topic: "t",
+      payload: bytes("y"),
+      qos: 0,
+      retain: false,
+      dup: false,
+    });
+    await expectClosedWith(client, 5, 0x97);
+  });
+
+  it("the rate refills with time (no timers: computed from the elapsed time)", async () => {
+    let now = 1_000_000;
+    await start({ messageRatePerClient: 1, messageBurstPerClient: 2 }, { clock: () => now });
+    const client = await connected(5, "a1");
+    for (let round = 0; round < 3; round++) {
+      await publish(client, "t", "x", { qos: 1 });
+      await publish(client, "t", "x", { qos: 1 });
+      now += 2000; // two more tokens
+    }
+    assert.ok(!client.closed);
+    assert.equal(counted("message-rate"), 0);
+  });
+});
+
+describe("limits that existed before, now counted", () => {
+  it("mqtt.maxPacketSize: DISCONNECT 0x95, counted as packet-size", async () => {
+    await start({}, { config: { mqtt: { maxPacketSize: 64 } } });
+    const client = await connected(5);
+    client.send({
+      type: PacketType.PUBLISH,
+      topic: "t",
+      payload: bytes("x".repeat(100)),
+      qos: 0,
+      retain: false,
+      dup: false,
+    });
+    await expectClosedWith(client, 5, 0x95);
+    assert.equal(counted("packet-size"), 1);
+  });
+
+  it("mqtt.connectTimeout: a socket without CONNECT is closed, counted as connect-timeout", async () => {
+    await start({}, { config: { mqtt: { connectTimeout: 1 } } });
+    const client = await open(5);
+    await client.waitClosed(3000);
+    assert.equal(counted("connect-timeout"), 1);
+  });
+});
+
+after(async () => {
+  await broker?.stop();
+});
