@@ -4,7 +4,10 @@
  */
 
 export { MemoryStore } from "./memory/memory-store.js";
+export { MemoryRegistryStore } from "./memory/memory-registry-store.js";
 export {
+  type CommitParticipant,
+  SqliteRegistryStore,
   SqliteStore,
   type DatabaseStats,
   type Durability,

@@ -3,5 +3,11 @@
  * @module
  */
 
-export { SqliteStore, type Durability, type SqliteStoreOptions } from "./sqlite-store.js";
+export {
+  type CommitParticipant,
+  SqliteStore,
+  type Durability,
+  type SqliteStoreOptions,
+} from "./sqlite-store.js";
+export { SqliteRegistryStore } from "./sqlite-registry-store.js";
 export type { DatabaseStats, HousekeepingResult } from "./housekeeping.js";

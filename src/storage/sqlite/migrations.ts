@@ -14,6 +14,7 @@
  */
 
 import type { Database } from "better-sqlite3";
+import { registrySchema } from "./registry-schema.js";
 
 /** Marks a file as a Switchboard store (`PRAGMA application_id`): "SwBd". */
 export const APPLICATION_ID = 0x53774264;
@@ -137,6 +138,11 @@ export const MIGRATIONS: readonly Migration[] = [
       db.exec(initialSchema);
       db.pragma(`application_id = ${APPLICATION_ID}`);
     },
+  },
+  {
+    version: 2,
+    description: "the platform registry: entities and current state values",
+    up: (db) => db.exec(registrySchema),
   },
 ];
 

@@ -39,6 +39,19 @@ import { openDatabase } from "./open-database.js";
 import { applyOp, prepareStatements, type StoreStatements } from "./store-statements.js";
 import type { StoreOp } from "./store-op.js";
 
+/**
+ * Another writer sharing the store's database and group commit (the registry store,
+ * `sqlite-registry-store.ts`): `apply` runs inside each commit's transaction, `committed` after it
+ * succeeded; after a failed commit neither is called again for those changes until the next commit,
+ * so the participant keeps them until `committed`.
+ */
+export interface CommitParticipant {
+  /** Whether the participant has changes to commit. */
+  readonly pending: boolean;
+  apply(): void;
+  committed(): void;
+}
+
 /** What an acknowledgement is allowed to wait for; see the module comment. */
 export type Durability = "strict" | "process" | "relaxed";
 
@@ -94,6 +107,7 @@ export class SqliteStore implements Store {
   /** Client ids that have a session, as recorded (puts for other clients are ignored, as in MemoryStore). */
   readonly #sessions: Set<string>;
   #ops: StoreOp[] = [];
+  readonly #participants: CommitParticipant[] = [];
   /** Message ids put since the last commit (a message is inserted once per commit). */
   #putIds = new Set<number>();
   #lastMessageId: number;
@@ -127,6 +141,7 @@ export class SqliteStore implements Store {
     const statements = this.#statements;
     this.#applyAll = this.#db.transaction((ops: readonly StoreOp[]) => {
       for (const op of ops) applyOp(statements, op);
+      for (const participant of this.#participants) participant.apply();
       statements.sweepMessages.run();
       if (this.#lastMessageId > this.#storedLastMessageId)
         statements.putMeta.run("last_message_id", this.#lastMessageId);
@@ -135,6 +150,21 @@ export class SqliteStore implements Store {
       this.#housekeepingTimer = setInterval(this.#housekeepNow, options.housekeepingInterval);
       this.#housekeepingTimer.unref();
     }
+  }
+
+  /**
+   * Joins a participant to the database and the group commit; returns the database (already migrated)
+   * for it to prepare its statements and read what it needs.
+   */
+  join(participant: CommitParticipant): Database {
+    this.#participants.push(participant);
+    return this.#db;
+  }
+
+  /** A participant recorded a change: it is committed with the next group commit. */
+  participantRecorded(): void {
+    if (this.#closed) return;
+    if (!this.#commitTimerArmed) this.#armCommitTimer();
   }
 
   /** Changes recorded and not yet committed. */
@@ -295,7 +325,7 @@ export class SqliteStore implements Store {
       this.#flush();
     } catch (error) {
       this.#options.onError?.(this.#wrap("commit to", error));
-      if (this.#ops.length > 0) this.#armCommitTimer(); // retried
+      if (this.#ops.length > 0 || this.#participants.some((p) => p.pending)) this.#armCommitTimer(); // retried
     }
   };
 
@@ -310,7 +340,7 @@ export class SqliteStore implements Store {
 
   /** Applies the buffer in one transaction; on failure the buffer is kept for the next attempt. */
   #flush(): void {
-    if (this.#ops.length === 0 || this.#closed) return;
+    if (this.#closed || (this.#ops.length === 0 && !this.#participants.some((p) => p.pending))) return;
     const ops = this.#ops;
     this.#ops = [];
     try {
@@ -321,6 +351,7 @@ export class SqliteStore implements Store {
     }
     this.#storedLastMessageId = this.#lastMessageId;
     this.#putIds.clear();
+    for (const participant of this.#participants) participant.committed();
   }
 
   #wrap(action: string, error: unknown): StoreError {

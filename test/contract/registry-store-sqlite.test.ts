@@ -1,0 +1,90 @@
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, describe, it } from "node:test";
+import Database from "better-sqlite3";
+import { MIGRATIONS, SCHEMA_VERSION } from "../../src/storage/sqlite/migrations.js";
+import { SqliteRegistryStore } from "../../src/storage/sqlite/sqlite-registry-store.js";
+import { SqliteStore } from "../../src/storage/sqlite/sqlite-store.js";
+import { everyKind, type RegistryStoreHarness, runRegistryStoreContract } from "./registry-store.contract.js";
+
+// Each harness opens a SqliteStore on its own file and joins a SqliteRegistryStore to it; reopening
+// closes the SqliteStore and opens both again on the same file, as a restarted process would.
+const root = mkdtempSync(join(tmpdir(), "sb-registry-contract-"));
+after(() => rmSync(root, { recursive: true, force: true }));
+let counter = 0;
+
+function open(file: string): RegistryStoreHarness & {
+  readonly file: string;
+  readonly sqlite: SqliteStore;
+  readonly registry: SqliteRegistryStore;
+} {
+  const sqlite = new SqliteStore({
+    file,
+    durability: "strict",
+    commitInterval: 5,
+    housekeepingInterval: 0,
+    compactThreshold: 1024 * 1024,
+  });
+  const registry = new SqliteRegistryStore(sqlite);
+  return { file, sqlite, registry, store: registry, close: () => sqlite.close() };
+}
+
+runRegistryStoreContract("SqliteRegistryStore", {
+  create: () => Promise.resolve(open(join(root, `contract-${++counter}`, "switchboard.db"))),
+  reopen: (previous) => Promise.resolve(open((previous as ReturnType<typeof open>).file)),
+});
+
+describe("SqliteRegistryStore", () => {
+  it("commits with the broker store's group commit: the broker's commit() covers registry changes", async () => {
+    const h = open(join(root, `group-${++counter}`, "switchboard.db"));
+    h.store.putEntity(everyKind()[0]!);
+    const registry = h.registry;
+    assert.equal(registry.pending, true);
+    await h.sqlite.commit();
+    assert.equal(registry.pending, false);
+    await h.close();
+  });
+
+  it("commits recorded changes by itself after the commit interval", async () => {
+    const h = open(join(root, `auto-${++counter}`, "switchboard.db"));
+    const registry = h.registry;
+    registry.putState({
+      tenant: "t",
+      entity: { kind: "devices", id: "d" },
+      channel: "c",
+      value: 1,
+      time: 1,
+      sourceTime: undefined,
+    });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal(registry.pending, false);
+    await h.close();
+  });
+
+  it("upgrades a version 1 database to version 2 and keeps its broker state", async () => {
+    const file = join(root, `upgrade-${++counter}`, "switchboard.db");
+    const v1 = open(file);
+    v1.sqlite.putSession({
+      clientId: "c1",
+      protocolVersion: 5,
+      expiryInterval: 60,
+      disconnectedAt: undefined,
+    });
+    await v1.close();
+    // take it back to version 1, as a database written before the registry existed
+    const db = new Database(file);
+    db.exec("DROP TABLE registry_entities; DROP TABLE registry_state;");
+    db.pragma("user_version = 1");
+    db.close();
+    assert.equal(MIGRATIONS[1]?.version, 2);
+    const v2 = open(file);
+    assert.equal((await v2.sqlite.load()).sessions[0]?.session.clientId, "c1");
+    assert.deepEqual(await v2.store.load(), { entities: [], state: [] });
+    await v2.close();
+    const check = new Database(file, { readonly: true });
+    assert.equal(check.pragma("user_version", { simple: true }), SCHEMA_VERSION);
+    check.close();
+  });
+});
