@@ -23,6 +23,34 @@ export const errorCodes = {
 
 export type ErrorCode = keyof typeof errorCodes;
 
+/**
+ * The `error.code` values of the admin REST API's error responses (`{"error": {"code", "message"}}`),
+ * with their HTTP status and meaning (repeated in the "Admin API errors" table of `docs/errors.md`; a
+ * test keeps the two equal). Not operational errors: answers to one request.
+ */
+export const apiErrorCodes = {
+  BAD_REQUEST: [
+    400,
+    "The request does not match the route's schema (an unknown field, a wrong type, a bad id) or is not valid JSON",
+  ],
+  UNAUTHORIZED: [401, "No credentials, or credentials the authentication chain does not accept"],
+  FORBIDDEN: [403, "The principal is not an administrator, or not of the tenant it acts on"],
+  NOT_FOUND: [404, "No such route, entity, client, session or retained message (or one of another tenant)"],
+  CONFLICT: [
+    409,
+    "An id, login name, module slot or schema name is taken, or the entity is still referenced",
+  ],
+  PAYLOAD_TOO_LARGE: [413, "The request body is larger than admin.bodyLimit"],
+  UNSUPPORTED_MEDIA_TYPE: [415, "The request body is not application/json"],
+  UNPROCESSABLE: [
+    422,
+    "Well-formed, but breaks a registry rule: a missing or foreign reference, a zone parent of the wrong type, an invalid JSON Schema",
+  ],
+  INTERNAL_ERROR: [500, "The server failed; the log has the details"],
+} as const satisfies Readonly<Record<string, readonly [number, string]>>;
+
+export type ApiErrorCode = keyof typeof apiErrorCodes;
+
 export interface SwitchboardErrorOptions extends ErrorOptions {
   readonly code: ErrorCode;
 }

@@ -11,6 +11,8 @@ import { type Config, type ListenerConfig, isLoopbackHost } from "./config/index
 import { listenError, SwitchboardError, TlsError } from "./errors.js";
 import type { Store } from "./hooks/index.js";
 import type { Logger } from "./observability/index.js";
+import { createDialectLayer, type DialectLayer } from "./platform/dialects/index.js";
+import type { RegistryView } from "./platform/registry/registry-view.js";
 import { MemoryStore, SqliteStore } from "./storage/index.js";
 import {
   listenSecureWebSocket,
@@ -49,6 +51,11 @@ export interface Switchboard {
    */
   readonly apiKeys: ApiKeyAuthenticator | undefined;
   /**
+   * The platform dialects (docs/dialects/), when a tenant can have one (`dialects.*.tenants`, or a
+   * registry): `emit(envelope)` renders an event that entered elsewhere onto every dialect's topics.
+   */
+  readonly dialects: DialectLayer | undefined;
+  /**
    * Reads the certificate files of every `tls` and `wss` listener again (the CLI calls it on SIGHUP).
    * New connections use the new certificates; established ones are kept. A listener whose files fail
    * keeps its previous certificate, and the failure is logged (SB_ERR_TLS) and returned.
@@ -59,7 +66,10 @@ export interface Switchboard {
 }
 
 /** The broker's options; `store`, when given, overrides the one `config.storage` chooses. */
-export type StartOptions = BrokerOptions;
+export interface StartOptions extends BrokerOptions {
+  /** The registry the platform dialects read and write (devices, zones, payload schemas, state). */
+  readonly registry?: RegistryView;
+}
 
 /** The database file of the SQLite store, inside the configured data directory. */
 export const SQLITE_FILE_NAME = "switchboard.db";
@@ -96,9 +106,17 @@ export async function startSwitchboard(options: StartOptions): Promise<Switchboa
     options.authenticators === undefined
       ? createAuthenticators(config.auth, options.clock === undefined ? {} : { now: options.clock })
       : undefined;
+  // The dialects' hooks come first: their topic tables are answered before any other authorizer
+  const dialects = createDialectLayer({ config, registry: options.registry, logger });
   const broker = new Broker({
     ...options,
     ...(configured === undefined ? {} : { authenticators: configured.chain }),
+    ...(dialects === undefined
+      ? {}
+      : {
+          authorizers: [dialects.authorizer, ...(options.authorizers ?? [])],
+          stages: [dialects.stage, ...(options.stages ?? [])],
+        }),
     store: options.store ?? createStore(config, logger, options.clock),
   });
   try {
@@ -129,6 +147,7 @@ export async function startSwitchboard(options: StartOptions): Promise<Switchboa
     broker,
     listeners,
     apiKeys: configured?.apiKeys,
+    dialects,
     reloadCertificates: () => reloadCertificates(listeners, logger),
     stop: () =>
       (stopping ??= (async () => {

@@ -20,8 +20,11 @@ import {
 
 export interface AnonymousAuthenticatorOptions {
   readonly allowAnonymous: boolean;
-  /** Whether clients that sent credentials are let in too (default true). */
-  readonly acceptCredentials?: boolean;
+  /**
+   * Whether clients that sent credentials are let in too (default true); a function is asked at each
+   * CONNECT (the registry's credentials change at run time).
+   */
+  readonly acceptCredentials?: boolean | (() => boolean);
   /** Default "default". */
   readonly tenant?: string;
   readonly roles?: readonly string[];
@@ -30,7 +33,7 @@ export interface AnonymousAuthenticatorOptions {
 export class AnonymousAuthenticator implements Authenticator {
   readonly name = "anonymous";
   readonly #allow: boolean;
-  readonly #acceptCredentials: boolean;
+  readonly #acceptCredentials: boolean | (() => boolean);
   readonly #principal: Principal;
 
   constructor(options: AnonymousAuthenticatorOptions) {
@@ -48,7 +51,8 @@ export class AnonymousAuthenticator implements Authenticator {
     if (!this.#allow) return DEFER;
     const credentials = attempt.username !== undefined || attempt.password !== undefined;
     if (!credentials) return { kind: "allow", principal: this.#principal };
-    if (!this.#acceptCredentials) return DEFER;
+    const accept = this.#acceptCredentials;
+    if (!(typeof accept === "boolean" ? accept : accept())) return DEFER;
     if (attempt.username === undefined) return { kind: "allow", principal: this.#principal };
     return { kind: "allow", principal: { ...this.#principal, id: attempt.username } };
   }

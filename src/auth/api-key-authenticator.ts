@@ -4,8 +4,9 @@
  * `auth.apiKeys` and can be added, listed and revoked at run time; revoking a key disconnects every
  * client that authenticated with it (v5: DISCONNECT 0x98 Administrative action).
  *
- * Answers: a password that is not shaped like a key: `defer`. A key that is unknown, revoked, wrong,
- * or sent with another user name: `deny` 0x86. Otherwise `allow`, with the principal id the key's user
+ * Answers: a password that is not shaped like a key, or a key whose id is not configured (it may be a
+ * registry key, see platform/registry/registry-authenticator.ts): `defer`. A key that is revoked (the
+ * chain then finds nobody), wrong, or sent with another user name: `deny` 0x86. Otherwise `allow`, with the principal id the key's user
  * (or the key id) and the attributes `credential: "apiKey"` and `apiKeyId`.
  * @module
  */
@@ -68,7 +69,8 @@ export class ApiKeyAuthenticator implements Authenticator {
     const key = parseApiKey(decoder.decode(attempt.password));
     if (key === undefined) return DEFER;
     const record = this.#keys.get(key.id);
-    if (record === undefined || !apiKeySecretMatches(key.secret, record.digest))
+    if (record === undefined) return DEFER;
+    if (!apiKeySecretMatches(key.secret, record.digest))
       return deny(ReasonCode.BadUserNameOrPassword, "Unknown, revoked or wrong API key");
     const { username } = attempt;
     if (username !== undefined && username !== key.id && username !== record.info.user)

@@ -7,16 +7,27 @@
 
 import type { AuthConfig, AuthenticatorKind } from "../config/index.js";
 import type { Authenticator } from "../hooks/index.js";
+import {
+  GooeeAuthenticator,
+  type TokenVerifier,
+  tokenVerifier,
+} from "../platform/dialects/gooee/gooee-authenticator.js";
 import { AnonymousAuthenticator } from "./anonymous-authenticator.js";
 import { ApiKeyAuthenticator } from "./api-key-authenticator.js";
 import { CertificateAuthenticator } from "./certificate-authenticator.js";
 import { JwtAuthenticator } from "./jwt-authenticator.js";
 import { PasswordAuthenticator } from "./password-authenticator.js";
 
+/** An authenticator made outside src/auth (the registry's), placed where `auth.chain` names its kind. */
+export interface ExternalAuthenticator extends Authenticator {
+  /** Whether it holds credentials now (anonymous access then refuses clients that send credentials). */
+  holdsCredentials(): boolean;
+}
+
 export interface ConfiguredAuthenticators {
   /** In chain order. */
   readonly chain: readonly Authenticator[];
-  /** The API key authenticator (to add and revoke keys at run time), when `apiKey` is in the chain. */
+  /** The API key authenticator (to add and revoke keys at run time), when `apiKey` or `gooee` is in the chain. */
   readonly apiKeys: ApiKeyAuthenticator | undefined;
 }
 
@@ -30,30 +41,51 @@ export interface ConfiguredAuthenticators {
  */
 export function createAuthenticators(
   auth: AuthConfig,
-  options: { readonly now?: () => number } = {},
+  options: {
+    readonly now?: () => number;
+    /** More user API token checks for the Gooee login (e.g. the registry's API keys), after the configured ones. */
+    readonly tokenVerifiers?: readonly TokenVerifier[];
+    /** The registry's authenticator, for `registry` in the chain (src/platform/registry). */
+    readonly registry?: ExternalAuthenticator;
+  } = {},
 ): ConfiguredAuthenticators {
+  const keysInChain = auth.chain.includes("apiKey") || auth.chain.includes("gooee");
   const checksCredentials =
-    auth.users.length > 0 ||
-    auth.jwt.providers.length > 0 ||
-    (auth.chain.includes("apiKey") && auth.apiKeys.length > 0);
+    auth.users.length > 0 || auth.jwt.providers.length > 0 || (keysInChain && auth.apiKeys.length > 0);
   // The API key authenticator is kept even without configured keys: keys can be added at run time
-  const apiKeys = auth.chain.includes("apiKey") ? new ApiKeyAuthenticator(auth.apiKeys) : undefined;
+  const apiKeys = keysInChain ? new ApiKeyAuthenticator(auth.apiKeys) : undefined;
+  const registry = auth.chain.includes("registry") ? options.registry : undefined;
+  const jwt =
+    auth.jwt.providers.length === 0
+      ? undefined
+      : new JwtAuthenticator({ config: auth.jwt, ...(options.now ? { now: options.now } : {}) });
   const build = (kind: AuthenticatorKind): Authenticator | undefined => {
     switch (kind) {
       case "certificate":
         return new CertificateAuthenticator(auth.certificates);
       case "jwt":
-        return auth.jwt.providers.length === 0
-          ? undefined
-          : new JwtAuthenticator({ config: auth.jwt, ...(options.now ? { now: options.now } : {}) });
+        return jwt;
       case "apiKey":
-        return apiKeys;
+        return auth.chain.includes("apiKey") ? apiKeys : undefined;
+      case "gooee":
+        // the Gooee login's user API tokens: the API keys, then the JWT providers' tokens
+        return new GooeeAuthenticator({
+          verifiers: [
+            ...[apiKeys, jwt].filter((a) => a !== undefined).map(tokenVerifier),
+            ...(options.tokenVerifiers ?? []),
+          ],
+        });
       case "password":
         return auth.users.length === 0 ? undefined : new PasswordAuthenticator(auth.users);
+      case "registry":
+        return registry;
       case "anonymous":
         return new AnonymousAuthenticator({
           allowAnonymous: auth.allowAnonymous,
-          acceptCredentials: !checksCredentials,
+          acceptCredentials:
+            registry === undefined
+              ? !checksCredentials
+              : () => !checksCredentials && !registry.holdsCredentials(),
           tenant: auth.anonymous.tenant,
           roles: auth.anonymous.roles,
         });

@@ -15,7 +15,11 @@ export {
 export { ApiKeyAuthenticator, type ApiKeyEntry, type ApiKeyInfo } from "./api-key-authenticator.js";
 export { CertificateAuthenticator, certificateIdentity } from "./certificate-authenticator.js";
 export { claimAt, nameList } from "./claims.js";
-export { type ConfiguredAuthenticators, createAuthenticators } from "./create-authenticators.js";
+export {
+  type ConfiguredAuthenticators,
+  createAuthenticators,
+  type ExternalAuthenticator,
+} from "./create-authenticators.js";
 export {
   addressOf,
   FailureBackoff,

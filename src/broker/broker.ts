@@ -79,7 +79,7 @@ export interface BrokerOptions {
 
 export type IngestResult =
   | { readonly accepted: true; readonly matched: number }
-  | { readonly accepted: false; readonly reasonCode: number };
+  | { readonly accepted: false; readonly reasonCode: number; readonly reason: string | undefined };
 
 export class Broker {
   readonly config: Config;
@@ -123,6 +123,7 @@ export class Broker {
       [...(options.authorizers ?? []), this.guard.rules], // the configured rules answer last
     );
     this.#stages = options.stages ?? [];
+    for (const stage of this.#stages) stage.attach?.(this);
     this.metrics = new Metrics(this.now());
     this.scheduler = new Scheduler(this.now);
     this.authentication = new BrokerAuthentication(this);
@@ -292,16 +293,25 @@ export class Broker {
 
   // ---- publish pipeline ----
 
-  /** Runs a client's message through the message stages and publishes it. */
+  /**
+   * Runs a client's message through the message stages and publishes it, then the messages the stages
+   * made (`StageResult.publish`: derived topics, rejection reports), in that order.
+   */
   ingest(message: ApplicationMessage, conn: Connection, now: number): IngestResult {
     let current = message;
+    let made: ApplicationMessage[] | undefined;
     for (const stage of this.#stages) {
       const result = stage.process(current, conn.identity!);
-      if (result.kind === "reject") return { accepted: false, reasonCode: result.reasonCode };
-      if (result.kind === "consume") return { accepted: true, matched: 1 };
+      if (result.publish !== undefined && result.publish.length > 0) (made ??= []).push(...result.publish);
+      if (result.kind === "reject") {
+        this.#publishAll(made, now);
+        return { accepted: false, reasonCode: result.reasonCode, reason: result.reason };
+      }
+      if (result.kind === "consume") return { accepted: true, matched: 1 + this.#publishAll(made, now) };
       if (result.message !== undefined) current = result.message;
     }
-    return { accepted: true, matched: this.publish(current, now) };
+    const matched = this.publish(current, now);
+    return { accepted: true, matched: made === undefined ? matched : matched + this.#publishAll(made, now) };
   }
 
   /**
@@ -449,6 +459,12 @@ export class Broker {
       }
     }
     this.sessions.disconnected(session, now);
+  }
+
+  #publishAll(messages: readonly ApplicationMessage[] | undefined, now: number): number {
+    let deliveries = 0;
+    if (messages !== undefined) for (const message of messages) deliveries += this.publish(message, now);
+    return deliveries;
   }
 
   #storeWill(conn: Connection, dueAt: number | undefined): void {

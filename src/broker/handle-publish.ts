@@ -9,12 +9,14 @@
  *
  * A refused PUBLISH (not authorized, or over a topic limit): MQTT 5 QoS 1/2 get the reason code in
  * PUBACK/PUBREC; the others cannot be told, so `authorization.deniedPublish` decides: acknowledged as
- * usual and dropped [MQTT-3.3.5-2], or disconnected. A client over its message or byte rate is
- * disconnected (v5: DISCONNECT 0x96 / 0x97).
+ * usual and dropped [MQTT-3.3.5-2], or disconnected. An authorizer's refusal may ask for the
+ * disconnect itself (`Deny.disconnect`, e.g. a dialect that drops clients using topics outside its
+ * table). A message a stage rejects gets the stage's reason code and reason string (v5 QoS 1/2). A
+ * client over its message or byte rate is disconnected (v5: DISCONNECT 0x96 / 0x97).
  * @module
  */
 
-import type { Decision } from "../hooks/index.js";
+import type { Decision, DisconnectPolicy } from "../hooks/index.js";
 import {
   PacketType,
   type PubackPacket,
@@ -152,12 +154,21 @@ function accept(
   const broker = conn.broker;
   if (decision.kind !== "allow") {
     broker.guard.denied(conn, "publish", topic, undefined);
-    refuse(
-      conn,
-      packet,
-      decision.kind === "deny" ? decision.reasonCode : ReasonCode.NotAuthorized,
-      "Publish not authorized",
-    );
+    if (decision.kind === "deny" && decision.disconnect !== undefined)
+      refuse(
+        conn,
+        packet,
+        decision.reasonCode,
+        decision.reason ?? "Publish not authorized",
+        decision.disconnect,
+      );
+    else
+      refuse(
+        conn,
+        packet,
+        decision.kind === "deny" ? decision.reasonCode : ReasonCode.NotAuthorized,
+        "Publish not authorized",
+      );
     return;
   }
   const now = broker.now();
@@ -171,16 +182,21 @@ function accept(
     : conn.version === 5 && result.matched === 0
       ? ReasonCode.NoMatchingSubscribers
       : ReasonCode.Success;
+  // a stage's reason for a rejection, as the v5 Reason String unless the client asked for none
+  const reason =
+    !result.accepted && conn.version === 5 && conn.params?.requestProblemInformation !== false
+      ? result.reason
+      : undefined;
   if (packet.qos === 1) {
     broker.acknowledgeAfterCommit(
       conn,
-      ackPacket(PacketType.PUBACK, packet.packetId!, reasonCode, conn.version === 5),
+      ackPacket(PacketType.PUBACK, packet.packetId!, reasonCode, conn.version === 5, reason),
     );
   } else {
     if (reasonCode < 0x80) conn.session!.beginIncomingQos2(packet.packetId!);
     broker.acknowledgeAfterCommit(
       conn,
-      ackPacket(PacketType.PUBREC, packet.packetId!, reasonCode, conn.version === 5),
+      ackPacket(PacketType.PUBREC, packet.packetId!, reasonCode, conn.version === 5, reason),
     );
   }
 }
@@ -189,11 +205,21 @@ function accept(
  * Answers a PUBLISH the broker refuses (not authorized, over a topic limit): v5 QoS 1/2 carry the
  * reason code; otherwise `authorization.deniedPublish` says whether the client is disconnected or the
  * message is dropped (v3: acknowledged as usual, as it has no negative acknowledgement [MQTT-3.3.5-2]).
+ * An authorizer's `disconnect` policy overrides that (see `Deny.disconnect`).
  */
-function refuse(conn: Connection, packet: PublishPacket, reasonCode: number, reason: string): void {
+function refuse(
+  conn: Connection,
+  packet: PublishPacket,
+  reasonCode: number,
+  reason: string,
+  disconnect?: DisconnectPolicy,
+): void {
+  const untold = conn.version !== 5 || packet.qos === 0; // no acknowledgement can carry the code
   if (
-    (conn.version !== 5 || packet.qos === 0) &&
-    conn.broker.config.authorization.deniedPublish === "disconnect"
+    disconnect === "always" ||
+    (untold &&
+      (disconnect === "without-reason-code" ||
+        conn.broker.config.authorization.deniedPublish === "disconnect"))
   ) {
     conn.disconnect(reasonCode, reason);
     return;
@@ -217,6 +243,10 @@ function ackPacket(
   packetId: number,
   reasonCode: number,
   v5: boolean,
+  reason?: string,
 ): PubackPacket | PubrecPacket {
-  return v5 && reasonCode !== 0 ? { type, packetId, reasonCode } : { type, packetId };
+  if (!v5 || reasonCode === 0) return { type, packetId };
+  return reason === undefined
+    ? { type, packetId, reasonCode }
+    : { type, packetId, reasonCode, properties: { reasonString: reason } };
 }

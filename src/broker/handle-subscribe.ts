@@ -8,7 +8,9 @@
  * deny gets 0x87, one beyond `limits.maxSubscriptionsPerClient` 0x97; MQTT 3 clients get 0x80 for
  * each. The authorizers see the client's filter; the subscription is stored mounted in the client's
  * tenant (`$share/<group>/` stays in front, so share groups are per tenant). Each message delivered
- * through it is checked again at send time (receive rules, `$SYS`).
+ * through it is checked again at send time (receive rules, `$SYS`). An authorizer's refusal with
+ * `disconnect: "always"` (`Deny.disconnect`) ends the connection instead (v5: DISCONNECT with its reason
+ * code), and no SUBACK is sent.
  * @module
  */
 
@@ -47,8 +49,8 @@ export async function handleSubscribe(conn: Connection, packet: SubscribePacket,
   const outcomes: Outcome[] = [];
   for (const request of packet.subscriptions) {
     outcomes.push(await checkRequest(conn, request, subscriptionIdentifier));
+    if (!conn.isOpen) return;
   }
-  if (!conn.isOpen) return;
 
   const session = conn.session!;
   const reasonCodes: number[] = [];
@@ -131,6 +133,8 @@ async function checkRequest(
   });
   if (decision.kind !== "allow") {
     if (conn.isOpen) guard.denied(conn, "subscribe", parsed.filter, undefined);
+    if (decision.kind === "deny" && decision.disconnect === "always")
+      conn.disconnect(decision.reasonCode, decision.reason ?? "Subscribe not authorized");
     return {
       ok: false,
       reasonCode: decision.kind === "deny" ? decision.reasonCode : ReasonCode.NotAuthorized,

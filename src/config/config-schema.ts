@@ -12,8 +12,10 @@
 
 import type { Config } from "./config.js";
 import { type JsonSchema, type PropertiesOf, section } from "./schema-support.js";
+import { adminProperties } from "./sections/admin.js";
 import { authProperties } from "./sections/auth.js";
 import { authorizationProperties } from "./sections/authorization.js";
+import { dialectsProperties } from "./sections/dialects.js";
 import { DEFAULT_LISTENER_HOST, listenerProperties } from "./sections/listeners.js";
 import { logProperties } from "./sections/log.js";
 import { mqttProperties } from "./sections/mqtt.js";
@@ -63,6 +65,11 @@ const configProperties: PropertiesOf<Config> = {
     "Persistence of sessions, queues, in-flight and retained messages and wills (see docs/storage.md).",
     storageProperties,
   ),
+  dialects: section(
+    "Platform dialects enabled per tenant: the topic APIs of other platforms (see docs/dialects/README.md).",
+    dialectsProperties,
+  ),
+  admin: section("The admin REST API (see docs/admin-api.md).", adminProperties),
   log: section("Logging.", logProperties),
 };
 

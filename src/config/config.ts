@@ -5,8 +5,10 @@
  * @module
  */
 
+import type { AdminConfig } from "./sections/admin.js";
 import type { AuthConfig } from "./sections/auth.js";
 import type { AuthorizationConfig } from "./sections/authorization.js";
+import type { DialectsConfig } from "./sections/dialects.js";
 import type { ListenerConfig } from "./sections/listeners.js";
 import type { LogConfig } from "./sections/log.js";
 import type { MqttConfig } from "./sections/mqtt.js";
@@ -16,6 +18,7 @@ import type { SysConfig } from "./sections/sys.js";
 import type { LimitsConfig } from "./sections/limits.js";
 import type { TenantsConfig } from "./sections/tenants.js";
 
+export type { AdminConfig } from "./sections/admin.js";
 export type { AnonymousConfig, AuthConfig, AuthenticatorKind } from "./sections/auth.js";
 export type { BackoffConfig } from "./sections/auth-backoff.js";
 export type {
@@ -40,6 +43,7 @@ export type {
   RuleAction,
   RuleEffect,
 } from "./sections/authorization.js";
+export type { DialectsConfig, DialectTenantsConfig } from "./sections/dialects.js";
 export type { LimitsConfig } from "./sections/limits.js";
 export type { TenantsConfig } from "./sections/tenants.js";
 
@@ -53,6 +57,8 @@ export interface Config {
   readonly limits: LimitsConfig;
   readonly sys: SysConfig;
   readonly storage: StorageConfig;
+  readonly dialects: DialectsConfig;
+  readonly admin: AdminConfig;
   readonly log: LogConfig;
 }
 

@@ -20,6 +20,7 @@ import { readEnvironment } from "./environment.js";
 import { isPlainObject, LayeredInput } from "./layered-input.js";
 import { applyOverrides, type ConfigOverrides } from "./overrides.js";
 import { schemaIssues } from "./schema-issues.js";
+import { adminIssues } from "./sections/admin.js";
 import { securityIssues } from "./sections/security-checks.js";
 
 export interface LoadConfigOptions {
@@ -74,6 +75,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   const conflicts = [
     ...listenerConflicts(config.listeners, input),
     ...securityIssues(config, (path) => input.sourceOf(path)),
+    ...adminIssues(config, (path) => input.sourceOf(path)),
   ];
   if (conflicts.length > 0) throw ConfigError.fromIssues(conflicts);
   return deepFreeze(config);

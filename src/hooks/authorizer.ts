@@ -9,6 +9,10 @@
  * broker before the chain is asked (`broker/access-guard.ts`), so an authorizer cannot open them up.
  * The broker's chain is the authorizers given in code followed by the configured rules
  * (`auth/authorization/rules-authorizer.ts`), which answer what the others defer.
+ *
+ * A refusal may end the connection rather than refuse the one request (`Deny.disconnect` in
+ * `decision.ts`): the platform dialects use it where their documentation says a topic outside the API
+ * drops the connection.
  * @module
  */
 

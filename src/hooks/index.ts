@@ -24,9 +24,26 @@ export {
 } from "./authentication-chain.js";
 export type { Authorizer, ClientIdentity, PublishRequest, SubscribeRequest } from "./authorizer.js";
 export type { ClusterBus, ClusterEvents } from "./cluster-bus.js";
-export { ALLOW, DEFER, deny, type Allow, type Decision, type Defer, type Deny } from "./decision.js";
+export {
+  ALLOW,
+  DEFER,
+  deny,
+  type Allow,
+  type Decision,
+  type Defer,
+  type Deny,
+  type DisconnectPolicy,
+} from "./decision.js";
 export { HookChain } from "./hook-chain.js";
-export type { MessageStage, StageConsume, StageContinue, StageReject, StageResult } from "./message-stage.js";
+export type {
+  MessageStage,
+  MessageStageHost,
+  StageConsume,
+  StageContinue,
+  StageReject,
+  StageResult,
+} from "./message-stage.js";
+export type { RegistrySnapshot, RegistryStore, StoredEntity } from "./registry-store.js";
 export { ANONYMOUS_PRINCIPAL, DEFAULT_TENANT, type Principal } from "./principal.js";
 export type {
   Store,

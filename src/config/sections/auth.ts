@@ -13,14 +13,17 @@ import { type ApiKeyConfig, apiKeysSchema, type UserConfig, usersSchema } from "
 import { rolesSchema, tenantSchema } from "./principal-mapping.js";
 
 /** The built-in authenticators, as named in `auth.chain`. */
-export type AuthenticatorKind = "certificate" | "jwt" | "apiKey" | "password" | "anonymous";
+export type AuthenticatorKind =
+  "certificate" | "jwt" | "apiKey" | "password" | "registry" | "anonymous" | "gooee";
 
 export const authenticatorKinds = valuesOf<AuthenticatorKind>({
   certificate: 0,
   jwt: 0,
   apiKey: 0,
   password: 0,
+  registry: 0,
   anonymous: 0,
+  gooee: 0,
 });
 
 export interface AnonymousConfig {
@@ -55,9 +58,9 @@ export const authProperties: PropertiesOf<AuthConfig> = {
   },
   chain: {
     type: "array",
-    default: ["certificate", "jwt", "apiKey", "password", "anonymous"],
+    default: ["certificate", "jwt", "apiKey", "password", "registry", "anonymous"],
     description:
-      "The authenticators, in the order they are asked; each accepts, refuses or passes the client on, and a client every one passes on is refused. Leave one out to turn it off. An authenticator with nothing configured passes every client on.",
+      "The authenticators, in the order they are asked; each accepts, refuses or passes the client on, and a client every one passes on is refused. Leave one out to turn it off. An authenticator with nothing configured passes every client on. `registry` checks the registry's users, devices and API keys (see docs/admin-api.md). `gooee` (not in the default chain) is the Gooee login: user name `authorization` with a user API token (an API key or a JWT) as the password; put it before `apiKey` (see docs/dialects/gooee.md).",
     items: { type: "string", enum: authenticatorKinds, description: "An authenticator." },
   },
   anonymous: anonymousSchema,

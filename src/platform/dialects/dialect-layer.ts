@@ -1,0 +1,189 @@
+/**
+ * The dialect layer: which dialects each tenant has (the configuration's `dialects.<name>.tenants`
+ * and the registry's `Tenant.dialects`, together), the lookup of a topic in a tenant's tables, the
+ * making of broker messages from renderings, and projection: an envelope is rendered by every dialect
+ * the tenant has, whichever dialect (or API) it came in through.
+ *
+ * It reaches the broker only through the hooks: {@link DialectAuthorizer} (the tables' permissions and
+ * refusals) and {@link DialectStage} (inbound publishes), created here. A tenant without dialects costs
+ * one map lookup per request and keeps plain-broker behaviour.
+ * @module
+ */
+
+import type { MessageStageHost } from "../../hooks/index.js";
+import type { Logger } from "../../observability/index.js";
+import type { ApplicationMessage } from "../../session/index.js";
+import { mountOf, prefixFor, type TenantMount } from "../../tenancy/index.js";
+import type { EventEnvelope } from "../envelope/index.js";
+import type { RegistryView } from "../registry/registry-view.js";
+import type { Dialect, DialectContext, Rendered } from "./dialect.js";
+import { DialectAuthorizer } from "./dialect-authorizer.js";
+import { DialectStage } from "./dialect-stage.js";
+import { type TableMatch, TopicTable } from "./topic-table.js";
+
+export interface CompiledDialect {
+  readonly dialect: Dialect;
+  readonly table: TopicTable;
+}
+
+/** A tenant's dialects, in order (the configuration's first, then the registry's), and its mount. */
+export interface TenantDialects {
+  readonly tenant: string;
+  readonly dialects: readonly CompiledDialect[];
+  readonly mount: TenantMount;
+}
+
+export interface DialectMatch {
+  readonly dialect: CompiledDialect;
+  readonly match: TableMatch;
+}
+
+export interface DialectLayerOptions {
+  /** Every dialect implementation available. */
+  readonly dialects: readonly Dialect[];
+  /** The configuration's tenants per dialect name (`dialects.<name>.tenants`). */
+  readonly configured: Readonly<Record<string, readonly string[]>>;
+  readonly registry: RegistryView;
+  readonly logger: Logger;
+}
+
+/** What a rendering inherits when it does not say: from the inbound message, or none. */
+export interface Origin {
+  readonly qos: 0 | 1 | 2;
+  readonly retain: boolean;
+  readonly expiresAt: number | undefined;
+}
+
+const EMIT_ORIGIN: Origin = { qos: 0, retain: false, expiresAt: undefined };
+const NONE: readonly CompiledDialect[] = Object.freeze([]);
+
+export class DialectLayer {
+  readonly registry: RegistryView;
+  readonly logger: Logger;
+  readonly authorizer: DialectAuthorizer;
+  readonly stage: DialectStage;
+  readonly #byName = new Map<string, CompiledDialect>();
+  readonly #configured = new Map<string, readonly CompiledDialect[]>();
+  /** Per tenant: the registry's list it was computed from, and the result. */
+  readonly #cache = new Map<string, { readonly source: readonly string[]; readonly value: TenantDialects }>();
+  #host: MessageStageHost | undefined;
+
+  constructor(options: DialectLayerOptions) {
+    this.registry = options.registry;
+    this.logger = options.logger;
+    for (const dialect of options.dialects)
+      this.#byName.set(dialect.name, { dialect, table: new TopicTable(dialect.topics) });
+    for (const [name, tenants] of Object.entries(options.configured)) {
+      const compiled = this.#byName.get(name);
+      if (compiled === undefined)
+        throw new RangeError(`Cannot enable dialect "${name}": there is no such dialect`);
+      for (const tenant of tenants)
+        this.#configured.set(tenant, [...(this.#configured.get(tenant) ?? []), compiled]);
+    }
+    this.authorizer = new DialectAuthorizer(this);
+    this.stage = new DialectStage(this);
+  }
+
+  /** The names of the dialects available. */
+  get names(): readonly string[] {
+    return [...this.#byName.keys()];
+  }
+
+  /** The dialect called `name`, if there is one. */
+  dialect(name: string): Dialect | undefined {
+    return this.#byName.get(name)?.dialect;
+  }
+
+  /** Called by the stage when the broker attaches it. */
+  attach(host: MessageStageHost): void {
+    this.#host = host;
+  }
+
+  /** The dialects `tenant` has (none: an empty list), with its mount. */
+  forTenant(tenant: string): TenantDialects {
+    const fromRegistry = this.registry.tenantDialects(tenant);
+    const cached = this.#cache.get(tenant);
+    if (cached !== undefined && sameNames(cached.source, fromRegistry)) return cached.value;
+    const dialects = [...(this.#configured.get(tenant) ?? NONE)];
+    for (const name of fromRegistry) {
+      const compiled = this.#byName.get(name);
+      if (compiled !== undefined && !dialects.includes(compiled)) dialects.push(compiled);
+    }
+    const value: TenantDialects = {
+      tenant,
+      dialects: dialects.length === 0 ? NONE : dialects,
+      mount: mountOf(tenant),
+    };
+    this.#cache.set(tenant, { source: fromRegistry, value });
+    return value;
+  }
+
+  /** The first row of the tenant's dialects matching a topic name (split at "/"). */
+  lookup(dialects: readonly CompiledDialect[], levels: readonly string[]): DialectMatch | undefined {
+    for (const dialect of dialects) {
+      const match = dialect.table.lookup(levels);
+      if (match !== undefined) return { dialect, match };
+    }
+    return undefined;
+  }
+
+  /**
+   * Renders an envelope that entered outside an MQTT publish (the REST API, another system) on every
+   * dialect its tenant has, and publishes the renderings (QoS 0, not retained unless a rendering says
+   * so). Returns the number of local deliveries.
+   */
+  emit(envelope: EventEnvelope): number {
+    const host = this.#host;
+    if (host === undefined)
+      throw new Error("Cannot emit an envelope: the dialect layer is not attached to a broker");
+    const tenant = this.forTenant(envelope.tenant);
+    const now = host.now();
+    const context: DialectContext = { registry: this.registry, tenant: envelope.tenant, now };
+    let deliveries = 0;
+    for (const rendered of this.render(tenant, envelope, context))
+      deliveries += host.publish(this.toMessage(tenant.mount, rendered, EMIT_ORIGIN, now), now);
+    return deliveries;
+  }
+
+  /** The renderings of `envelope` by every dialect of the tenant (a dialect that throws is logged and skipped). */
+  render(tenant: TenantDialects, envelope: EventEnvelope, context: DialectContext): Rendered[] {
+    const out: Rendered[] = [];
+    for (const { dialect } of tenant.dialects) {
+      try {
+        out.push(...dialect.render(envelope, context));
+      } catch (error) {
+        this.logger.error(
+          { err: error, dialect: dialect.name, envelope: envelope.id },
+          `Dialect "${dialect.name}" failed to render an event`,
+        );
+      }
+    }
+    return out;
+  }
+
+  /** A broker message for a rendering in the tenant's namespace. */
+  toMessage(mount: TenantMount, rendered: Rendered, origin: Origin, now: number): ApplicationMessage {
+    const topic = rendered.topic;
+    const message: ApplicationMessage = {
+      id: this.#host!.nextMessageId(),
+      topic: mount.root ? topic : prefixFor(mount, topic) + topic,
+      payload: rendered.payload,
+      qos: rendered.qos ?? origin.qos,
+      retain: rendered.retain ?? origin.retain,
+      properties: rendered.properties,
+      createdAt: now,
+      expiresAt: origin.expiresAt,
+      publisherId: undefined, // the broker's message: No Local does not hold it back
+    };
+    if (!mount.root) message.clientTopic = topic;
+    return message;
+  }
+}
+
+/** Whether two short lists of names are equal, element by element. */
+function sameNames(a: readonly string[], b: readonly string[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}

@@ -1,0 +1,93 @@
+/**
+ * The dialects' inbound side as a MessageStage. For a PUBLISH of a client whose tenant has dialects,
+ * on a row with an ingest handler:
+ *
+ * 1. the handler parses and validates it into envelopes, state values and what is routed, or rejects it;
+ * 2. a rejection answers the publisher (v5 reason code and reason string) and publishes the handler's
+ *    reports (a `rejected` topic);
+ * 3. otherwise the state values are recorded in the registry, and every dialect of the tenant renders
+ *    every envelope; the renderings (minus the one on the publish's own topic, which is the publish
+ *    itself unless the handler consumed it) are published by the broker after the publish, mounted in
+ *    the tenant's namespace, with the publish's QoS, RETAIN flag and expiry unless they say otherwise.
+ *
+ * A handler that throws rejects the publish with 0x80 and is logged: a failing dialect never routes
+ * unvalidated data. Messages of other tenants pass untouched.
+ * @module
+ */
+
+import type { ClientIdentity, MessageStage, MessageStageHost, StageResult } from "../../hooks/index.js";
+import { ReasonCode } from "../../protocol/index.js";
+import type { ApplicationMessage } from "../../session/index.js";
+import type { DialectContext, IngestOutcome, Rendered } from "./dialect.js";
+import type { DialectLayer, Origin } from "./dialect-layer.js";
+
+const CONTINUE: StageResult = Object.freeze({ kind: "continue" });
+
+export class DialectStage implements MessageStage {
+  readonly name = "dialects";
+  readonly #layer: DialectLayer;
+
+  constructor(layer: DialectLayer) {
+    this.#layer = layer;
+  }
+
+  attach(host: MessageStageHost): void {
+    this.#layer.attach(host);
+  }
+
+  process(message: ApplicationMessage, publisher: ClientIdentity): StageResult {
+    const layer = this.#layer;
+    const tenant = layer.forTenant(publisher.principal.tenant);
+    if (tenant.dialects.length === 0) return CONTINUE;
+    const topic = message.clientTopic ?? message.topic; // the client's view (see tenant-mount.ts)
+    const found = layer.lookup(tenant.dialects, topic.split("/"));
+    const ingest = found?.match.row.topic.ingest;
+    if (found === undefined || ingest === undefined) return CONTINUE;
+
+    const now = message.createdAt;
+    const context: DialectContext = { registry: layer.registry, tenant: tenant.tenant, now };
+    let outcome: IngestOutcome;
+    try {
+      outcome = ingest(
+        {
+          tenant: tenant.tenant,
+          client: publisher,
+          topic,
+          params: found.match.params,
+          payload: message.payload,
+          qos: message.qos,
+          retain: message.retain,
+          properties: message.properties,
+        },
+        context,
+      );
+    } catch (error) {
+      layer.logger.error(
+        { err: error, dialect: found.dialect.dialect.name, topic, clientId: publisher.clientId },
+        `Dialect "${found.dialect.dialect.name}" failed to handle a publish`,
+      );
+      return { kind: "reject", reasonCode: ReasonCode.UnspecifiedError, reason: "Internal error" };
+    }
+
+    const made: ApplicationMessage[] = [];
+    const add = (rendered: readonly Rendered[] | undefined): void => {
+      if (rendered !== undefined)
+        for (const r of rendered) made.push(layer.toMessage(tenant.mount, r, message satisfies Origin, now));
+    };
+    if (outcome.kind === "reject") {
+      add(outcome.publish);
+      return { kind: "reject", reasonCode: outcome.reasonCode, reason: outcome.reason, publish: made };
+    }
+    if (outcome.state !== undefined) for (const write of outcome.state) layer.registry.setState(write);
+    add(outcome.publish);
+    const forward = outcome.forward ?? true;
+    const renderContext: DialectContext = forward === false ? context : { ...context, inboundTopic: topic };
+    for (const envelope of outcome.envelopes) {
+      const rendered = layer.render(tenant, envelope, renderContext);
+      add(forward === false ? rendered : rendered.filter((r) => r.topic !== topic));
+    }
+    if (forward === false) return { kind: "consume", publish: made };
+    if (forward === true) return { kind: "continue", publish: made };
+    return { kind: "continue", message: { ...message, payload: forward }, publish: made };
+  }
+}

@@ -1,0 +1,429 @@
+/**
+ * Gooee's inbound side: the handlers of the topics clients publish to. Each parses the JSON payload,
+ * checks that the topic's entity exists in the tenant (a device, or a zone of the topic's type),
+ * validates the payload (docs/dialects/gooee.md, "Validation"), and turns it into envelopes and state
+ * values, or rejects it:
+ *
+ * - a payload problem: v5 reason code 0x99 Payload format invalid, the report's message as the reason;
+ * - an unknown or disabled entity: 0x83 Implementation specific error;
+ * - either way, on rows that have one, a report on the `.../rejected` topic (the only feedback a v3
+ *   client gets): `{"error": {"message", "context"}, "data": <the payload as published>}`.
+ *
+ * A publish is accepted or rejected as a whole (one bad meta value rejects the array). Times the client
+ * leaves out (`timestamp`, an action's `created`) are filled with the ingest time in the routed message
+ * and the derived ones; the publish is routed byte for byte when nothing was filled in.
+ * @module
+ */
+
+import {
+  createEnvelope,
+  type EventEnvelope,
+  formatIsoMillis,
+  isJsonObject,
+  jsonBytes,
+  type JsonObject,
+  parseIsoTimestamp,
+} from "../../envelope/index.js";
+import type { EntityRef, ZoneType } from "../../registry/model.js";
+import type { StateWrite } from "../../registry/registry-view.js";
+import { ReasonCode } from "../../../protocol/index.js";
+import type { DialectContext, IngestHandler, IngestOutcome, InboundPublish } from "../dialect.js";
+import {
+  ACTION_SCHEMA,
+  disabledDevice,
+  FAULT_ALARM_SCHEMA,
+  type GooeeError,
+  HEAD_COUNT_SCHEMA,
+  HEAD_COUNT_VALUE_SCHEMA,
+  invalid,
+  META_ITEM_SCHEMA,
+  META_PAYLOAD_SCHEMA,
+  NAME_MAX_LENGTH,
+  NAME_PATTERN,
+  NAME_SCHEMA,
+  rejectionPayload,
+  RESERVED_NAME_SCHEMA,
+  TIMESTAMP_SCHEMA,
+  unknownEntity,
+} from "./gooee-errors.js";
+import type { SchemaCache } from "./schema-cache.js";
+
+export const GOOEE = "gooee";
+
+/** The head count meta names of areas, spaces and buildings (each its own topic). */
+export const HEAD_COUNT_NAMES = ["head_count", "headcount_in", "headcount_out"] as const;
+export type HeadCountName = (typeof HEAD_COUNT_NAMES)[number];
+
+const decoder = new TextDecoder();
+
+type Parsed = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly text: string };
+
+function parseJson(payload: Uint8Array): Parsed {
+  const text = decoder.decode(payload);
+  try {
+    return { ok: true, value: JSON.parse(text) as unknown };
+  } catch {
+    return { ok: false, text };
+  }
+}
+
+/** A rejection; with `rejectedTopic`, also the report published there. */
+function reject(
+  error: GooeeError,
+  reasonCode: number,
+  data: unknown,
+  rejectedTopic: string | undefined,
+): IngestOutcome {
+  const outcome = { kind: "reject", reasonCode, reason: error.message } as const;
+  if (rejectedTopic === undefined) return outcome;
+  return {
+    ...outcome,
+    publish: [{ topic: rejectedTopic, payload: rejectionPayload(error, data), retain: false }],
+  };
+}
+
+const PAYLOAD = ReasonCode.PayloadFormatInvalid;
+const TARGET = ReasonCode.ImplementationSpecificError;
+
+function deviceError(context: DialectContext, id: string): GooeeError | undefined {
+  const device = context.registry.device(id);
+  if (device === undefined || device.tenant !== context.tenant) return unknownEntity("device", id);
+  return device.enabled ? undefined : disabledDevice(id);
+}
+
+function zoneError(context: DialectContext, id: string, type: ZoneType): GooeeError | undefined {
+  const zone = context.registry.zone(id);
+  return zone === undefined || zone.tenant !== context.tenant || zone.type !== type
+    ? unknownEntity(type, id)
+    : undefined;
+}
+
+/** The microseconds of an optional time field, or an error; undefined when absent. */
+function timeField(
+  object: JsonObject,
+  key: string,
+  position: string,
+): { readonly micros: number | undefined; readonly text: string | undefined } | GooeeError {
+  const value = object[key];
+  if (value === undefined) return { micros: undefined, text: undefined };
+  const micros = typeof value === "string" ? parseIsoTimestamp(value) : undefined;
+  if (micros === undefined)
+    return invalid("invalid date-time format", `${position}/${key}`, value, TIMESTAMP_SCHEMA);
+  return { micros, text: value as string };
+}
+
+function isError(value: object): value is GooeeError {
+  return "message" in value && "context" in value;
+}
+
+/** Optional string fields of an object; the first that is not a string, as an error. */
+function stringFields(
+  object: JsonObject,
+  keys: readonly string[],
+  position: string,
+  schema: JsonObject,
+): GooeeError | undefined {
+  for (const key of keys) {
+    const value = object[key];
+    if (value !== undefined && typeof value !== "string")
+      return invalid("type mismatch", `${position}/${key}`, value, propertySchema(schema, key));
+  }
+  return undefined;
+}
+
+function propertySchema(schema: JsonObject, key: string): JsonObject {
+  const properties = schema["properties"] as Readonly<Record<string, JsonObject>> | undefined;
+  return properties?.[key] ?? schema;
+}
+
+/** A meta name's problem, Gooee's Meta Constraints first (the seed's example is a pattern failure). */
+function nameError(name: unknown, position: string): GooeeError | undefined {
+  if (typeof name !== "string") return invalid("type mismatch", position, name, NAME_SCHEMA);
+  if (name.length < 1 || name.length > NAME_MAX_LENGTH)
+    return invalid("string length out of range", position, name, NAME_SCHEMA);
+  if (!NAME_PATTERN.test(name)) return invalid("regex pattern not matching", position, name, NAME_SCHEMA);
+  if (name === "rejected") return invalid("reserved name", position, name, RESERVED_NAME_SCHEMA);
+  return undefined;
+}
+
+/** `devices/<id>/meta`: an array of `{name, value, display_name?, unit_of_measure?, timestamp?}`. */
+export function ingestMeta(schemas: SchemaCache): IngestHandler {
+  return (publish, context) => {
+    const id = publish.params["id"]!;
+    const rejected = `devices/${id}/meta/rejected`;
+    const parsed = parseJson(publish.payload);
+    if (!parsed.ok)
+      return reject(
+        invalid("malformed JSON", "(root)", parsed.text, META_PAYLOAD_SCHEMA),
+        PAYLOAD,
+        parsed.text,
+        rejected,
+      );
+    const data = parsed.value;
+    const target = deviceError(context, id);
+    if (target !== undefined) return reject(target, TARGET, data, rejected);
+    if (!Array.isArray(data))
+      return reject(invalid("type mismatch", "(root)", data, META_PAYLOAD_SCHEMA), PAYLOAD, data, rejected);
+
+    const source: EntityRef = { kind: "devices", id };
+    const envelopes: EventEnvelope[] = [];
+    const state: StateWrite[] = [];
+    let filled: JsonObject[] | undefined;
+    let now: string | undefined;
+    for (let i = 0; i < data.length; i++) {
+      const item: unknown = data[i];
+      const position = `[${i}]`;
+      if (!isJsonObject(item))
+        return reject(invalid("type mismatch", position, item, META_ITEM_SCHEMA), PAYLOAD, data, rejected);
+      const name = item["name"];
+      if (name === undefined)
+        return reject(
+          invalid('missing required property "name"', position, item, META_ITEM_SCHEMA),
+          PAYLOAD,
+          data,
+          rejected,
+        );
+      const badName = nameError(name, `${position}/name`);
+      if (badName !== undefined) return reject(badName, PAYLOAD, data, rejected);
+      if (!Object.hasOwn(item, "value"))
+        return reject(
+          invalid('missing required property "value"', position, item, META_ITEM_SCHEMA),
+          PAYLOAD,
+          data,
+          rejected,
+        );
+      const badField = stringFields(item, ["display_name", "unit_of_measure"], position, META_ITEM_SCHEMA);
+      if (badField !== undefined) return reject(badField, PAYLOAD, data, rejected);
+      const time = timeField(item, "timestamp", position);
+      if (isError(time)) return reject(time, PAYLOAD, data, rejected);
+      const value = item["value"];
+      const schema = context.registry.payloadSchema(context.tenant, name as string);
+      const badValue = schema === undefined ? undefined : schemas.check(schema, value, `${position}/value`);
+      if (badValue !== undefined) return reject(badValue, PAYLOAD, data, rejected);
+
+      if (time.text === undefined) {
+        filled ??= (data as JsonObject[]).slice(0, i);
+        filled.push({ ...item, timestamp: (now ??= formatIsoMillis(context.now)) });
+      } else filled?.push(item);
+      envelopes.push(
+        createEnvelope(
+          {
+            tenant: context.tenant,
+            source,
+            channel: name as string,
+            type: "meta",
+            data: value,
+            dialect: GOOEE,
+            sourceTime: time.text,
+            sourceTimeMicros: time.micros,
+            attributes: metaAttributes(item),
+          },
+          context.now,
+        ),
+      );
+      state.push({
+        tenant: context.tenant,
+        entity: source,
+        channel: name as string,
+        value,
+        time: context.now,
+        sourceTime: time.text,
+      });
+    }
+    return { kind: "accept", envelopes, state, forward: filled === undefined ? true : jsonBytes(filled) };
+  };
+}
+
+const NO_ATTRIBUTES: Readonly<Record<string, string>> = Object.freeze({});
+
+/** `display_name` and `unit_of_measure` travel as envelope attributes. */
+function metaAttributes(item: JsonObject): Readonly<Record<string, string>> {
+  const displayName = item["display_name"];
+  const unit = item["unit_of_measure"];
+  if (displayName === undefined && unit === undefined) return NO_ATTRIBUTES;
+  const attributes: Record<string, string> = {};
+  if (typeof displayName === "string") attributes["display_name"] = displayName;
+  if (typeof unit === "string") attributes["unit_of_measure"] = unit;
+  return attributes;
+}
+
+/** Parses a single-object payload; the parsed object, or the rejection. */
+function objectPayload(
+  publish: InboundPublish,
+  schema: JsonObject,
+  rejected: string | undefined,
+): { readonly object: JsonObject } | { readonly outcome: IngestOutcome } {
+  const parsed = parseJson(publish.payload);
+  if (!parsed.ok)
+    return {
+      outcome: reject(
+        invalid("malformed JSON", "(root)", parsed.text, schema),
+        PAYLOAD,
+        parsed.text,
+        rejected,
+      ),
+    };
+  if (!isJsonObject(parsed.value))
+    return {
+      outcome: reject(
+        invalid("type mismatch", "(root)", parsed.value, schema),
+        PAYLOAD,
+        parsed.value,
+        rejected,
+      ),
+    };
+  return { object: parsed.value };
+}
+
+/** An entity's problem, for a device or a zone of `type`. */
+function targetError(context: DialectContext, kind: "device" | ZoneType, id: string): GooeeError | undefined {
+  return kind === "device" ? deviceError(context, id) : zoneError(context, id, kind);
+}
+
+function entityRef(kind: "device" | ZoneType, id: string): EntityRef {
+  return { kind: kind === "device" ? "devices" : "zones", id };
+}
+
+/** `devices/<id>/actions` and `spaces/<id>/actions`: `{name, type, target_type, target_id, value, created}`. */
+export function ingestAction(schemas: SchemaCache, kind: "device" | "space"): IngestHandler {
+  return (publish, context) => {
+    const id = publish.params["id"]!;
+    const payload = objectPayload(publish, ACTION_SCHEMA, undefined);
+    if ("outcome" in payload) return payload.outcome;
+    const action = payload.object;
+    const target = targetError(context, kind, id);
+    if (target !== undefined) return reject(target, TARGET, action, undefined);
+    const bad =
+      schemas.checkFixed(ACTION_SCHEMA, action, "(root)") ??
+      consistent(action, "target_type", kind) ??
+      consistent(action, "target_id", id);
+    if (bad !== undefined) return reject(bad, PAYLOAD, action, undefined);
+    const time = timeField(action, "created", "(root)");
+    if (isError(time)) return reject(time, PAYLOAD, action, undefined);
+    const data = time.text === undefined ? { ...action, created: formatIsoMillis(context.now) } : action;
+    const envelope = createEnvelope(
+      {
+        tenant: context.tenant,
+        source: entityRef(kind, id),
+        channel: action["type"] as string,
+        type: "action",
+        data,
+        dialect: GOOEE,
+        sourceTime: time.text,
+        sourceTimeMicros: time.micros,
+      },
+      context.now,
+    );
+    return { kind: "accept", envelopes: [envelope], forward: data === action ? true : jsonBytes(data) };
+  };
+}
+
+/** A field that names the topic's entity must name it (an action for device A is not published on device B). */
+function consistent(object: JsonObject, key: string, expected: string): GooeeError | undefined {
+  const value = object[key];
+  if (value === undefined || value === expected) return undefined;
+  return invalid(`${key} not matching the topic`, `(root)/${key}`, value, {
+    type: "string",
+    const: expected,
+  });
+}
+
+/** `devices/<id>/fault_alarms` and `buildings/<id>/fault_alarms`. */
+export function ingestFaultAlarm(schemas: SchemaCache, kind: "device" | "building"): IngestHandler {
+  return (publish, context) => {
+    const id = publish.params["id"]!;
+    const rejected = `${kind === "device" ? "devices" : "buildings"}/${id}/fault_alarms/rejected`;
+    const payload = objectPayload(publish, FAULT_ALARM_SCHEMA, rejected);
+    if ("outcome" in payload) return payload.outcome;
+    const alarm = payload.object;
+    const target = targetError(context, kind, id);
+    if (target !== undefined) return reject(target, TARGET, alarm, rejected);
+    const bad =
+      schemas.checkFixed(FAULT_ALARM_SCHEMA, alarm, "(root)") ??
+      (kind === "device" ? consistent(alarm, "device", id) : undefined);
+    if (bad !== undefined) return reject(bad, PAYLOAD, alarm, rejected);
+    const time = timeField(alarm, "timestamp", "(root)");
+    if (isError(time)) return reject(time, PAYLOAD, alarm, rejected);
+    let data = alarm;
+    if (time.text === undefined) data = { ...data, timestamp: formatIsoMillis(context.now) };
+    if (kind === "device" && data["device"] === undefined) data = { ...data, device: id };
+    const envelope = createEnvelope(
+      {
+        tenant: context.tenant,
+        source: entityRef(kind, id),
+        channel: alarm["type"] as string,
+        type: "fault_alarm",
+        data,
+        dialect: GOOEE,
+        sourceTime: time.text,
+        sourceTimeMicros: time.micros,
+      },
+      context.now,
+    );
+    return { kind: "accept", envelopes: [envelope], forward: data === alarm ? true : jsonBytes(data) };
+  };
+}
+
+/**
+ * `areas|spaces|buildings/<id>/meta/<head count name>`: `{name, value, timestamp?}`. The name may be
+ * left out; for `head_count` the seed's examples write `headcount`, which is accepted too.
+ */
+export function ingestHeadCount(schemas: SchemaCache, type: ZoneType, name: HeadCountName): IngestHandler {
+  return (publish, context) => {
+    const id = publish.params["id"]!;
+    const payload = objectPayload(publish, HEAD_COUNT_SCHEMA, undefined);
+    if ("outcome" in payload) return payload.outcome;
+    const count = payload.object;
+    const target = zoneError(context, id, type);
+    if (target !== undefined) return reject(target, TARGET, count, undefined);
+    const given = count["name"];
+    if (given !== undefined && given !== name && !(name === "head_count" && given === "headcount"))
+      return reject(
+        invalid("name not matching the topic", "(root)/name", given, { type: "string", const: name }),
+        PAYLOAD,
+        count,
+        undefined,
+      );
+    if (!Object.hasOwn(count, "value"))
+      return reject(
+        invalid('missing required property "value"', "(root)", count, HEAD_COUNT_SCHEMA),
+        PAYLOAD,
+        count,
+        undefined,
+      );
+    const value = count["value"];
+    const schema = context.registry.payloadSchema(context.tenant, name);
+    const bad =
+      schema === undefined
+        ? schemas.checkFixed(HEAD_COUNT_VALUE_SCHEMA, value, "(root)/value")
+        : schemas.check(schema, value, "(root)/value");
+    if (bad !== undefined) return reject(bad, PAYLOAD, count, undefined);
+    const time = timeField(count, "timestamp", "(root)");
+    if (isError(time)) return reject(time, PAYLOAD, count, undefined);
+    const source: EntityRef = { kind: "zones", id };
+    const envelope = createEnvelope(
+      {
+        tenant: context.tenant,
+        source,
+        channel: name,
+        type: "head_count",
+        data: value,
+        dialect: GOOEE,
+        sourceTime: time.text,
+        sourceTimeMicros: time.micros,
+      },
+      context.now,
+    );
+    const state: StateWrite = {
+      tenant: context.tenant,
+      entity: source,
+      channel: name,
+      value,
+      time: context.now,
+      sourceTime: time.text,
+    };
+    const forward =
+      time.text === undefined ? jsonBytes({ ...count, timestamp: formatIsoMillis(context.now) }) : true;
+    return { kind: "accept", envelopes: [envelope], state: [state], forward };
+  };
+}

@@ -1,0 +1,108 @@
+/**
+ * Compiled payload schemas. Each schema is compiled once, the first time a value needs it, and kept
+ * until the schema changes: a cached validator is reused while the registry hands back the same schema
+ * entity or JSON Schema object (the registry keeps entities in memory, so this is one comparison), or a
+ * copy with the same `updatedAt` and the same JSON; a changed schema is compiled again and the old one
+ * dropped from ajv. A schema ajv cannot compile is remembered as such (and reported per value) until it
+ * changes.
+ *
+ * ajv runs with `verbose` (errors carry the failing sub-schema, which becomes the report's `context`),
+ * without format validation and without strict mode (users' schemas may carry annotations such as
+ * `unit`), and never registers users' `$id`s (two tenants may use the same one).
+ * @module
+ */
+
+import { Ajv, type AnySchemaObject, type ValidateFunction } from "ajv";
+import type { JsonObject } from "../../envelope/index.js";
+import type { PayloadSchema } from "../../registry/model.js";
+import { type GooeeError, invalid, keywordCause } from "./gooee-errors.js";
+
+interface Entry {
+  readonly schema: PayloadSchema;
+  readonly validate: ValidateFunction | Error;
+}
+
+export class SchemaCache {
+  readonly #ajv = new Ajv({
+    allErrors: false,
+    verbose: true,
+    strict: false,
+    validateFormats: false,
+    addUsedSchema: false,
+    logger: false,
+  });
+  readonly #entries = new Map<string, Entry>();
+  readonly #fixed = new Map<JsonObject, ValidateFunction>();
+  /** How many schemas were compiled (for tests: once per schema version). */
+  compiled = 0;
+
+  /** The validator of a registry payload schema, or the Error ajv gave compiling it. */
+  validator(schema: PayloadSchema): ValidateFunction | Error {
+    const entry = this.#entries.get(schema.id);
+    if (entry !== undefined) {
+      if (entry.schema === schema || entry.schema.schema === schema.schema) return entry.validate;
+      if (entry.schema.updatedAt === schema.updatedAt && sameJson(entry.schema.schema, schema.schema)) {
+        this.#entries.set(schema.id, { schema, validate: entry.validate }); // a copy of the same version
+        return entry.validate;
+      }
+    }
+    if (entry !== undefined && typeof entry.validate === "function")
+      this.#ajv.removeSchema(entry.schema.schema);
+    let validate: ValidateFunction | Error;
+    try {
+      validate = this.#ajv.compile(schema.schema as AnySchemaObject);
+      this.compiled++;
+    } catch (error) {
+      validate = error instanceof Error ? error : new Error(String(error));
+    }
+    this.#entries.set(schema.id, { schema, validate });
+    return validate;
+  }
+
+  /** The validator of one of the dialect's own schemas (compiled once). */
+  fixed(schema: JsonObject): ValidateFunction {
+    let validate = this.#fixed.get(schema);
+    if (validate === undefined) {
+      validate = this.#ajv.compile(schema as AnySchemaObject);
+      this.#fixed.set(schema, validate);
+    }
+    return validate;
+  }
+
+  /**
+   * Checks `value` against a registry payload schema; returns the error in Gooee's words, `position`
+   * being where the value sits in the payload (`[0]/value`).
+   */
+  check(schema: PayloadSchema, value: unknown, position: string): GooeeError | undefined {
+    return report(this.validator(schema), value, position, schema.schema);
+  }
+
+  /** {@link check} against one of the dialect's own schemas. */
+  checkFixed(schema: JsonObject, value: unknown, position: string): GooeeError | undefined {
+    return report(this.fixed(schema), value, position, schema);
+  }
+}
+
+function report(
+  validate: ValidateFunction | Error,
+  value: unknown,
+  position: string,
+  context: JsonObject,
+): GooeeError | undefined {
+  if (validate instanceof Error)
+    return invalid(`an unusable schema (${validate.message})`, position, value, context);
+  if (validate(value)) return undefined;
+  const error = validate.errors?.[0];
+  if (error === undefined) return invalid("schema not satisfied", position, value, context);
+  const missing =
+    error.keyword === "required"
+      ? (error.params as { missingProperty?: unknown }).missingProperty
+      : undefined;
+  const cause =
+    typeof missing === "string" ? `missing required property "${missing}"` : keywordCause(error.keyword);
+  return invalid(cause, position + error.instancePath, error.data, error.parentSchema ?? context);
+}
+
+function sameJson(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}

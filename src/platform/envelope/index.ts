@@ -1,0 +1,10 @@
+/**
+ * The event envelope: the platform's one internal event type, how envelopes are made and how
+ * dialects render them.
+ * @module
+ */
+
+export type { EventEnvelope } from "./event-envelope.js";
+export { createEnvelope, type EnvelopeFields, JSON_CONTENT_TYPE } from "./create-envelope.js";
+export { envelopeTime, isJsonObject, jsonBytes, type JsonObject, withDefault, withoutKey } from "./render.js";
+export { formatIsoMicros, formatIsoMillis, parseIsoTimestamp } from "./timestamps.js";
