@@ -8,17 +8,19 @@
  * @module
  */
 
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, release } from "node:os";
 import { join, resolve } from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
 import { type BrokerId, brokerUnderTest, type BrokerUnderTest } from "./brokers/brokers.js";
 import { BrokerProcess } from "./lib/broker-process.js";
 import { runGenerator } from "./lib/generator-process.js";
-import { type BenchOptions, HELP, parseOptions } from "./lib/options.js";
-import { clockTicksPerSecond, hasTaskset, measureBusyCores } from "./lib/proc.js";
+import { type BenchOptions, DEFAULT_DURATION_SECONDS, HELP, parseOptions } from "./lib/options.js";
+import { clockTicksPerSecond, hasTaskset } from "./lib/proc.js";
+import { summarizeProfile } from "./lib/profile.js";
 import { formatSummary, type RunRecord, summarize } from "./lib/report.js";
+import { runSoak } from "./lib/soak.js";
 import type { LoadResult, LoadSpec, Workload } from "./lib/types.js";
+import { waitForQuiet } from "./lib/quiet.js";
 import { type Scenario, scenarios } from "./scenarios.js";
 
 const ROOT = resolve(import.meta.dirname, "..");
@@ -29,31 +31,29 @@ interface Context {
   readonly options: BenchOptions;
   readonly pinned: boolean;
   readonly ticks: number;
+  /** Where CPU profiles go (`--profile`). */
+  readonly profileDir: string;
 }
 
 function log(line: string): void {
   process.stderr.write(`${line}\n`);
 }
 
-/** Waits (up to the configured time) until the machine is idle before a run; returns the busy cores seen. */
-async function waitForQuiet(context: Context): Promise<number> {
-  const deadline = Date.now() + context.options.quietWaitSeconds * 1000;
-  let busy = await measureBusyCores(500, context.ticks);
-  let warned = false;
-  while (busy > context.options.noiseCores && Date.now() < deadline) {
-    if (!warned) log(`  machine busy (${busy.toFixed(2)} cores used by other processes): waiting...`);
-    warned = true;
-    await sleep(1000);
-    busy = await measureBusyCores(500, context.ticks);
-  }
-  if (busy > context.options.noiseCores)
-    log(`  still busy (${busy.toFixed(2)} cores): running anyway, flagged`);
-  return busy;
-}
-
 function workloadFor(scenario: Scenario, options: BenchOptions): Workload {
   const w = scenario.workload;
-  return options.window === undefined ? w : { ...w, window: options.window };
+  return options.window === undefined || w.kind !== "closed-loop" ? w : { ...w, window: options.window };
+}
+
+/** Time the generator may take besides warm-up + window: connecting thousands of clients, a storm. */
+function slackMsFor(workload: Workload): number {
+  switch (workload.kind) {
+    case "connection-storm":
+      return workload.timeoutSeconds * 1000 + 30_000;
+    case "idle-connections":
+      return 180_000;
+    default:
+      return 30_000;
+  }
 }
 
 async function runOnce(
@@ -63,17 +63,25 @@ async function runOnce(
   broker: BrokerUnderTest,
 ): Promise<RunRecord> {
   const { options } = context;
-  const busyCoresBefore = await waitForQuiet(context);
+  const busyCoresBefore = await waitForQuiet(options, context.ticks, log);
   const startedAt = new Date().toISOString();
   const base = { round, scenario: scenario.name, broker: broker.id, startedAt, busyCoresBefore };
+  const profileName = `${scenario.name}-r${round}.cpuprofile`;
+  const profiling = options.profile && broker.id === "sb";
+  const brokerSpawnMs = Date.now();
   let running: BrokerProcess;
   try {
     running = await BrokerProcess.start(broker, {
       cpu: context.pinned ? BROKER_CPU : undefined,
+      openFiles: scenario.openFiles,
+      nodeFlags: profiling
+        ? ["--cpu-prof", `--cpu-prof-dir=${context.profileDir}`, `--cpu-prof-name=${profileName}`]
+        : [],
     });
   } catch (error) {
     return { ...base, error: (error as Error).message, noisy: false };
   }
+  const workload = workloadFor(scenario, options);
   const spec: LoadSpec = {
     host: running.host,
     port: running.port,
@@ -81,19 +89,30 @@ async function runOnce(
     clockTicksPerSecond: context.ticks,
     ...(context.pinned ? { pinnedCpus: { broker: BROKER_CPU, generator: GENERATOR_CPU } } : {}),
     warmupSeconds: options.warmupSeconds,
-    durationSeconds: options.durationSeconds,
+    durationSeconds: options.durationSeconds ?? scenario.durationSeconds ?? DEFAULT_DURATION_SECONDS,
     stallMs: options.stallMs,
-    workload: workloadFor(scenario, options),
+    workload,
   };
+  // The profile summary leaves out the broker's start-up and the warm-up.
+  const skipMs =
+    Date.now() -
+    brokerSpawnMs +
+    (workload.kind === "closed-loop" || workload.kind === "fixed-rate" ? spec.warmupSeconds * 1000 : 0);
   const message = await runGenerator({
     root: ROOT,
     cpu: context.pinned ? GENERATOR_CPU : undefined,
     spec,
+    openFiles: scenario.openFiles,
+    slackMs: slackMsFor(workload),
   });
   const died = running.exit;
-  await running.stop();
+  // A profiled broker writes its profile on the way out, which takes a moment for a big one.
+  await running.stop(profiling ? 60_000 : 3000);
   const output = running.output.text.trim();
-  const extra = output === "" ? {} : { brokerOutput: output };
+  const extra = {
+    ...(output === "" ? {} : { brokerOutput: output }),
+    ...(profiling ? profileOf(join(context.profileDir, profileName), skipMs) : {}),
+  };
   if (message.kind === "error" || died !== undefined) {
     const reason = [
       message.kind === "error" ? message.message : "",
@@ -105,6 +124,22 @@ async function runOnce(
   return { ...base, ...extra, result, noisy: noise(result) > options.noiseCores };
 }
 
+function profileOf(file: string, skipMs: number): Pick<RunRecord, "profile"> {
+  if (!existsSync(file)) return { profile: { file, top: ["(no profile written)"] } };
+  const summary = summarizeProfile(file, 12, skipMs);
+  return {
+    profile: {
+      file,
+      top: [
+        `after the first ${(skipMs / 1000).toFixed(1)} s (start-up, warm-up): busy ${(summary.busyMs / 1000).toFixed(1)} s, idle ${(summary.idleMs / 1000).toFixed(1)} s; by area:`,
+        ...summary.areas.map((a) => `  ${a}`),
+        "top functions (self time):",
+        ...summary.top.map((t) => `  ${t}`),
+      ],
+    },
+  };
+}
+
 /** Other processes' CPU that competed with ours: on our two CPUs when pinned, else machine-wide. */
 function noise(result: LoadResult): number {
   const pinned = result.otherOnPinnedCpus;
@@ -114,17 +149,57 @@ function noise(result: LoadResult): number {
 function describeRun(record: RunRecord): string {
   const r = record.result;
   if (r === undefined) return `FAILED: ${record.error ?? "unknown error"}`;
-  const parts = [
-    `${Math.round(r.receivedPerSecond).toLocaleString("en-US")} msg/s`,
-    `p50 ${(r.latency.p50Us / 1000).toFixed(2)} ms`,
-    `p99 ${(r.latency.p99Us / 1000).toFixed(2)} ms`,
+  const n = (v: number): string => Math.round(v).toLocaleString("en-US");
+  const ms = (us: number): string => `${(us / 1000).toFixed(2)} ms`;
+  const parts: string[] = [];
+  switch (r.kind) {
+    case undefined:
+    case "closed-loop":
+      parts.push(
+        `${n(r.receivedPerSecond)} msg/s`,
+        `p50 ${ms(r.latency.p50Us)}`,
+        `p99 ${ms(r.latency.p99Us)}`,
+      );
+      if (r.lost > 0 || r.stalls > 0) parts.push(`lost ${r.lost}, stalls ${r.stalls}`);
+      break;
+    case "fixed-rate":
+      parts.push(
+        `${n(r.sentPerSecond)} msg/s sent`,
+        `p50 ${n(r.latency.p50Us)} µs`,
+        `p99 ${n(r.latency.p99Us)} µs`,
+        `p99.9 ${n(r.latency.p999Us)} µs`,
+        `max ${n(r.latency.maxUs)} µs`,
+      );
+      if (r.lost > 0) parts.push(`lost ${r.lost}`);
+      break;
+    case "idle-connections":
+      parts.push(
+        `${r.bytesPerConnection === undefined ? "-" : n(r.bytesPerConnection)} bytes/connection`,
+        `RSS ${(r.rssBeforeBytes / 2 ** 20).toFixed(1)} -> ${(r.rssAfterBytes / 2 ** 20).toFixed(1)} MB`,
+        `${n(r.connected)}/${n(r.clients)} connected in ${r.connectSeconds.toFixed(2)} s`,
+      );
+      if (r.failed > 0) parts.push(`${r.failed} failed: ${r.failures.join("; ")}`);
+      break;
+    case "connection-storm":
+      parts.push(
+        `last CONNACK after ${r.lastConnackSeconds === undefined ? "-" : r.lastConnackSeconds.toFixed(3)} s`,
+        `${n(r.connected)}/${n(r.clients)} connected, ${r.refused} refused, ${r.failed} failed`,
+        `p50 ${ms(r.connackLatency.p50Us)}`,
+        `p99 ${ms(r.connackLatency.p99Us)}`,
+      );
+      if (r.failures.length > 0) parts.push(`(${r.failures.join("; ")})`);
+      break;
+    case "soak":
+      parts.push(`${n(r.received)} received`);
+      break;
+  }
+  parts.push(
     `broker CPU ${Math.round(r.brokerCpu * 100)}%`,
     `gen CPU ${Math.round(r.generatorCpu * 100)}%`,
     r.otherOnPinnedCpus === undefined
       ? `other CPU ${Math.round(r.otherCpu * 100)}%${record.noisy ? " (noisy)" : ""}`
       : `others on CPU ${BROKER_CPU}/${GENERATOR_CPU} ${Math.round(r.otherOnPinnedCpus.broker * 100)}%/${Math.round(r.otherOnPinnedCpus.generator * 100)}%${record.noisy ? " (noisy)" : ""}`,
-  ];
-  if (r.lost > 0 || r.stalls > 0) parts.push(`lost ${r.lost}, stalls ${r.stalls}`);
+  );
   return parts.join(", ");
 }
 
@@ -139,20 +214,37 @@ function machine(): Record<string, unknown> {
   };
 }
 
-/** The summary table of a results file written earlier, with the current formatting. */
+/**
+ * The summary table of a results file written earlier, with the current formatting. Scenarios keep the
+ * workload they ran with; targets and baselines come from today's definitions when the file has none.
+ */
 function reprint(file: string): string {
   const saved = JSON.parse(readFileSync(file, "utf8")) as {
     readonly date: string;
     readonly command: string;
-    readonly options: { readonly scenarios: readonly string[]; readonly brokers: readonly BrokerId[] };
+    readonly options: { readonly brokers: readonly BrokerId[] };
+    readonly scenarios: readonly Partial<Scenario>[];
     readonly runs: readonly RunRecord[];
   };
-  const summary = summarize({
-    scenarios: saved.options.scenarios,
-    brokers: saved.options.brokers,
-    runs: saved.runs,
+  const used = saved.scenarios.map((s): Scenario => {
+    const today = scenarios.find((t) => t.name === s.name);
+    return { ...today, ...s, targets: s.targets ?? today?.targets ?? [] } as Scenario;
   });
-  return `${saved.date}: ${saved.command}\n\n${formatSummary(summary)}`;
+  const summary = summarize({ scenarios: used, brokers: saved.options.brokers, runs: saved.runs });
+  return `${saved.date}: ${saved.command}\n\n${formatSummary(summary, used)}${formatProfiles(saved.runs)}`;
+}
+
+/** The first profile of each scenario (`--profile`), after the table. */
+function formatProfiles(runs: readonly RunRecord[]): string {
+  const seen = new Set<string>();
+  const lines: string[] = [];
+  for (const run of runs) {
+    if (run.profile === undefined || seen.has(run.scenario)) continue;
+    seen.add(run.scenario);
+    lines.push(`Profile of Switchboard, ${run.scenario} round ${run.round} (${run.profile.file}):`);
+    lines.push(...run.profile.top.map((t) => `  ${t}`), "");
+  }
+  return lines.length === 0 ? "" : `${lines.join("\n")}\n`;
 }
 
 async function main(argv: readonly string[]): Promise<number> {
@@ -161,9 +253,14 @@ async function main(argv: readonly string[]): Promise<number> {
     case "help":
       process.stdout.write(HELP);
       return 0;
-    case "list":
-      for (const s of scenarios) process.stdout.write(`${s.name.padEnd(14)} ${s.summary}\n`);
+    case "list": {
+      const width = Math.max(...scenarios.map((s) => s.name.length));
+      for (const s of scenarios) process.stdout.write(`${s.name.padEnd(width)}  ${s.summary}\n`);
+      process.stdout.write(
+        `${"soak".padEnd(width)}  npm run bench -- soak: steady load with client churn, memory sampled\n`,
+      );
       return 0;
+    }
     case "report":
       process.stdout.write(reprint(parsed.file));
       return 0;
@@ -171,9 +268,9 @@ async function main(argv: readonly string[]): Promise<number> {
       process.stderr.write(`${parsed.message}\nRun "npm run bench -- --help" for usage.\n`);
       return 2;
     case "run":
+    case "soak":
       break;
   }
-  const { options } = parsed;
   if (process.platform !== "linux") {
     process.stderr.write("The benchmark needs Linux (/proc, taskset)\n");
     return 2;
@@ -181,18 +278,49 @@ async function main(argv: readonly string[]): Promise<number> {
   const pinned = hasTaskset() && cpus().length >= 2;
   if (!pinned)
     log("WARNING: taskset or a second CPU is missing: running unpinned, figures are not comparable");
-  const context: Context = { options, pinned, ticks: clockTicksPerSecond() };
-
-  const brokers = options.brokers.map((id) => brokerUnderTest(id, ROOT));
-  for (const broker of brokers) {
-    if (broker.id !== "sb" || options.build) {
+  const brokers = parsed.options.brokers.map((id) => brokerUnderTest(id, ROOT, parsed.options.build));
+  try {
+    for (const broker of brokers) {
       log(`Preparing ${broker.label}...`);
       broker.prepare();
     }
+    const versions = Object.fromEntries(brokers.map((b) => [b.id, b.version()]));
+    log(`Versions: ${JSON.stringify(versions)}`);
+    const header = {
+      command: `npm run bench${argv.length > 0 ? ` -- ${argv.join(" ")}` : ""}`,
+      machine: machine(),
+      pinning: pinned ? { broker: BROKER_CPU, generator: GENERATOR_CPU } : null,
+      versions,
+    };
+    if (parsed.kind === "soak") {
+      return await runSoak({
+        root: ROOT,
+        options: parsed.options,
+        brokers,
+        cpus: pinned ? { broker: BROKER_CPU, generator: GENERATOR_CPU } : undefined,
+        ticks: clockTicksPerSecond(),
+        header,
+        log,
+      });
+    }
+    return await runRounds(parsed.options, brokers, pinned, header);
+  } finally {
+    for (const broker of brokers) broker.cleanup();
   }
-  const versions = Object.fromEntries(brokers.map((b) => [b.id, b.version()]));
-  log(`Versions: ${JSON.stringify(versions)}`);
+}
 
+async function runRounds(
+  options: BenchOptions,
+  brokers: readonly BrokerUnderTest[],
+  pinned: boolean,
+  header: Record<string, unknown>,
+): Promise<number> {
+  const date = new Date();
+  const stamp = date.toISOString().replace(/[:.]/g, "-");
+  const outDir = resolve(ROOT, options.outDir);
+  const profileDir = join(outDir, `profiles-${stamp}`);
+  if (options.profile) mkdirSync(profileDir, { recursive: true });
+  const context: Context = { options, pinned, ticks: clockTicksPerSecond(), profileDir };
   const runs: RunRecord[] = [];
   const total = options.rounds * options.scenarios.length * brokers.length;
   for (let round = 1; round <= options.rounds; round++) {
@@ -206,21 +334,13 @@ async function main(argv: readonly string[]): Promise<number> {
     }
   }
 
-  const summary = summarize({
-    scenarios: options.scenarios.map((s) => s.name),
-    brokers: options.brokers,
-    runs,
-  });
-  process.stdout.write(`\n${formatSummary(summary)}`);
-  const date = new Date();
-  const file = join(resolve(ROOT, options.outDir), `${date.toISOString().replace(/[:.]/g, "-")}.json`);
-  mkdirSync(resolve(ROOT, options.outDir), { recursive: true });
+  const summary = summarize({ scenarios: options.scenarios, brokers: options.brokers, runs });
+  process.stdout.write(`\n${formatSummary(summary, options.scenarios)}${formatProfiles(runs)}`);
+  const file = join(outDir, `${stamp}.json`);
+  mkdirSync(outDir, { recursive: true });
   const report = {
     date: date.toISOString(),
-    command: `npm run bench${argv.length > 0 ? ` -- ${argv.join(" ")}` : ""}`,
-    machine: machine(),
-    pinning: pinned ? { broker: BROKER_CPU, generator: GENERATOR_CPU } : null,
-    versions,
+    ...header,
     options: { ...options, scenarios: options.scenarios.map((s) => s.name) },
     scenarios: options.scenarios,
     summary,

@@ -5,7 +5,7 @@
  */
 
 import { execFileSync } from "node:child_process";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 export const BROKER_IDS = ["sb", "aedes", "mosquitto"] as const;
@@ -23,16 +23,24 @@ export interface BrokerUnderTest {
   /** One-time work before the first run (e.g. building Switchboard). */
   prepare(): void;
   version(): string;
-  /** The command for a fresh broker on 127.0.0.1:`port`; `tempDir` is empty and private to this run. */
-  command(port: number, tempDir: string): BrokerCommand;
+  /**
+   * The command for a fresh broker on 127.0.0.1:`port`; `tempDir` is empty and private to this run.
+   * `nodeFlags` (e.g. `--cpu-prof`) go before the script for the brokers that run on Node.
+   */
+  command(port: number, tempDir: string, nodeFlags?: readonly string[]): BrokerCommand;
+  /** Removes what `prepare` left behind. */
+  cleanup(): void;
+  /** Whether the broker runs on Node (so `nodeFlags` apply). */
+  readonly node: boolean;
 }
 
 const MOSQUITTO = "/usr/sbin/mosquitto";
 
-export function brokerUnderTest(id: BrokerId, root: string): BrokerUnderTest {
+/** `build`: whether Switchboard's `prepare` runs `npm run build` first. */
+export function brokerUnderTest(id: BrokerId, root: string, build = true): BrokerUnderTest {
   switch (id) {
     case "sb":
-      return switchboard(root);
+      return switchboard(root, build);
     case "aedes":
       return aedes(root);
     case "mosquitto":
@@ -40,21 +48,39 @@ export function brokerUnderTest(id: BrokerId, root: string): BrokerUnderTest {
   }
 }
 
-function switchboard(root: string): BrokerUnderTest {
+/**
+ * Switchboard runs from a copy of dist/ taken once, after the build: other people working in this tree
+ * may rebuild dist/ while a long benchmark runs, and that must not change what is measured halfway. The
+ * copy sits inside the repository (.tmp/, git-ignored) so that node_modules and package.json ("type":
+ * "module") are found the usual way, by walking up from the script.
+ */
+function switchboard(root: string, build: boolean): BrokerUnderTest {
+  const snapshot = join(root, ".tmp", `bench-dist-${process.pid}`);
+  let description = "";
   return {
     id: "sb",
     label: "Switchboard",
+    node: true,
     prepare() {
-      execFileSync("npm", ["run", "build", "--silent"], { cwd: root, stdio: "inherit" });
+      if (build) execFileSync("npm", ["run", "build", "--silent"], { cwd: root, stdio: "inherit" });
+      description = gitDescription(root);
+      rmSync(snapshot, { recursive: true, force: true });
+      cpSync(join(root, "dist"), join(snapshot, "dist"), { recursive: true });
     },
     version() {
       const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { version: string };
-      return `${pkg.version} (${gitDescription(root)})`;
+      return `${pkg.version} (${description === "" ? gitDescription(root) : description})`;
     },
-    command(port) {
+    cleanup() {
+      rmSync(snapshot, { recursive: true, force: true });
+    },
+    command(port, _tempDir, nodeFlags = []) {
+      const script = existsSync(join(snapshot, "dist/cli/main.js"))
+        ? join(snapshot, "dist/cli/main.js")
+        : join(root, "dist/cli/main.js");
       return {
         command: process.execPath,
-        args: [join(root, "dist/cli/main.js"), "--port", String(port), "--host", "127.0.0.1"],
+        args: [...nodeFlags, script, "--port", String(port), "--host", "127.0.0.1"],
         env: {
           ...process.env,
           SWITCHBOARD_LOG__LEVEL: "warn",
@@ -71,6 +97,8 @@ function aedes(root: string): BrokerUnderTest {
   return {
     id: "aedes",
     label: "Aedes",
+    node: true,
+    cleanup() {},
     prepare() {
       // Nothing to build; fail early if the devDependency is missing.
       readFileSync(join(root, "node_modules/aedes/package.json"));
@@ -81,10 +109,10 @@ function aedes(root: string): BrokerUnderTest {
       };
       return pkg.version;
     },
-    command(port) {
+    command(port, _tempDir, nodeFlags = []) {
       return {
         command: process.execPath,
-        args: [join(root, "bench/brokers/aedes-server.mjs"), String(port)],
+        args: [...nodeFlags, join(root, "bench/brokers/aedes-server.mjs"), String(port)],
       };
     },
   };
@@ -94,6 +122,8 @@ function mosquitto(): BrokerUnderTest {
   return {
     id: "mosquitto",
     label: "Mosquitto",
+    node: false,
+    cleanup() {},
     prepare() {
       if (!existsSync(MOSQUITTO)) throw new Error(`Cannot find Mosquitto at "${MOSQUITTO}"`);
     },

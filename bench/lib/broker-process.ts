@@ -21,6 +21,7 @@ export class BrokerProcess {
   readonly output = new OutputTail();
   readonly #child: ChildProcess;
   readonly #tempDir: string;
+  readonly #listeners: ((text: string) => void)[] = [];
   #exit: string | undefined;
   #stopping = false;
 
@@ -30,7 +31,10 @@ export class BrokerProcess {
     this.#tempDir = tempDir;
     if (child.pid === undefined) throw new Error("Cannot start broker: no pid");
     this.pid = child.pid;
-    child.stdout?.on("data", (chunk: Buffer) => this.output.append(chunk));
+    child.stdout?.on("data", (chunk: Buffer) => {
+      this.output.append(chunk);
+      for (const listener of this.#listeners) listener(chunk.toString());
+    });
     child.stderr?.on("data", (chunk: Buffer) => this.output.append(chunk));
     child.on("exit", (code, signal) => {
       if (!this.#stopping) this.#exit = `exited unexpectedly (${signal ?? `code ${code}`})`;
@@ -43,13 +47,20 @@ export class BrokerProcess {
    */
   static async start(
     broker: BrokerUnderTest,
-    placement: { readonly cpu: number | undefined },
+    placement: {
+      readonly cpu: number | undefined;
+      /** File descriptors the broker needs (raised with prlimit when our limit is lower). */
+      readonly openFiles?: number | undefined;
+      /** Flags for the Node brokers (`--cpu-prof`, `--trace-gc`); ignored for the others. */
+      readonly nodeFlags?: readonly string[];
+    },
   ): Promise<BrokerProcess> {
     const port = await findFreePort(HOST);
     const tempDir = mkdtempSync(join(tmpdir(), `bench-${broker.id}-`));
-    const { command, args, env } = broker.command(port, tempDir);
+    const { command, args, env } = broker.command(port, tempDir, broker.node ? placement.nodeFlags : []);
     const child = spawnPinned({
-      ...placement,
+      cpu: placement.cpu,
+      ...(placement.openFiles === undefined ? {} : { openFiles: placement.openFiles }),
       command,
       args,
       ...(env === undefined ? {} : { env }),
@@ -76,9 +87,15 @@ export class BrokerProcess {
     return this.#exit;
   }
 
-  async stop(): Promise<void> {
+  /** Calls `listener` with everything the broker writes to stdout from now on. */
+  onStdout(listener: (text: string) => void): void {
+    this.#listeners.push(listener);
+  }
+
+  /** SIGTERM, then SIGKILL after `graceMs` (longer when the broker must write a CPU profile first). */
+  async stop(graceMs = 3000): Promise<void> {
     this.#stopping = this.#exit === undefined;
-    await stopProcess(this.#child);
+    await stopProcess(this.#child, graceMs);
     rmSync(this.#tempDir, { recursive: true, force: true });
   }
 }

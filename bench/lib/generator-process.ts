@@ -15,16 +15,24 @@ export async function runGenerator(options: {
   readonly root: string;
   readonly cpu: number | undefined;
   readonly spec: LoadSpec;
+  /** File descriptors the generator needs (raised with prlimit when our limit is lower). */
+  readonly openFiles?: number | undefined;
+  /** Time allowed besides warm-up + window (connecting, draining, or the whole run of a storm). */
+  readonly slackMs?: number;
+  /** Called with the generator's pid once it runs (the soak samples its CPU). */
+  readonly onSpawn?: (pid: number) => void;
 }): Promise<LoadMessage> {
   const { spec } = options;
   const child = spawnPinned({
     cpu: options.cpu,
+    ...(options.openFiles === undefined ? {} : { openFiles: options.openFiles }),
     command: process.execPath,
     args: ["--import", "tsx", join(options.root, "bench/load/main.ts"), JSON.stringify(spec)],
     cwd: options.root,
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });
-  const limitMs = (spec.warmupSeconds + spec.durationSeconds) * 1000 + SLACK_MS;
+  if (child.pid !== undefined) options.onSpawn?.(child.pid);
+  const limitMs = (spec.warmupSeconds + spec.durationSeconds) * 1000 + (options.slackMs ?? SLACK_MS);
   let message: LoadMessage | undefined;
   child.on("message", (m: LoadMessage) => (message = m));
   const timer = setTimeout(() => {

@@ -8,10 +8,16 @@ import { parseArgs } from "node:util";
 import { BROKER_IDS, type BrokerId } from "../brokers/brokers.js";
 import { type Scenario, scenarios } from "../scenarios.js";
 
+/** The measured window of a closed-loop or fixed-rate run when neither the scenario nor --duration sets one. */
+export const DEFAULT_DURATION_SECONDS = 5;
+/** The soak run's length when --duration is not given. */
+export const DEFAULT_SOAK_SECONDS = 180;
+
 export interface BenchOptions {
   readonly rounds: number;
   readonly warmupSeconds: number;
-  readonly durationSeconds: number;
+  /** --duration: overrides every scenario's own window (undefined: the scenario's, else 5 s). */
+  readonly durationSeconds: number | undefined;
   readonly scenarios: readonly Scenario[];
   readonly brokers: readonly BrokerId[];
   /** Overrides every closed-loop scenario's window. */
@@ -23,26 +29,46 @@ export interface BenchOptions {
   readonly noiseCores: number;
   readonly stallMs: number;
   readonly outDir: string;
+  /** Run Switchboard under `node --cpu-prof` and summarize each profile. */
+  readonly profile: boolean;
+}
+
+export interface SoakOptions {
+  readonly durationSeconds: number;
+  readonly sampleSeconds: number;
+  readonly brokers: readonly BrokerId[];
+  readonly build: boolean;
+  readonly quietWaitSeconds: number;
+  readonly noiseCores: number;
+  readonly outDir: string;
 }
 
 export type ParsedOptions =
   | { readonly kind: "run"; readonly options: BenchOptions }
+  | { readonly kind: "soak"; readonly options: SoakOptions }
   | { readonly kind: "help" }
   | { readonly kind: "list" }
   | { readonly kind: "report"; readonly file: string }
   | { readonly kind: "error"; readonly message: string };
 
 export const HELP = `Usage: npm run bench -- [options]
+       npm run bench -- soak [--duration <s>] [--sample <s>] [--brokers <a,b>]
 
 Runs each scenario against fresh brokers (Switchboard, Aedes, Mosquitto), several rounds with the
 brokers alternating, and prints the median of each figure. Broker pinned to CPU 0, load generator to
 CPU 1 (taskset). Results also go to bench/results/<timestamp>.json. See bench/README.md.
 
+"soak" instead runs one long steady load with client churn against each broker in turn (Switchboard
+only unless --brokers says otherwise) and reports whether its memory grows.
+
 Options:
   --rounds <n>          Rounds; each runs every scenario on every broker once (default 3)
-  --duration <s>        Measured window per run, seconds (default 10)
+  --duration <s>        Measured window per run, seconds (default: the scenario's own, else ${DEFAULT_DURATION_SECONDS});
+                        for soak, the whole run (default ${DEFAULT_SOAK_SECONDS})
   --warmup <s>          Warm-up before the window, seconds (default 2)
   --quick               Smoke run: 1 round, 1 s warm-up, 3 s window (explicit flags still win)
+  --profile             Run Switchboard under node --cpu-prof and print where its time went (slows it a little)
+  --sample <s>          Soak: seconds between memory samples (default 5)
   --scenario <a,b>      Only these scenarios (default: all; see --list)
   --brokers <a,b>       Only these brokers: ${BROKER_IDS.join(",")} (default: all, in that order)
   --window <n>          Override the closed-loop window (outstanding deliveries)
@@ -82,7 +108,7 @@ function pick<T>(name: string, raw: string | undefined, all: readonly T[], key: 
 
 export function parseOptions(argv: readonly string[]): ParsedOptions {
   try {
-    const { values } = parseArgs({
+    const { values, positionals } = parseArgs({
       args: [...argv],
       options: {
         rounds: { type: "string" },
@@ -97,37 +123,65 @@ export function parseOptions(argv: readonly string[]): ParsedOptions {
         noise: { type: "string" },
         stall: { type: "string" },
         out: { type: "string" },
+        profile: { type: "boolean" },
+        sample: { type: "string" },
         list: { type: "boolean" },
         report: { type: "string" },
         help: { type: "boolean", short: "h" },
       },
       strict: true,
-      allowPositionals: false,
+      allowPositionals: true,
     });
     if (values.help === true) return { kind: "help" };
     if (values.list === true) return { kind: "list" };
     if (values.report !== undefined) return { kind: "report", file: values.report };
+    if (positionals.length > 1 || (positionals.length === 1 && positionals[0] !== "soak")) {
+      throw new Error(`Unexpected argument "${positionals.join(" ")}": the only command is "soak"`);
+    }
     const quick = values.quick === true;
+    const duration =
+      values.duration === undefined
+        ? quick
+          ? 3
+          : undefined
+        : positive("duration", values.duration, DEFAULT_DURATION_SECONDS, false);
+    if (duration === 0) throw new Error("Option --duration must be above 0");
+    const common = {
+      build: values["no-build"] !== true,
+      quietWaitSeconds: positive("quiet-wait", values["quiet-wait"], 60, false),
+      noiseCores: positive("noise", values.noise, 0.15, false),
+      outDir: values.out ?? "bench/results",
+    };
+    if (positionals[0] === "soak") {
+      const sampleSeconds = positive("sample", values.sample, 5, false);
+      if (sampleSeconds <= 0) throw new Error("Option --sample must be above 0");
+      return {
+        kind: "soak",
+        options: {
+          ...common,
+          durationSeconds: duration ?? DEFAULT_SOAK_SECONDS,
+          sampleSeconds,
+          brokers:
+            values.brokers === undefined ? ["sb"] : pick("brokers", values.brokers, BROKER_IDS, (b) => b),
+        },
+      };
+    }
     const rounds = positive("rounds", values.rounds, quick ? 1 : 3, true);
-    const durationSeconds = positive("duration", values.duration, quick ? 3 : 10, false);
-    if (rounds < 1 || durationSeconds <= 0)
-      throw new Error("Options --rounds and --duration must be above 0");
+    if (rounds < 1) throw new Error("Option --rounds must be above 0");
     const window = values.window === undefined ? undefined : positive("window", values.window, 0, true);
     if (window === 0) throw new Error(`Option "--window" must be at least 1`);
     return {
       kind: "run",
       options: {
+        ...common,
         rounds,
-        durationSeconds,
+        durationSeconds: duration,
         warmupSeconds: positive("warmup", values.warmup, quick ? 1 : 2, false),
         scenarios: pick("scenario", values.scenario, scenarios, (s) => s.name),
         brokers: pick("brokers", values.brokers, BROKER_IDS, (b) => b),
         window,
-        build: values["no-build"] !== true,
-        quietWaitSeconds: positive("quiet-wait", values["quiet-wait"], 60, false),
-        noiseCores: positive("noise", values.noise, 0.15, false),
         stallMs: Math.max(1, positive("stall", values.stall, 2000, true)),
-        outDir: values.out ?? "bench/results",
+        profile: values.profile === true,
       },
     };
   } catch (error) {

@@ -109,7 +109,56 @@ export function hasTaskset(): boolean {
   }
 }
 
-/** Spawns `command` pinned to `cpu` with `taskset -c` (which execs it, so the child's pid is the command's). */
+/** This process's limit on open files (RLIMIT_NOFILE), from /proc/self/limits. */
+export function openFileLimit(): { readonly soft: number; readonly hard: number } {
+  const match = /^Max open files\s+(\S+)\s+(\S+)/m.exec(readFileSync("/proc/self/limits", "utf8"));
+  const parse = (v: string | undefined): number =>
+    v === undefined || v === "unlimited" ? Number.POSITIVE_INFINITY : Number(v);
+  return { soft: parse(match?.[1]), hard: parse(match?.[2]) };
+}
+
+/** Whether `prlimit` (util-linux) is available to raise a child's open-file limit. */
+export function hasPrlimit(): boolean {
+  try {
+    execFileSync("prlimit", ["--version"], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The argv prefix that gives a command at least `files` open files: nothing if our own soft limit is
+ * enough (children inherit it); `prlimit --nofile=<files>:<hard>` (which execs the command, so the pid
+ * stays the command's) if the hard limit allows it; else `prlimit --nofile=<files>:<files>`, which needs
+ * the privilege to raise a hard limit (CAP_SYS_RESOURCE) and is tried once first, so a missing privilege
+ * is a clear error here rather than a broker that does not start.
+ */
+export function fileLimitPrefix(files: number | undefined): string[] {
+  if (files === undefined) return [];
+  const { soft, hard } = openFileLimit();
+  if (soft >= files) return [];
+  if (!hasPrlimit()) {
+    throw new Error(
+      `Need ${files} open files, the limit is ${soft} and prlimit is missing: run "ulimit -n ${files}" first`,
+    );
+  }
+  if (hard >= files) return ["prlimit", `--nofile=${files}:${hard}`];
+  const prefix = ["prlimit", `--nofile=${files}:${files}`];
+  try {
+    execFileSync(prefix[0]!, [...prefix.slice(1), "true"], { stdio: "ignore" });
+  } catch {
+    throw new Error(
+      `Need ${files} open files but the hard limit is ${hard} and cannot be raised here: raise it (e.g. "ulimit -Hn ${files}" as root) and retry`,
+    );
+  }
+  return prefix;
+}
+
+/**
+ * Spawns `command` pinned to `cpu` with `taskset -c` (which execs it, so the child's pid is the
+ * command's), with at least `openFiles` file descriptors allowed when that is set.
+ */
 export function spawnPinned(options: {
   readonly cpu: number | undefined;
   readonly command: string;
@@ -117,9 +166,11 @@ export function spawnPinned(options: {
   readonly env?: NodeJS.ProcessEnv;
   readonly cwd?: string;
   readonly stdio: StdioOptions;
+  readonly openFiles?: number;
 }): ChildProcess {
   const argv = [options.command, ...options.args];
   if (options.cpu !== undefined) argv.unshift("taskset", "-c", String(options.cpu));
+  argv.unshift(...fileLimitPrefix(options.openFiles));
   const [command, ...args] = argv as [string, ...string[]];
   return spawn(command, args, {
     stdio: options.stdio,

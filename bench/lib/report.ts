@@ -1,10 +1,12 @@
 /**
- * From individual runs to the published figures: medians per scenario and broker, ratios, and the text
- * table printed at the end of `npm run bench`.
+ * From individual runs to the published figures: medians per scenario and broker, ratios, target
+ * verdicts, and the text table printed at the end of `npm run bench`.
  * @module
  */
 
 import type { BrokerId } from "../brokers/brokers.js";
+import type { Scenario, Target } from "../scenarios.js";
+import { COMMON_COLUMNS, columnsOf, type Figure, headlineOf, int } from "./metrics.js";
 import type { LoadResult } from "./types.js";
 
 export interface RunRecord {
@@ -20,6 +22,8 @@ export interface RunRecord {
   readonly brokerOutput?: string;
   /** Other processes used more than the noise threshold during the window. */
   readonly noisy: boolean;
+  /** Where the broker's CPU profile went, and its top entries (`--profile`). */
+  readonly profile?: { readonly file: string; readonly top: readonly string[] };
 }
 
 export interface Spread {
@@ -31,37 +35,55 @@ export interface Spread {
 export interface SummaryRow {
   readonly broker: BrokerId;
   readonly runs: number;
+  /** Runs that produced no result (the broker or the generator failed). */
   readonly failed: number;
   readonly noisy: number;
-  /** Runs where the load generator used more than 90% of its core: the broker may not have been the limit. */
+  /** Closed loop: runs where the load generator used more than 90% of its core. */
   readonly generatorBound: number;
-  readonly receivedPerSecond: Spread;
-  readonly p50Us: number;
-  readonly p99Us: number;
-  readonly brokerCpu: number;
-  readonly generatorCpu: number;
-  readonly otherCpu: number;
+  /** The headline figure over the runs that have one. */
+  readonly headline: Spread;
+  /** Medians of the scenario's other columns and the common ones, by column header. */
+  readonly medians: Readonly<Record<string, number>>;
   /** Medians of other processes' use of the broker's and the generator's CPU (NaN when unpinned). */
   readonly otherOnBrokerCpu: number;
   readonly otherOnGeneratorCpu: number;
-  readonly brokerRssBytes: number | undefined;
-  readonly lost: number;
-  readonly stalls: number;
+  readonly otherCpu: number;
+  /** What went wrong in runs whose figure cannot be compared (losses, refused or failed clients). */
+  readonly problems: readonly string[];
+}
+
+export type Verdict = "met" | "not met" | "unknown";
+
+export interface TargetVerdict {
+  readonly target: string;
+  readonly verdict: Verdict;
+  /** The figure the verdict rests on, or why there is none. */
+  readonly detail: string;
 }
 
 export interface ScenarioSummary {
   readonly scenario: string;
+  readonly summary: string;
+  /** Name of the headline figure and which way is better. */
+  readonly headline: { readonly name: string; readonly header: string; readonly higherIsBetter: boolean };
   readonly rows: readonly SummaryRow[];
   /**
-   * Median msg/s of Switchboard divided by the other broker's median; undefined when either is missing
-   * or lost messages.
+   * Switchboard's median headline figure divided by the other broker's; undefined when either is missing
+   * or was not clean (lost messages, refused clients).
    */
   readonly sbOverMosquitto: number | undefined;
   readonly sbOverAedes: number | undefined;
+  /** Each broker's median over its own median in the baseline scenario. */
+  readonly baseline?: { readonly scenario: string; readonly ratios: Partial<Record<BrokerId, number>> };
+  readonly targets: readonly TargetVerdict[];
+  /** All targets met, any not met, or else unknown; "none" without targets. */
+  readonly verdict: Verdict | "none";
 }
 
-/** Generator CPU (fraction of its core) above which a run counts as limited by the generator. */
+/** Generator CPU (fraction of its core) above which a closed-loop run counts as limited by the generator. */
 export const GENERATOR_BOUND = 0.9;
+
+export const LABELS: Record<BrokerId, string> = { sb: "Switchboard", aedes: "Aedes", mosquitto: "Mosquitto" };
 
 export function median(values: readonly number[]): number {
   if (values.length === 0) return Number.NaN;
@@ -71,139 +93,295 @@ export function median(values: readonly number[]): number {
 }
 
 function spread(values: readonly number[]): Spread {
-  return { median: median(values), min: Math.min(...values), max: Math.max(...values) };
+  return values.length === 0
+    ? { median: Number.NaN, min: Number.NaN, max: Number.NaN }
+    : { median: median(values), min: Math.min(...values), max: Math.max(...values) };
 }
 
-function summarizeRow(broker: BrokerId, runs: readonly RunRecord[]): SummaryRow {
+/** The values that are numbers (results read back from JSON have null where NaN was written). */
+function defined(values: readonly (number | undefined | null)[]): number[] {
+  return values.filter((v): v is number => v !== undefined && v !== null && !Number.isNaN(v));
+}
+
+function summarizeRow(scenario: Scenario, broker: BrokerId, runs: readonly RunRecord[]): SummaryRow {
   const results = runs.flatMap((r) => (r.result === undefined ? [] : [r.result]));
-  const of = (pick: (r: LoadResult) => number): number => median(results.map(pick));
-  const rss = results.flatMap((r) => (r.brokerRssBytes === undefined ? [] : [r.brokerRssBytes]));
+  const headline = headlineOf(scenario.workload);
+  const medians: Record<string, number> = {};
+  for (const figure of [...columnsOf(scenario.workload), ...COMMON_COLUMNS]) {
+    medians[figure.header] = median(defined(results.map((r) => figure.value(r))));
+  }
+  const pinned = results.flatMap((r) => (r.otherOnPinnedCpus ? [r.otherOnPinnedCpus] : []));
   return {
     broker,
     runs: runs.length,
     failed: runs.length - results.length,
     noisy: runs.filter((r) => r.noisy).length,
-    generatorBound: results.filter((r) => r.generatorCpu > GENERATOR_BOUND).length,
-    receivedPerSecond: spread(results.map((r) => r.receivedPerSecond)),
-    p50Us: of((r) => r.latency.p50Us),
-    p99Us: of((r) => r.latency.p99Us),
-    brokerCpu: of((r) => r.brokerCpu),
-    generatorCpu: of((r) => r.generatorCpu),
-    otherCpu: of((r) => r.otherCpu),
-    otherOnBrokerCpu: median(
-      results.flatMap((r) => (r.otherOnPinnedCpus ? [r.otherOnPinnedCpus.broker] : [])),
-    ),
-    otherOnGeneratorCpu: median(
-      results.flatMap((r) => (r.otherOnPinnedCpus ? [r.otherOnPinnedCpus.generator] : [])),
-    ),
-    brokerRssBytes: rss.length === 0 ? undefined : median(rss),
-    lost: results.reduce((sum, r) => sum + r.lost, 0),
-    stalls: results.reduce((sum, r) => sum + r.stalls, 0),
+    generatorBound:
+      scenario.workload.kind === "closed-loop"
+        ? results.filter((r) => r.generatorCpu > GENERATOR_BOUND).length
+        : 0,
+    headline: spread(defined(results.map((r) => headline.value(r)))),
+    medians,
+    otherOnBrokerCpu: median(pinned.map((p) => p.broker)),
+    otherOnGeneratorCpu: median(pinned.map((p) => p.generator)),
+    otherCpu: median(results.map((r) => r.otherCpu)),
+    problems: results.filter((r) => !headline.clean(r)).map((r) => headline.problems(r)),
   };
 }
 
+/** A row's median when every run produced a clean figure; else undefined (no ratio for it). */
+function cleanMedian(row: SummaryRow | undefined): number | undefined {
+  if (row === undefined || row.runs === 0 || row.failed > 0 || row.problems.length > 0) return undefined;
+  const value = row.headline.median;
+  return Number.isNaN(value) || value === 0 ? undefined : value;
+}
+
 export function summarize(options: {
-  readonly scenarios: readonly string[];
+  readonly scenarios: readonly Scenario[];
   readonly brokers: readonly BrokerId[];
   readonly runs: readonly RunRecord[];
 }): ScenarioSummary[] {
-  return options.scenarios.map((scenario) => {
-    const rows = options.brokers.map((broker) =>
-      summarizeRow(
-        broker,
-        options.runs.filter((r) => r.scenario === scenario && r.broker === broker),
+  const rowsOf = new Map<string, SummaryRow[]>();
+  for (const scenario of options.scenarios) {
+    rowsOf.set(
+      scenario.name,
+      options.brokers.map((broker) =>
+        summarizeRow(
+          scenario,
+          broker,
+          options.runs.filter((r) => r.scenario === scenario.name && r.broker === broker),
+        ),
       ),
     );
-    // No ratio against (or for) a broker that lost messages: its rate partly measures its drop policy.
-    const rate = (id: BrokerId): number | undefined => {
-      const row = rows.find((r) => r.broker === id);
-      const value = row?.receivedPerSecond.median;
-      if (row === undefined || value === undefined || Number.isNaN(value) || value === 0) return undefined;
-      return row.lost > 0 || row.stalls > 0 ? undefined : value;
-    };
+  }
+  return options.scenarios.map((scenario) => {
+    const rows = rowsOf.get(scenario.name)!;
+    const headline = headlineOf(scenario.workload);
+    const rate = (id: BrokerId): number | undefined => cleanMedian(rows.find((r) => r.broker === id));
     const sb = rate("sb");
-    const ratio = (other: number | undefined): number | undefined =>
+    const over = (other: number | undefined): number | undefined =>
       sb === undefined || other === undefined ? undefined : sb / other;
-    return { scenario, rows, sbOverMosquitto: ratio(rate("mosquitto")), sbOverAedes: ratio(rate("aedes")) };
+    const sbOverMosquitto = over(rate("mosquitto"));
+    const sbOverAedes = over(rate("aedes"));
+    let baseline: ScenarioSummary["baseline"];
+    const baseRows = scenario.baseline === undefined ? undefined : rowsOf.get(scenario.baseline);
+    if (scenario.baseline !== undefined && baseRows !== undefined) {
+      const ratios: Partial<Record<BrokerId, number>> = {};
+      for (const row of rows) {
+        const own = cleanMedian(row);
+        const base = cleanMedian(baseRows.find((r) => r.broker === row.broker));
+        if (own !== undefined && base !== undefined) ratios[row.broker] = own / base;
+      }
+      baseline = { scenario: scenario.baseline, ratios };
+    }
+    const context: JudgeContext = {
+      headline,
+      sbRow: rows.find((r) => r.broker === "sb"),
+      sb,
+      ratios: { mosquitto: sbOverMosquitto, aedes: sbOverAedes },
+      rows,
+      baseline,
+    };
+    const targets = scenario.targets.map((t) => judge(t, context));
+    return {
+      scenario: scenario.name,
+      summary: scenario.summary,
+      headline: { name: headline.name, header: headline.header, higherIsBetter: headline.higherIsBetter },
+      rows,
+      sbOverMosquitto,
+      sbOverAedes,
+      ...(baseline === undefined ? {} : { baseline }),
+      targets,
+      verdict:
+        targets.length === 0
+          ? "none"
+          : targets.some((t) => t.verdict === "not met")
+            ? "not met"
+            : targets.every((t) => t.verdict === "met")
+              ? "met"
+              : "unknown",
+    };
   });
 }
 
-const LABELS: Record<BrokerId, string> = { sb: "Switchboard", aedes: "Aedes", mosquitto: "Mosquitto" };
+interface JudgeContext {
+  readonly headline: Figure & { readonly higherIsBetter: boolean; readonly name: string };
+  readonly sbRow: SummaryRow | undefined;
+  readonly sb: number | undefined;
+  readonly ratios: Record<"mosquitto" | "aedes", number | undefined>;
+  readonly rows: readonly SummaryRow[];
+  readonly baseline: ScenarioSummary["baseline"];
+}
 
-const int = (n: number): string => (Number.isNaN(n) ? "-" : Math.round(n).toLocaleString("en-US"));
-const kilo = (n: number): string =>
-  Number.isNaN(n) ? "-" : n < 10_000 ? int(n) : `${(n / 1000).toFixed(0)}k`;
-const ms = (us: number): string => (Number.isNaN(us) ? "-" : (us / 1000).toFixed(2));
+/** "at least" or "at most", as the headline figure's direction says. */
+function bound(higherIsBetter: boolean): string {
+  return higherIsBetter ? ">=" : "<=";
+}
+
+function passes(value: number, limit: number, higherIsBetter: boolean): boolean {
+  return higherIsBetter ? value >= limit : value <= limit;
+}
+
+/** Why a broker's figure is missing, for an "unknown" or "not met" verdict. */
+function missing(row: SummaryRow | undefined): string {
+  if (row === undefined || row.runs === 0) return "not run";
+  if (row.failed > 0) return `${row.failed} of ${row.runs} runs failed`;
+  if (row.problems.length > 0) return row.problems[0]!;
+  return "no figure";
+}
+
+export function describeTarget(target: Target, higherIsBetter: boolean): string {
+  const b = bound(higherIsBetter);
+  switch (target.kind) {
+    case "ratio":
+      return `${b} ${target.ratio.toFixed(2)}x ${LABELS[target.against]}`;
+    case "absolute":
+      return `${b} ${target.value.toLocaleString("en-US")} ${target.unit}`;
+    case "baseline":
+      return `${b} ${target.ratio.toFixed(2)}x its own ${target.scenario} figure`;
+    case "no-failures":
+      return "no client refused or failed";
+  }
+}
+
+function judge(target: Target, c: JudgeContext): TargetVerdict {
+  const up = c.headline.higherIsBetter;
+  const text = describeTarget(target, up);
+  const result = (verdict: Verdict, detail: string): TargetVerdict => ({ target: text, verdict, detail });
+  // Switchboard losing messages or clients fails any target; another broker doing so leaves it unknown.
+  if (target.kind !== "no-failures" && c.sb === undefined) {
+    const row = c.sbRow;
+    const bad = row !== undefined && (row.failed > 0 || row.problems.length > 0);
+    return result(bad ? "not met" : "unknown", `Switchboard: ${missing(row)}`);
+  }
+  switch (target.kind) {
+    case "ratio": {
+      const ratio = c.ratios[target.against];
+      if (ratio === undefined) {
+        const row = c.rows.find((r) => r.broker === target.against);
+        return result("unknown", `${LABELS[target.against]}: ${missing(row)}`);
+      }
+      return result(passes(ratio, target.ratio, up) ? "met" : "not met", `${ratio.toFixed(2)}x`);
+    }
+    case "absolute":
+      return result(
+        passes(c.sb!, target.value, up) ? "met" : "not met",
+        `${c.headline.format(c.sb!)} ${target.unit}`,
+      );
+    case "baseline": {
+      const ratio = c.baseline?.ratios.sb;
+      if (ratio === undefined) return result("unknown", `no clean ${target.scenario} figure to compare with`);
+      return result(passes(ratio, target.ratio, true) ? "met" : "not met", `${ratio.toFixed(2)}x`);
+    }
+    case "no-failures": {
+      const row = c.sbRow;
+      if (row === undefined || row.runs === 0) return result("unknown", "Switchboard not run");
+      const bad = row.failed > 0 || row.problems.length > 0;
+      return result(bad ? "not met" : "met", bad ? missing(row) : `none in ${row.runs} runs`);
+    }
+  }
+}
+
+/** "466k-658k" for large counts, else both ends in the figure's own format. */
+function range(figure: Figure, h: Spread): string {
+  if (Number.isNaN(h.min)) return "-";
+  const short = (n: number): string =>
+    figure.format === int && n >= 10_000 ? `${(n / 1000).toFixed(0)}k` : figure.format(n);
+  return `${short(h.min)}-${short(h.max)}`;
+}
 const pct = (f: number): string => (Number.isNaN(f) ? "-" : `${Math.round(f * 100)}%`);
 const ratio = (r: number | undefined): string => (r === undefined ? "-" : `${r.toFixed(2)}x`);
+const show = (figure: Figure, n: number | undefined): string =>
+  n === undefined || Number.isNaN(n) ? "-" : figure.format(n);
 
 const LEGEND = [
-  "Medians over the rounds. msg/s: PUBLISH frames received by the subscriber per second (min-max over rounds);",
-  "p50/p99: send-to-receive latency; broker/gen CPU: share of one core used by the broker / the load generator;",
-  "others b/g: CPU used by other processes on the broker's / the generator's core (noise); RSS: broker RSS after the window.",
+  "Medians over the rounds; min-max is the headline figure's range over the rounds. broker/gen CPU: share of one core",
+  "used by the broker / the load generator; others b/g: CPU used by other processes on the broker's / the generator's",
+  "core (noise); RSS: broker RSS at the end of the run. Ratios are Switchboard's median over the other broker's.",
 ].join("\n");
 
 /** The table printed after all runs (medians over the runs that produced a result). */
-export function formatSummary(summaries: readonly ScenarioSummary[]): string {
-  const header = [
-    "broker",
-    "msg/s (median)",
-    "min-max",
-    "p50 ms",
-    "p99 ms",
-    "broker CPU",
-    "gen CPU",
-    "others b/g",
-    "RSS MB",
-    "runs",
-  ];
+export function formatSummary(summaries: readonly ScenarioSummary[], scenarios: readonly Scenario[]): string {
   const lines: string[] = [LEGEND, ""];
   for (const s of summaries) {
+    const scenario = scenarios.find((x) => x.name === s.scenario);
+    if (scenario === undefined) continue;
+    const headline = headlineOf(scenario.workload);
+    const columns = columnsOf(scenario.workload);
+    const header = [
+      "broker",
+      `${headline.header} (median)`,
+      "min-max",
+      ...columns.map((c) => c.header),
+      ...COMMON_COLUMNS.map((c) => c.header),
+      "others b/g",
+      "runs",
+    ];
     const table = [header];
     for (const row of s.rows) {
-      const r = row.receivedPerSecond;
+      const h = row.headline;
       const notes = [
         row.failed > 0 ? `${row.failed} failed` : "",
         row.noisy > 0 ? `${row.noisy} noisy` : "",
         row.generatorBound > 0 ? `${row.generatorBound} generator-bound` : "",
-        row.lost > 0 ? `${int(row.lost)} lost` : "",
+        row.problems.length > 0 ? `${row.problems.length} with losses/failures` : "",
       ]
         .filter((n) => n !== "")
         .join(", ");
       table.push([
         LABELS[row.broker],
-        int(r.median),
-        row.runs > row.failed ? `${kilo(r.min)}-${kilo(r.max)}` : "-",
-        ms(row.p50Us),
-        ms(row.p99Us),
-        pct(row.brokerCpu),
-        pct(row.generatorCpu),
+        show(headline, h.median),
+        range(headline, h),
+        ...columns.map((c) => show(c, row.medians[c.header])),
+        ...COMMON_COLUMNS.map((c) => show(c, row.medians[c.header])),
         Number.isNaN(row.otherOnBrokerCpu)
           ? pct(row.otherCpu)
           : `${pct(row.otherOnBrokerCpu)}/${pct(row.otherOnGeneratorCpu)}`,
-        row.brokerRssBytes === undefined ? "-" : (row.brokerRssBytes / 2 ** 20).toFixed(0),
         `${row.runs - row.failed}/${row.runs}${notes === "" ? "" : ` (${notes})`}`,
       ]);
     }
+    const better = s.headline.higherIsBetter ? "higher is better" : "lower is better";
     lines.push(
-      s.scenario,
+      `${s.scenario}: ${s.summary}`,
       ...alignColumns(table),
-      `  Switchboard/Mosquitto ${ratio(s.sbOverMosquitto)}   Switchboard/Aedes ${ratio(s.sbOverAedes)}  (median msg/s)`,
-      ...lossWarnings(s),
-      "",
+      `  Switchboard/Mosquitto ${ratio(s.sbOverMosquitto)}   Switchboard/Aedes ${ratio(s.sbOverAedes)}  (median ${s.headline.name}; ${better})`,
     );
+    if (s.baseline !== undefined) {
+      const parts = s.rows.map((row) => `${LABELS[row.broker]} ${ratio(s.baseline!.ratios[row.broker])}`);
+      lines.push(`  vs ${s.baseline.scenario} (own median ${s.headline.name}): ${parts.join("  ")}`);
+    }
+    lines.push(...problemLines(s));
+    if (s.targets.length > 0) lines.push(`  target: ${formatTargets(s)}`);
+    lines.push("");
+  }
+  const judged = summaries.filter((s) => s.verdict !== "none");
+  if (judged.length > 0) {
+    lines.push("Targets (issue 6), Switchboard:");
+    const width = Math.max(...judged.map((s) => s.scenario.length));
+    for (const s of judged) lines.push(`  ${s.scenario.padEnd(width)}  ${formatTargets(s)}`);
+    lines.push("");
   }
   return lines.join("\n");
 }
 
-/** A broker that lost messages was measured partly on its drop policy: say so next to the ratios. */
-function lossWarnings(s: ScenarioSummary): string[] {
-  return s.rows
-    .filter((row) => row.lost > 0 || row.stalls > 0)
-    .map(
-      (row) =>
-        `  ! ${LABELS[row.broker]} lost ${int(row.lost)} messages (${row.stalls} stalls): its msg/s counts only what arrived, no ratio`,
-    );
+export function formatTargets(s: ScenarioSummary): string {
+  const parts = s.targets.map((t) => `${t.target}: ${t.detail} (${t.verdict})`);
+  return `${s.verdict.toUpperCase()} - ${parts.join("; ")}`;
+}
+
+/** A broker whose figure is not comparable (losses, refused clients): say so next to the ratios. */
+function problemLines(s: ScenarioSummary): string[] {
+  return s.rows.flatMap((row) =>
+    row.problems.length === 0
+      ? []
+      : [
+          `  ! ${LABELS[row.broker]} (${row.problems.length} of ${row.runs} runs): ${row.problems.map(clip).join("; ")}; no ratio`,
+        ],
+  );
+}
+
+function clip(text: string): string {
+  return text.length > 160 ? `${text.slice(0, 157)}...` : text;
 }
 
 function alignColumns(rows: readonly (readonly string[])[]): string[] {

@@ -21,6 +21,7 @@ import { LatencyRecorder } from "./latency.js";
 import { type ClientHandler, RawClient } from "./raw-client.js";
 import { PublisherBatcher } from "./publisher-batcher.js";
 import { planTopology, type TopologyPlan } from "./topology.js";
+import { nowNs, pubacks, sleep } from "./util.js";
 import { WindowProbe } from "./window-probe.js";
 
 interface Counters {
@@ -37,9 +38,6 @@ interface SubscriberState {
   /** Packet ids of QoS 1 PUBLISHes to acknowledge after the current read. */
   readonly acks: number[];
 }
-
-const base = process.hrtime.bigint();
-const nowNs = (): number => Number(process.hrtime.bigint() - base);
 
 export class ClosedLoop implements ClientHandler {
   readonly #spec: LoadSpec;
@@ -122,6 +120,7 @@ export class ClosedLoop implements ClientHandler {
       const end = { ...this.#counters };
       const received = end.received - start.received;
       const result: LoadResult = {
+        kind: "closed-loop",
         ...cpu,
         received,
         sent: end.sent - start.sent,
@@ -254,20 +253,4 @@ export class ClosedLoop implements ClientHandler {
     this.#sending = false;
     this.#failure?.(error);
   }
-}
-
-/** One buffer of PUBACK frames (type 4, remaining length 2, packet id). */
-function pubacks(ids: readonly number[]): Buffer {
-  const buf = Buffer.allocUnsafe(ids.length * 4);
-  for (let i = 0; i < ids.length; i++) {
-    const off = i * 4;
-    buf[off] = 0x40;
-    buf[off + 1] = 2;
-    buf.writeUInt16BE(ids[i]!, off + 2);
-  }
-  return buf;
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

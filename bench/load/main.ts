@@ -5,12 +5,31 @@
  * @module
  */
 
+import { assertNever } from "../../src/protocol/index.js";
 import type { LoadMessage, LoadResult, LoadSpec } from "../lib/types.js";
 import { ClosedLoop } from "./closed-loop.js";
+import { runConnectionStorm } from "./connection-storm.js";
+import { FixedRate } from "./fixed-rate.js";
+import { runIdleConnections } from "./idle-connections.js";
+import { Soak } from "./soak.js";
 
-/** Runs the workload `spec` names. A new workload kind adds a case here (switch on `workload.kind`). */
+/** Runs the workload `spec` names. A new workload kind adds a case here. */
 async function runWorkload(spec: LoadSpec): Promise<LoadResult> {
-  return new ClosedLoop(spec, spec.workload).run();
+  const workload = spec.workload;
+  switch (workload.kind) {
+    case "closed-loop":
+      return new ClosedLoop(spec, workload).run();
+    case "fixed-rate":
+      return new FixedRate(spec, workload).run();
+    case "idle-connections":
+      return runIdleConnections(spec, workload);
+    case "connection-storm":
+      return runConnectionStorm(spec, workload);
+    case "soak":
+      return new Soak(spec, workload).run();
+    default:
+      return assertNever(workload);
+  }
 }
 
 function report(message: LoadMessage): Promise<void> {

@@ -7,7 +7,7 @@
  */
 
 import { connect, type Socket } from "node:net";
-import { encodePacket, PacketType, type QoS } from "../../src/protocol/index.js";
+import { encodePacket, PacketType, type QoS, type Will } from "../../src/protocol/index.js";
 import { FrameScanner, type FrameSink } from "./frame-scanner.js";
 
 /** What a workload does with incoming traffic once the handshake is over. */
@@ -64,14 +64,29 @@ export class RawClient implements FrameSink {
     socket.on("close", () => this.#fail("connection closed by the broker"));
   }
 
-  /** Opens a TCP connection and completes CONNECT/CONNACK (clean session, keep-alive off). */
-  static async connect(options: { host: string; port: number; clientId: string }): Promise<RawClient> {
+  /**
+   * Opens a TCP connection and completes CONNECT/CONNACK (keep-alive off; clean session unless
+   * `cleanSession` is false).
+   */
+  static async connect(options: {
+    readonly host: string;
+    readonly port: number;
+    readonly clientId: string;
+    readonly cleanSession?: boolean;
+    readonly will?: Will;
+    /** Set before CONNECT goes out, so messages a resumed session sends right after CONNACK are seen. */
+    readonly handler?: ClientHandler;
+    /** Free for the workload (see `index`). */
+    readonly index?: number;
+  }): Promise<RawClient> {
     const socket = connect({ host: options.host, port: options.port });
     await new Promise<void>((resolve, reject) => {
       socket.once("connect", resolve);
       socket.once("error", reject);
     });
     const client = new RawClient(options.clientId, socket);
+    if (options.handler !== undefined) client.handler = options.handler;
+    if (options.index !== undefined) client.index = options.index;
     const connack = client.#request(
       encodePacket(
         {
@@ -79,16 +94,19 @@ export class RawClient implements FrameSink {
           protocolName: "MQTT",
           protocolVersion: PROTOCOL_VERSION,
           clientId: options.clientId,
-          cleanStart: true,
+          cleanStart: options.cleanSession ?? true,
           keepAlive: 0,
+          ...(options.will === undefined ? {} : { will: options.will }),
         },
         PROTOCOL_VERSION,
       ),
       PacketType.CONNACK,
     );
     const body = await connack;
-    if (body[1] !== 0)
+    if (body[1] !== 0) {
+      client.abort();
       throw new Error(`Cannot connect "${options.clientId}": CONNACK return code ${body[1]}`);
+    }
     return client;
   }
 
@@ -140,6 +158,13 @@ export class RawClient implements FrameSink {
       });
       socket.end(encodePacket({ type: PacketType.DISCONNECT }, PROTOCOL_VERSION));
     });
+  }
+
+  /** Closes the connection without DISCONNECT (the broker sees the socket drop: the will is sent). */
+  abort(): void {
+    this.#closing = true;
+    this.handler = IGNORE;
+    this.#socket.destroy();
   }
 
   /** FrameSink: dispatches one incoming frame. */

@@ -6,25 +6,10 @@
  */
 
 import { cpuFraction, readCpu, readRssBytes, readSystemCpu, type SystemCpuSample } from "../lib/proc.js";
-import type { LoadSpec } from "../lib/types.js";
+import type { LoadSpec, WindowMeasures } from "../lib/types.js";
 
-export interface WindowCpu {
-  readonly windowSeconds: number;
-  /** Broker CPU as a fraction of one core. */
-  readonly brokerCpu: number;
-  readonly brokerRssBytes: number | undefined;
-  /** Generator CPU as a fraction of one core. */
-  readonly generatorCpu: number;
-  /** Cores used by all other processes (user + system time of the machine minus broker and generator). */
-  readonly otherCpu: number;
-  /**
-   * Other processes' use of the broker's CPU and of the generator's CPU (fractions of a core), when
-   * both are pinned: the noise that actually competed with them.
-   */
-  readonly otherOnPinnedCpus: { readonly broker: number; readonly generator: number } | undefined;
-  /** Cores' worth of steal time (the hypervisor running other guests). */
-  readonly stealCpu: number;
-}
+/** CPU and memory over one window (the fields every `LoadResult` has). */
+export type WindowCpu = WindowMeasures;
 
 export class WindowProbe {
   readonly #pid: number;

@@ -1,0 +1,159 @@
+/**
+ * The pure parts of the reporting: medians, ratios and target verdicts, the soak trend and the
+ * `--trace-gc` parser. Not part of `npm test` (which only looks in src/ and test/); run with
+ * `node --import tsx --test bench/lib/report.test.ts`.
+ */
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import type { BrokerId } from "../brokers/brokers.js";
+import type { Scenario } from "../scenarios.js";
+import { formatSummary, type RunRecord, summarize } from "./report.js";
+import { GcTraceParser, trend } from "./soak.js";
+import type { LoadResult } from "./types.js";
+
+const cpu = {
+  windowSeconds: 5,
+  brokerCpu: 0.9,
+  brokerRssBytes: 100 * 2 ** 20,
+  generatorCpu: 0.5,
+  otherCpu: 0,
+  otherOnPinnedCpus: { broker: 0, generator: 0 },
+  stealCpu: 0,
+};
+const latency = { count: 1, meanUs: 1, p50Us: 1, p90Us: 1, p99Us: 1, p999Us: 1, maxUs: 1 };
+
+function closedLoop(rate: number, lost = 0): LoadResult {
+  return {
+    kind: "closed-loop",
+    ...cpu,
+    received: rate * 5,
+    sent: rate * 5,
+    lost,
+    stalls: 0,
+    outOfOrder: 0,
+    receivedPerSecond: rate,
+    latency,
+  };
+}
+
+function run(scenario: string, broker: BrokerId, result: LoadResult, round = 1): RunRecord {
+  return { round, scenario, broker, startedAt: "", busyCoresBefore: 0, result, noisy: false };
+}
+
+const throughput: Scenario = {
+  name: "t",
+  summary: "throughput",
+  workload: {
+    kind: "closed-loop",
+    topology: { kind: "p2p", pairs: 2 },
+    qos: 0,
+    payloadBytes: 16,
+    window: 10,
+    publisherInflight: 1,
+  },
+  targets: [
+    { kind: "ratio", against: "mosquitto", ratio: 1 },
+    { kind: "ratio", against: "aedes", ratio: 2 },
+  ],
+};
+
+test("summarize() takes medians over rounds and judges ratio targets in the figure's direction", () => {
+  const runs = [
+    run("t", "sb", closedLoop(300), 1),
+    run("t", "sb", closedLoop(100), 2),
+    run("t", "sb", closedLoop(200), 3),
+    run("t", "mosquitto", closedLoop(150)),
+    run("t", "aedes", closedLoop(120)),
+  ];
+  const [s] = summarize({ scenarios: [throughput], brokers: ["sb", "aedes", "mosquitto"], runs });
+  assert.equal(s!.rows[0]!.headline.median, 200);
+  assert.equal(s!.sbOverMosquitto!.toFixed(3), (200 / 150).toFixed(3));
+  assert.deepEqual(
+    s!.targets.map((t) => t.verdict),
+    ["met", "not met"],
+  );
+  assert.equal(s!.verdict, "not met");
+  assert.match(formatSummary([s!], [throughput]), /higher is better/);
+});
+
+test("a broker that lost messages gets no ratio: the target is unknown, or not met when it is Switchboard", () => {
+  const lossy = [run("t", "sb", closedLoop(200)), run("t", "mosquitto", closedLoop(150, 10))];
+  const [a] = summarize({ scenarios: [throughput], brokers: ["sb", "mosquitto"], runs: lossy });
+  assert.equal(a!.sbOverMosquitto, undefined);
+  assert.equal(a!.targets[0]!.verdict, "unknown");
+  const sbLossy = [run("t", "sb", closedLoop(200, 5)), run("t", "mosquitto", closedLoop(150))];
+  const [b] = summarize({ scenarios: [throughput], brokers: ["sb", "mosquitto"], runs: sbLossy });
+  assert.equal(b!.targets[0]!.verdict, "not met");
+});
+
+test("lower-is-better figures: at most N x, absolute limits and baselines", () => {
+  const idle: Scenario = {
+    name: "idle",
+    summary: "idle",
+    workload: { kind: "idle-connections", clients: 10, qos: 1, batch: 5, settleSeconds: 0 },
+    targets: [
+      { kind: "absolute", value: 5000, unit: "bytes" },
+      { kind: "ratio", against: "mosquitto", ratio: 2 },
+    ],
+  };
+  const idleResult = (bytes: number): LoadResult => ({
+    kind: "idle-connections",
+    ...cpu,
+    clients: 10,
+    connected: 10,
+    failed: 0,
+    failures: [],
+    rssBeforeBytes: 0,
+    rssAfterBytes: bytes * 10,
+    bytesPerConnection: bytes,
+    connectSeconds: 1,
+  });
+  const [s] = summarize({
+    scenarios: [idle],
+    brokers: ["sb", "mosquitto"],
+    runs: [run("idle", "sb", idleResult(4000)), run("idle", "mosquitto", idleResult(1000))],
+  });
+  assert.deepEqual(
+    s!.targets.map((t) => t.verdict),
+    ["met", "not met"],
+  );
+  assert.match(formatSummary([s!], [idle]), /lower is better/);
+
+  const backlog: Scenario = { ...throughput, name: "b", baseline: "t", targets: [] };
+  const withBaseline: Scenario = {
+    ...backlog,
+    targets: [{ kind: "baseline", scenario: "t", ratio: 0.8 }],
+  };
+  const [, c] = summarize({
+    scenarios: [throughput, withBaseline],
+    brokers: ["sb"],
+    runs: [run("t", "sb", closedLoop(100)), run("b", "sb", closedLoop(75))],
+  });
+  assert.equal(c!.baseline!.ratios.sb, 0.75);
+  assert.equal(c!.targets[0]!.verdict, "not met");
+});
+
+test("trend() fits a line and flags growth above 5% of the median over the span", () => {
+  const flat = trend([0, 10, 20, 30].map((t) => [t, 100 + (t % 20 === 0 ? 1 : -1)] as const));
+  assert.equal(flat!.grows, false);
+  const growing = trend([0, 10, 20, 30].map((t) => [t, 100 + t] as const));
+  assert.equal(growing!.slopePerMinute, 60);
+  assert.equal(growing!.grows, true);
+  assert.equal(trend([[0, 1]]), undefined);
+});
+
+test("GcTraceParser reads V8 --trace-gc lines split across chunks", () => {
+  const events: [number, string, number][] = [];
+  const parser = new GcTraceParser((ms, kind, after) => events.push([ms, kind, after]));
+  parser.push(
+    "[123:0x5d]     5043 ms: Scavenge 6.1 (7.3) -> 5.4 (8.3) MB, 0.99 / 0.00 ms  (average mu = 1.000",
+  );
+  parser.push(
+    ") allocation failure;\n[123:0x5d]    10000 ms: Mark-Compact (reduce) 20.1 (25.3) -> 15.0 (22.1) MB, 5.1\n",
+  );
+  parser.push("not a gc line\n");
+  assert.deepEqual(events, [
+    [5043, "Scavenge", 5.4],
+    [10000, "Mark-Compact", 15.0],
+  ]);
+});
