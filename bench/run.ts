@@ -11,17 +11,24 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, release } from "node:os";
 import { join, resolve } from "node:path";
-import { type BrokerId, brokerUnderTest, type BrokerUnderTest } from "./brokers/brokers.js";
+import {
+  BROKER_FAMILY,
+  BROKER_IDS,
+  type BrokerId,
+  type BrokerUnderTest,
+  createBrokers,
+} from "./brokers/brokers.js";
 import { BrokerProcess } from "./lib/broker-process.js";
 import { runGenerator } from "./lib/generator-process.js";
 import { type BenchOptions, DEFAULT_DURATION_SECONDS, HELP, parseOptions } from "./lib/options.js";
 import { clockTicksPerSecond, hasTaskset } from "./lib/proc.js";
+import { headlineOf } from "./lib/metrics.js";
 import { summarizeProfile } from "./lib/profile.js";
 import { formatSummary, type RunRecord, summarize } from "./lib/report.js";
 import { runSoak } from "./lib/soak.js";
 import type { LoadResult, LoadSpec, Workload } from "./lib/types.js";
 import { waitForQuiet } from "./lib/quiet.js";
-import { type Scenario, scenarios } from "./scenarios.js";
+import { brokersOf, type Scenario, scenarios } from "./scenarios.js";
 
 const ROOT = resolve(import.meta.dirname, "..");
 const BROKER_CPU = 0;
@@ -67,7 +74,7 @@ async function runOnce(
   const startedAt = new Date().toISOString();
   const base = { round, scenario: scenario.name, broker: broker.id, startedAt, busyCoresBefore };
   const profileName = `${scenario.name}-r${round}.cpuprofile`;
-  const profiling = options.profile && broker.id === "sb";
+  const profiling = options.profile && BROKER_FAMILY[broker.id] === "sb";
   const brokerSpawnMs = Date.now();
   let running: BrokerProcess;
   try {
@@ -92,6 +99,7 @@ async function runOnce(
     durationSeconds: options.durationSeconds ?? scenario.durationSeconds ?? DEFAULT_DURATION_SECONDS,
     stallMs: options.stallMs,
     workload,
+    ...(broker.clientAuth === undefined ? {} : { clientAuth: broker.clientAuth() }),
   };
   // The profile summary leaves out the broker's start-up and the warm-up.
   const skipMs =
@@ -106,8 +114,10 @@ async function runOnce(
     slackMs: slackMsFor(workload),
   });
   const died = running.exit;
+  const dataBytes = running.dataBytes();
   // A profiled broker writes its profile on the way out, which takes a moment for a big one.
   await running.stop(profiling ? 60_000 : 3000);
+  const dataBytesAtExit = running.dataBytesAtExit;
   const output = running.output.text.trim();
   const extra = {
     ...(output === "" ? {} : { brokerOutput: output }),
@@ -120,7 +130,11 @@ async function runOnce(
     ];
     return { ...base, ...extra, error: reason.filter((r) => r !== "").join("; "), noisy: false };
   }
-  const result = message.result;
+  const result = {
+    ...message.result,
+    ...(dataBytes === undefined ? {} : { brokerDataBytes: dataBytes }),
+    ...(dataBytesAtExit === undefined ? {} : { brokerDataBytesAtExit: dataBytesAtExit }),
+  };
   return { ...base, ...extra, result, noisy: noise(result) > options.noiseCores };
 }
 
@@ -146,22 +160,26 @@ function noise(result: LoadResult): number {
   return pinned === undefined ? result.otherCpu : Math.max(pinned.broker, pinned.generator);
 }
 
-function describeRun(record: RunRecord): string {
+function describeRun(record: RunRecord, scenario: Scenario): string {
   const r = record.result;
   if (r === undefined) return `FAILED: ${record.error ?? "unknown error"}`;
   const n = (v: number): string => Math.round(v).toLocaleString("en-US");
   const ms = (us: number): string => `${(us / 1000).toFixed(2)} ms`;
+  const mb = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(1)} MB`;
+  const kb = (bytes: number): string => `${n(bytes / 1024)} KB`;
   const parts: string[] = [];
   switch (r.kind) {
     case undefined:
-    case "closed-loop":
-      parts.push(
-        `${n(r.receivedPerSecond)} msg/s`,
-        `p50 ${ms(r.latency.p50Us)}`,
-        `p99 ${ms(r.latency.p99Us)}`,
-      );
+    case "closed-loop": {
+      const headline = headlineOf(scenario.workload);
+      const value = headline.value(r);
+      parts.push(`${value === undefined ? "-" : n(value)} ${headline.header}`);
+      // publishes/s: say how many messages they made at the subscriber
+      if (headline.header === "publishes/s") parts.push(`${n(r.receivedPerSecond)} msg/s received`);
+      parts.push(`p50 ${ms(r.latency.p50Us)}`, `p99 ${ms(r.latency.p99Us)}`);
       if (r.lost > 0 || r.stalls > 0) parts.push(`lost ${r.lost}, stalls ${r.stalls}`);
       break;
+    }
     case "fixed-rate":
       parts.push(
         `${n(r.sentPerSecond)} msg/s sent`,
@@ -193,8 +211,11 @@ function describeRun(record: RunRecord): string {
       parts.push(`${n(r.received)} received`);
       break;
   }
+  if (r.brokerDataBytes !== undefined) parts.push(`data ${kb(r.brokerDataBytes)}`);
+  if (r.brokerDataBytesAtExit !== undefined) parts.push(`data at exit ${kb(r.brokerDataBytesAtExit)}`);
   parts.push(
     `broker CPU ${Math.round(r.brokerCpu * 100)}%`,
+    `RSS ${r.brokerRssBytes === undefined ? "-" : mb(r.brokerRssBytes)}`,
     `gen CPU ${Math.round(r.generatorCpu * 100)}%`,
     r.otherOnPinnedCpus === undefined
       ? `other CPU ${Math.round(r.otherCpu * 100)}%${record.noisy ? " (noisy)" : ""}`
@@ -278,7 +299,14 @@ async function main(argv: readonly string[]): Promise<number> {
   const pinned = hasTaskset() && cpus().length >= 2;
   if (!pinned)
     log("WARNING: taskset or a second CPU is missing: running unpinned, figures are not comparable");
-  const brokers = parsed.options.brokers.map((id) => brokerUnderTest(id, ROOT, parsed.options.build));
+  // The brokers some selected scenario runs on (or the soak's), each prepared once.
+  const ids =
+    parsed.kind === "soak"
+      ? parsed.options.brokers
+      : BROKER_IDS.filter((id) =>
+          parsed.options.scenarios.some((s) => brokersOf(s, parsed.options.brokers).includes(id)),
+        );
+  const brokers = createBrokers(ids, ROOT, parsed.options.build);
   try {
     for (const broker of brokers) {
       log(`Preparing ${broker.label}...`);
@@ -322,14 +350,21 @@ async function runRounds(
   if (options.profile) mkdirSync(profileDir, { recursive: true });
   const context: Context = { options, pinned, ticks: clockTicksPerSecond(), profileDir };
   const runs: RunRecord[] = [];
-  const total = options.rounds * options.scenarios.length * brokers.length;
+  const plan = options.scenarios.map((scenario) => ({
+    scenario,
+    brokers: brokersOf(scenario, options.brokers).map((id) => brokers.find((b) => b.id === id)!),
+  }));
+  for (const p of plan) {
+    if (p.brokers.length === 0) log(`Skipping ${p.scenario.name}: none of its brokers is selected`);
+  }
+  const total = options.rounds * plan.reduce((sum, p) => sum + p.brokers.length, 0);
   for (let round = 1; round <= options.rounds; round++) {
-    for (const scenario of options.scenarios) {
-      for (const broker of brokers) {
+    for (const { scenario, brokers: scenarioBrokers } of plan) {
+      for (const broker of scenarioBrokers) {
         log(`[${runs.length + 1}/${total}] round ${round} ${scenario.name} ${broker.label}`);
         const record = await runOnce(context, round, scenario, broker);
         runs.push(record);
-        log(`  ${describeRun(record)}`);
+        log(`  ${describeRun(record, scenario)}`);
       }
     }
   }

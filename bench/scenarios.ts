@@ -5,25 +5,40 @@
  * selected broker, so adding a scenario is adding a row here (and, for a new kind of load, a workload in
  * bench/load/ and its figures in bench/lib/metrics.ts).
  *
+ * Most scenarios run on the three stock brokers (Switchboard, Aedes, Mosquitto with their defaults). The
+ * scenarios of the durability, security and dialect issues (3, 4, 5) compare configurations instead, so
+ * they name their own brokers, variants included (bench/brokers/brokers.ts), and the variant their
+ * targets are about (`subject`).
+ *
  * The soak run (`npm run bench -- soak`) is not a row here: it is one long run, not rounds of short ones
  * (see `SOAK` at the end and bench/lib/soak.ts).
  * @module
  */
 
-import type { SoakWorkload, Workload } from "./lib/types.js";
+import { BROKER_FAMILY, type BrokerId, STOCK_BROKERS } from "./brokers/brokers.js";
+import { gooeeTopics } from "./brokers/gooee-world.js";
+import type { ClosedLoopWorkload, SoakWorkload, Workload } from "./lib/types.js";
 
 /**
- * A target of the performance issue for Switchboard's headline figure (bench/lib/metrics.ts). Whether
- * "at least" or "at most" is meant follows from the figure: at least for throughput, at most for latency,
- * memory and time.
+ * A target for the headline figure (bench/lib/metrics.ts) of the scenario's subject (Switchboard unless
+ * the scenario says otherwise). Whether "at least" or "at most" is meant follows from the figure: at
+ * least for throughput, at most for latency, memory and time.
  */
 export type Target =
-  /** Switchboard's figure divided by `against`'s (same run, medians). */
-  | { readonly kind: "ratio"; readonly against: "mosquitto" | "aedes"; readonly ratio: number }
-  /** Switchboard's figure itself. */
+  /** The subject's figure divided by `against`'s (same scenario, same run, medians). */
+  | { readonly kind: "ratio"; readonly against: BrokerId; readonly ratio: number }
+  /** The subject's figure itself. */
   | { readonly kind: "absolute"; readonly value: number; readonly unit: string }
-  /** Switchboard's figure divided by its own figure in another scenario of the same run. */
-  | { readonly kind: "baseline"; readonly scenario: string; readonly ratio: number }
+  /**
+   * The subject's figure divided by the figure of `broker` (default: the subject itself) in another
+   * scenario of the same run.
+   */
+  | {
+      readonly kind: "baseline";
+      readonly scenario: string;
+      readonly broker?: BrokerId;
+      readonly ratio: number;
+    }
   /** No client refused or failed in any round. */
   | { readonly kind: "no-failures" };
 
@@ -40,6 +55,22 @@ export interface Scenario {
   readonly baseline?: string;
   /** File descriptors broker and generator each need; the runner raises the limit to this (prlimit). */
   readonly openFiles?: number;
+  /** The brokers this scenario runs on, in this order (default: `STOCK_BROKERS`); `--brokers` narrows it. */
+  readonly brokers?: readonly BrokerId[];
+  /** The broker the targets and ratios are about (default `sb`). */
+  readonly subject?: BrokerId;
+  /** The issue the targets come from (default 6, performance). */
+  readonly issue?: number;
+}
+
+/**
+ * The brokers `scenario` runs on when `--brokers` selected `selection`: its own list (or the stock
+ * brokers), keeping each broker selected by its id or by its family (`sb` selects `sb-sqlite` too).
+ */
+export function brokersOf(scenario: Pick<Scenario, "brokers">, selection: readonly BrokerId[]): BrokerId[] {
+  return (scenario.brokers ?? STOCK_BROKERS).filter(
+    (id) => selection.includes(id) || selection.includes(BROKER_FAMILY[id]),
+  );
 }
 
 /** Issue 6: "fan-in, point-to-point and fan-out QoS 0 throughput: at least 1.0 x Mosquitto and 2.0 x Aedes". */
@@ -50,7 +81,7 @@ const QOS0_THROUGHPUT: readonly Target[] = [
 /** Issue 6: "QoS 1 throughput (memory store): at least 0.8 x Mosquitto". */
 const QOS1_THROUGHPUT: readonly Target[] = [{ kind: "ratio", against: "mosquitto", ratio: 0.8 }];
 
-function fanIn(qos: 0 | 1, payloadBytes: number): Workload {
+function fanIn(qos: 0 | 1, payloadBytes: number): ClosedLoopWorkload {
   // QoS 1 uses a window of 1,000, not 2,000: with their defaults Mosquitto (max_inflight_messages 20 +
   // max_queued_messages 1,000) and Switchboard (maxInflight 100 + queue.maxMessages 1,000) drop QoS 1
   // messages queued for one subscriber past 1,020 and 1,100, which would measure the drop policy instead.
@@ -71,6 +102,19 @@ function p2p(qos: 0 | 1, window: number): Workload {
     qos,
     payloadBytes: 16,
     window,
+    publisherInflight: 100,
+  };
+}
+
+/** Issue 5: Gooee meta publishes (5 values, fan-in of 10 devices) through the dialect, or plain. */
+function gooeeFanIn(derived: boolean): ClosedLoopWorkload {
+  return {
+    kind: "closed-loop",
+    topology: { kind: "fan-in", publishers: 10, topics: gooeeTopics(derived) },
+    qos: 0,
+    payloadBytes: 16,
+    payloadFormat: "gooee-meta",
+    window: 2000,
     publisherInflight: 100,
   };
 }
@@ -159,6 +203,54 @@ export const scenarios: readonly Scenario[] = [
     workload: { kind: "connection-storm", clients: 5000, timeoutSeconds: 60 },
     targets: [{ kind: "no-failures" }, { kind: "ratio", against: "mosquitto", ratio: 2.0 }],
     openFiles: 7_000,
+  },
+  {
+    // Issue 3: "QoS 1 publish to a persistent-session subscriber, in-memory vs SQLite store, and against
+    // Mosquitto with persistence true, in the same run, as ratios, with the RSS and database size after
+    // the run. Target: the SQLite store keeps at least 50% of the in-memory store's QoS 1 throughput."
+    name: "fan-in-qos1-durable",
+    summary:
+      "fan-in-qos1 with a persistent-session subscriber (clean session false): memory store vs SQLite store (strict) vs Mosquitto with persistence",
+    workload: { ...fanIn(1, 16), persistentSubscribers: true },
+    brokers: ["sb", "sb-sqlite", "mosquitto-persist"],
+    subject: "sb-sqlite",
+    targets: [{ kind: "ratio", against: "sb", ratio: 0.5 }],
+    issue: 3,
+  },
+  {
+    // Issue 4: "QoS 0 fan-in with 20 ACL rules and JWT-authenticated clients keeps at least 85% of the
+    // throughput of the same run with security off."
+    name: "fan-in-qos0-secure",
+    summary:
+      "fan-in-qos0 with JWT-authenticated clients (ES256 token as password) and 20 authorization rules vs security off",
+    workload: fanIn(0, 16),
+    brokers: ["sb", "sb-secure"],
+    subject: "sb-secure",
+    targets: [{ kind: "ratio", against: "sb", ratio: 0.85 }],
+    issue: 4,
+  },
+  {
+    // The reference for gooee-meta: the same publishes through a broker without the dialect.
+    name: "gooee-plain",
+    summary:
+      "10 publishers -> 1 subscriber (devices/+/meta), QoS 0, the gooee-meta payload (5 values, 602 B) as plain publishes, window 2,000",
+    workload: gooeeFanIn(false),
+    brokers: ["sb"],
+    targets: [],
+    issue: 5,
+  },
+  {
+    // Issue 5: "Gooee meta publishes (array of 5 values, schema-validated, fanned out to derived topics)
+    // versus plain QoS 0 publishes of the same bytes, same run, as a ratio. Target: the dialect path
+    // keeps at least 40% of plain-publish throughput."
+    name: "gooee-meta",
+    summary:
+      "gooee-plain's publishes through the Gooee dialect: validated, 5 derived messages each on devices/<id>/meta/<name> (subscriber devices/+/meta/+), window 2,000 messages",
+    workload: gooeeFanIn(true),
+    brokers: ["sb-gooee"],
+    subject: "sb-gooee",
+    targets: [{ kind: "baseline", scenario: "gooee-plain", broker: "sb", ratio: 0.4 }],
+    issue: 5,
   },
 ];
 

@@ -5,7 +5,7 @@
  */
 
 import type { ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { BrokerUnderTest } from "../brokers/brokers.js";
@@ -21,14 +21,17 @@ export class BrokerProcess {
   readonly output = new OutputTail();
   readonly #child: ChildProcess;
   readonly #tempDir: string;
+  readonly #dataPath: string | undefined;
+  #dataBytesAtExit: number | undefined;
   readonly #listeners: ((text: string) => void)[] = [];
   #exit: string | undefined;
   #stopping = false;
 
-  private constructor(child: ChildProcess, port: number, tempDir: string) {
+  private constructor(child: ChildProcess, port: number, tempDir: string, dataPath: string | undefined) {
     this.#child = child;
     this.port = port;
     this.#tempDir = tempDir;
+    this.#dataPath = dataPath;
     if (child.pid === undefined) throw new Error("Cannot start broker: no pid");
     this.pid = child.pid;
     child.stdout?.on("data", (chunk: Buffer) => {
@@ -70,7 +73,7 @@ export class BrokerProcess {
       child.once("spawn", resolve);
       child.once("error", reject);
     });
-    const running = new BrokerProcess(child, port, tempDir);
+    const running = new BrokerProcess(child, port, tempDir, broker.dataPath?.(tempDir));
     try {
       await waitForPort({ host: HOST, port, timeoutMs: START_TIMEOUT_MS, abortReason: () => running.#exit });
     } catch (error) {
@@ -92,10 +95,35 @@ export class BrokerProcess {
     this.#listeners.push(listener);
   }
 
+  /** Bytes under the broker's data path now (undefined for a broker that keeps nothing on disk). */
+  dataBytes(): number | undefined {
+    return this.#dataPath === undefined ? undefined : diskBytes(this.#dataPath);
+  }
+
+  /** `dataBytes()` once the broker had stopped (`stop`). */
+  get dataBytesAtExit(): number | undefined {
+    return this.#dataBytesAtExit;
+  }
+
   /** SIGTERM, then SIGKILL after `graceMs` (longer when the broker must write a CPU profile first). */
   async stop(graceMs = 3000): Promise<void> {
     this.#stopping = this.#exit === undefined;
     await stopProcess(this.#child, graceMs);
+    this.#dataBytesAtExit = this.dataBytes();
     rmSync(this.#tempDir, { recursive: true, force: true });
   }
+}
+
+/** Total size of a file, or of the files under a directory; 0 when it does not exist. */
+function diskBytes(path: string): number {
+  let stat;
+  try {
+    stat = statSync(path);
+  } catch {
+    return 0;
+  }
+  if (!stat.isDirectory()) return stat.size;
+  let total = 0;
+  for (const entry of readdirSync(path)) total += diskBytes(join(path, entry));
+  return total;
 }

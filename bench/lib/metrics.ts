@@ -56,12 +56,19 @@ function storm(r: LoadResult): ConnectionStormResult | undefined {
 export function headlineOf(workload: Workload): Headline {
   switch (workload.kind) {
     case "closed-loop": {
-      const deliveries = workload.topology.kind === "fan-out";
+      const topology = workload.topology;
+      const deliveries = topology.kind === "fan-out";
+      // With its own topics a fan-in counts publishes: one may reach the subscriber as several messages.
+      const copies = topology.kind === "fan-in" ? topology.topics?.copies : undefined;
+      const name = copies !== undefined ? "publishes/s" : deliveries ? "deliveries/s" : "msg/s";
       return {
-        header: deliveries ? "deliveries/s" : "msg/s",
-        name: deliveries ? "deliveries/s" : "msg/s",
+        header: name,
+        name,
         higherIsBetter: true,
-        value: (r) => closedLoop(r)?.receivedPerSecond,
+        value: (r) => {
+          const rate = closedLoop(r)?.receivedPerSecond;
+          return rate === undefined || copies === undefined ? rate : rate / copies;
+        },
         format: int,
         clean: (r) => {
           const c = closedLoop(r);
@@ -126,6 +133,15 @@ export function columnsOf(workload: Workload): readonly Figure[] {
   switch (workload.kind) {
     case "closed-loop":
       return [
+        ...(workload.topology.kind === "fan-in" && workload.topology.topics !== undefined
+          ? [
+              {
+                header: "received msg/s",
+                value: (r: LoadResult) => closedLoop(r)?.receivedPerSecond,
+                format: int,
+              },
+            ]
+          : []),
         { header: "p50 ms", value: (r) => closedLoop(r)?.latency.p50Us, format: usToMs },
         { header: "p99 ms", value: (r) => closedLoop(r)?.latency.p99Us, format: usToMs },
       ];
@@ -164,4 +180,15 @@ export const COMMON_COLUMNS: readonly Figure[] = [
   { header: "broker CPU", value: (r) => r.brokerCpu, format: (f) => `${Math.round(f * 100)}%` },
   { header: "gen CPU", value: (r) => r.generatorCpu, format: (f) => `${Math.round(f * 100)}%` },
   { header: "RSS MB", value: (r) => r.brokerRssBytes, format: mib },
+];
+
+const kib = (n: number): string => int(n / 1024);
+
+/**
+ * What the brokers that keep data on disk left there (bench/brokers/brokers.ts `dataPath`): right after
+ * the run, and after the broker stopped. A table shows them when some broker of the scenario has them.
+ */
+export const DATA_COLUMNS: readonly Figure[] = [
+  { header: "data KB", value: (r) => r.brokerDataBytes, format: kib },
+  { header: "data KB at exit", value: (r) => r.brokerDataBytesAtExit, format: kib },
 ];

@@ -5,7 +5,7 @@
  */
 
 import { parseArgs } from "node:util";
-import { BROKER_IDS, type BrokerId } from "../brokers/brokers.js";
+import { BROKER_IDS, type BrokerId, STOCK_BROKERS } from "../brokers/brokers.js";
 import { type Scenario, scenarios } from "../scenarios.js";
 
 /** The measured window of a closed-loop or fixed-rate run when neither the scenario nor --duration sets one. */
@@ -13,12 +13,22 @@ export const DEFAULT_DURATION_SECONDS = 5;
 /** The soak run's length when --duration is not given. */
 export const DEFAULT_SOAK_SECONDS = 180;
 
+/**
+ * The brokers the soak can run on: not the variants whose clients need credentials (sb-secure) or
+ * another topic layout (sb-gooee).
+ */
+const SOAK_BROKERS: readonly BrokerId[] = BROKER_IDS.filter((id) => id !== "sb-secure" && id !== "sb-gooee");
+
 export interface BenchOptions {
   readonly rounds: number;
   readonly warmupSeconds: number;
   /** --duration: overrides every scenario's own window (undefined: the scenario's, else 5 s). */
   readonly durationSeconds: number | undefined;
   readonly scenarios: readonly Scenario[];
+  /**
+   * The `--brokers` selection: each scenario runs on those of its brokers named here by id or by family
+   * (bench/scenarios.ts `brokersOf`).
+   */
   readonly brokers: readonly BrokerId[];
   /** Overrides every closed-loop scenario's window. */
   readonly window: number | undefined;
@@ -70,7 +80,9 @@ Options:
   --profile             Run Switchboard under node --cpu-prof and print where its time went (slows it a little)
   --sample <s>          Soak: seconds between memory samples (default 5)
   --scenario <a,b>      Only these scenarios (default: all; see --list)
-  --brokers <a,b>       Only these brokers: ${BROKER_IDS.join(",")} (default: all, in that order)
+  --brokers <a,b>       Only these brokers: ${STOCK_BROKERS.join(",")} or the variants some scenarios
+                        compare (${BROKER_IDS.filter((id) => !STOCK_BROKERS.includes(id)).join(",")});
+                        a family name selects its variants too: "sb" selects sb-sqlite (default: all)
   --window <n>          Override the closed-loop window (outstanding deliveries)
   --no-build            Do not run "npm run build" before testing Switchboard (use dist/ as it is)
   --quiet-wait <s>      Before each run wait up to this long for the machine to be idle (default 60; 0 = never)
@@ -162,7 +174,7 @@ export function parseOptions(argv: readonly string[]): ParsedOptions {
           durationSeconds: duration ?? DEFAULT_SOAK_SECONDS,
           sampleSeconds,
           brokers:
-            values.brokers === undefined ? ["sb"] : pick("brokers", values.brokers, BROKER_IDS, (b) => b),
+            values.brokers === undefined ? ["sb"] : pick("brokers", values.brokers, SOAK_BROKERS, (b) => b),
         },
       };
     }
@@ -178,7 +190,10 @@ export function parseOptions(argv: readonly string[]): ParsedOptions {
         durationSeconds: duration,
         warmupSeconds: positive("warmup", values.warmup, quick ? 1 : 2, false),
         scenarios: pick("scenario", values.scenario, scenarios, (s) => s.name),
-        brokers: pick("brokers", values.brokers, BROKER_IDS, (b) => b),
+        brokers:
+          values.brokers === undefined
+            ? STOCK_BROKERS
+            : pick("brokers", values.brokers, BROKER_IDS, (b) => b),
         window,
         stallMs: Math.max(1, positive("stall", values.stall, 2000, true)),
         profile: values.profile === true,

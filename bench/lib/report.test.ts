@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { BrokerId } from "../brokers/brokers.js";
-import type { Scenario } from "../scenarios.js";
+import { brokersOf, type Scenario } from "../scenarios.js";
 import { formatSummary, type RunRecord, summarize } from "./report.js";
 import { GcTraceParser, trend } from "./soak.js";
 import type { LoadResult } from "./types.js";
@@ -67,7 +67,7 @@ test("summarize() takes medians over rounds and judges ratio targets in the figu
   ];
   const [s] = summarize({ scenarios: [throughput], brokers: ["sb", "aedes", "mosquitto"], runs });
   assert.equal(s!.rows[0]!.headline.median, 200);
-  assert.equal(s!.sbOverMosquitto!.toFixed(3), (200 / 150).toFixed(3));
+  assert.equal(s!.ratios.mosquitto!.toFixed(3), (200 / 150).toFixed(3));
   assert.deepEqual(
     s!.targets.map((t) => t.verdict),
     ["met", "not met"],
@@ -79,7 +79,7 @@ test("summarize() takes medians over rounds and judges ratio targets in the figu
 test("a broker that lost messages gets no ratio: the target is unknown, or not met when it is Switchboard", () => {
   const lossy = [run("t", "sb", closedLoop(200)), run("t", "mosquitto", closedLoop(150, 10))];
   const [a] = summarize({ scenarios: [throughput], brokers: ["sb", "mosquitto"], runs: lossy });
-  assert.equal(a!.sbOverMosquitto, undefined);
+  assert.equal(a!.ratios.mosquitto, undefined);
   assert.equal(a!.targets[0]!.verdict, "unknown");
   const sbLossy = [run("t", "sb", closedLoop(200, 5)), run("t", "mosquitto", closedLoop(150))];
   const [b] = summarize({ scenarios: [throughput], brokers: ["sb", "mosquitto"], runs: sbLossy });
@@ -131,6 +131,76 @@ test("lower-is-better figures: at most N x, absolute limits and baselines", () =
   });
   assert.equal(c!.baseline!.ratios.sb, 0.75);
   assert.equal(c!.targets[0]!.verdict, "not met");
+});
+
+test("a scenario's own brokers: --brokers keeps them by id or by family", () => {
+  const own = { brokers: ["sb", "sb-sqlite", "mosquitto-persist"] as const };
+  assert.deepEqual(brokersOf(own, ["sb", "aedes", "mosquitto"]), ["sb", "sb-sqlite", "mosquitto-persist"]);
+  assert.deepEqual(brokersOf(own, ["sb"]), ["sb", "sb-sqlite"]);
+  assert.deepEqual(brokersOf(own, ["sb-sqlite", "mosquitto"]), ["sb-sqlite", "mosquitto-persist"]);
+  assert.deepEqual(brokersOf({}, ["sb-sqlite"]), []);
+  assert.deepEqual(brokersOf({}, ["mosquitto", "sb"]), ["sb", "mosquitto"]);
+});
+
+test("variant scenarios judge their subject: ratios against another variant, baselines on another broker", () => {
+  const durable: Scenario = {
+    ...throughput,
+    name: "d",
+    brokers: ["sb", "sb-sqlite", "mosquitto-persist"],
+    subject: "sb-sqlite",
+    targets: [{ kind: "ratio", against: "sb", ratio: 0.5 }],
+    issue: 3,
+  };
+  const withData = (rate: number, bytes: number): LoadResult => ({
+    ...closedLoop(rate),
+    brokerDataBytes: bytes,
+    brokerDataBytesAtExit: bytes / 2,
+  });
+  const [d] = summarize({
+    scenarios: [durable],
+    brokers: ["sb", "aedes", "mosquitto"],
+    runs: [
+      run("d", "sb", closedLoop(1000)),
+      run("d", "sb-sqlite", withData(400, 3 * 2 ** 20)),
+      run("d", "mosquitto-persist", withData(800, 2 ** 20)),
+    ],
+  });
+  assert.deepEqual(
+    d!.rows.map((r) => r.broker),
+    ["sb", "sb-sqlite", "mosquitto-persist"],
+  );
+  assert.equal(d!.ratios.sb, 0.4);
+  assert.equal(d!.ratios["mosquitto-persist"], 0.5);
+  assert.equal(d!.targets[0]!.verdict, "not met");
+  assert.match(d!.targets[0]!.target, /^Switchboard SQLite >= 0\.50x Switchboard$/);
+  const table = formatSummary([d!], [durable]);
+  assert.match(table, /Switchboard SQLite\/Switchboard 0\.40x/);
+  assert.match(table, /data KB at exit/);
+  assert.match(table, /d {2}#3 {2}NOT MET/);
+
+  const plain: Scenario = { ...throughput, name: "plain", brokers: ["sb"], targets: [] };
+  const dialect: Scenario = {
+    ...throughput,
+    name: "dialect",
+    brokers: ["sb-gooee"],
+    subject: "sb-gooee",
+    targets: [{ kind: "baseline", scenario: "plain", broker: "sb", ratio: 0.4 }],
+  };
+  const [p, g] = summarize({
+    scenarios: [plain, dialect],
+    brokers: ["sb"],
+    runs: [run("plain", "sb", closedLoop(100)), run("dialect", "sb-gooee", closedLoop(45))],
+  });
+  assert.equal(p!.verdict, "none");
+  assert.equal(g!.targets[0]!.verdict, "met");
+  assert.equal(g!.targets[0]!.detail, "0.45x");
+  assert.doesNotMatch(formatSummary([p!], [plain]), /data KB/);
+  const [, missingPlain] = summarize({
+    scenarios: [plain, dialect],
+    brokers: ["sb"],
+    runs: [run("dialect", "sb-gooee", closedLoop(45))],
+  });
+  assert.equal(missingPlain!.targets[0]!.verdict, "unknown");
 });
 
 test("trend() fits a line and flags growth above 5% of the median over the span", () => {

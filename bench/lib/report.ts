@@ -4,9 +4,9 @@
  * @module
  */
 
-import type { BrokerId } from "../brokers/brokers.js";
-import type { Scenario, Target } from "../scenarios.js";
-import { COMMON_COLUMNS, columnsOf, type Figure, headlineOf, int } from "./metrics.js";
+import { BROKER_LABELS, type BrokerId } from "../brokers/brokers.js";
+import { brokersOf, type Scenario, type Target } from "../scenarios.js";
+import { COMMON_COLUMNS, columnsOf, DATA_COLUMNS, type Figure, headlineOf, int } from "./metrics.js";
 import type { LoadResult } from "./types.js";
 
 export interface RunRecord {
@@ -66,13 +66,17 @@ export interface ScenarioSummary {
   readonly summary: string;
   /** Name of the headline figure and which way is better. */
   readonly headline: { readonly name: string; readonly header: string; readonly higherIsBetter: boolean };
+  /** One per broker the scenario ran on, in its order. */
   readonly rows: readonly SummaryRow[];
+  /** The broker the targets and ratios are about (Switchboard, or one of its variants). */
+  readonly subject: BrokerId;
+  /** The issue the targets come from. */
+  readonly issue: number;
   /**
-   * Switchboard's median headline figure divided by the other broker's; undefined when either is missing
-   * or was not clean (lost messages, refused clients).
+   * The subject's median headline figure divided by each other broker's, by that broker; missing when
+   * either figure is missing or was not clean (lost messages, refused clients).
    */
-  readonly sbOverMosquitto: number | undefined;
-  readonly sbOverAedes: number | undefined;
+  readonly ratios: Partial<Record<BrokerId, number>>;
   /** Each broker's median over its own median in the baseline scenario. */
   readonly baseline?: { readonly scenario: string; readonly ratios: Partial<Record<BrokerId, number>> };
   readonly targets: readonly TargetVerdict[];
@@ -83,7 +87,7 @@ export interface ScenarioSummary {
 /** Generator CPU (fraction of its core) above which a closed-loop run counts as limited by the generator. */
 export const GENERATOR_BOUND = 0.9;
 
-export const LABELS: Record<BrokerId, string> = { sb: "Switchboard", aedes: "Aedes", mosquitto: "Mosquitto" };
+export const LABELS: Readonly<Record<BrokerId, string>> = BROKER_LABELS;
 
 export function median(values: readonly number[]): number {
   if (values.length === 0) return Number.NaN;
@@ -107,7 +111,7 @@ function summarizeRow(scenario: Scenario, broker: BrokerId, runs: readonly RunRe
   const results = runs.flatMap((r) => (r.result === undefined ? [] : [r.result]));
   const headline = headlineOf(scenario.workload);
   const medians: Record<string, number> = {};
-  for (const figure of [...columnsOf(scenario.workload), ...COMMON_COLUMNS]) {
+  for (const figure of [...columnsOf(scenario.workload), ...COMMON_COLUMNS, ...DATA_COLUMNS]) {
     medians[figure.header] = median(defined(results.map((r) => figure.value(r))));
   }
   const pinned = results.flatMap((r) => (r.otherOnPinnedCpus ? [r.otherOnPinnedCpus] : []));
@@ -136,6 +140,10 @@ function cleanMedian(row: SummaryRow | undefined): number | undefined {
   return Number.isNaN(value) || value === 0 ? undefined : value;
 }
 
+/**
+ * Medians, ratios and verdicts per scenario. `brokers` is the `--brokers` selection: each scenario has a
+ * row for each of its brokers that the selection keeps (`brokersOf`).
+ */
 export function summarize(options: {
   readonly scenarios: readonly Scenario[];
   readonly brokers: readonly BrokerId[];
@@ -145,7 +153,7 @@ export function summarize(options: {
   for (const scenario of options.scenarios) {
     rowsOf.set(
       scenario.name,
-      options.brokers.map((broker) =>
+      brokersOf(scenario, options.brokers).map((broker) =>
         summarizeRow(
           scenario,
           broker,
@@ -157,30 +165,34 @@ export function summarize(options: {
   return options.scenarios.map((scenario) => {
     const rows = rowsOf.get(scenario.name)!;
     const headline = headlineOf(scenario.workload);
-    const rate = (id: BrokerId): number | undefined => cleanMedian(rows.find((r) => r.broker === id));
-    const sb = rate("sb");
-    const over = (other: number | undefined): number | undefined =>
-      sb === undefined || other === undefined ? undefined : sb / other;
-    const sbOverMosquitto = over(rate("mosquitto"));
-    const sbOverAedes = over(rate("aedes"));
+    const subject = scenario.subject ?? "sb";
+    const subjectRow = rows.find((r) => r.broker === subject);
+    const own = cleanMedian(subjectRow);
+    const ratios: Partial<Record<BrokerId, number>> = {};
+    for (const row of rows) {
+      const other = cleanMedian(row);
+      if (row.broker !== subject && own !== undefined && other !== undefined)
+        ratios[row.broker] = own / other;
+    }
     let baseline: ScenarioSummary["baseline"];
     const baseRows = scenario.baseline === undefined ? undefined : rowsOf.get(scenario.baseline);
     if (scenario.baseline !== undefined && baseRows !== undefined) {
-      const ratios: Partial<Record<BrokerId, number>> = {};
+      const byBroker: Partial<Record<BrokerId, number>> = {};
       for (const row of rows) {
-        const own = cleanMedian(row);
+        const value = cleanMedian(row);
         const base = cleanMedian(baseRows.find((r) => r.broker === row.broker));
-        if (own !== undefined && base !== undefined) ratios[row.broker] = own / base;
+        if (value !== undefined && base !== undefined) byBroker[row.broker] = value / base;
       }
-      baseline = { scenario: scenario.baseline, ratios };
+      baseline = { scenario: scenario.baseline, ratios: byBroker };
     }
     const context: JudgeContext = {
       headline,
-      sbRow: rows.find((r) => r.broker === "sb"),
-      sb,
-      ratios: { mosquitto: sbOverMosquitto, aedes: sbOverAedes },
+      subject,
+      subjectRow,
+      own,
+      ratios,
       rows,
-      baseline,
+      rowsOf,
     };
     const targets = scenario.targets.map((t) => judge(t, context));
     return {
@@ -188,8 +200,9 @@ export function summarize(options: {
       summary: scenario.summary,
       headline: { name: headline.name, header: headline.header, higherIsBetter: headline.higherIsBetter },
       rows,
-      sbOverMosquitto,
-      sbOverAedes,
+      subject,
+      issue: scenario.issue ?? 6,
+      ratios,
       ...(baseline === undefined ? {} : { baseline }),
       targets,
       verdict:
@@ -206,11 +219,14 @@ export function summarize(options: {
 
 interface JudgeContext {
   readonly headline: Figure & { readonly higherIsBetter: boolean; readonly name: string };
-  readonly sbRow: SummaryRow | undefined;
-  readonly sb: number | undefined;
-  readonly ratios: Record<"mosquitto" | "aedes", number | undefined>;
+  readonly subject: BrokerId;
+  readonly subjectRow: SummaryRow | undefined;
+  /** The subject's clean median, if it has one. */
+  readonly own: number | undefined;
+  readonly ratios: Partial<Record<BrokerId, number>>;
   readonly rows: readonly SummaryRow[];
-  readonly baseline: ScenarioSummary["baseline"];
+  /** Every scenario's rows (for baseline targets). */
+  readonly rowsOf: ReadonlyMap<string, readonly SummaryRow[]>;
 }
 
 /** "at least" or "at most", as the headline figure's direction says. */
@@ -230,29 +246,34 @@ function missing(row: SummaryRow | undefined): string {
   return "no figure";
 }
 
-export function describeTarget(target: Target, higherIsBetter: boolean): string {
+/** The target in words; `subject` is named when it is not plain Switchboard. */
+export function describeTarget(target: Target, higherIsBetter: boolean, subject: BrokerId = "sb"): string {
   const b = bound(higherIsBetter);
+  const who = subject === "sb" ? "" : `${LABELS[subject]} `;
   switch (target.kind) {
     case "ratio":
-      return `${b} ${target.ratio.toFixed(2)}x ${LABELS[target.against]}`;
+      return `${who}${b} ${target.ratio.toFixed(2)}x ${LABELS[target.against]}`;
     case "absolute":
-      return `${b} ${target.value.toLocaleString("en-US")} ${target.unit}`;
-    case "baseline":
-      return `${b} ${target.ratio.toFixed(2)}x its own ${target.scenario} figure`;
+      return `${who}${b} ${target.value.toLocaleString("en-US")} ${target.unit}`;
+    case "baseline": {
+      const base = target.broker ?? subject;
+      const whose = base === subject ? "its own" : `${LABELS[base]}'s`;
+      return `${who}${b} ${target.ratio.toFixed(2)}x ${whose} ${target.scenario} figure`;
+    }
     case "no-failures":
-      return "no client refused or failed";
+      return `${who}no client refused or failed`;
   }
 }
 
 function judge(target: Target, c: JudgeContext): TargetVerdict {
   const up = c.headline.higherIsBetter;
-  const text = describeTarget(target, up);
+  const text = describeTarget(target, up, c.subject);
   const result = (verdict: Verdict, detail: string): TargetVerdict => ({ target: text, verdict, detail });
-  // Switchboard losing messages or clients fails any target; another broker doing so leaves it unknown.
-  if (target.kind !== "no-failures" && c.sb === undefined) {
-    const row = c.sbRow;
+  // The subject losing messages or clients fails any target; another broker doing so leaves it unknown.
+  if (target.kind !== "no-failures" && c.own === undefined) {
+    const row = c.subjectRow;
     const bad = row !== undefined && (row.failed > 0 || row.problems.length > 0);
-    return result(bad ? "not met" : "unknown", `Switchboard: ${missing(row)}`);
+    return result(bad ? "not met" : "unknown", `${LABELS[c.subject]}: ${missing(row)}`);
   }
   switch (target.kind) {
     case "ratio": {
@@ -265,17 +286,20 @@ function judge(target: Target, c: JudgeContext): TargetVerdict {
     }
     case "absolute":
       return result(
-        passes(c.sb!, target.value, up) ? "met" : "not met",
-        `${c.headline.format(c.sb!)} ${target.unit}`,
+        passes(c.own!, target.value, up) ? "met" : "not met",
+        `${c.headline.format(c.own!)} ${target.unit}`,
       );
     case "baseline": {
-      const ratio = c.baseline?.ratios.sb;
-      if (ratio === undefined) return result("unknown", `no clean ${target.scenario} figure to compare with`);
+      const broker = target.broker ?? c.subject;
+      const base = cleanMedian(c.rowsOf.get(target.scenario)?.find((r) => r.broker === broker));
+      if (base === undefined)
+        return result("unknown", `no clean ${LABELS[broker]} figure in ${target.scenario} to compare with`);
+      const ratio = c.own! / base;
       return result(passes(ratio, target.ratio, true) ? "met" : "not met", `${ratio.toFixed(2)}x`);
     }
     case "no-failures": {
-      const row = c.sbRow;
-      if (row === undefined || row.runs === 0) return result("unknown", "Switchboard not run");
+      const row = c.subjectRow;
+      if (row === undefined || row.runs === 0) return result("unknown", `${LABELS[c.subject]} not run`);
       const bad = row.failed > 0 || row.problems.length > 0;
       return result(bad ? "not met" : "met", bad ? missing(row) : `none in ${row.runs} runs`);
     }
@@ -297,7 +321,8 @@ const show = (figure: Figure, n: number | undefined): string =>
 const LEGEND = [
   "Medians over the rounds; min-max is the headline figure's range over the rounds. broker/gen CPU: share of one core",
   "used by the broker / the load generator; others b/g: CPU used by other processes on the broker's / the generator's",
-  "core (noise); RSS: broker RSS at the end of the run. Ratios are Switchboard's median over the other broker's.",
+  "core (noise); RSS: broker RSS at the end of the run; data: what the broker keeps on disk, after the run and after",
+  "it stopped. Ratios are the median of Switchboard (or of the variant a scenario is about) over the other broker's.",
 ].join("\n");
 
 /** The table printed after all runs (medians over the runs that produced a result). */
@@ -307,13 +332,17 @@ export function formatSummary(summaries: readonly ScenarioSummary[], scenarios: 
     const scenario = scenarios.find((x) => x.name === s.scenario);
     if (scenario === undefined) continue;
     const headline = headlineOf(scenario.workload);
-    const columns = columnsOf(scenario.workload);
+    const columns = [
+      ...columnsOf(scenario.workload),
+      ...COMMON_COLUMNS,
+      // only when some broker of the scenario keeps data on disk
+      ...DATA_COLUMNS.filter((c) => s.rows.some((row) => !Number.isNaN(row.medians[c.header] ?? Number.NaN))),
+    ];
     const header = [
       "broker",
       `${headline.header} (median)`,
       "min-max",
       ...columns.map((c) => c.header),
-      ...COMMON_COLUMNS.map((c) => c.header),
       "others b/g",
       "runs",
     ];
@@ -333,7 +362,6 @@ export function formatSummary(summaries: readonly ScenarioSummary[], scenarios: 
         show(headline, h.median),
         range(headline, h),
         ...columns.map((c) => show(c, row.medians[c.header])),
-        ...COMMON_COLUMNS.map((c) => show(c, row.medians[c.header])),
         Number.isNaN(row.otherOnBrokerCpu)
           ? pct(row.otherCpu)
           : `${pct(row.otherOnBrokerCpu)}/${pct(row.otherOnGeneratorCpu)}`,
@@ -341,11 +369,14 @@ export function formatSummary(summaries: readonly ScenarioSummary[], scenarios: 
       ]);
     }
     const better = s.headline.higherIsBetter ? "higher is better" : "lower is better";
-    lines.push(
-      `${s.scenario}: ${s.summary}`,
-      ...alignColumns(table),
-      `  Switchboard/Mosquitto ${ratio(s.sbOverMosquitto)}   Switchboard/Aedes ${ratio(s.sbOverAedes)}  (median ${s.headline.name}; ${better})`,
-    );
+    lines.push(`${s.scenario}: ${s.summary}`, ...alignColumns(table));
+    const others = s.rows.filter((row) => row.broker !== s.subject);
+    if (others.length > 0) {
+      const parts = others.map(
+        (row) => `${LABELS[s.subject]}/${LABELS[row.broker]} ${ratio(s.ratios[row.broker])}`,
+      );
+      lines.push(`  ${parts.join("   ")}  (median ${s.headline.name}; ${better})`);
+    }
     if (s.baseline !== undefined) {
       const parts = s.rows.map((row) => `${LABELS[row.broker]} ${ratio(s.baseline!.ratios[row.broker])}`);
       lines.push(`  vs ${s.baseline.scenario} (own median ${s.headline.name}): ${parts.join("  ")}`);
@@ -356,9 +387,9 @@ export function formatSummary(summaries: readonly ScenarioSummary[], scenarios: 
   }
   const judged = summaries.filter((s) => s.verdict !== "none");
   if (judged.length > 0) {
-    lines.push("Targets (issue 6), Switchboard:");
+    lines.push("Targets for Switchboard (or the variant named), by issue:");
     const width = Math.max(...judged.map((s) => s.scenario.length));
-    for (const s of judged) lines.push(`  ${s.scenario.padEnd(width)}  ${formatTargets(s)}`);
+    for (const s of judged) lines.push(`  ${s.scenario.padEnd(width)}  #${s.issue}  ${formatTargets(s)}`);
     lines.push("");
   }
   return lines.join("\n");

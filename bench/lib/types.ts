@@ -8,10 +8,23 @@
  * @module
  */
 
+/**
+ * Topic names of a fan-in other than `bench/<i>` -> `bench/#`, e.g. a dialect's topics, where one publish
+ * may reach the subscriber as several messages on derived topics.
+ */
+export interface FanInTopics {
+  /** Publisher i's topic; `{i}` stands for i. */
+  readonly publish: string;
+  /** The subscriber's filter. */
+  readonly subscribe: string;
+  /** Messages the subscriber receives per publish (1 unless the broker derives several from one). */
+  readonly copies: number;
+}
+
 /** How publishers and subscribers are wired. Each publish produces `deliveries` messages at subscribers. */
 export type Topology =
-  /** `publishers` clients publish to `bench/<i>`; one subscriber on `bench/#`. */
-  | { readonly kind: "fan-in"; readonly publishers: number }
+  /** `publishers` clients publish to `bench/<i>` (or `topics`); one subscriber on `bench/#`. */
+  | { readonly kind: "fan-in"; readonly publishers: number; readonly topics?: FanInTopics }
   /** `pairs` publishers each publish to `bench/<i>`, which exactly one subscriber subscribes to. */
   | { readonly kind: "p2p"; readonly pairs: number }
   /** One publisher on `bench/0`; `subscribers` clients subscribe to it (one publish = N deliveries). */
@@ -27,11 +40,21 @@ export interface ClosedLoopWorkload {
   readonly qos: 0 | 1;
   /** PUBLISH payload size in bytes; at least 16 (send timestamp, publisher index, sequence number). */
   readonly payloadBytes: number;
+  /**
+   * `binary` (the default): `payloadBytes` bytes starting with the binary stamp. `gooee-meta`: a Gooee
+   * meta array of 5 values, the stamp hex-encoded in the first (bench/load/payload-format.ts);
+   * `payloadBytes` is then ignored.
+   */
+  readonly payloadFormat?: PayloadFormatName;
+  /** Subscribers connect with clean session false (a persistent session) instead of true. */
+  readonly persistentSubscribers?: boolean;
   /** Most deliveries outstanding across all publishers. */
   readonly window: number;
   /** QoS 1 only: most PUBLISHes one publisher has sent and not had acknowledged (PUBACK). */
   readonly publisherInflight: number;
 }
+
+export type PayloadFormatName = "binary" | "gooee-meta";
 
 /**
  * Open loop at a fixed rate: one publisher sends one PUBLISH every 1/`ratePerSecond` s, each in its own
@@ -104,6 +127,25 @@ export interface LoadSpec {
   /** Declare the outstanding deliveries lost after this long without receiving anything. */
   readonly stallMs: number;
   readonly workload: Workload;
+  /** How the clients authenticate (closed-loop only); absent: no user name or password in CONNECT. */
+  readonly clientAuth?: ClientAuth;
+}
+
+/**
+ * JWT client authentication: the generator signs one token per client (`sub` = client id, `roles` by
+ * what the client does) and sends it as the password of CONNECT, the client id as the user name.
+ */
+export interface ClientAuth {
+  readonly kind: "jwt";
+  readonly algorithm: "ES256";
+  /** PKCS #8 PEM of the signing key; the broker has the public key. */
+  readonly privateKeyPem: string;
+  readonly issuer: string;
+  readonly audience: string;
+  /** Token lifetime; longer than any run. */
+  readonly expiresInSeconds: number;
+  readonly publisherRoles: readonly string[];
+  readonly subscriberRoles: readonly string[];
 }
 
 export interface LatencySummary {
@@ -138,6 +180,13 @@ export interface WindowMeasures {
   readonly otherOnPinnedCpus: { readonly broker: number; readonly generator: number } | undefined;
   /** Cores' worth of hypervisor steal time during the window. */
   readonly stealCpu: number;
+  /**
+   * Bytes the broker keeps on disk (its database or persistence files), for brokers that keep any: right
+   * after the run with the broker still up, and after it stopped. Filled in by the runner, not the
+   * generator.
+   */
+  readonly brokerDataBytes?: number;
+  readonly brokerDataBytesAtExit?: number;
 }
 
 /**

@@ -7,17 +7,24 @@
  * writing its share as one buffer of pre-built PUBLISH frames. So the broker always has work queued and
  * the measured rate is what it sustains, not what the generator offers.
  *
- * Every payload starts with: float64 LE send time (process.hrtime, ns since the run began), uint32 LE
- * publisher index, uint32 LE sequence number; the rest is zeros. All frames of one write share its send
- * time, and all frames of one read share its receive time, so latency = read time - write time, through
- * the broker and both sockets. Sequence numbers per (subscriber, publisher) detect losses (gaps); if
- * nothing arrives for `stallMs` while deliveries are outstanding, they are declared lost (a stall) so the
- * loop keeps going instead of hanging.
+ * Every payload carries a stamp (bench/load/payload-format.ts): send time (process.hrtime, ns since the
+ * run began), publisher index, sequence number; in the binary format it is the payload's first 16 bytes
+ * and the rest is zeros. All frames of one write share its send time, and all frames of one read share
+ * its receive time, so latency = read time - write time, through the broker and both sockets. Sequence
+ * numbers per (subscriber, publisher) detect losses (gaps); if nothing arrives for `stallMs` while
+ * deliveries are outstanding, they are declared lost (a stall) so the loop keeps going instead of
+ * hanging. When a broker turns one publish into several messages (a dialect's derived topics), only the
+ * stamped one is sequence-checked and timed; every one counts as received.
+ *
+ * Subscribers use persistent sessions when the workload says so; clients send a user name and a JWT
+ * when the run has `clientAuth` (bench/load/credentials.ts).
  * @module
  */
 
 import type { ClosedLoopWorkload, LoadResult, LoadSpec } from "../lib/types.js";
+import { CredentialIssuer, credentialsFor } from "./credentials.js";
 import { LatencyRecorder } from "./latency.js";
+import { type PayloadFormat, payloadFormat } from "./payload-format.js";
 import { type ClientHandler, RawClient } from "./raw-client.js";
 import { PublisherBatcher } from "./publisher-batcher.js";
 import { planTopology, type TopologyPlan } from "./topology.js";
@@ -46,6 +53,7 @@ export class ClosedLoop implements ClientHandler {
   readonly #counters: Counters = { sent: 0, received: 0, lost: 0, stalls: 0 };
   readonly #latency = new LatencyRecorder();
   readonly #refillMin: number;
+  readonly #format: PayloadFormat;
   #publishers: RawClient[] = [];
   #batchers: PublisherBatcher[] = [];
   #subscribers: RawClient[] = [];
@@ -63,6 +71,7 @@ export class ClosedLoop implements ClientHandler {
     this.#workload = workload;
     this.#plan = planTopology(workload.topology);
     this.#refillMin = Math.max(1, Math.floor(workload.window / 20));
+    this.#format = payloadFormat(workload.payloadFormat ?? "binary", workload.payloadBytes);
   }
 
   /** Connects, warms up, measures, drains and disconnects; resolves with the measured window. */
@@ -79,10 +88,17 @@ export class ClosedLoop implements ClientHandler {
   }
 
   async #connect(): Promise<void> {
-    const { host, port } = this.#spec;
+    const { host, port, clientAuth } = this.#spec;
     const { qos, payloadBytes } = this.#workload;
+    const issuer = clientAuth === undefined ? undefined : new CredentialIssuer(clientAuth);
     for (const [i, plan] of this.#plan.subscribers.entries()) {
-      const client = await RawClient.connect({ host, port, clientId: plan.clientId });
+      const client = await RawClient.connect({
+        host,
+        port,
+        clientId: plan.clientId,
+        cleanSession: this.#workload.persistentSubscribers !== true,
+        ...(await credentialsFor(issuer, plan.clientId, "subscriber")),
+      });
       await client.subscribe(plan.filter, qos);
       client.index = i;
       client.handler = this;
@@ -94,11 +110,24 @@ export class ClosedLoop implements ClientHandler {
       });
     }
     for (const [i, plan] of this.#plan.publishers.entries()) {
-      const client = await RawClient.connect({ host, port, clientId: plan.clientId });
+      const client = await RawClient.connect({
+        host,
+        port,
+        clientId: plan.clientId,
+        ...(await credentialsFor(issuer, plan.clientId, "publisher")),
+      });
       client.index = i;
       client.handler = this;
       this.#publishers.push(client);
-      this.#batchers.push(new PublisherBatcher({ topic: plan.topic, qos, payloadBytes, publisherIndex: i }));
+      this.#batchers.push(
+        new PublisherBatcher({
+          topic: plan.topic,
+          qos,
+          payloadBytes,
+          publisherIndex: i,
+          format: this.#format,
+        }),
+      );
     }
   }
 
@@ -201,26 +230,33 @@ export class ClosedLoop implements ClientHandler {
 
   publish(client: RawClient, flags: number, buf: Buffer, start: number, end: number): void {
     const state = this.#subscriberStates[client.index]!;
-    let p = start + 2 + buf.readUInt16BE(start);
+    const topicEnd = start + 2 + buf.readUInt16BE(start);
+    let p = topicEnd;
     if ((flags & 0x06) !== 0) {
       state.acks.push(buf.readUInt16BE(p));
       p += 2;
     }
-    if (end - p < 16) {
-      this.#fail(new Error(`Subscriber "${client.id}" received a PUBLISH with a ${end - p}-byte payload`));
+    const format = this.#format;
+    let stamped: boolean;
+    try {
+      stamped = format.read(buf, start + 2, topicEnd, p, end);
+    } catch (error) {
+      this.#fail(new Error(`Subscriber "${client.id}": ${(error as Error).message}`));
       return;
     }
     if (this.#readNs === 0) this.#readNs = nowNs();
-    const publisher = buf.readUInt32LE(p + 8);
-    const seq = buf.readUInt32LE(p + 12);
+    this.#counters.received++;
+    if (!stamped) return;
+    const publisher = format.publisher;
+    const seq = format.seq;
     const expected = state.expected[publisher] ?? 0;
     if (seq === expected) state.expected[publisher] = seq + 1;
     else if (seq > expected) {
-      this.#counters.lost += seq - expected;
+      // each missing publish is `copies` missing deliveries (a stamp stands for its unstamped copies)
+      this.#counters.lost += (seq - expected) * this.#plan.copies;
       state.expected[publisher] = seq + 1;
     } else this.#late++;
-    this.#counters.received++;
-    if (this.#recording) this.#latency.recordNs(this.#readNs - buf.readDoubleLE(p));
+    if (this.#recording) this.#latency.recordNs(this.#readNs - format.sentNs);
   }
 
   puback(client: RawClient): void {

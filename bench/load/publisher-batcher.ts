@@ -1,18 +1,21 @@
 /**
  * Builds one publisher's PUBLISH frames in batches: the frame is encoded once with Switchboard's codec
  * (a template), then each batch copies it N times into one buffer and stamps each copy's payload (send
- * time, publisher index, sequence number) and, for QoS 1, its packet identifier.
+ * time, publisher index, sequence number, as its payload format writes them) and, for QoS 1, its packet
+ * identifier.
  * @module
  */
 
 import { encodePacket, PacketType, type QoS } from "../../src/protocol/index.js";
+import { type PayloadFormat, payloadFormat } from "./payload-format.js";
 
-/** Bytes at the start of every payload: float64 send time, uint32 publisher index, uint32 sequence. */
-export const STAMP_BYTES = 16;
+export { STAMP_BYTES } from "./payload-format.js";
 
 export class PublisherBatcher {
   readonly #template: Buffer;
   readonly #payloadOffset: number;
+  readonly #stampOffset: number;
+  readonly #format: PayloadFormat;
   readonly #qos: QoS;
   readonly #publisherIndex: number;
   #seq = 0;
@@ -20,15 +23,21 @@ export class PublisherBatcher {
   /** QoS 1: PUBLISHes sent and not yet acknowledged (the workload decrements it on PUBACK). */
   inflight = 0;
 
-  constructor(options: { topic: string; qos: QoS; payloadBytes: number; publisherIndex: number }) {
-    if (options.payloadBytes < STAMP_BYTES) {
-      throw new RangeError(`Cannot build PUBLISH frames: payload must be at least ${STAMP_BYTES} bytes`);
-    }
+  /** `format` defaults to the binary one of `payloadBytes` bytes. */
+  constructor(options: {
+    topic: string;
+    qos: QoS;
+    payloadBytes: number;
+    publisherIndex: number;
+    format?: PayloadFormat;
+  }) {
+    const format = options.format ?? payloadFormat("binary", options.payloadBytes);
+    const payload = format.template;
     const frame = encodePacket(
       {
         type: PacketType.PUBLISH,
         topic: options.topic,
-        payload: new Uint8Array(options.payloadBytes),
+        payload,
         qos: options.qos,
         retain: false,
         dup: false,
@@ -37,7 +46,9 @@ export class PublisherBatcher {
       4,
     );
     this.#template = Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength);
-    this.#payloadOffset = frame.length - options.payloadBytes;
+    this.#payloadOffset = frame.length - payload.length;
+    this.#stampOffset = this.#payloadOffset + format.stampOffset;
+    this.#format = format;
     this.#qos = options.qos;
     this.#publisherIndex = options.publisherIndex;
   }
@@ -51,17 +62,15 @@ export class PublisherBatcher {
   build(count: number, sentAtNs: number): Buffer {
     const template = this.#template;
     const length = template.length;
+    const format = this.#format;
     const buf = Buffer.allocUnsafe(count * length);
     for (let i = 0; i < count; i++) {
       const offset = i * length;
       template.copy(buf, offset);
-      const p = offset + this.#payloadOffset;
-      buf.writeDoubleLE(sentAtNs, p);
-      buf.writeUInt32LE(this.#publisherIndex, p + 8);
-      buf.writeUInt32LE(this.#seq, p + 12);
+      format.write(buf, offset + this.#stampOffset, sentAtNs, this.#publisherIndex, this.#seq);
       this.#seq = (this.#seq + 1) >>> 0;
       if (this.#qos > 0) {
-        buf.writeUInt16BE(this.#packetId, p - 2);
+        buf.writeUInt16BE(this.#packetId, offset + this.#payloadOffset - 2);
         this.#packetId = this.#packetId === 0xffff ? 1 : this.#packetId + 1;
       }
     }

@@ -66,7 +66,7 @@ export class RawClient implements FrameSink {
 
   /**
    * Opens a TCP connection and completes CONNECT/CONNACK (keep-alive off; clean session unless
-   * `cleanSession` is false).
+   * `cleanSession` is false; user name and password when given).
    */
   static async connect(options: {
     readonly host: string;
@@ -74,6 +74,9 @@ export class RawClient implements FrameSink {
     readonly clientId: string;
     readonly cleanSession?: boolean;
     readonly will?: Will;
+    /** Sent in CONNECT when given (e.g. a JWT as the password). */
+    readonly username?: string;
+    readonly password?: string;
     /** Set before CONNECT goes out, so messages a resumed session sends right after CONNACK are seen. */
     readonly handler?: ClientHandler;
     /** Free for the workload (see `index`). */
@@ -97,6 +100,8 @@ export class RawClient implements FrameSink {
           cleanStart: options.cleanSession ?? true,
           keepAlive: 0,
           ...(options.will === undefined ? {} : { will: options.will }),
+          ...(options.username === undefined ? {} : { username: options.username }),
+          ...(options.password === undefined ? {} : { password: Buffer.from(options.password) }),
         },
         PROTOCOL_VERSION,
       ),

@@ -23,21 +23,24 @@ export interface SubscriberPlan {
 export interface TopologyPlan {
   readonly publishers: readonly PublisherPlan[];
   readonly subscribers: readonly SubscriberPlan[];
-  /** For each publisher, how many deliveries one of its publishes makes. */
+  /** For each publisher, how many deliveries (messages at subscribers) one of its publishes makes. */
   readonly deliveriesPerPublish: readonly number[];
+  /** Messages a subscriber receives per publish it hears (only one of them carries the stamp). */
+  readonly copies: number;
 }
 
 export function planTopology(topology: Topology): TopologyPlan {
   switch (topology.kind) {
     case "fan-in": {
+      const topics = topology.topics ?? { publish: "bench/{i}", subscribe: "bench/#", copies: 1 };
       const publishers = Array.from({ length: topology.publishers }, (_, i) => ({
         clientId: `bench-pub-${i}`,
-        topic: `bench/${i}`,
+        topic: topics.publish.replaceAll("{i}", String(i)),
       }));
       const subscribers = [
-        { clientId: "bench-sub-0", filter: "bench/#", hears: publishers.map((_, i) => i) },
+        { clientId: "bench-sub-0", filter: topics.subscribe, hears: publishers.map((_, i) => i) },
       ];
-      return withDeliveries(publishers, subscribers);
+      return withDeliveries(publishers, subscribers, topics.copies);
     }
     case "p2p": {
       const publishers = Array.from({ length: topology.pairs }, (_, i) => ({
@@ -65,14 +68,16 @@ export function planTopology(topology: Topology): TopologyPlan {
   }
 }
 
+/** `copies`: messages a subscriber receives per publish it hears. */
 function withDeliveries(
   publishers: readonly PublisherPlan[],
   subscribers: readonly SubscriberPlan[],
+  copies = 1,
 ): TopologyPlan {
   const deliveriesPerPublish = publishers.map(() => 0);
   for (const subscriber of subscribers) {
     for (const index of subscriber.hears)
-      deliveriesPerPublish[index] = (deliveriesPerPublish[index] ?? 0) + 1;
+      deliveriesPerPublish[index] = (deliveriesPerPublish[index] ?? 0) + copies;
   }
-  return { publishers, subscribers, deliveriesPerPublish };
+  return { publishers, subscribers, deliveriesPerPublish, copies };
 }
