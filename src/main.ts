@@ -4,16 +4,27 @@
  * @module
  */
 
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { resolve } from "node:path";
-import { type ApiKeyAuthenticator, createAuthenticators } from "./auth/index.js";
+import { type AdminApi, AdminAuthenticator, createAdminApi } from "./admin/index.js";
+import {
+  ApiKeyAuthenticator,
+  type ConfiguredAuthenticators,
+  createAuthenticators,
+  type ExternalAuthenticator,
+  JwtAuthenticator,
+  parseApiKey,
+} from "./auth/index.js";
 import { Broker, type BrokerOptions, type ListenerInfo } from "./broker/index.js";
-import { type Config, type ListenerConfig, isLoopbackHost } from "./config/index.js";
+import { adminListener, type Config, type ListenerConfig, isLoopbackHost } from "./config/index.js";
 import { listenError, SwitchboardError, TlsError } from "./errors.js";
-import type { Store } from "./hooks/index.js";
+import { type Authenticator, DEFER, type RegistryStore, type Store } from "./hooks/index.js";
 import type { Logger } from "./observability/index.js";
 import { createDialectLayer, type DialectLayer } from "./platform/dialects/index.js";
-import type { RegistryView } from "./platform/registry/registry-view.js";
-import { MemoryStore, SqliteStore } from "./storage/index.js";
+import type { TokenVerifier } from "./platform/dialects/gooee/index.js";
+import { Registry, RegistryAuthenticator } from "./platform/registry/index.js";
+import { MemoryRegistryStore, MemoryStore, SqliteRegistryStore, SqliteStore } from "./storage/index.js";
+import { VERSION } from "./version.js";
 import {
   listenSecureWebSocket,
   listenTcp,
@@ -56,6 +67,13 @@ export interface Switchboard {
    */
   readonly dialects: DialectLayer | undefined;
   /**
+   * The platform registry (tenants, zones, devices, users, API keys, payload schemas, current state),
+   * kept in the store; its changes take effect at once (a disabled device is disconnected).
+   */
+  readonly registry: Registry;
+  /** The admin REST API (docs/admin-api.md), when `admin.enabled` and a `ws`/`wss` listener serves it. */
+  readonly admin: AdminApi | undefined;
+  /**
    * Reads the certificate files of every `tls` and `wss` listener again (the CLI calls it on SIGHUP).
    * New connections use the new certificates; established ones are kept. A listener whose files fail
    * keeps its previous certificate, and the failure is logged (SB_ERR_TLS) and returned.
@@ -67,8 +85,11 @@ export interface Switchboard {
 
 /** The broker's options; `store`, when given, overrides the one `config.storage` chooses. */
 export interface StartOptions extends BrokerOptions {
-  /** The registry the platform dialects read and write (devices, zones, payload schemas, state). */
-  readonly registry?: RegistryView;
+  /**
+   * The registry (loaded) to use instead of the one kept in the store: the dialects read and write it,
+   * `auth.chain`'s `registry` checks its credentials, the admin API edits it.
+   */
+  readonly registry?: Registry;
 }
 
 /** The database file of the SQLite store, inside the configured data directory. */
@@ -99,15 +120,76 @@ function createStore(config: Config, logger: Logger, clock: (() => number) | und
   }
 }
 
+/** The registry's store: in the SQLite store's database (and group commit), or in memory. */
+function createRegistryStore(store: Store): RegistryStore {
+  return store instanceof SqliteStore ? new SqliteRegistryStore(store) : new MemoryRegistryStore();
+}
+
+/**
+ * The registry's API keys as user API tokens of the Gooee login (`authorization` / `<key>`); other
+ * tokens are not the registry's to answer.
+ */
+function registryKeyVerifier(authenticator: RegistryAuthenticator): TokenVerifier {
+  const encoder = new TextEncoder();
+  return {
+    name: authenticator.name,
+    verifyToken: (token, attempt) =>
+      parseApiKey(token) === undefined
+        ? DEFER
+        : authenticator.authenticate({ ...attempt, username: undefined, password: encoder.encode(token) }),
+    attach: (host) => authenticator.attach(host),
+  };
+}
+
+/** The registry kept in `store`, loaded. */
+async function loadRegistry(
+  store: Store,
+  logger: Logger,
+  clock: (() => number) | undefined,
+): Promise<Registry> {
+  const registry = new Registry({
+    store: createRegistryStore(store),
+    ...(clock === undefined ? {} : { clock }),
+    onListenerError: (error) => logger.error({ err: error }, "A registry change listener failed"),
+  });
+  await registry.load();
+  return registry;
+}
+
+/** The registry authenticator as the `registry` link of `auth.chain`. */
+function registryLink(registry: Registry, authenticator: RegistryAuthenticator): ExternalAuthenticator {
+  return {
+    name: authenticator.name,
+    authenticate: (attempt) => authenticator.authenticate(attempt),
+    attach: (host) => authenticator.attach(host),
+    holdsCredentials: () => registry.holdsCredentials(),
+  };
+}
+
 export async function startSwitchboard(options: StartOptions): Promise<Switchboard> {
   const { config, logger } = options;
-  // Authenticators come from the configuration unless given (a ConfigError when a key file is bad)
-  const configured =
-    options.authenticators === undefined
-      ? createAuthenticators(config.auth, options.clock === undefined ? {} : { now: options.clock })
-      : undefined;
+  const store = options.store ?? createStore(config, logger, options.clock);
+  let registry: Registry;
+  let registryAuthenticator: RegistryAuthenticator;
+  let configured: ConfiguredAuthenticators | undefined;
+  try {
+    registry = options.registry ?? (await loadRegistry(store, logger, options.clock));
+    registryAuthenticator = new RegistryAuthenticator(registry);
+    // Authenticators come from the configuration unless given (a ConfigError when a key file is bad)
+    configured =
+      options.authenticators === undefined
+        ? createAuthenticators(config.auth, {
+            ...(options.clock === undefined ? {} : { now: options.clock }),
+            registry: registryLink(registry, registryAuthenticator),
+            tokenVerifiers: [registryKeyVerifier(registryAuthenticator)],
+          })
+        : undefined;
+  } catch (error) {
+    if (options.store === undefined) await store.close().catch(() => undefined);
+    throw error;
+  }
   // The dialects' hooks come first: their topic tables are answered before any other authorizer
-  const dialects = createDialectLayer({ config, registry: options.registry, logger });
+  const dialects = createDialectLayer({ config, registry, logger });
   const broker = new Broker({
     ...options,
     ...(configured === undefined ? {} : { authenticators: configured.chain }),
@@ -117,10 +199,30 @@ export async function startSwitchboard(options: StartOptions): Promise<Switchboa
           authorizers: [dialects.authorizer, ...(options.authorizers ?? [])],
           stages: [dialects.stage, ...(options.stages ?? [])],
         }),
-    store: options.store ?? createStore(config, logger, options.clock),
+    store,
   });
+  let admin: AdminApi | undefined;
+  const adminOn = adminListener(config.admin, config.listeners);
   try {
     await broker.start();
+    if (adminOn !== undefined) {
+      const authenticator = adminAuthenticator(
+        config,
+        configured,
+        registryAuthenticator,
+        adminOn,
+        options.clock,
+      );
+      admin = await createAdminApi({
+        broker,
+        registry,
+        authenticator,
+        bodyLimit: config.admin.bodyLimit,
+        logger,
+        version: VERSION,
+        ...(options.clock === undefined ? {} : { now: options.clock }),
+      });
+    }
   } catch (error) {
     await broker.close().catch(() => undefined);
     throw error;
@@ -128,10 +230,14 @@ export async function startSwitchboard(options: StartOptions): Promise<Switchboa
 
   const listeners: BoundListener[] = [];
   try {
-    for (const listener of config.listeners) listeners.push(await bind(broker, listener, config));
+    for (const listener of config.listeners)
+      listeners.push(
+        await bind(broker, listener, config, listener.name === adminOn?.name ? admin?.handle : undefined),
+      );
   } catch (error) {
     await Promise.all(listeners.map((l) => l.close()));
     await broker.close();
+    await admin?.close();
     throw error;
   }
   for (const l of listeners) {
@@ -141,6 +247,13 @@ export async function startSwitchboard(options: StartOptions): Promise<Switchboa
       `Listening for MQTT over ${TRANSPORT_NAMES[l.kind]}`,
     );
   }
+  if (admin !== undefined && adminOn !== undefined) {
+    const bound = listeners.find((l) => l.name === adminOn.name);
+    logger.info(
+      { listener: adminOn.name, port: bound?.port, routes: admin.routes.length },
+      "Serving the admin API on /api/v1/",
+    );
+  }
 
   let stopping: Promise<void> | undefined;
   return {
@@ -148,6 +261,8 @@ export async function startSwitchboard(options: StartOptions): Promise<Switchboa
     listeners,
     apiKeys: configured?.apiKeys,
     dialects,
+    registry,
+    admin,
     reloadCertificates: () => reloadCertificates(listeners, logger),
     stop: () =>
       (stopping ??= (async () => {
@@ -155,8 +270,38 @@ export async function startSwitchboard(options: StartOptions): Promise<Switchboa
         const listenersClosed = Promise.all(listeners.map((l) => l.close()));
         await broker.close();
         await listenersClosed;
+        await admin?.close();
       })()),
   };
+}
+
+/**
+ * The admin API's credentials: JWTs of `auth.jwt`, API keys of `auth.apiKeys` and of the registry,
+ * whatever `auth.chain` says (it orders MQTT logins). The chain's own instances are used when it has
+ * them, so a key revoked at run time is refused here too.
+ */
+function adminAuthenticator(
+  config: Config,
+  configured: ConfiguredAuthenticators | undefined,
+  registry: RegistryAuthenticator,
+  listener: ListenerConfig,
+  clock: (() => number) | undefined,
+): AdminAuthenticator {
+  const { auth } = config;
+  const jwt =
+    configured?.jwt ??
+    (auth.jwt.providers.length === 0
+      ? undefined
+      : new JwtAuthenticator({ config: auth.jwt, ...(clock === undefined ? {} : { now: clock }) }));
+  const keys =
+    configured?.apiKeys ?? (auth.apiKeys.length === 0 ? undefined : new ApiKeyAuthenticator(auth.apiKeys));
+  const apiKeys: Authenticator[] = keys === undefined ? [registry] : [keys, registry];
+  return new AdminAuthenticator({
+    jwt,
+    apiKeys,
+    roles: config.admin.roles,
+    listener: { name: listener.name, loopback: isLoopbackHost(listener.host) },
+  });
 }
 
 const TRANSPORT_NAMES: Readonly<Record<ListenerConfig["kind"], string>> = {
@@ -189,7 +334,12 @@ function reloadCertificates(listeners: readonly BoundListener[], logger: Logger)
   return results;
 }
 
-async function bind(broker: Broker, listener: ListenerConfig, config: Config): Promise<BoundListener> {
+async function bind(
+  broker: Broker,
+  listener: ListenerConfig,
+  config: Config,
+  requestHandler: ((request: IncomingMessage, response: ServerResponse) => void) | undefined,
+): Promise<BoundListener> {
   const info: ListenerInfo = { name: listener.name, loopback: isLoopbackHost(listener.host) };
   const handler: TransportHandler = (transport) => broker.accept(transport, info);
   const common = { name: listener.name, kind: listener.kind, path: listener.path };
@@ -205,6 +355,7 @@ async function bind(broker: Broker, listener: ListenerConfig, config: Config): P
     path: listener.path,
     maxPayload: config.mqtt.maxPacketSize,
     highWaterMark: config.mqtt.writeHighWaterMark,
+    ...(requestHandler === undefined ? {} : { requestHandler }),
   };
   try {
     switch (listener.kind) {

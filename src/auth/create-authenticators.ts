@@ -29,6 +29,8 @@ export interface ConfiguredAuthenticators {
   readonly chain: readonly Authenticator[];
   /** The API key authenticator (to add and revoke keys at run time), when `apiKey` or `gooee` is in the chain. */
   readonly apiKeys: ApiKeyAuthenticator | undefined;
+  /** The JWT authenticator, when `auth.jwt.providers` has any (also checks the admin API's bearer tokens). */
+  readonly jwt: JwtAuthenticator | undefined;
 }
 
 /**
@@ -92,5 +94,5 @@ export function createAuthenticators(
     }
   };
   const chain = auth.chain.map(build).filter((a): a is Authenticator => a !== undefined);
-  return { chain, apiKeys };
+  return { chain, apiKeys, jwt };
 }

@@ -1,0 +1,47 @@
+/**
+ * One route of the admin API, as data: method, path, schemas, the success status and the handler. The
+ * same table registers the fastify routes (`create-admin-api.ts`) and generates the OpenAPI document
+ * (`openapi.ts`), so the document lists exactly the routes that exist, with the schemas that validate
+ * them.
+ * @module
+ */
+
+import type { AdminCaller } from "./admin-caller.js";
+import type { Schema } from "./schema-parts.js";
+
+export type AdminMethod = "GET" | "POST" | "PATCH" | "DELETE";
+
+/** What a handler gets: the validated request parts and the authenticated caller. */
+export interface AdminCall {
+  readonly params: Readonly<Record<string, string>>;
+  readonly query: Readonly<Record<string, unknown>>;
+  readonly body: unknown;
+  /** Undefined only on public routes. */
+  readonly caller: AdminCaller | undefined;
+}
+
+export interface AdminRoute {
+  readonly method: AdminMethod;
+  /** fastify syntax: `/api/v1/zones/:id`. */
+  readonly url: string;
+  /** Unique, for OpenAPI (`listZones`, `getZone`...). */
+  readonly operationId: string;
+  readonly summary: string;
+  /** The OpenAPI tag (the group the route is listed under). */
+  readonly tag: string;
+  /** Served without credentials (`/health`, `/openapi.json`). */
+  readonly public?: boolean;
+  /** Path parameters (an object schema). */
+  readonly params?: Schema;
+  /** Query parameters (an object schema). */
+  readonly query?: Schema;
+  readonly body?: Schema;
+  /** The status of a success: 200, 201 or 204. */
+  readonly status: 200 | 201 | 204;
+  /** The body of a success (none for 204). */
+  readonly response?: Schema;
+  /** Error statuses the route can answer besides 400, 401, 403 and 500. */
+  readonly errors?: readonly number[];
+  /** Returns the response body (ignored for 204); throws an ApiError to refuse. */
+  handle(call: AdminCall): unknown;
+}

@@ -1,0 +1,172 @@
+/**
+ * The admin REST API: a fastify instance that serves the route table (registry, clients, sessions,
+ * retained messages, health, OpenAPI) on the HTTP server of a WebSocket listener. It never listens
+ * itself: the listener hands it every request that is not a WebSocket upgrade to the MQTT path
+ * ({@link AdminApi.handle}, fastify's `routing`).
+ *
+ * Per request: authentication first (`onRequest`, before the body is read: no credentials is a 401
+ * even with a bad body), then fastify reads the body (over `admin.bodyLimit`: 413; not JSON: 415 or
+ * 400) and validates params, query and body against the route's schemas (`schema-validators.ts`: 400
+ * naming the field), then the handler. Every failure is answered `{"error": {"code", "message"}}`
+ * (`api-error.ts`); a 500 is logged with its cause. Unknown routes are 404, with or without
+ * credentials. Changes made through the API are logged at `info` with the administrator's principal.
+ * @module
+ */
+
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { fastify, type FastifyReply, type FastifyRequest } from "fastify";
+import type { Broker } from "../broker/index.js";
+import type { Logger } from "../observability/index.js";
+import type { Registry } from "../platform/registry/index.js";
+import type { AdminAuthenticator } from "./admin-authenticator.js";
+import type { AdminCaller } from "./admin-caller.js";
+import type { AdminRoute } from "./admin-route.js";
+import { ApiError, toApiError } from "./api-error.js";
+import { brokerRoutes, brokerSchemas } from "./broker-routes.js";
+import { openApiDocument } from "./openapi.js";
+import { privacyRoutes } from "./privacy-routes.js";
+import { registryRoutes, registrySchemas } from "./registry-routes.js";
+import { object } from "./schema-parts.js";
+import { createSchemaValidators } from "./schema-validators.js";
+import { serviceRoutes } from "./service-routes.js";
+
+export interface AdminApiOptions {
+  readonly broker: Broker;
+  readonly registry: Registry;
+  readonly authenticator: AdminAuthenticator;
+  /** Largest request body, in bytes (`admin.bodyLimit`). */
+  readonly bodyLimit: number;
+  readonly logger: Logger;
+  readonly version: string;
+  /** Milliseconds since the epoch. Default `Date.now`. */
+  readonly now?: () => number;
+}
+
+export interface AdminApi {
+  /** Serves one HTTP request (give it to the listener's HTTP server). */
+  readonly handle: (request: IncomingMessage, response: ServerResponse) => void;
+  /** Every route, as registered and as the OpenAPI document lists them. */
+  readonly routes: readonly AdminRoute[];
+  readonly document: Readonly<Record<string, unknown>>;
+  close(): Promise<void>;
+}
+
+const NO_PARAMETERS = object({});
+
+function pathOf(url: string): string {
+  const end = url.indexOf("?");
+  return end === -1 ? url : url.slice(0, end);
+}
+
+export async function createAdminApi(options: AdminApiOptions): Promise<AdminApi> {
+  const { broker, registry, authenticator } = options;
+  const now = options.now ?? Date.now;
+  const logger = options.logger.child({ component: "admin-api" });
+  let document: Readonly<Record<string, unknown>> = {};
+  const routes: AdminRoute[] = [
+    ...serviceRoutes({
+      version: options.version,
+      running: () => broker.running,
+      now,
+      document: () => document,
+    }),
+    ...registryRoutes({ registry, now }),
+    ...brokerRoutes(broker),
+    ...privacyRoutes(),
+  ];
+  document = openApiDocument(routes, {
+    version: options.version,
+    components: { ...registrySchemas(), ...brokerSchemas },
+  });
+
+  const app = fastify({
+    logger: false, // the API logs through the broker's logger (below)
+    bodyLimit: options.bodyLimit,
+    exposeHeadRoutes: false,
+    return503OnClosing: true,
+    frameworkErrors: (error, _request, reply) => {
+      const failure = toApiError(error);
+      void (reply as unknown as FastifyReply).code(failure.status).send(failure.toJSON());
+    },
+  });
+  // JSON only (anything else: 415); an empty body is no body (a DELETE sent with a JSON content type)
+  const json = app.getDefaultJsonParser("error", "error");
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser("application/json", { parseAs: "string" }, (request, body, done) => {
+    const text = typeof body === "string" ? body : body.toString("utf8");
+    if (text === "") done(null, undefined);
+    else void json(request, text, done);
+  });
+  const validators = createSchemaValidators();
+  app.setValidatorCompiler(({ schema, httpPart }) =>
+    validators.compile(httpPart ?? "body", schema as Record<string, unknown>),
+  );
+
+  const publicRoutes = new Set(routes.filter((r) => r.public === true).map((r) => `${r.method} ${r.url}`));
+  const callers = new WeakMap<FastifyRequest, AdminCaller>();
+  app.addHook("onRequest", async (request) => {
+    if (request.is404 || publicRoutes.has(`${request.method} ${request.routeOptions.url ?? ""}`)) return;
+    callers.set(request, await authenticator.authenticate(request.headers, request.ip));
+  });
+  app.addHook("onResponse", async (request, reply) => {
+    const caller = callers.get(request);
+    const fields = {
+      method: request.method,
+      path: pathOf(request.url),
+      status: reply.statusCode,
+      ...(caller === undefined ? {} : { admin: caller.principal.id, tenant: caller.principal.tenant }),
+    };
+    if (request.method !== "GET" && reply.statusCode < 300) logger.info(fields, "Admin API change");
+    else logger.debug(fields, "Admin API request");
+  });
+
+  app.setErrorHandler(async (error, request, reply) => {
+    const failure = toApiError(error as Error);
+    if (failure.status >= 500)
+      logger.error(
+        { err: error, method: request.method, path: pathOf(request.url) },
+        "Admin API request failed",
+      );
+    return reply.code(failure.status).send(failure.toJSON());
+  });
+  app.setNotFoundHandler(async (request, reply) => {
+    const failure = new ApiError("NOT_FOUND", `No route ${request.method} ${pathOf(request.url)}`);
+    return reply.code(404).send(failure.toJSON());
+  });
+
+  for (const route of routes) {
+    app.route({
+      method: route.method,
+      url: route.url,
+      schema: {
+        ...(route.params === undefined ? {} : { params: route.params }),
+        // a route without query parameters refuses any (the public ones ignore them)
+        ...(route.query === undefined
+          ? route.public === true
+            ? {}
+            : { querystring: NO_PARAMETERS }
+          : { querystring: route.query }),
+        ...(route.body === undefined ? {} : { body: route.body }),
+        ...(route.response === undefined ? {} : { response: { [route.status]: route.response } }),
+      },
+      handler: async (request, reply) => {
+        const result: unknown = await route.handle({
+          params: request.params as Record<string, string>,
+          query: request.query as Record<string, unknown>,
+          body: request.body,
+          caller: callers.get(request),
+        });
+        reply.code(route.status);
+        return route.status === 204 ? reply.send() : reply.send(result);
+      },
+    });
+  }
+  await app.ready();
+
+  return {
+    handle: (request, response) => app.routing(request, response),
+    routes,
+    document,
+    close: () => app.close(),
+  };
+}

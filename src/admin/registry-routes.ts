@@ -1,0 +1,291 @@
+/**
+ * The registry's routes: for every entity kind, `GET /api/v1/<kind>` (a page, with filters), `GET`,
+ * `POST` (201), `PATCH` and `DELETE` (204) of `/api/v1/<kind>/<id>`; and the current state of devices
+ * and modules (`GET /api/v1/devices/<id>/state`). Every write is committed to the store before the
+ * response is sent.
+ *
+ * Tenants: an entity of a tenant the caller does not administer is a 404; a body naming such a tenant
+ * is a 403; creating and deleting tenants is for administrators of the default tenant. The registry's
+ * refusals keep their messages and map to 400 (invalid), 422 (unprocessable), 404 and 409.
+ * @module
+ */
+
+import {
+  type EntityKind,
+  entityKinds,
+  type EntityOf,
+  kindNames,
+  type Registry,
+  type RegistryResult,
+  tenantOf,
+} from "../platform/registry/index.js";
+import { type AdminCaller, actingTenant, administers, listTenant } from "./admin-caller.js";
+import type { AdminCall, AdminRoute } from "./admin-route.js";
+import { ApiError, fromProblem } from "./api-error.js";
+import { createInput, patchInput } from "./entity-input.js";
+import { entitySchemas } from "./entity-schemas.js";
+import { entityView } from "./entity-view.js";
+import { idSchema, integer, object, page, paginationQuery, type Schema, string } from "./schema-parts.js";
+
+type Body = Readonly<Record<string, unknown>>;
+
+const singular: { readonly [K in EntityKind]: string } = {
+  tenants: "Tenant",
+  zones: "Zone",
+  systems: "System",
+  drivers: "Driver",
+  modules: "Module",
+  devices: "Device",
+  applications: "Application",
+  users: "User",
+  apiKeys: "ApiKey",
+  schemas: "Schema",
+};
+
+/** List filters that test membership in an array field (the others compare a field). */
+const arrayFilters: { readonly [K in EntityKind]?: Readonly<Record<string, string>> } = {
+  zones: { tag: "tags" },
+  systems: { zoneId: "zoneIds" },
+  users: { role: "roles" },
+};
+
+/** Entity kinds with current state values readable over the API. */
+const stateKinds = ["devices", "modules"] as const;
+
+const stateValueSchema: Schema = object(
+  {
+    value: { description: "The latest value (any JSON)." },
+    time: integer("When it was ingested, in milliseconds since the epoch."),
+    sourceTime: string("The time its source gave, as given (ISO 8601, microseconds preserved)."),
+  },
+  ["value", "time"],
+  "The current value of one channel.",
+);
+
+function pascal(kind: EntityKind): string {
+  return kind.charAt(0).toUpperCase() + kind.slice(1);
+}
+
+function value<T>(result: RegistryResult<T>): T {
+  if (!result.ok) throw fromProblem(result.problem);
+  return result.value;
+}
+
+/** The registry's schemas by OpenAPI component name (`Zone`, `ZoneCreate`, `ZoneUpdate`...). */
+export function registrySchemas(): Record<string, Schema> {
+  const named: Record<string, Schema> = { StateValue: stateValueSchema };
+  for (const kind of entityKinds) {
+    const schemas = entitySchemas[kind];
+    named[singular[kind]] = schemas.entity;
+    named[`${singular[kind]}Create`] = schemas.create;
+    named[`${singular[kind]}Update`] = schemas.update;
+  }
+  return named;
+}
+
+export interface RegistryRoutesOptions {
+  readonly registry: Registry;
+  /** Milliseconds since the epoch (an API key's revocation time). */
+  readonly now: () => number;
+}
+
+export function registryRoutes(options: RegistryRoutesOptions): AdminRoute[] {
+  return [
+    ...entityKinds.flatMap((kind) => kindRoutes(kind, options)),
+    ...stateKinds.map((kind) => stateRoute(kind, options.registry)),
+  ];
+}
+
+/** The entity of `kind` with `id` if the caller administers its tenant, else a 404. */
+function visible<K extends EntityKind>(
+  registry: Registry,
+  kind: K,
+  id: string,
+  caller: AdminCaller,
+): EntityOf[K] {
+  const entity = registry.get(kind, id);
+  if (entity === undefined || !administers(caller, tenantOf(kind, entity)))
+    throw new ApiError("NOT_FOUND", `No ${kindNames[kind]} "${id}"`);
+  return entity;
+}
+
+function kindRoutes(kind: EntityKind, options: RegistryRoutesOptions): AdminRoute[] {
+  const { registry } = options;
+  const schemas = entitySchemas[kind];
+  const name = kindNames[kind];
+  const base = `/api/v1/${kind}`;
+  const params = object({ id: idSchema(schemas.idPattern, `The ${name}'s id.`) }, ["id"]);
+  const common = { tag: kind };
+  const createResponse =
+    kind === "apiKeys"
+      ? object(
+          {
+            ...(schemas.entity["properties"] as Record<string, Schema>),
+            key: string("The key (`sbk_<id>_<secret>`): shown this once, only its hash is kept."),
+          },
+          [...(schemas.entity["required"] as string[]), "key"],
+          "The new API key, with the key itself.",
+        )
+      : schemas.entity;
+  const caller = (call: AdminCall): AdminCaller => call.caller!;
+  const id = (call: AdminCall): string => call.params["id"]!;
+
+  return [
+    {
+      ...common,
+      method: "GET",
+      url: base,
+      operationId: `list${pascal(kind)}`,
+      summary: `List ${kind === "apiKeys" ? "API keys" : kind} (a page; filters combine with "and").`,
+      query: object({ ...paginationQuery, ...schemas.filters }),
+      status: 200,
+      response: page(schemas.entity, `A page of ${kind}.`),
+      handle: (call) => {
+        const { limit, offset, tenant, ...filters } = call.query as Record<string, unknown> & {
+          limit: number;
+          offset: number;
+          tenant?: string;
+        };
+        const scope = listTenant(caller(call), tenant);
+        if (scope === null) return { items: [], total: 0, offset, limit };
+        const where: Record<string, string | number | boolean> = {};
+        let filter: ((entity: EntityOf[EntityKind]) => boolean) | undefined;
+        for (const [field, wanted] of Object.entries(filters)) {
+          if (kind === "apiKeys" && field === "revoked")
+            filter = (key) => ((key as EntityOf["apiKeys"]).revokedAt !== undefined) === wanted;
+          else where[arrayFilters[kind]?.[field] ?? field] = wanted as string | number | boolean;
+        }
+        const found = registry.list(kind, {
+          ...(scope === undefined ? {} : { tenant: scope }),
+          where,
+          ...(filter === undefined ? {} : { filter }),
+          offset,
+          limit,
+        });
+        return {
+          items: found.items.map((entity) => entityView(kind, entity)),
+          total: found.total,
+          offset,
+          limit,
+        };
+      },
+    },
+    {
+      ...common,
+      method: "GET",
+      url: `${base}/:id`,
+      operationId: `get${singular[kind]}`,
+      summary: `Get one ${name}.`,
+      params,
+      status: 200,
+      response: schemas.entity,
+      errors: [404],
+      handle: (call) => entityView(kind, visible(registry, kind, id(call), caller(call))),
+    },
+    {
+      ...common,
+      method: "POST",
+      url: base,
+      operationId: `create${singular[kind]}`,
+      summary:
+        kind === "apiKeys"
+          ? "Create an API key; the response has the key, shown this once."
+          : `Create ${/^[aeiou]/i.test(name) ? "an" : "a"} ${name}.`,
+      body: schemas.create,
+      status: 201,
+      response: createResponse,
+      errors: [404, 409, 413, 415, 422],
+      handle: async (call) => {
+        const body = call.body as Body;
+        const who = caller(call);
+        if (kind === "tenants" && !who.allTenants)
+          throw new ApiError("FORBIDDEN", "Only administrators of the default tenant create tenants");
+        const tenant = kind === "tenants" ? "" : actingTenant(who, body["tenant"] as string | undefined);
+        const { input, key } = await createInput(kind, body, tenant);
+        const entity = value(registry.create(kind, input as never));
+        await registry.commit();
+        const view = entityView(kind, entity);
+        return key === undefined ? view : { ...view, key };
+      },
+    },
+    {
+      ...common,
+      method: "PATCH",
+      url: `${base}/:id`,
+      operationId: `update${singular[kind]}`,
+      summary: `Change fields of ${/^[aeiou]/i.test(name) ? "an" : "a"} ${name} (\`null\` clears an optional one).`,
+      params,
+      body: schemas.update,
+      status: 200,
+      response: schemas.entity,
+      errors: [404, 409, 413, 415, 422],
+      handle: async (call) => {
+        const current = visible(registry, kind, id(call), caller(call));
+        const patch = await patchInput(kind, call.body as Body, current, options.now());
+        const entity = value(registry.update(kind, id(call), patch as never));
+        await registry.commit();
+        return entityView(kind, entity);
+      },
+    },
+    {
+      ...common,
+      method: "DELETE",
+      url: `${base}/:id`,
+      operationId: `delete${singular[kind]}`,
+      summary:
+        kind === "users"
+          ? "Delete a user and its API keys (its clients are disconnected)."
+          : `Delete ${/^[aeiou]/i.test(name) ? "an" : "a"} ${name} (refused while other entities refer to it).`,
+      params,
+      status: 204,
+      errors: [404, 409],
+      handle: async (call) => {
+        const who = caller(call);
+        visible(registry, kind, id(call), who);
+        if (kind === "tenants" && !who.allTenants)
+          throw new ApiError("FORBIDDEN", "Only administrators of the default tenant delete tenants");
+        value(registry.delete(kind, id(call)));
+        await registry.commit();
+        return undefined;
+      },
+    },
+  ];
+}
+
+function stateRoute(kind: (typeof stateKinds)[number], registry: Registry): AdminRoute {
+  const name = kindNames[kind];
+  return {
+    method: "GET",
+    url: `/api/v1/${kind}/:id/state`,
+    operationId: `get${singular[kind]}State`,
+    summary: `The current value of every channel of ${/^[aeiou]/i.test(name) ? "an" : "a"} ${name} (${kind === "devices" ? "its meta values" : "its state keys"}).`,
+    tag: kind,
+    params: object({ id: idSchema(entitySchemas[kind].idPattern, `The ${name}'s id.`) }, ["id"]),
+    status: 200,
+    response: object(
+      {
+        id: string(`The ${name}'s id.`),
+        tenant: string("Its tenant."),
+        state: {
+          type: "object",
+          description: "Channel name -> its current value.",
+          additionalProperties: stateValueSchema,
+        },
+      },
+      ["id", "tenant", "state"],
+      `The current state of a ${name}.`,
+    ),
+    errors: [404],
+    handle: (call) => {
+      const entity = visible(registry, kind, call.params["id"]!, call.caller!);
+      const state: Record<string, unknown> = {};
+      for (const v of registry.state({ kind, id: entity.id }))
+        state[v.channel] = {
+          value: v.value,
+          time: v.time,
+          ...(v.sourceTime === undefined ? {} : { sourceTime: v.sourceTime }),
+        };
+      return { id: entity.id, tenant: entity.tenant, state };
+    },
+  };
+}

@@ -1,0 +1,457 @@
+/**
+ * Bad input to the admin API: every case is a 4xx with `{"error": {"code", "message"}}` whose message
+ * names the field (or parameter), never a 500. Unknown fields, wrong types, bad ids, missing fields,
+ * values out of range, unknown query parameters, bodies that are not JSON, too large or of another
+ * content type, unknown routes and bad URLs.
+ */
+
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { type AdminBroker, startAdminBroker } from "./helpers/admin-broker.js";
+
+interface Case {
+  readonly name: string;
+  readonly method: string;
+  readonly path: string;
+  readonly body?: unknown;
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly status: number;
+  readonly code: string;
+  readonly message: string | RegExp;
+}
+
+const CASES: readonly Case[] = [
+  // unknown fields, at the top and nested
+  ...[
+    ["tenants", { name: "T", colour: "red" }],
+    ["zones", { name: "Z", type: "building", colour: "red" }],
+    ["systems", { name: "S", colour: "red" }],
+    ["drivers", { name: "D", colour: "red" }],
+    ["modules", { name: "M", driverId: "d", systemId: "s", colour: "red" }],
+    ["devices", { name: "D", colour: "red" }],
+    ["applications", { name: "A", colour: "red" }],
+    ["users", { name: "U", username: "u", colour: "red" }],
+    ["apiKeys", { name: "K", colour: "red" }],
+    ["schemas", { name: "s", schema: {}, colour: "red" }],
+  ].map(([kind, body]): Case => ({
+    name: `unknown field in a ${kind as string} create`,
+    method: "POST",
+    path: `/api/v1/${kind as string}`,
+    body,
+    status: 400,
+    code: "BAD_REQUEST",
+    message: 'Invalid body: unknown field "colour"',
+  })),
+  {
+    name: "unknown field in a credential",
+    method: "POST",
+    path: "/api/v1/devices",
+    body: { name: "D", credentials: [{ kind: "token", token: "0123456789abcdef", colour: "red" }] },
+    status: 400,
+    code: "BAD_REQUEST",
+    message: 'Invalid body: unknown field "credentials[0].colour"',
+  },
+  {
+    name: "a field that cannot change",
+    method: "PATCH",
+    path: "/api/v1/zones/z-1",
+    body: { tenant: "other" },
+    status: 400,
+    code: "BAD_REQUEST",
+    message: 'Invalid body: unknown field "tenant"',
+  },
+  // wrong types (no coercion in bodies)
+  {
+    name: "a number for a name",
+    method: "POST",
+    path: "/api/v1/zones",
+    body: { name: 5, type: "region" },
+    status: 400,
+    code: "BAD_REQUEST",
+    message: 'Invalid body: "name" must be string, not 5',
+  },
+  {
+    name: "a string for a boolean",
+    method: "POST",
+    path: "/api/v1/devices",
+    body: { name: "D", enabled: "true" },
+    status: 400,
+    code: "BAD_REQUEST",
+    message: 'Invalid body: "enabled" must be boolean, not "true"',
+  },
+  {
+    name: "a string for an integer",
+    method: "POST",
+    path: "/api/v1/modules",
+    body: { name: "M", driverId: "d", systemId: "s", index: "2" },
+    status: 400,
+    code: "BAD_REQUEST",
+    message: 'Invalid body: "index" must be integer, not "2"',
+  },
+  {
+    name: "a string for a list",
+    method: "POST",
+    path: "/api/v1/zones",
+    body: { name: "Z", type: "region", tags: "a" },
+    status: 400,
+    code: "BAD_REQUEST",
+    message: 'Invalid body: "tags" must be array, not "a"',
+  },
+  {
+    name: "a list for the body",
+    method: "POST",
+    path: "/api/v1/zones",
+    body: [1],
+    status: 400,
+    code: "BAD_REQUEST",
+    message: "Invalid body: expected a JSON object, not [1]",
+  },
+  {
+    name: "a nested wrong type",
+    method: "POST",
+    path: "/api/v1/users",
+    body: { name: "U", username: "u", roles: ["ok", 7] },
+    status: 400,
+    code: "BAD_REQUEST",
+    message: 'Invalid body: "roles[1]" must be string, not 7',
+  },
+  // bad ids and names
+  {
+    name: "a bad id in the body",
+    method: "POST",
+    path: "/api/v1/zones",
+    body: { id: "a/b", name: "Z", type: "region" },
+    status: 400,
+    code: "BAD_REQUEST",
+    message:
+      'Invalid body: "id" "a/b" must be 1 to 128 letters, digits or ". _ : ~ -", beginning with a letter, digit or "_"',
+  },
+  {
+    name: "a bad id in the path",
+    method: "GET",
+    path: "/api/v1/devices/%2Bplus",
+    status: 400,
+    code: "BAD_REQUEST",
+    message: /^Invalid path: "id" "\+plus" must be 1 to 128 letters/,
+  },
+  {
+    name: "a bad tenant id",
+    method: "POST",
+    path: "/api/v1/tenants",
+    body: { id: "-acme", name: "Acme" },
+    status: 400,
+    code: "BAD_REQUEST",
+    message: /^Invalid body: "id" "-acme" must be 1 to 64 letters/,
+  },
+  {
+    name: "a name with a wildcard",
+    method: "POST",
+    path: "/api/v1/zones",
+    body: { name: "Level #2", type: "level" },
+    status: 400,
+    code: "BAD_REQUEST",
+    message:
+      'Invalid body: "name" "Level #2" must not contain "/", "+", "#" or control characters, nor begin or end with white space',
+  },
+  {
+    name: "an API key id with a dot",
+    method: "POST",
+    path: "/api/v1/apiKeys",
+    body: { id: "a.b", name: "K" },
+    status: 400,
+    code: "BAD_REQUEST",
+    message: 'Invalid body: "id" "a.b" must be 1 to 64 letters, digits or dashes',
+  },
+  // missing fields, enums, ranges, empty patches
+  {
+    name: "a missing required field",
+    method: "POST",
+    path: "/api/v1/zones",
+    body: { type: "region" },
+    status: 400,
+    code: "BAD_REQUEST",
+    message: 'Invalid body: missing field "name"',
+  },
+  {
+    name: "a missing credential field",
+    method: "POST",
+    path: "/api/v1/devices",
+    body: { name: "D", credentials: [{ kind: "password", username: "d" }] },
+    status: 400,
+    code: "BAD_REQUEST",
+    message: 'Invalid body: missing field "credentials[0].password" (or "credentials[0].passwordHash")',
+  },
+  {
+    name: "a field of the other credential kind",
+    method: "POST",
+    path: "/api/v1/devices",
+    body: { name: "D", credentials: [{ kind: "token", username: "d", token: "0123456789abcdef" }] },
+    status: 400,
+    code: "BAD_REQUEST",
+    message: 'Invalid body: "credentials[0].username" is not a field of a "token" credential',
+  },
+  {
+    name: "a password and its hash",
+    method: "POST",
+    path: "/api/v1/users",
+    body: { name: "U", username: "u", password: "long-enough", passwordHash: "scrypt$1$2$3$4$5" },
+    status: 400,
+    code: "BAD_REQUEST",
+    message: 'Invalid body: give "password" or "passwordHash", not both',
+  },
+  {
+    name: "a value outside an enum",
+    method: "POST",
+    path: "/api/v1/zones",
+    body: { name: "Z", type: "planet" },
+    status: 400,
+    code: "BAD_REQUEST",
+    message:
+      'Invalid body: "type" must be one of "region", "building", "level", "area", "space", not "planet"',
+  },
+  {
+    name: "a too short password",
+    method: "POST",
+    path: "/api/v1/users",
+    body: { name: "U", username: "u", password: "short" },
+    status: 400,
+    code: "BAD_REQUEST",
+    message: 'Invalid body: "password" must NOT have fewer than 8 characters',
+  },
+  {
+    name: "an empty patch",
+    method: "PATCH",
+    path: "/api/v1/zones/z-1",
+    body: {},
+    status: 400,
+    code: "BAD_REQUEST",
+    message: "Invalid body: the body must have at least 1 field",
+  },
+  {
+    name: "a repeated list item",
+    method: "POST",
+    path: "/api/v1/users",
+    body: { name: "U", username: "u", roles: ["a", "a"] },
+    status: 400,
+    code: "BAD_REQUEST",
+    message: 'Invalid body: "roles" must not repeat an item (items 0 and 1 are equal)',
+  },
+  // query parameters
+  {
+    name: "a limit that is not a number",
+    method: "GET",
+    path: "/api/v1/zones?limit=ten",
+    status: 400,
+    code: "BAD_REQUEST",
+    message: 'Invalid query: "limit" must be integer, not "ten"',
+  },
+  {
+    name: "a limit of 0",
+    method: "GET",
+    path: "/api/v1/zones?limit=0",
+    status: 400,
+    code: "BAD_REQUEST",
+    message: 'Invalid query: "limit" must be >= 1',
+  },
+  {
+    name: "a limit above the maximum",
+    method: "GET",
+    path: "/api/v1/zones?limit=1001",
+    status: 400,
+    code: "BAD_REQUEST",
+    message: 'Invalid query: "limit" must be <= 1000',
+  },
+  {
+    name: "a negative offset",
+    method: "GET",
+    path: "/api/v1/zones?offset=-1",
+    status: 400,
+    code: "BAD_REQUEST",
+    message: 'Invalid query: "offset" must be >= 0',
+  },
+  {
+    name: "an unknown query parameter",
+    method: "GET",
+    path: "/api/v1/zones?colour=red",
+    status: 400,
+    code: "BAD_REQUEST",
+    message: 'Invalid query: unknown parameter "colour"',
+  },
+  {
+    name: "a query parameter on a route that has none",
+    method: "GET",
+    path: "/api/v1/zones/z-1?expand=all",
+    status: 400,
+    code: "BAD_REQUEST",
+    message: 'Invalid query: unknown parameter "expand"',
+  },
+  {
+    name: "a boolean filter that is not one",
+    method: "GET",
+    path: "/api/v1/devices?enabled=maybe",
+    status: 400,
+    code: "BAD_REQUEST",
+    message: 'Invalid query: "enabled" must be boolean, not "maybe"',
+  },
+  {
+    name: "a repeated query parameter",
+    method: "GET",
+    path: "/api/v1/zones?limit=1&limit=2",
+    status: 400,
+    code: "BAD_REQUEST",
+    message: 'Invalid query: "limit" must be integer, not ["1","2"]',
+  },
+  {
+    name: "a retained listing without a filter",
+    method: "GET",
+    path: "/api/v1/retained",
+    status: 400,
+    code: "BAD_REQUEST",
+    message: 'Invalid query: missing parameter "filter"',
+  },
+  {
+    name: "an invalid topic filter",
+    method: "GET",
+    path: "/api/v1/retained?filter=a%23",
+    status: 400,
+    code: "BAD_REQUEST",
+    message: 'Invalid query: "filter": Topic filter "a#" must use "#" as a whole level, not within "a#"',
+  },
+  {
+    name: "a wildcard in a topic to delete",
+    method: "DELETE",
+    path: "/api/v1/retained?topic=a%2F%2B",
+    status: 400,
+    code: "BAD_REQUEST",
+    message: 'Invalid query: "topic": Topic name "a/+" must not contain wildcards',
+  },
+  {
+    name: "a mount namespace topic",
+    method: "GET",
+    path: "/api/v1/retained?filter=%24t%2F%23",
+    status: 400,
+    code: "BAD_REQUEST",
+    message: 'Invalid query: "filter" must not begin with "$t/" or "$td/" (name the tenant with "tenant")',
+  },
+  // bodies that are not JSON
+  {
+    name: "a body that is not JSON",
+    method: "POST",
+    path: "/api/v1/zones",
+    body: '{"name": ',
+    status: 400,
+    code: "BAD_REQUEST",
+    message: /^Invalid body: Body is not valid JSON/,
+  },
+  {
+    name: "no body",
+    method: "POST",
+    path: "/api/v1/zones",
+    status: 400,
+    code: "BAD_REQUEST",
+    message: "Invalid body: expected a JSON object",
+  },
+  {
+    name: "a body of another content type",
+    method: "POST",
+    path: "/api/v1/zones",
+    body: "name=Z",
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+    status: 415,
+    code: "UNSUPPORTED_MEDIA_TYPE",
+    message: 'Unsupported content type: send "application/json"',
+  },
+  {
+    name: "a prototype-poisoning body",
+    method: "POST",
+    path: "/api/v1/zones",
+    body: '{"name": "Z", "type": "region", "__proto__": {"admin": true}}',
+    status: 400,
+    code: "BAD_REQUEST",
+    message: /^Invalid body: /,
+  },
+  // routes
+  {
+    name: "an unknown route",
+    method: "GET",
+    path: "/api/v1/planets",
+    status: 404,
+    code: "NOT_FOUND",
+    message: "No route GET /api/v1/planets",
+  },
+  {
+    name: "a method a path does not have",
+    method: "PUT",
+    path: "/api/v1/zones",
+    body: {},
+    status: 404,
+    code: "NOT_FOUND",
+    message: "No route PUT /api/v1/zones",
+  },
+  {
+    name: "a path outside the API",
+    method: "GET",
+    path: "/index.html",
+    status: 404,
+    code: "NOT_FOUND",
+    message: "No route GET /index.html",
+  },
+  {
+    name: "a malformed URL",
+    method: "GET",
+    path: "/api/v1/zones/%zz",
+    status: 400,
+    code: "BAD_REQUEST",
+    message: /^Invalid URL: /,
+  },
+];
+
+describe("admin API: bad input", () => {
+  let broker: AdminBroker;
+  before(async () => {
+    broker = await startAdminBroker({ config: { admin: { bodyLimit: 1024 } } });
+    const zone = await broker.call("POST", "/api/v1/zones", {
+      body: { id: "z-1", name: "Z", type: "region" },
+    });
+    assert.equal(zone.status, 201);
+  });
+  after(async () => {
+    await broker.stop();
+  });
+
+  for (const c of CASES) {
+    it(`${c.name}: ${c.status} ${c.code}`, async () => {
+      const answer = await broker.call(c.method, c.path, {
+        ...(c.body === undefined ? {} : { body: c.body }),
+        ...(c.headers === undefined ? {} : { headers: c.headers }),
+      });
+      assert.equal(answer.status, c.status, JSON.stringify(answer.body));
+      assert.match(String(answer.headers.get("content-type")), /^application\/json/);
+      assert.deepEqual(Object.keys(answer.body), ["error"]);
+      assert.deepEqual(Object.keys(answer.body.error).sort(), ["code", "message"]);
+      assert.equal(answer.body.error.code, c.code);
+      if (typeof c.message === "string") assert.equal(answer.body.error.message, c.message);
+      else assert.match(answer.body.error.message, c.message);
+    });
+  }
+
+  it("refuses a body over admin.bodyLimit with 413", async () => {
+    const answer = await broker.call("POST", "/api/v1/zones", {
+      body: { name: "Z", type: "region", description: "x".repeat(2000) },
+    });
+    assert.equal(answer.status, 413);
+    assert.deepEqual(answer.body, {
+      error: { code: "PAYLOAD_TOO_LARGE", message: "The request body is too large (admin.bodyLimit)" },
+    });
+  });
+
+  it("changes nothing when it refuses", async () => {
+    const zones = await broker.call("GET", "/api/v1/zones");
+    assert.deepEqual(
+      zones.body.items.map((z: { id: string }) => z.id),
+      ["z-1"],
+    );
+    assert.equal(broker.switchboard.registry.count("users"), 0);
+    assert.equal(broker.switchboard.registry.count("devices"), 0);
+  });
+});
