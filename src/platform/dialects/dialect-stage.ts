@@ -10,6 +10,9 @@
  *    itself unless the handler consumed it) are published by the broker after the publish, mounted in
  *    the tenant's namespace, with the publish's QoS, RETAIN flag and expiry unless they say otherwise.
  *
+ * A zero-length retained PUBLISH is not handed to the handler: it clears the retained message of its
+ * topic, as in plain MQTT (what the dialect derived from earlier publishes is left as it is).
+ *
  * A handler that throws rejects the publish with 0x80 and is logged: a failing dialect never routes
  * unvalidated data. Messages of other tenants pass untouched.
  * @module
@@ -18,6 +21,7 @@
 import type { ClientIdentity, MessageStage, MessageStageHost, StageResult } from "../../hooks/index.js";
 import { ReasonCode } from "../../protocol/index.js";
 import type { ApplicationMessage } from "../../session/index.js";
+import type { TenantMount } from "../../tenancy/index.js";
 import type { DialectContext, IngestOutcome, Rendered } from "./dialect.js";
 import type { DialectLayer, Origin } from "./dialect-layer.js";
 
@@ -43,6 +47,8 @@ export class DialectStage implements MessageStage {
     const found = layer.lookup(tenant.dialects, topic.split("/"));
     const ingest = found?.match.row.topic.ingest;
     if (found === undefined || ingest === undefined) return CONTINUE;
+    // a zero-length retained PUBLISH clears the topic's retained message (MQTT's rule): not an event
+    if (message.retain && message.payload.byteLength === 0) return CONTINUE;
 
     const now = message.createdAt;
     const context: DialectContext = { registry: layer.registry, tenant: tenant.tenant, now };
@@ -70,24 +76,38 @@ export class DialectStage implements MessageStage {
     }
 
     const made: ApplicationMessage[] = [];
-    const add = (rendered: readonly Rendered[] | undefined): void => {
-      if (rendered !== undefined)
-        for (const r of rendered) made.push(layer.toMessage(tenant.mount, r, message satisfies Origin, now));
-    };
+    const mount = tenant.mount;
     if (outcome.kind === "reject") {
-      add(outcome.publish);
+      this.#add(made, outcome.publish, mount, message, now, undefined);
       return { kind: "reject", reasonCode: outcome.reasonCode, reason: outcome.reason, publish: made };
     }
     if (outcome.state !== undefined) for (const write of outcome.state) layer.registry.setState(write);
-    add(outcome.publish);
+    this.#add(made, outcome.publish, mount, message, now, undefined);
     const forward = outcome.forward ?? true;
-    const renderContext: DialectContext = forward === false ? context : { ...context, inboundTopic: topic };
-    for (const envelope of outcome.envelopes) {
-      const rendered = layer.render(tenant, envelope, renderContext);
-      add(forward === false ? rendered : rendered.filter((r) => r.topic !== topic));
-    }
+    // routed on its own topic: renderings onto that topic are the publish itself (the context is
+    // `context` plus inboundTopic, written out: the object spread was a visible share of the profile)
+    const skip = forward === false ? undefined : topic;
+    const renderContext: DialectContext =
+      skip === undefined
+        ? context
+        : { registry: context.registry, tenant: context.tenant, now, inboundTopic: skip };
+    for (const envelope of outcome.envelopes)
+      this.#add(made, layer.render(tenant, envelope, renderContext), mount, message, now, skip);
     if (forward === false) return { kind: "consume", publish: made };
     if (forward === true) return { kind: "continue", publish: made };
     return { kind: "continue", message: { ...message, payload: forward }, publish: made };
+  }
+
+  /** Adds broker messages for `rendered` to `made`, leaving out those on the topic `skip`. */
+  #add(
+    made: ApplicationMessage[],
+    rendered: readonly Rendered[] | undefined,
+    mount: TenantMount,
+    origin: Origin,
+    now: number,
+    skip: string | undefined,
+  ): void {
+    if (rendered === undefined) return;
+    for (const r of rendered) if (r.topic !== skip) made.push(this.#layer.toMessage(mount, r, origin, now));
   }
 }

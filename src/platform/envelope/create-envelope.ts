@@ -4,7 +4,6 @@
  * @module
  */
 
-import { randomUUID } from "node:crypto";
 import type { EntityRef } from "../registry/model.js";
 import type { EventEnvelope } from "./event-envelope.js";
 import { parseIsoTimestamp } from "./timestamps.js";
@@ -64,7 +63,7 @@ export function createEnvelope(fields: EnvelopeFields, ingestTime: number): Even
       throw new RangeError(`Cannot create an envelope: "${sourceTime}" is not an ISO 8601 date-time`);
   }
   return {
-    id: fields.id ?? randomUUID(),
+    id: fields.id ?? crypto.randomUUID(), // Web Crypto: the envelope module imports nothing from Node
     tenant: fields.tenant,
     source: fields.source,
     channel: fields.channel,

@@ -7,4 +7,8 @@
 export type { EventEnvelope } from "./event-envelope.js";
 export { createEnvelope, type EnvelopeFields, JSON_CONTENT_TYPE } from "./create-envelope.js";
 export { envelopeTime, isJsonObject, jsonBytes, type JsonObject, withDefault, withoutKey } from "./render.js";
+export { EnvelopeIds } from "./envelope-ids.js";
+export { jsonString, jsonText } from "./json-text.js";
+export { PayloadWriter } from "./payload-writer.js";
+export { TimestampParser } from "./timestamp-parser.js";
 export { formatIsoMicros, formatIsoMillis, parseIsoTimestamp } from "./timestamps.js";

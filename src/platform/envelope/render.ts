@@ -7,12 +7,14 @@
 import type { EventEnvelope } from "./event-envelope.js";
 import { formatIsoMillis } from "./timestamps.js";
 
+const encoder = new TextEncoder();
+
 /** A JSON object as parsed from a payload. */
 export type JsonObject = Readonly<Record<string, unknown>>;
 
 /** UTF-8 bytes of `value` as JSON. */
 export function jsonBytes(value: unknown): Uint8Array {
-  return Buffer.from(JSON.stringify(value), "utf8");
+  return encoder.encode(JSON.stringify(value));
 }
 
 /**

@@ -9,6 +9,7 @@
  */
 
 import { deny } from "../../../hooks/index.js";
+import { EnvelopeIds, TimestampParser } from "../../envelope/index.js";
 import { ReasonCode } from "../../../protocol/index.js";
 import type { Dialect, DialectTopic } from "../dialect.js";
 import {
@@ -19,7 +20,7 @@ import {
   ingestHeadCount,
   ingestMeta,
 } from "./gooee-ingest.js";
-import { renderGooee } from "./gooee-render.js";
+import { GooeeRenderer } from "./gooee-render.js";
 import { SchemaCache } from "./schema-cache.js";
 
 /** The refusals: the seed's "dropped connection", with a v5 reason code first. */
@@ -46,6 +47,9 @@ export interface GooeeDialect extends Dialect {
 
 export function createGooeeDialect(): GooeeDialect {
   const schemas = new SchemaCache();
+  const ids = new EnvelopeIds();
+  const times = new TimestampParser();
+  const renderer = new GooeeRenderer();
   const headCounts = (plural: string, type: "area" | "space" | "building", label: string): DialectTopic[] =>
     HEAD_COUNT_NAMES.map((name) => ({
       pattern: `${plural}/{id}/meta/${name}`,
@@ -60,7 +64,7 @@ export function createGooeeDialect(): GooeeDialect {
       publish: true,
       subscribe: true,
       description: "All Meta values for a Device.",
-      ingest: ingestMeta(schemas),
+      ingest: ingestMeta(schemas, ids, times),
     },
     {
       pattern: "devices/{id}/meta/{name}",
@@ -142,5 +146,11 @@ export function createGooeeDialect(): GooeeDialect {
       description: "All rejected Fault Alarms for a Building.",
     },
   ];
-  return { name: GOOEE, topics, refusals: GOOEE_REFUSALS, render: renderGooee, schemas };
+  return {
+    name: GOOEE,
+    topics,
+    refusals: GOOEE_REFUSALS,
+    render: (envelope, context) => renderer.render(envelope, context),
+    schemas,
+  };
 }

@@ -16,7 +16,7 @@
  * @module
  */
 
-import type { JsonObject } from "../../envelope/index.js";
+import { type JsonObject, jsonBytes } from "../../envelope/index.js";
 
 /** What a rejection report says. */
 export interface GooeeError {
@@ -186,8 +186,5 @@ export function keywordCause(keyword: string): string {
 
 /** The payload of a `.../rejected` message: `{"error": {"message", "context"}, "data"}`, in that order. */
 export function rejectionPayload(error: GooeeError, data: unknown): Uint8Array {
-  return Buffer.from(
-    JSON.stringify({ error: { message: error.message, context: error.context }, data }),
-    "utf8",
-  );
+  return jsonBytes({ error: { message: error.message, context: error.context }, data });
 }

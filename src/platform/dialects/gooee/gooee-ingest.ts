@@ -17,12 +17,14 @@
 
 import {
   createEnvelope,
+  type EnvelopeIds,
   type EventEnvelope,
   formatIsoMillis,
   isJsonObject,
   jsonBytes,
   type JsonObject,
   parseIsoTimestamp,
+  type TimestampParser,
 } from "../../envelope/index.js";
 import type { EntityRef, ZoneType } from "../../registry/model.js";
 import type { StateWrite } from "../../registry/registry-view.js";
@@ -39,13 +41,13 @@ import {
   META_ITEM_SCHEMA,
   META_PAYLOAD_SCHEMA,
   NAME_MAX_LENGTH,
-  NAME_PATTERN,
   NAME_SCHEMA,
   rejectionPayload,
   RESERVED_NAME_SCHEMA,
   TIMESTAMP_SCHEMA,
   unknownEntity,
 } from "./gooee-errors.js";
+import { isMetaName, matchesNamePattern } from "./meta-name.js";
 import type { SchemaCache } from "./schema-cache.js";
 
 export const GOOEE = "gooee";
@@ -141,94 +143,109 @@ function nameError(name: unknown, position: string): GooeeError | undefined {
   if (typeof name !== "string") return invalid("type mismatch", position, name, NAME_SCHEMA);
   if (name.length < 1 || name.length > NAME_MAX_LENGTH)
     return invalid("string length out of range", position, name, NAME_SCHEMA);
-  if (!NAME_PATTERN.test(name)) return invalid("regex pattern not matching", position, name, NAME_SCHEMA);
+  if (!matchesNamePattern(name)) return invalid("regex pattern not matching", position, name, NAME_SCHEMA);
   if (name === "rejected") return invalid("reserved name", position, name, RESERVED_NAME_SCHEMA);
   return undefined;
 }
 
-/** `devices/<id>/meta`: an array of `{name, value, display_name?, unit_of_measure?, timestamp?}`. */
-export function ingestMeta(schemas: SchemaCache): IngestHandler {
+const META_STRING_FIELDS = ["display_name", "unit_of_measure"] as const;
+
+/**
+ * The shape problem of meta item `i` (an object with a valid name, a value, and string display name
+ * and unit when present), or undefined; the fast path (a valid item) makes nothing.
+ */
+function metaItemError(item: unknown, i: number): GooeeError | undefined {
+  if (!isJsonObject(item)) return invalid("type mismatch", `[${i}]`, item, META_ITEM_SCHEMA);
+  const name = item["name"];
+  if (name === undefined)
+    return invalid('missing required property "name"', `[${i}]`, item, META_ITEM_SCHEMA);
+  if (typeof name !== "string" || !isMetaName(name)) return nameError(name, `[${i}]/name`);
+  if (!Object.hasOwn(item, "value"))
+    return invalid('missing required property "value"', `[${i}]`, item, META_ITEM_SCHEMA);
+  const displayName = item["display_name"];
+  const unit = item["unit_of_measure"];
+  if (
+    (displayName !== undefined && typeof displayName !== "string") ||
+    (unit !== undefined && typeof unit !== "string")
+  )
+    return stringFields(item, META_STRING_FIELDS, `[${i}]`, META_ITEM_SCHEMA);
+  return undefined;
+}
+
+/**
+ * `devices/<id>/meta`: an array of `{name, value, display_name?, unit_of_measure?, timestamp?}`. One
+ * bad item rejects the array; each item is checked in Gooee's order: shape, name, timestamp, then the
+ * value against the tenant's payload schema for the name.
+ */
+export function ingestMeta(schemas: SchemaCache, ids: EnvelopeIds, times: TimestampParser): IngestHandler {
   return (publish, context) => {
     const id = publish.params["id"]!;
-    const rejected = `devices/${id}/meta/rejected`;
     const parsed = parseJson(publish.payload);
     if (!parsed.ok)
       return reject(
         invalid("malformed JSON", "(root)", parsed.text, META_PAYLOAD_SCHEMA),
         PAYLOAD,
         parsed.text,
-        rejected,
+        `devices/${id}/meta/rejected`,
       );
     const data = parsed.value;
     const target = deviceError(context, id);
-    if (target !== undefined) return reject(target, TARGET, data, rejected);
+    if (target !== undefined) return reject(target, TARGET, data, `devices/${id}/meta/rejected`);
     if (!Array.isArray(data))
-      return reject(invalid("type mismatch", "(root)", data, META_PAYLOAD_SCHEMA), PAYLOAD, data, rejected);
+      return reject(
+        invalid("type mismatch", "(root)", data, META_PAYLOAD_SCHEMA),
+        PAYLOAD,
+        data,
+        `devices/${id}/meta/rejected`,
+      );
 
+    const { tenant, now } = context;
+    const rejected = (error: GooeeError): IngestOutcome =>
+      reject(error, PAYLOAD, data, `devices/${id}/meta/rejected`);
     const source: EntityRef = { kind: "devices", id };
     const envelopes: EventEnvelope[] = [];
     const state: StateWrite[] = [];
     let filled: JsonObject[] | undefined;
-    let now: string | undefined;
+    let nowText: string | undefined;
     for (let i = 0; i < data.length; i++) {
-      const item: unknown = data[i];
-      const position = `[${i}]`;
-      if (!isJsonObject(item))
-        return reject(invalid("type mismatch", position, item, META_ITEM_SCHEMA), PAYLOAD, data, rejected);
-      const name = item["name"];
-      if (name === undefined)
-        return reject(
-          invalid('missing required property "name"', position, item, META_ITEM_SCHEMA),
-          PAYLOAD,
-          data,
-          rejected,
-        );
-      const badName = nameError(name, `${position}/name`);
-      if (badName !== undefined) return reject(badName, PAYLOAD, data, rejected);
-      if (!Object.hasOwn(item, "value"))
-        return reject(
-          invalid('missing required property "value"', position, item, META_ITEM_SCHEMA),
-          PAYLOAD,
-          data,
-          rejected,
-        );
-      const badField = stringFields(item, ["display_name", "unit_of_measure"], position, META_ITEM_SCHEMA);
-      if (badField !== undefined) return reject(badField, PAYLOAD, data, rejected);
-      const time = timeField(item, "timestamp", position);
-      if (isError(time)) return reject(time, PAYLOAD, data, rejected);
+      const shapeError = metaItemError(data[i], i);
+      if (shapeError !== undefined) return rejected(shapeError);
+      const item = data[i] as JsonObject;
+      const name = item["name"] as string;
       const value = item["value"];
-      const schema = context.registry.payloadSchema(context.tenant, name as string);
-      const badValue = schema === undefined ? undefined : schemas.check(schema, value, `${position}/value`);
-      if (badValue !== undefined) return reject(badValue, PAYLOAD, data, rejected);
+      const given = item["timestamp"];
+      const sourceTime = typeof given === "string" ? given : undefined;
+      const sourceTimeMicros = sourceTime === undefined ? undefined : times.parse(sourceTime);
+      if (given !== undefined && sourceTimeMicros === undefined)
+        return rejected(invalid("invalid date-time format", `[${i}]/timestamp`, given, TIMESTAMP_SCHEMA));
+      const schema = context.registry.payloadSchema(tenant, name);
+      if (schema !== undefined && !schemas.passes(schema, value)) {
+        const valueError = schemas.check(schema, value, `[${i}]/value`);
+        if (valueError !== undefined) return rejected(valueError);
+      }
 
-      if (time.text === undefined) {
+      if (sourceTime === undefined) {
         filled ??= (data as JsonObject[]).slice(0, i);
-        filled.push({ ...item, timestamp: (now ??= formatIsoMillis(context.now)) });
+        filled.push({ ...item, timestamp: (nowText ??= formatIsoMillis(now)) });
       } else filled?.push(item);
       envelopes.push(
         createEnvelope(
           {
-            tenant: context.tenant,
+            id: ids.next(),
+            tenant,
             source,
-            channel: name as string,
+            channel: name,
             type: "meta",
             data: value,
             dialect: GOOEE,
-            sourceTime: time.text,
-            sourceTimeMicros: time.micros,
+            sourceTime,
+            sourceTimeMicros,
             attributes: metaAttributes(item),
           },
-          context.now,
+          now,
         ),
       );
-      state.push({
-        tenant: context.tenant,
-        entity: source,
-        channel: name as string,
-        value,
-        time: context.now,
-        sourceTime: time.text,
-      });
+      state.push({ tenant, entity: source, channel: name, value, time: now, sourceTime });
     }
     return { kind: "accept", envelopes, state, forward: filled === undefined ? true : jsonBytes(filled) };
   };

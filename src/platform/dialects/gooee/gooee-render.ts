@@ -9,7 +9,7 @@
  * | `action` of a space              | `spaces/<id>/actions`, `spaces/<id>/actions/<type>` (without `type`)    |
  * | `fault_alarm` of a device        | `devices/<id>/fault_alarms`, `buildings/<bld>/fault_alarms`             |
  * | `fault_alarm` of a building      | `buildings/<id>/fault_alarms`                                           |
- * | `head_count` of an area, space, building | `<areas/spaces/buildings>/<id>/meta/<name>` (`{name, value, timestamp}`) |
+ * | `head_count` of an area, space, building | `<areas/spaces/buildings>/<id>/meta/<name>` (`{name, value, timestamp}`; `head_count` is named `headcount` in the payload, as in the seed) |
  *
  * A device's buildings are its zone when that is a building, and the buildings among the zone's
  * ancestors. An envelope whose channel cannot be a topic level of Gooee (a meta name outside the Meta
@@ -21,110 +21,158 @@ import {
   envelopeTime,
   type EventEnvelope,
   isJsonObject,
-  jsonBytes,
+  jsonString,
+  jsonText,
+  PayloadWriter,
   withoutKey,
 } from "../../envelope/index.js";
 import type { RegistryView } from "../../registry/registry-view.js";
 import type { DialectContext, Rendered } from "../dialect.js";
-import { topicLevelError } from "../topic-pattern.js";
-import { ACTION_TYPE_PATTERN, NAME_MAX_LENGTH, NAME_PATTERN } from "./gooee-errors.js";
+import { ACTION_TYPE_PATTERN } from "./gooee-errors.js";
 import { HEAD_COUNT_NAMES } from "./gooee-ingest.js";
+import { isMetaName } from "./meta-name.js";
 
 const ZONE_TOPICS = { area: "areas", space: "spaces", building: "buildings" } as const;
 
-/** Collects renderings, skipping the inbound topic before any payload is made for it. */
-class Renderings {
-  readonly out: Rendered[] = [];
-  readonly #skip: string | undefined;
+/**
+ * Renders envelopes onto Gooee's topics (one per dialect instance: it keeps the slab payloads are
+ * written into). A rendering on the inbound topic of the publish being handled is left out before its
+ * payload is made (the publish itself is that rendering).
+ */
+export class GooeeRenderer {
+  readonly #payloads = new PayloadWriter();
+  /** The device of the last meta rendering (a valid topic level) and its `devices/<id>/meta` (a publish has several values). */
+  #metaDevice: string | undefined;
+  #metaBase = "";
+  /** The last timestamp rendered and its JSON string (the values of a publish mostly share one). */
+  #time = "";
+  #timeJson = '""';
 
-  constructor(context: DialectContext) {
-    this.#skip = context.inboundTopic;
+  render(envelope: EventEnvelope, context: DialectContext): Rendered[] {
+    const out: Rendered[] = [];
+    const { source } = envelope;
+    // an id that would change the topic's shape (checked once for the values of one device in a row)
+    if (source.id !== this.#metaDevice && !isTopicLevel(source.id)) return out;
+    switch (envelope.type) {
+      case "meta":
+        if (source.kind === "devices" && isMetaName(envelope.channel)) this.#meta(envelope, context, out);
+        break;
+      case "action":
+        this.#action(envelope, context, out);
+        break;
+      case "fault_alarm":
+        this.#faultAlarm(envelope, context, out);
+        break;
+      case "head_count":
+        this.#headCount(envelope, context, out);
+        break;
+    }
+    return out;
   }
 
-  add(topic: string, payload: () => unknown): void {
-    if (topic !== this.#skip) this.out.push({ topic, payload: jsonBytes(payload()) });
+  /** Adds `value` as JSON on `topic`, unless that is the inbound topic. */
+  #json(out: Rendered[], context: DialectContext, topic: string, value: unknown): void {
+    if (topic !== context.inboundTopic) out.push({ topic, payload: this.#payloads.json(value) });
+  }
+
+  /** `jsonString(time)`, remembered for the next value. */
+  #quoted(time: string): string {
+    if (time !== this.#time) {
+      this.#time = time;
+      this.#timeJson = jsonString(time);
+    }
+    return this.#timeJson;
+  }
+
+  #meta(envelope: EventEnvelope, context: DialectContext, out: Rendered[]): void {
+    const device = envelope.source.id;
+    if (device !== this.#metaDevice) {
+      this.#metaDevice = device;
+      this.#metaBase = `devices/${device}/meta`;
+    }
+    const base = this.#metaBase;
+    const name = envelope.channel;
+    const timestamp = envelopeTime(envelope);
+    if (base !== context.inboundTopic) {
+      const item: Record<string, unknown> = { name };
+      const { display_name: displayName, unit_of_measure: unit } = envelope.attributes;
+      if (displayName !== undefined) item["display_name"] = displayName;
+      item["value"] = envelope.data;
+      if (unit !== undefined) item["unit_of_measure"] = unit;
+      item["timestamp"] = timestamp;
+      out.push({ topic: base, payload: this.#payloads.json([item]) });
+    }
+    const topic = `${base}/${name}`;
+    if (topic !== context.inboundTopic)
+      out.push({
+        topic,
+        payload: this.#payloads.text(valueText(name, envelope.data, this.#quoted(timestamp))),
+      });
+  }
+
+  #action(envelope: EventEnvelope, context: DialectContext, out: Rendered[]): void {
+    const action = envelope.data;
+    const type = envelope.channel;
+    if (!isJsonObject(action) || !ACTION_TYPE_PATTERN.test(type)) return;
+    const { kind, id } = envelope.source;
+    const typed = (prefix: string): void => {
+      this.#json(out, context, `${prefix}/actions`, action);
+      this.#json(out, context, `${prefix}/actions/${type}`, withoutKey(action, "type"));
+    };
+    if (kind === "devices") {
+      typed(`devices/${id}`);
+      for (const building of deviceBuildings(context.registry, id)) typed(`buildings/${building}`);
+    } else if (kind === "zones" && context.registry.zone(id)?.type === "space") typed(`spaces/${id}`);
+  }
+
+  #faultAlarm(envelope: EventEnvelope, context: DialectContext, out: Rendered[]): void {
+    const alarm = envelope.data;
+    if (!isJsonObject(alarm)) return;
+    const { kind, id } = envelope.source;
+    if (kind === "devices") {
+      this.#json(out, context, `devices/${id}/fault_alarms`, alarm);
+      for (const building of deviceBuildings(context.registry, id))
+        this.#json(out, context, `buildings/${building}/fault_alarms`, alarm);
+    } else if (kind === "zones" && context.registry.zone(id)?.type === "building")
+      this.#json(out, context, `buildings/${id}/fault_alarms`, alarm);
+  }
+
+  #headCount(envelope: EventEnvelope, context: DialectContext, out: Rendered[]): void {
+    const { kind, id } = envelope.source;
+    const name = envelope.channel;
+    if (kind !== "zones" || !(HEAD_COUNT_NAMES as readonly string[]).includes(name)) return;
+    const type = context.registry.zone(id)?.type;
+    if (type !== "area" && type !== "space" && type !== "building") return;
+    const topic = `${ZONE_TOPICS[type]}/${id}/meta/${name}`;
+    if (topic === context.inboundTopic) return;
+    const shown = name === "head_count" ? "headcount" : name; // the seed's payloads write `headcount`
+    out.push({
+      topic,
+      payload: this.#payloads.text(valueText(shown, envelope.data, this.#quoted(envelopeTime(envelope)))),
+    });
   }
 }
 
-export function renderGooee(envelope: EventEnvelope, context: DialectContext): readonly Rendered[] {
-  const { source } = envelope;
-  const out = new Renderings(context);
-  if (topicLevelError(source.id) !== undefined) return out.out; // an id that would change the topic's shape
-  switch (envelope.type) {
-    case "meta":
-      if (source.kind === "devices" && isMetaName(envelope.channel)) renderMeta(envelope, out);
-      break;
-    case "action":
-      renderAction(envelope, context.registry, out);
-      break;
-    case "fault_alarm":
-      renderFaultAlarm(envelope, context.registry, out);
-      break;
-    case "head_count":
-      renderHeadCount(envelope, context.registry, out);
-      break;
+/**
+ * `{"name", "value", "timestamp"}` as JSON, in that order, written as a string (what `JSON.stringify`
+ * of that object gives, a `value` JSON cannot hold left out); `name` is a meta name, which needs no
+ * escape, and `time` is the timestamp as a JSON string already.
+ */
+function valueText(name: string, value: unknown, time: string): string {
+  const text = jsonText(value);
+  return text === undefined
+    ? `{"name":"${name}","timestamp":${time}}`
+    : `{"name":"${name}","value":${text},"timestamp":${time}}`;
+}
+
+/** Whether an id can be one topic level: not empty, no "/", "+", "#" or U+0000. */
+function isTopicLevel(id: string): boolean {
+  if (id.length === 0) return false;
+  for (let i = 0; i < id.length; i++) {
+    const code = id.charCodeAt(i);
+    if (code === 0x2f || code === 0x2b || code === 0x23 || code === 0) return false;
   }
-  return out.out;
-}
-
-function isMetaName(name: string): boolean {
-  return name.length <= NAME_MAX_LENGTH && NAME_PATTERN.test(name) && name !== "rejected";
-}
-
-function renderMeta(envelope: EventEnvelope, out: Renderings): void {
-  const base = `devices/${envelope.source.id}/meta`;
-  const name = envelope.channel;
-  const timestamp = envelopeTime(envelope);
-  out.add(base, () => {
-    const item: Record<string, unknown> = { name };
-    const { display_name: displayName, unit_of_measure: unit } = envelope.attributes;
-    if (displayName !== undefined) item["display_name"] = displayName;
-    item["value"] = envelope.data;
-    if (unit !== undefined) item["unit_of_measure"] = unit;
-    item["timestamp"] = timestamp;
-    return [item];
-  });
-  out.add(`${base}/${name}`, () => ({ name, value: envelope.data, timestamp }));
-}
-
-function renderAction(envelope: EventEnvelope, registry: RegistryView, out: Renderings): void {
-  const action = envelope.data;
-  const type = envelope.channel;
-  if (!isJsonObject(action) || !ACTION_TYPE_PATTERN.test(type)) return;
-  const { kind, id } = envelope.source;
-  const typed = (prefix: string): void => {
-    out.add(`${prefix}/actions`, () => action);
-    out.add(`${prefix}/actions/${type}`, () => withoutKey(action, "type"));
-  };
-  if (kind === "devices") {
-    typed(`devices/${id}`);
-    for (const building of deviceBuildings(registry, id)) typed(`buildings/${building}`);
-  } else if (kind === "zones" && registry.zone(id)?.type === "space") typed(`spaces/${id}`);
-}
-
-function renderFaultAlarm(envelope: EventEnvelope, registry: RegistryView, out: Renderings): void {
-  const alarm = envelope.data;
-  if (!isJsonObject(alarm)) return;
-  const { kind, id } = envelope.source;
-  if (kind === "devices") {
-    out.add(`devices/${id}/fault_alarms`, () => alarm);
-    for (const building of deviceBuildings(registry, id))
-      out.add(`buildings/${building}/fault_alarms`, () => alarm);
-  } else if (kind === "zones" && registry.zone(id)?.type === "building")
-    out.add(`buildings/${id}/fault_alarms`, () => alarm);
-}
-
-function renderHeadCount(envelope: EventEnvelope, registry: RegistryView, out: Renderings): void {
-  const { kind, id } = envelope.source;
-  const name = envelope.channel;
-  if (kind !== "zones" || !(HEAD_COUNT_NAMES as readonly string[]).includes(name)) return;
-  const type = registry.zone(id)?.type;
-  if (type !== "area" && type !== "space" && type !== "building") return;
-  out.add(`${ZONE_TOPICS[type]}/${id}/meta/${name}`, () => ({
-    name,
-    value: envelope.data,
-    timestamp: envelopeTime(envelope),
-  }));
+  return true;
 }
 
 /** The buildings a device is placed in: its zone if that is a building, then the buildings above it. */

@@ -70,6 +70,15 @@ export class SchemaCache {
   }
 
   /**
+   * Whether `value` satisfies a registry payload schema (false for a schema ajv cannot compile): the
+   * fast path, which makes nothing; {@link check} then says why not.
+   */
+  passes(schema: PayloadSchema, value: unknown): boolean {
+    const validate = this.validator(schema);
+    return typeof validate === "function" && validate(value);
+  }
+
+  /**
    * Checks `value` against a registry payload schema; returns the error in Gooee's words, `position`
    * being where the value sits in the payload (`[0]/value`).
    */

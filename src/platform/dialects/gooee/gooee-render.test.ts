@@ -1,0 +1,180 @@
+/**
+ * Gooee's renderings of meta and head count envelopes hold the payloads JSON.stringify would make of
+ * `[{name, display_name?, value, unit_of_measure?, timestamp}]` and `{name, value, timestamp}`, byte
+ * for byte, whatever the value and whatever the envelope's source time (the renderer writes these
+ * payloads as strings, reusing the last device's topic and the last timestamp's JSON).
+ */
+
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { createEnvelope, type EventEnvelope, formatIsoMillis } from "../../envelope/index.js";
+import type { Zone } from "../../registry/model.js";
+import type { RegistryView } from "../../registry/registry-view.js";
+import { EMPTY_REGISTRY } from "../empty-registry.js";
+import type { DialectContext } from "../dialect.js";
+import { GooeeRenderer } from "./gooee-render.js";
+
+const VALUES: unknown[] = [
+  21.4,
+  -0,
+  1e21,
+  612,
+  "0123456789abcdef",
+  'say "hi" \\ \n',
+  "°C ✓ \ud83d\ude00 lone \ud83d",
+  true,
+  null,
+  [1, { a: "b" }],
+  { level: 3, on: false },
+  undefined,
+];
+const TIMES = [
+  undefined,
+  "2016-08-09T20:00:47.539000Z",
+  "2016-08-09T22:00:47,5+02:00",
+  "2016-08-09t20:00:47z",
+];
+
+const decoder = new TextDecoder();
+const INGEST_TIME = 1_700_000_000_123;
+
+function registry(zones: Record<string, Zone["type"]>): RegistryView {
+  return {
+    ...EMPTY_REGISTRY,
+    zone: (id) => (zones[id] === undefined ? undefined : ({ id, type: zones[id] } as Zone)),
+  };
+}
+
+function rendered(
+  renderer: GooeeRenderer,
+  envelope: EventEnvelope,
+  context: DialectContext,
+): [string, string][] {
+  return renderer.render(envelope, context).map((r) => [r.topic, decoder.decode(r.payload)]);
+}
+
+describe("Gooee rendering", () => {
+  it("meta values: the array item and the value topic, as JSON.stringify writes them", () => {
+    const renderer = new GooeeRenderer();
+    const context: DialectContext = { registry: EMPTY_REGISTRY, tenant: "t", now: INGEST_TIME };
+    for (const device of ["d1", "d1", "d2"])
+      for (const sourceTime of TIMES)
+        for (const data of VALUES)
+          for (const attributes of [
+            {},
+            { display_name: 'T "1"', unit_of_measure: "°C" },
+            { unit_of_measure: "%" },
+          ]) {
+            const envelope = createEnvelope(
+              {
+                tenant: "t",
+                source: { kind: "devices", id: device },
+                channel: "temperature",
+                type: "meta",
+                data,
+                dialect: "gooee",
+                sourceTime,
+                attributes,
+              },
+              INGEST_TIME,
+            );
+            const timestamp = sourceTime ?? formatIsoMillis(INGEST_TIME);
+            const item: Record<string, unknown> = { name: "temperature" };
+            if ("display_name" in attributes) item["display_name"] = attributes.display_name;
+            item["value"] = data;
+            if ("unit_of_measure" in attributes) item["unit_of_measure"] = attributes.unit_of_measure;
+            item["timestamp"] = timestamp;
+            assert.deepEqual(rendered(renderer, envelope, context), [
+              [`devices/${device}/meta`, JSON.stringify([item])],
+              [
+                `devices/${device}/meta/temperature`,
+                JSON.stringify({ name: "temperature", value: data, timestamp }),
+              ],
+            ]);
+            // the publish's own topic is left out
+            assert.deepEqual(
+              rendered(renderer, envelope, { ...context, inboundTopic: `devices/${device}/meta` }).map(
+                ([t]) => t,
+              ),
+              [`devices/${device}/meta/temperature`],
+            );
+          }
+  });
+
+  it("a source time made by hand that needs escapes is still valid JSON", () => {
+    const renderer = new GooeeRenderer();
+    const envelope: EventEnvelope = {
+      ...createEnvelope(
+        {
+          tenant: "t",
+          source: { kind: "devices", id: "d" },
+          channel: "co2",
+          type: "meta",
+          data: 1,
+          dialect: "x",
+        },
+        0,
+      ),
+      sourceTime: 'a "quoted"\ntime',
+    };
+    const context: DialectContext = { registry: EMPTY_REGISTRY, tenant: "t", now: 0 };
+    const [, payload] = rendered(renderer, envelope, context)[1]!;
+    assert.deepEqual(JSON.parse(payload), { name: "co2", value: 1, timestamp: 'a "quoted"\ntime' });
+  });
+
+  it("head counts of areas, spaces and buildings, `head_count` written `headcount`", () => {
+    const renderer = new GooeeRenderer();
+    const context: DialectContext = {
+      registry: registry({ a1: "area", s1: "space", b1: "building" }),
+      tenant: "t",
+      now: INGEST_TIME,
+    };
+    const topics = { a1: "areas", s1: "spaces", b1: "buildings" } as const;
+    for (const zone of ["a1", "s1", "b1"] as const)
+      for (const name of ["head_count", "headcount_in", "headcount_out"])
+        for (const sourceTime of TIMES)
+          for (const data of [0, 17, null, "x"]) {
+            const envelope = createEnvelope(
+              {
+                tenant: "t",
+                source: { kind: "zones", id: zone },
+                channel: name,
+                type: "head_count",
+                data,
+                dialect: "gooee",
+                sourceTime,
+              },
+              INGEST_TIME,
+            );
+            const timestamp = sourceTime ?? formatIsoMillis(INGEST_TIME);
+            const shown = name === "head_count" ? "headcount" : name;
+            assert.deepEqual(rendered(renderer, envelope, context), [
+              [
+                `${topics[zone]}/${zone}/meta/${name}`,
+                JSON.stringify({ name: shown, value: data, timestamp }),
+              ],
+            ]);
+          }
+  });
+
+  it("nothing for an id that is not one topic level or a channel that is not a meta name", () => {
+    const renderer = new GooeeRenderer();
+    const context: DialectContext = { registry: EMPTY_REGISTRY, tenant: "t", now: 0 };
+    for (const [id, channel] of [
+      ["a/b", "co2"],
+      ["a+", "co2"],
+      ["#", "co2"],
+      ["", "co2"],
+      ["a\u0000", "co2"],
+      ["d", "Co2"],
+      ["d", "rejected"],
+      ["d", "a__b"],
+    ] as const) {
+      const envelope = createEnvelope(
+        { tenant: "t", source: { kind: "devices", id }, channel, type: "meta", data: 1, dialect: "x" },
+        0,
+      );
+      assert.deepEqual(renderer.render(envelope, context), [], `${id} ${channel}`);
+    }
+  });
+});

@@ -1,0 +1,100 @@
+/**
+ * The helpers dialects build payloads with on the hot path: JSON text of one value, the payload slab,
+ * envelope ids, and the timestamp parser that remembers the last text. Each against the plain way of
+ * doing the same (JSON.stringify, TextEncoder, crypto.randomUUID's shape, parseIsoTimestamp).
+ */
+
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import {
+  EnvelopeIds,
+  jsonString,
+  jsonText,
+  parseIsoTimestamp,
+  PayloadWriter,
+  TimestampParser,
+} from "./index.js";
+
+const VALUES: unknown[] = [
+  0,
+  -0,
+  21.4,
+  -1e-7,
+  1e21,
+  2 ** 53,
+  Number.NaN,
+  Number.POSITIVE_INFINITY,
+  "",
+  "plain",
+  'quote " and backslash \\',
+  "control \u0000 \u001f \n \t",
+  "unicode °C ✓ 漢字",
+  "pair \ud83d\ude00 and lone \ud83d and \ude00",
+  "\u2028\u2029",
+  true,
+  false,
+  null,
+  undefined,
+  [1, "two", { three: 3 }],
+  { nested: { value: [null, true] } },
+  { toJSON: () => "custom" },
+  () => 1,
+  Symbol("s"),
+];
+
+describe("jsonText and jsonString", () => {
+  it("write what JSON.stringify writes", () => {
+    for (const value of VALUES) assert.equal(jsonText(value), JSON.stringify(value), String(value));
+    for (const value of VALUES)
+      if (typeof value === "string") assert.equal(jsonString(value), JSON.stringify(value), value);
+  });
+});
+
+describe("PayloadWriter", () => {
+  it("gives the UTF-8 bytes of each text, unchanged by the writes after it, across many slabs", () => {
+    const writer = new PayloadWriter();
+    const encoder = new TextEncoder();
+    const written: [string, Uint8Array][] = [];
+    for (let i = 0; i < 3000; i++) {
+      const text =
+        i % 97 === 0
+          ? "x".repeat(1500 + i)
+          : `{"name":"v${i}","value":${i * 1.5},"unit":"${"°✓漢".repeat(i % 5)}"}`;
+      written.push([text, writer.text(text)]);
+    }
+    for (const [text, bytes] of written) assert.deepEqual(bytes, encoder.encode(text), text.slice(0, 40));
+    assert.deepEqual(writer.json({ a: [1, "b"] }), encoder.encode('{"a":[1,"b"]}'));
+    assert.deepEqual(writer.text(""), new Uint8Array(0));
+  });
+});
+
+describe("EnvelopeIds", () => {
+  it("are version 4 UUIDs, all different, and differ between generators", () => {
+    const a = new EnvelopeIds();
+    const b = new EnvelopeIds();
+    const seen = new Set<string>();
+    for (let i = 0; i < 5000; i++) {
+      for (const id of [a.next(), b.next()]) {
+        assert.match(id, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+        assert.ok(!seen.has(id), id);
+        seen.add(id);
+      }
+    }
+  });
+});
+
+describe("TimestampParser", () => {
+  it("parses as parseIsoTimestamp does, the same text again or a new one", () => {
+    const parser = new TimestampParser();
+    for (const text of [
+      "2016-08-09T20:00:47.539000Z",
+      "2016-08-09T20:00:47.539000Z",
+      "",
+      "2016-08-09T22:00:47.539+02:00",
+      "not a time",
+      "not a time",
+      "2016-08-09T20:00:47.539000Z",
+    ])
+      assert.equal(parser.parse(text), parseIsoTimestamp(text), text);
+  });
+});

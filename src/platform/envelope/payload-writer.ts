@@ -1,0 +1,55 @@
+/**
+ * UTF-8 payload bytes for the messages dialects make, written into a shared slab instead of a new
+ * buffer per payload: `TextEncoder.encode` allocates an ArrayBuffer for every string, and for the
+ * short payloads of derived topics (tens of bytes, several per publish) that allocation costs more than
+ * the encoding. Node's `Buffer.from(string)` pools small strings the same way; this does it with web
+ * APIs only, so the envelope module stays free of Node.
+ *
+ * The payloads are views of an 8 KiB slab that is never written again once a payload is in it, so they
+ * can be kept as long as needed. A payload that outlives its slab keeps the slab alive: the broker
+ * copies a payload out of a much larger buffer before it keeps it (a retained message, a queued one,
+ * `compactPayload` in `session/application-message.ts`). Long texts get a buffer of their own.
+ * @module
+ */
+
+const SLAB_BYTES = 8192;
+/** Texts longer than this (in UTF-16 code units) are encoded on their own. */
+const SHARED_MAX_LENGTH = 1024;
+/** Most bytes one UTF-16 code unit becomes in UTF-8. */
+const MAX_BYTES_PER_UNIT = 3;
+
+const encoder = new TextEncoder();
+
+/** Make one per owner (a dialect instance): it keeps the slab being filled. */
+export class PayloadWriter {
+  #slab = new Uint8Array(SLAB_BYTES);
+  #used = 0;
+
+  /**
+   * The UTF-8 bytes of `text`: a read-only view of the slab (do not write into it).
+   *
+   * @example
+   * ```ts
+   * const writer = new PayloadWriter();
+   * writer.text('{"name":"als","value":310}'); // Uint8Array(26)
+   * ```
+   */
+  text(text: string): Uint8Array {
+    if (text.length > SHARED_MAX_LENGTH) return encoder.encode(text);
+    let start = this.#used;
+    if (start + text.length * MAX_BYTES_PER_UNIT > SLAB_BYTES) {
+      this.#slab = new Uint8Array(SLAB_BYTES);
+      start = 0;
+    }
+    const slab = this.#slab;
+    const { written } = encoder.encodeInto(text, slab.subarray(start));
+    this.#used = start + written;
+    return slab.subarray(start, start + written);
+  }
+
+  /** {@link text} of `value` as JSON (`undefined`, a function or a symbol: the text `null`). */
+  json(value: unknown): Uint8Array {
+    const text = JSON.stringify(value) as string | undefined;
+    return this.text(text ?? "null");
+  }
+}
