@@ -43,7 +43,13 @@ export type {
   RuleAction,
   RuleEffect,
 } from "./sections/authorization.js";
-export type { DialectsConfig, DialectTenantsConfig } from "./sections/dialects.js";
+export type {
+  DialectsConfig,
+  DialectTenantsConfig,
+  PlaceosDialectConfig,
+  PlaceosRedisConfig,
+  PlaceosValueEncoding,
+} from "./sections/dialects.js";
 export type { LimitsConfig } from "./sections/limits.js";
 export type { TenantsConfig } from "./sections/tenants.js";
 

@@ -7,6 +7,9 @@
  * It reaches the broker only through the hooks: {@link DialectAuthorizer} (the tables' permissions and
  * refusals) and {@link DialectStage} (inbound publishes), created here. A tenant without dialects costs
  * one map lookup per request and keeps plain-broker behaviour.
+ *
+ * Lifecycle: `start()` (once the broker has loaded its state) starts the dialects that follow the
+ * registry (`Dialect.start`) and the inputs (Redis); `stop()` (before the broker closes) stops them.
  * @module
  */
 
@@ -16,9 +19,10 @@ import type { ApplicationMessage } from "../../session/index.js";
 import { mountOf, prefixFor, type TenantMount } from "../../tenancy/index.js";
 import type { EventEnvelope } from "../envelope/index.js";
 import type { RegistryView } from "../registry/registry-view.js";
-import type { Dialect, DialectContext, Rendered } from "./dialect.js";
+import type { Dialect, DialectContext, DialectInput, DialectRuntime, Rendered } from "./dialect.js";
 import { DialectAuthorizer } from "./dialect-authorizer.js";
 import { DialectStage } from "./dialect-stage.js";
+import { type RegistryFeed, registryFeed } from "./registry-feed.js";
 import { type TableMatch, TopicTable } from "./topic-table.js";
 
 export interface CompiledDialect {
@@ -45,6 +49,13 @@ export interface DialectLayerOptions {
   readonly configured: Readonly<Record<string, readonly string[]>>;
   readonly registry: RegistryView;
   readonly logger: Logger;
+  /** Sources of events outside MQTT, started and stopped with the layer. */
+  readonly inputs?: readonly DialectInput[];
+}
+
+/** The broker's retained messages, as `DialectLayer.start` reads them (the broker's `retained`). */
+export interface RetainedReader {
+  match(filter: string, now: number, visit: (message: { readonly topic: string }) => void): void;
 }
 
 /** What a rendering inherits when it does not say: from the inbound message, or none. */
@@ -56,21 +67,29 @@ export interface Origin {
 
 const EMIT_ORIGIN: Origin = { qos: 0, retain: false, expiresAt: undefined };
 const NONE: readonly CompiledDialect[] = Object.freeze([]);
+const NO_RENDERINGS: readonly Rendered[] = Object.freeze([]);
 
 export class DialectLayer {
   readonly registry: RegistryView;
+  /** The registry's change feed and lists, when `registry` is the registry itself. */
+  readonly feed: RegistryFeed | undefined;
   readonly logger: Logger;
   readonly authorizer: DialectAuthorizer;
   readonly stage: DialectStage;
+  readonly inputs: readonly DialectInput[];
   readonly #byName = new Map<string, CompiledDialect>();
   readonly #configured = new Map<string, readonly CompiledDialect[]>();
   /** Per tenant: the registry's list it was computed from, and the result. */
   readonly #cache = new Map<string, { readonly source: readonly string[]; readonly value: TenantDialects }>();
   #host: MessageStageHost | undefined;
+  #started: Promise<void> | undefined;
+  #stopped: Promise<void> | undefined;
 
   constructor(options: DialectLayerOptions) {
     this.registry = options.registry;
+    this.feed = registryFeed(options.registry);
     this.logger = options.logger;
+    this.inputs = options.inputs ?? [];
     for (const dialect of options.dialects)
       this.#byName.set(dialect.name, { dialect, table: new TopicTable(dialect.topics) });
     for (const [name, tenants] of Object.entries(options.configured)) {
@@ -97,6 +116,37 @@ export class DialectLayer {
   /** Called by the stage when the broker attaches it. */
   attach(host: MessageStageHost): void {
     this.#host = host;
+  }
+
+  /** The broker's clock (milliseconds since the epoch); `Date.now` before the broker attaches. */
+  now(): number {
+    return this.#host === undefined ? Date.now() : this.#host.now();
+  }
+
+  /**
+   * Starts the dialects that have a lifecycle and the inputs; call it once the broker has started
+   * (its retained messages loaded), with the broker's retained messages so that a dialect can clear
+   * stale ones. Later calls return the first call's promise.
+   */
+  start(options: { readonly retained?: RetainedReader } = {}): Promise<void> {
+    return (this.#started ??= Promise.resolve().then(() => {
+      if (this.#stopped !== undefined) return;
+      for (const { dialect } of this.#byName.values())
+        if (dialect.start !== undefined) dialect.start(this.#runtime(dialect.name, options.retained));
+      for (const input of this.inputs) input.start();
+    }));
+  }
+
+  /** Stops the inputs and the dialects (call it before the broker closes). Later calls return the first's promise. */
+  stop(): Promise<void> {
+    return (this.#stopped ??= (async () => {
+      await this.#started?.catch(() => undefined);
+      const results = await Promise.allSettled(this.inputs.map((input) => input.stop()));
+      for (const result of results)
+        if (result.status === "rejected")
+          this.logger.warn({ err: result.reason as unknown }, "A dialect input failed to stop cleanly");
+      for (const { dialect } of this.#byName.values()) dialect.stop?.();
+    })());
   }
 
   /** The dialects `tenant` has (none: an empty list), with its mount. */
@@ -145,12 +195,50 @@ export class DialectLayer {
     return deliveries;
   }
 
+  /** Publishes renderings in `tenant`'s namespace as the broker's messages (QoS 0, not retained unless they say). */
+  publish(tenant: string, rendered: readonly Rendered[]): number {
+    const host = this.#host;
+    if (host === undefined) throw new Error("Cannot publish: the dialect layer is not attached to a broker");
+    const mount = mountOf(tenant);
+    const now = host.now();
+    let deliveries = 0;
+    for (const r of rendered) deliveries += host.publish(this.toMessage(mount, r, EMIT_ORIGIN, now), now);
+    return deliveries;
+  }
+
+  #runtime(name: string, retained: RetainedReader | undefined): DialectRuntime {
+    const has = (tenant: string): boolean =>
+      this.forTenant(tenant).dialects.some((compiled) => compiled.dialect.name === name);
+    return {
+      registry: this.registry,
+      feed: this.feed,
+      logger: this.logger.child({ dialect: name }),
+      now: () => this.now(),
+      emit: (envelope) => this.emit(envelope),
+      publish: (tenant, rendered) => this.publish(tenant, rendered),
+      enabled: has,
+      tenants: () => {
+        const candidates = new Set(this.#configured.keys());
+        if (this.feed !== undefined)
+          for (const tenant of this.feed.list("tenants").items) candidates.add(tenant.id);
+        return [...candidates].filter(has);
+      },
+      retained: (tenant, filter, visit) => {
+        if (retained === undefined) return;
+        const mount = mountOf(tenant);
+        const prefix = mount.root ? "" : prefixFor(mount, filter);
+        retained.match(prefix + filter, this.now(), (message) => visit(message.topic.slice(prefix.length)));
+      },
+    };
+  }
+
   /** The renderings of `envelope` by every dialect of the tenant (a dialect that throws is logged and skipped). */
-  render(tenant: TenantDialects, envelope: EventEnvelope, context: DialectContext): Rendered[] {
-    const out: Rendered[] = [];
+  render(tenant: TenantDialects, envelope: EventEnvelope, context: DialectContext): readonly Rendered[] {
+    let out: readonly Rendered[] = NO_RENDERINGS;
     for (const { dialect } of tenant.dialects) {
       try {
-        out.push(...dialect.render(envelope, context));
+        const rendered = dialect.render(envelope, context);
+        if (rendered.length > 0) out = out.length === 0 ? rendered : [...out, ...rendered]; // mostly one dialect
       } catch (error) {
         this.logger.error(
           { err: error, dialect: dialect.name, envelope: envelope.id },

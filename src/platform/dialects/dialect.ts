@@ -10,10 +10,12 @@
  */
 
 import type { ClientIdentity, Deny } from "../../hooks/index.js";
+import type { Logger } from "../../observability/index.js";
 import type { QoS } from "../../protocol/index.js";
 import type { MessageProperties } from "../../session/index.js";
 import type { EventEnvelope } from "../envelope/index.js";
 import type { RegistryView, StateWrite } from "../registry/registry-view.js";
+import type { RegistryFeed } from "./registry-feed.js";
 import type { TopicParams } from "./topic-pattern.js";
 
 /** A permission of a table row: fixed, or decided per client and topic (a role, the client's own project). */
@@ -119,6 +121,36 @@ export interface DialectRefusals {
   readonly wildcards: "within-table" | Deny;
 }
 
+/**
+ * What the layer gives a dialect that has a lifecycle ({@link Dialect.start}): the way to emit events
+ * that do not come from a publish (registry changes), and to publish its own maintenance renderings.
+ */
+export interface DialectRuntime {
+  readonly registry: RegistryView;
+  /** The registry's change feed and lists; undefined when the layer has only a view of the registry. */
+  readonly feed: RegistryFeed | undefined;
+  readonly logger: Logger;
+  /** The broker's clock, milliseconds since the epoch. */
+  now(): number;
+  /** Renders `envelope` on every dialect of its tenant and publishes the renderings (`DialectLayer.emit`). */
+  emit(envelope: EventEnvelope): number;
+  /**
+   * Publishes renderings of the dialect itself in `tenant`'s namespace, without an envelope: a full
+   * sync, or the clearing of topics no event explains (a tenant that lost the dialect, stale retained
+   * messages found at start). Returns the number of local deliveries.
+   */
+  publish(tenant: string, rendered: readonly Rendered[]): number;
+  /** Whether `tenant` has the dialect now. */
+  enabled(tenant: string): boolean;
+  /** The tenants that have the dialect now: the configuration's and the registry's. */
+  tenants(): string[];
+  /**
+   * Calls `visit` with the topic (as the tenant's clients see it) of each retained message of `tenant`
+   * matching `filter`; nothing when the layer was started without the broker's retained messages.
+   */
+  retained(tenant: string, filter: string, visit: (topic: string) => void): void;
+}
+
 export interface Dialect {
   /** The name tenants enable it by (`dialects.<name>` in the configuration, `Tenant.dialects`). */
   readonly name: string;
@@ -126,4 +158,20 @@ export interface Dialect {
   readonly refusals: DialectRefusals;
   /** Where and how an envelope appears on this dialect's topics (none: `[]`). */
   render(envelope: EventEnvelope, context: DialectContext): readonly Rendered[];
+  /**
+   * Called once by `DialectLayer.start`, after the broker has loaded its state: a dialect that follows
+   * registry changes or publishes a snapshot starts here.
+   */
+  start?(runtime: DialectRuntime): void;
+  /** Called once by `DialectLayer.stop`. */
+  stop?(): void;
+}
+
+/** A source of events outside MQTT that the layer starts and stops (the PlaceOS Redis input). */
+export interface DialectInput {
+  readonly name: string;
+  /** Begins taking events (connecting happens in the background). */
+  start(): void;
+  /** Stops taking events and closes connections. */
+  stop(): Promise<void>;
 }

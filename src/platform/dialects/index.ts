@@ -8,7 +8,9 @@
 export type {
   Dialect,
   DialectContext,
+  DialectInput,
   DialectRefusals,
+  DialectRuntime,
   DialectTopic,
   InboundPublish,
   IngestAccepted,
@@ -23,10 +25,13 @@ export {
   type CompiledDialect,
   DialectLayer,
   type DialectLayerOptions,
+  type RetainedReader,
   type TenantDialects,
 } from "./dialect-layer.js";
 export { DialectStage } from "./dialect-stage.js";
 export { createDialectLayer, createDialects } from "./create-dialect-layer.js";
 export { EMPTY_REGISTRY } from "./empty-registry.js";
+export { type RegistryFeed, registryFeed } from "./registry-feed.js";
+export { type ModuleStateRequest, type ModuleStateResult, setModuleState } from "./placeos/index.js";
 export { type TopicParams, TopicPattern, topicLevelError } from "./topic-pattern.js";
 export { permits, type TableMatch, type TableRow, TopicTable } from "./topic-table.js";

@@ -1,0 +1,60 @@
+/**
+ * PlaceOS's inbound side over MQTT: a driver principal publishes a module's new state value on
+ * `placeos/ingest/<module_id>/state/<key>` (the key escaped as in state topics), the payload being the
+ * value as JSON, as a PlaceOS driver writes it to Redis. The publish is consumed (nothing is routed on
+ * the ingest topic); the value becomes the module's current state and a `state` envelope, which PlaceOS
+ * renders on the module's retained state topic.
+ *
+ * Refusals (v5 PUBACK reason code and reason string; a v3 publish is dropped):
+ * - 0x90 Topic Name invalid: the key level is not an escaped state key;
+ * - 0x99 Payload format invalid: the payload is not JSON;
+ * - 0x83 Implementation specific error: no such module in the publisher's tenant.
+ * @module
+ */
+
+import { ReasonCode } from "../../../protocol/index.js";
+import type { IngestHandler } from "../dialect.js";
+import { unescapeLevel } from "./level-escape.js";
+import { moduleStateEvent, stateKeyError } from "./module-state.js";
+import { PLACEOS } from "./placeos-topics.js";
+
+const decoder = new TextDecoder();
+
+export function ingestModuleState(): IngestHandler {
+  return (publish, context) => {
+    const level = publish.params["key"]!;
+    const key = unescapeLevel(level);
+    const keyError = key === undefined ? "it is not escaped as in state topics" : stateKeyError(key);
+    if (keyError !== undefined)
+      return {
+        kind: "reject",
+        reasonCode: ReasonCode.TopicNameInvalid,
+        reason: `${JSON.stringify(level)} is not a state key: ${keyError}`,
+      };
+    let value: unknown;
+    try {
+      value = JSON.parse(decoder.decode(publish.payload)) as unknown;
+    } catch {
+      return {
+        kind: "reject",
+        reasonCode: ReasonCode.PayloadFormatInvalid,
+        reason: "The payload must be the state value as JSON",
+      };
+    }
+    const event = moduleStateEvent(
+      context.registry,
+      { moduleId: publish.params["module"]!, key: key!, value, tenant: context.tenant, via: PLACEOS },
+      context.now,
+    );
+    if (!event.ok)
+      return {
+        kind: "reject",
+        reasonCode:
+          event.problem.code === "not-found"
+            ? ReasonCode.ImplementationSpecificError
+            : ReasonCode.PayloadFormatInvalid,
+        reason: event.problem.message,
+      };
+    return { kind: "accept", envelopes: [event.envelope], state: [event.write], forward: false };
+  };
+}

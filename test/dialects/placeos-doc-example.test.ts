@@ -1,0 +1,180 @@
+/**
+ * Runs the worked example of docs/dialects/placeos.md as it is written there: the blocks marked
+ * `<!-- example: <part> -->` are read from the document, the configuration (YAML) starts a broker, the
+ * registry requests create the entities, and the shell commands run in bash with the real
+ * `mosquitto_sub` and `mosquitto_pub` binaries. Their output must be what the document shows.
+ *
+ * What the test changes, and only that: `-p 1883` becomes the broker's ephemeral port, the store is in
+ * memory and the log silent, the registry requests are applied to the registry directly (the admin
+ * API has its own tests), and the `time` values are compared as 13-digit Unix milliseconds (they are
+ * the moment the test runs), each one later than or equal to the previous. The dialect layer is
+ * started as main.ts is to start it.
+ */
+
+import assert from "node:assert/strict";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { after, before, describe, it } from "node:test";
+import { pino } from "pino";
+import { parse as parseYaml } from "yaml";
+import { loadConfig } from "../../src/config/load-config.js";
+import { startSwitchboard, type Switchboard } from "../../src/main.js";
+import { entityKinds, type EntityKind, Registry } from "../../src/platform/registry/index.js";
+import { MemoryRegistryStore } from "../../src/storage/index.js";
+
+const DOC = new URL("../../docs/dialects/placeos.md", import.meta.url);
+const TIMEOUT = 8000;
+const DOC_PORT = "-p 1883";
+const TIME = /"time":(\d+)/g;
+
+for (const binary of ["mosquitto_pub", "mosquitto_sub"])
+  assert.equal(
+    spawnSync(binary, ["--help"], { stdio: "ignore" }).error,
+    undefined,
+    `${binary} not found: install Debian's mosquitto-clients to run the documented example`,
+  );
+
+/** The fenced block right after `<!-- example: <part> -->`, exactly as written (one per part). */
+function exampleBlock(doc: string, part: string): string {
+  const pattern = new RegExp(`<!-- example: ${part} -->\\n+\`\`\`[a-z]*\\n([\\s\\S]*?)\`\`\`\\n`, "g");
+  const found = [...doc.matchAll(pattern)];
+  assert.equal(found.length, 1, `docs/dialects/placeos.md has one "${part}" example block`);
+  return found[0]![1]!;
+}
+
+/** The `POST /api/v1/<kind>` requests of the registry block, with their JSON bodies. */
+function registryRequests(block: string): { kind: EntityKind; body: Record<string, unknown> }[] {
+  return block
+    .trim()
+    .split(/\n\s*\n/)
+    .map((request) => {
+      const [line, ...body] = request.split("\n");
+      const kind = /^POST \/api\/v1\/([A-Za-z]+)$/.exec(line!)?.[1];
+      assert.ok(kind !== undefined && (entityKinds as readonly string[]).includes(kind), `a POST: ${line}`);
+      return { kind: kind as EntityKind, body: JSON.parse(body.join("\n")) as Record<string, unknown> };
+    });
+}
+
+/** `text` with its `time` values replaced, after checking they are Unix ms and do not go backwards. */
+function withoutTimes(text: string, now: number): string {
+  let previous = 0;
+  for (const [, digits] of text.matchAll(TIME)) {
+    const time = Number(digits);
+    assert.equal(digits!.length, 13, `milliseconds: ${digits!}`);
+    assert.ok(time >= previous && time <= now, `${time} is an ingest time, in order`);
+    previous = time;
+  }
+  return text.replace(TIME, '"time":<ms>');
+}
+
+interface Run {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs a script in bash; resolves when it exits; killed (and rejected) after `timeout`. */
+function bash(
+  script: string,
+  timeout = TIMEOUT,
+): { readonly child: ChildProcess; readonly done: Promise<Run> } {
+  const child = spawn("bash", ["-c", script], { stdio: ["ignore", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
+  child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+  const done = new Promise<Run>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`Still running after ${timeout} ms: ${script}\nstdout: ${stdout}\nstderr: ${stderr}`));
+    }, timeout);
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+  return { child, done };
+}
+
+describe("docs/dialects/placeos.md: the worked example, with mosquitto_sub and mosquitto_pub", () => {
+  const doc = readFileSync(DOC, "utf8");
+  let switchboard: Switchboard;
+  let port: number;
+
+  /** A block's commands for this broker: the documented port replaced, the keys exported first. */
+  const script = (part: string, exec = false): string => {
+    const commands = exampleBlock(doc, part);
+    assert.ok(commands.includes(DOC_PORT), `the "${part}" commands use ${DOC_PORT}`);
+    return `${exampleBlock(doc, "keys")}${exec ? "exec " : ""}${commands.replaceAll(DOC_PORT, `-p ${port}`)}`;
+  };
+
+  before(async () => {
+    const values = parseYaml(exampleBlock(doc, "config")) as Record<string, unknown>;
+    const listeners = values["listeners"] as { port: number }[];
+    assert.deepEqual(
+      listeners.map((l) => l.port),
+      [1883],
+    );
+    listeners[0]!.port = 0;
+    const registry = new Registry({ store: new MemoryRegistryStore() });
+    await registry.load();
+    for (const { kind, body } of registryRequests(exampleBlock(doc, "registry"))) {
+      const created = registry.create(kind, body as never);
+      assert.ok(created.ok, `${kind} ${JSON.stringify(body)}: ${created.ok ? "" : created.problem.message}`);
+    }
+    switchboard = await startSwitchboard({
+      config: loadConfig({
+        values: { ...values, storage: { kind: "memory" }, log: { level: "silent" }, sys: { interval: 0 } },
+      }),
+      logger: pino({ level: "silent" }),
+      registry,
+    });
+    await switchboard.dialects!.start({ retained: switchboard.broker.retained });
+    port = switchboard.listeners[0]!.port;
+  });
+  after(async () => {
+    await switchboard.dialects!.stop();
+    await switchboard.stop();
+  });
+
+  it("the subscriber prints the three state messages the document shows", async () => {
+    const router = switchboard.broker.router;
+    const subscriptions = router.size;
+    const subscriber = bash(script("subscribe", true));
+    const deadline = Date.now() + TIMEOUT;
+    while (router.size < subscriptions + 1) {
+      assert.ok(Date.now() < deadline, "mosquitto_sub did not subscribe");
+      assert.equal(subscriber.child.exitCode, null, "mosquitto_sub exited early");
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    const published = await bash(script("publish")).done;
+    assert.equal(published.code, 0, published.stderr);
+    assert.equal(published.stdout + published.stderr, "");
+    const received = await subscriber.done;
+    assert.equal(received.code, 0, received.stderr);
+    assert.equal(
+      withoutTimes(received.stdout, Date.now()),
+      withoutTimes(exampleBlock(doc, "subscriber-output"), Infinity),
+    );
+  });
+
+  it("the reader's publish is refused with Not authorized", async () => {
+    const run = await bash(script("refused")).done;
+    assert.equal(run.stdout + run.stderr, exampleBlock(doc, "refused-output"));
+  });
+
+  it("a late subscriber gets the retained state and metadata", async () => {
+    const run = await bash(script("late")).done;
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(
+      withoutTimes(run.stdout, Date.now()),
+      withoutTimes(exampleBlock(doc, "late-output"), Infinity),
+    );
+  });
+
+  it("the document's example keys are the configured keys'", () => {
+    const keys = exampleBlock(doc, "keys");
+    const values = parseYaml(exampleBlock(doc, "config")) as { auth: { apiKeys: { id: string }[] } };
+    for (const { id } of values.auth.apiKeys) assert.match(keys, new RegExp(`=sbk_${id}_\\S+\\n`));
+  });
+});
