@@ -15,15 +15,29 @@ import {
   JwtAuthenticator,
   parseApiKey,
 } from "./auth/index.js";
+import { type BridgeManager, OutboundBrokers } from "./bridges/index.js";
 import { Broker, type BrokerOptions, type ListenerInfo } from "./broker/index.js";
 import { adminListener, type Config, type ListenerConfig, isLoopbackHost } from "./config/index.js";
 import { listenError, SwitchboardError, TlsError } from "./errors.js";
-import { type Authenticator, DEFER, type RegistryStore, type Store } from "./hooks/index.js";
+import {
+  type Authenticator,
+  DEFER,
+  type OutboxStore,
+  type RegistryStore,
+  type Store,
+} from "./hooks/index.js";
 import type { Logger } from "./observability/index.js";
 import { createDialectLayer, type DialectLayer } from "./platform/dialects/index.js";
 import type { TokenVerifier } from "./platform/dialects/gooee/index.js";
 import { Registry, RegistryAuthenticator } from "./platform/registry/index.js";
-import { MemoryRegistryStore, MemoryStore, SqliteRegistryStore, SqliteStore } from "./storage/index.js";
+import {
+  MemoryOutboxStore,
+  MemoryRegistryStore,
+  MemoryStore,
+  SqliteOutboxStore,
+  SqliteRegistryStore,
+  SqliteStore,
+} from "./storage/index.js";
 import { VERSION } from "./version.js";
 import {
   listenSecureWebSocket,
@@ -71,6 +85,11 @@ export interface Switchboard {
    * kept in the store; its changes take effect at once (a disabled device is disconnected).
    */
   readonly registry: Registry;
+  /**
+   * The outbound bridges (docs/bridges.md): one per `brokers` entity of the registry, kept in step with
+   * it. Change brokers through the registry; status and resync are here too.
+   */
+  readonly bridges: BridgeManager;
   /** The admin REST API (docs/admin-api.md), when `admin.enabled` and a `ws`/`wss` listener serves it. */
   readonly admin: AdminApi | undefined;
   /**
@@ -90,6 +109,8 @@ export interface StartOptions extends BrokerOptions {
    * `auth.chain`'s `registry` checks its credentials, the admin API edits it.
    */
   readonly registry?: Registry;
+  /** The outbound bridges' outbox store, instead of the one `store` implies. */
+  readonly outboxStore?: OutboxStore;
 }
 
 /** The database file of the SQLite store, inside the configured data directory. */
@@ -123,6 +144,11 @@ function createStore(config: Config, logger: Logger, clock: (() => number) | und
 /** The registry's store: in the SQLite store's database (and group commit), or in memory. */
 function createRegistryStore(store: Store): RegistryStore {
   return store instanceof SqliteStore ? new SqliteRegistryStore(store) : new MemoryRegistryStore();
+}
+
+/** The bridges' outboxes: in the SQLite store's database (and group commit), or in memory. */
+function createOutboxStore(store: Store): OutboxStore {
+  return store instanceof SqliteStore ? new SqliteOutboxStore(store) : new MemoryOutboxStore();
 }
 
 /**
@@ -201,10 +227,16 @@ export async function startSwitchboard(options: StartOptions): Promise<Switchboa
         }),
     store,
   });
+  // The registry's outbound brokers, started before any client can publish: their bridges miss nothing
+  const outboxStore = options.outboxStore ?? createOutboxStore(store);
+  const bridges = new OutboundBrokers({ broker, registry, store: outboxStore, logger });
   let admin: AdminApi | undefined;
   const adminOn = adminListener(config.admin, config.listeners);
   try {
     await broker.start();
+    // The dialects that follow the registry publish their snapshot before any client connects
+    await dialects?.start({ retained: broker.retained });
+    bridges.start();
     if (adminOn !== undefined) {
       const authenticator = adminAuthenticator(
         config,
@@ -221,9 +253,13 @@ export async function startSwitchboard(options: StartOptions): Promise<Switchboa
         logger,
         version: VERSION,
         ...(options.clock === undefined ? {} : { now: options.clock }),
+        bridges,
+        ...(dialects === undefined ? {} : { dialects }),
       });
     }
   } catch (error) {
+    await bridges.stop().catch(() => undefined);
+    await dialects?.stop().catch(() => undefined);
     await broker.close().catch(() => undefined);
     throw error;
   }
@@ -236,6 +272,8 @@ export async function startSwitchboard(options: StartOptions): Promise<Switchboa
       );
   } catch (error) {
     await Promise.all(listeners.map((l) => l.close()));
+    await bridges.stop();
+    await dialects?.stop();
     await broker.close();
     await admin?.close();
     throw error;
@@ -262,12 +300,15 @@ export async function startSwitchboard(options: StartOptions): Promise<Switchboa
     apiKeys: configured?.apiKeys,
     dialects,
     registry,
+    bridges: bridges.manager,
     admin,
     reloadCertificates: () => reloadCertificates(listeners, logger),
     stop: () =>
       (stopping ??= (async () => {
         // Stop accepting first; the listeners finish closing once the broker has closed every connection.
         const listenersClosed = Promise.all(listeners.map((l) => l.close()));
+        await bridges.stop(); // before the store closes: the outboxes are committed
+        await dialects?.stop(); // the inputs (Redis) stop feeding state
         await broker.close();
         await listenersClosed;
         await admin?.close();

@@ -9,7 +9,7 @@
 import type { AdminCaller } from "./admin-caller.js";
 import type { Schema } from "./schema-parts.js";
 
-export type AdminMethod = "GET" | "POST" | "PATCH" | "DELETE";
+export type AdminMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 
 /** What a handler gets: the validated request parts and the authenticated caller. */
 export interface AdminCall {

@@ -18,12 +18,15 @@ import { fastify, type FastifyReply, type FastifyRequest } from "fastify";
 import type { Broker } from "../broker/index.js";
 import type { Logger } from "../observability/index.js";
 import type { Registry } from "../platform/registry/index.js";
+import type { DialectLayer } from "../platform/dialects/index.js";
 import type { AdminAuthenticator } from "./admin-authenticator.js";
 import type { AdminCaller } from "./admin-caller.js";
 import type { AdminRoute } from "./admin-route.js";
 import { ApiError, toApiError } from "./api-error.js";
+import { type BrokerBridges, bridgeRoutes, bridgeSchemas } from "./bridge-routes.js";
 import { brokerRoutes, brokerSchemas } from "./broker-routes.js";
 import { openApiDocument } from "./openapi.js";
+import { moduleStateRoutes } from "./module-state-routes.js";
 import { privacyRoutes } from "./privacy-routes.js";
 import { registryRoutes, registrySchemas } from "./registry-routes.js";
 import { object } from "./schema-parts.js";
@@ -40,6 +43,10 @@ export interface AdminApiOptions {
   readonly version: string;
   /** Milliseconds since the epoch. Default `Date.now`. */
   readonly now?: () => number;
+  /** The bridges of the registry's outbound brokers: without them, brokers are registry entities only. */
+  readonly bridges?: BrokerBridges;
+  /** The dialect layer: `PUT /api/v1/modules/<id>/state/<key>` feeds it. */
+  readonly dialects?: DialectLayer;
 }
 
 export interface AdminApi {
@@ -70,13 +77,19 @@ export async function createAdminApi(options: AdminApiOptions): Promise<AdminApi
       now,
       document: () => document,
     }),
-    ...registryRoutes({ registry, now }),
+    ...registryRoutes({
+      registry,
+      now,
+      ...(options.bridges === undefined ? {} : { bridges: options.bridges }),
+    }),
+    ...(options.bridges === undefined ? [] : bridgeRoutes({ registry, bridges: options.bridges })),
     ...brokerRoutes(broker),
     ...privacyRoutes(),
+    ...(options.dialects === undefined ? [] : moduleStateRoutes({ registry, dialects: options.dialects })),
   ];
   document = openApiDocument(routes, {
     version: options.version,
-    components: { ...registrySchemas(), ...brokerSchemas },
+    components: { ...registrySchemas(), ...bridgeSchemas, ...brokerSchemas },
   });
 
   const app = fastify({

@@ -3,7 +3,8 @@
  * are hashed here (scrypt), device tokens digested (SHA-256), and an API key is generated here, its
  * secret returned once in the create response and only its hash stored. The schemas have checked
  * every field's type; the rules between fields of one object (a password credential needs a user
- * name...) are checked here, with messages in the schema failures' style.
+ * name...) are checked here, with messages in the schema failures' style. Outbound brokers are the
+ * exception: the bridge needs its secrets, which are kept as given (`broker-input.ts`).
  * @module
  */
 
@@ -11,6 +12,7 @@ import { randomUUID } from "node:crypto";
 import { generateApiKey, hashApiKeySecret, hashPassword } from "../auth/index.js";
 import type { DeviceCredential, EntityKind, EntityOf } from "../platform/registry/index.js";
 import { ApiError } from "./api-error.js";
+import { brokerCreateInput, brokerPatchInput } from "./broker-input.js";
 
 type Body = Readonly<Record<string, unknown>>;
 
@@ -87,6 +89,8 @@ export async function createInput(kind: EntityKind, body: Body, tenant: string):
       const { key, hash } = generateApiKey(id);
       return { input: { ...fields, id, hash }, key };
     }
+    case "brokers":
+      return { input: brokerCreateInput(body, tenant) };
     default:
       return { input: fields };
   }
@@ -120,6 +124,8 @@ export async function patchInput<K extends EntityKind>(
       delete patch["revoked"];
       if (body["revoked"] === true) patch["revokedAt"] = (current as EntityOf["apiKeys"]).revokedAt ?? now;
       return patch;
+    case "brokers":
+      return brokerPatchInput(body, current as EntityOf["brokers"]);
     default:
       return patch;
   }

@@ -2,7 +2,7 @@
  * The JSON Schemas of the registry routes, per entity kind: the entity as the API shows it (secrets
  * never: users show `hasPassword`, devices their credentials without hashes, API keys no hash), the
  * body of a create (POST) and of an update (PATCH: every mutable field optional, `null` clears an
- * optional one), and the list filters (query parameters).
+ * optional one), and the list filters (query parameters). Outbound brokers' are in `broker-schemas.ts`.
  * @module
  */
 
@@ -16,6 +16,7 @@ import {
   TENANT_ID_PATTERN,
   zoneTypes,
 } from "../platform/registry/index.js";
+import { outboundBrokerSchemas } from "./broker-schemas.js";
 import {
   boolean,
   idSchema,
@@ -457,4 +458,5 @@ export const entitySchemas: { readonly [K in EntityKind]: KindSchemas } = {
     }),
     filters: { tenant: tenantId, name: nameSchema("Only the schema of this meta name.") },
   },
+  brokers: outboundBrokerSchemas,
 };

@@ -1,10 +1,12 @@
 /**
  * Registry entities as the admin API shows them: secrets never leave the broker. Users show
- * `hasPassword` instead of their hash, devices their credentials without hashes, API keys no hash.
+ * `hasPassword` instead of their hash, devices their credentials without hashes, API keys no hash,
+ * outbound brokers their password, private key and privacy keys as `***` and no `secret`.
  * @module
  */
 
 import type { EntityKind, EntityOf } from "../platform/registry/index.js";
+import { brokerView } from "./broker-input.js";
 
 export function entityView<K extends EntityKind>(kind: K, entity: EntityOf[K]): Record<string, unknown> {
   switch (kind) {
@@ -25,6 +27,8 @@ export function entityView<K extends EntityKind>(kind: K, entity: EntityOf[K]): 
       const { hash: _hash, ...key } = entity as EntityOf["apiKeys"];
       return key;
     }
+    case "brokers":
+      return brokerView(entity as EntityOf["brokers"]);
     default:
       return { ...entity };
   }

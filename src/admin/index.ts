@@ -1,6 +1,6 @@
 /**
- * The admin REST API (docs/admin-api.md): the registry, clients, sessions and retained messages over
- * HTTP, described by an OpenAPI document.
+ * The admin REST API (docs/admin-api.md): the registry (outbound brokers and their bridges included),
+ * clients, sessions and retained messages over HTTP, described by an OpenAPI document.
  * @module
  */
 
@@ -8,5 +8,6 @@ export { AdminAuthenticator, type AdminAuthenticatorOptions } from "./admin-auth
 export type { AdminCaller } from "./admin-caller.js";
 export type { AdminCall, AdminMethod, AdminRoute } from "./admin-route.js";
 export { ApiError } from "./api-error.js";
+export type { BrokerBridges } from "./bridge-routes.js";
 export { type AdminApi, type AdminApiOptions, createAdminApi } from "./create-admin-api.js";
 export { openApiDocument, openApiPath } from "./openapi.js";

@@ -127,7 +127,7 @@ export function openApiDocument(routes: readonly AdminRoute[], info: OpenApiInfo
       title: "Switchboard admin API",
       version: info.version,
       description:
-        'The registry (tenants, zones, systems, drivers, modules, devices, applications, users, API keys, payload schemas), connected clients, sessions and retained messages of a Switchboard broker. Errors are `{"error": {"code", "message"}}` (docs/errors.md).',
+        'The registry (tenants, zones, systems, drivers, modules, devices, applications, users, API keys, payload schemas, outbound brokers and their bridges), connected clients, sessions and retained messages of a Switchboard broker. Errors are `{"error": {"code", "message"}}` (docs/errors.md).',
     },
     tags,
     security: [{ bearer: [] }, { apiKey: [] }],

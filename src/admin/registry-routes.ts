@@ -7,6 +7,10 @@
  * Tenants: an entity of a tenant the caller does not administer is a 404; a body naming such a tenant
  * is a 403; creating and deleting tenants is for administrators of the default tenant. The registry's
  * refusals keep their messages and map to 400 (invalid), 422 (unprocessable), 404 and 409.
+ *
+ * Outbound brokers (`brokers`) run as bridges: a broker is shown with its bridge's `status`, and a
+ * write is answered once the bridges have applied it (the bridge started, restarted or stopped). Their
+ * `tenants` are checked as a body's `tenant`: a tenant administrator names only its own.
  * @module
  */
 
@@ -22,6 +26,7 @@ import {
 import { type AdminCaller, actingTenant, administers, listTenant } from "./admin-caller.js";
 import type { AdminCall, AdminRoute } from "./admin-route.js";
 import { ApiError, fromProblem } from "./api-error.js";
+import type { BrokerBridges } from "./bridge-routes.js";
 import { createInput, patchInput } from "./entity-input.js";
 import { entitySchemas } from "./entity-schemas.js";
 import { entityView } from "./entity-view.js";
@@ -40,6 +45,7 @@ const singular: { readonly [K in EntityKind]: string } = {
   users: "User",
   apiKeys: "ApiKey",
   schemas: "Schema",
+  brokers: "Broker",
 };
 
 /** List filters that test membership in an array field (the others compare a field). */
@@ -87,6 +93,8 @@ export interface RegistryRoutesOptions {
   readonly registry: Registry;
   /** Milliseconds since the epoch (an API key's revocation time). */
   readonly now: () => number;
+  /** The bridges of the registry's brokers (their status; writes wait for them). */
+  readonly bridges?: BrokerBridges;
 }
 
 export function registryRoutes(options: RegistryRoutesOptions): AdminRoute[] {
@@ -129,6 +137,17 @@ function kindRoutes(kind: EntityKind, options: RegistryRoutesOptions): AdminRout
       : schemas.entity;
   const caller = (call: AdminCall): AdminCaller => call.caller!;
   const id = (call: AdminCall): string => call.params["id"]!;
+  const bridges = kind === "brokers" ? options.bridges : undefined;
+  const view = (entity: EntityOf[EntityKind]): Record<string, unknown> => {
+    const shown = entityView(kind, entity);
+    const status = bridges?.status(entity.id);
+    return status === undefined ? shown : { ...shown, status };
+  };
+  /** Once a write is committed: the bridges applied it too. */
+  const applied = async (): Promise<void> => {
+    await registry.commit();
+    await bridges?.settled();
+  };
 
   return [
     {
@@ -163,7 +182,7 @@ function kindRoutes(kind: EntityKind, options: RegistryRoutesOptions): AdminRout
           limit,
         });
         return {
-          items: found.items.map((entity) => entityView(kind, entity)),
+          items: found.items.map(view),
           total: found.total,
           offset,
           limit,
@@ -180,7 +199,7 @@ function kindRoutes(kind: EntityKind, options: RegistryRoutesOptions): AdminRout
       status: 200,
       response: schemas.entity,
       errors: [404],
-      handle: (call) => entityView(kind, visible(registry, kind, id(call), caller(call))),
+      handle: (call) => view(visible(registry, kind, id(call), caller(call))),
     },
     {
       ...common,
@@ -201,11 +220,20 @@ function kindRoutes(kind: EntityKind, options: RegistryRoutesOptions): AdminRout
         if (kind === "tenants" && !who.allTenants)
           throw new ApiError("FORBIDDEN", "Only administrators of the default tenant create tenants");
         const tenant = kind === "tenants" ? "" : actingTenant(who, body["tenant"] as string | undefined);
+        if (kind === "brokers") forwardedTenants(who, body);
         const { input, key } = await createInput(kind, body, tenant);
+        if (
+          bridges?.has(input["id"] as string) === true &&
+          registry.get(kind, input["id"] as string) === undefined
+        )
+          throw new ApiError(
+            "CONFLICT",
+            `Cannot create broker: a bridge "${String(input["id"])}" runs outside the registry`,
+          );
         const entity = value(registry.create(kind, input as never));
-        await registry.commit();
-        const view = entityView(kind, entity);
-        return key === undefined ? view : { ...view, key };
+        await applied();
+        const shown = view(entity);
+        return key === undefined ? shown : { ...shown, key };
       },
     },
     {
@@ -221,10 +249,11 @@ function kindRoutes(kind: EntityKind, options: RegistryRoutesOptions): AdminRout
       errors: [404, 409, 413, 415, 422],
       handle: async (call) => {
         const current = visible(registry, kind, id(call), caller(call));
+        if (kind === "brokers") forwardedTenants(caller(call), call.body as Body);
         const patch = await patchInput(kind, call.body as Body, current, options.now());
         const entity = value(registry.update(kind, id(call), patch as never));
-        await registry.commit();
-        return entityView(kind, entity);
+        await applied();
+        return view(entity);
       },
     },
     {
@@ -245,11 +274,17 @@ function kindRoutes(kind: EntityKind, options: RegistryRoutesOptions): AdminRout
         if (kind === "tenants" && !who.allTenants)
           throw new ApiError("FORBIDDEN", "Only administrators of the default tenant delete tenants");
         value(registry.delete(kind, id(call)));
-        await registry.commit();
+        await applied();
         return undefined;
       },
     },
   ];
+}
+
+/** A broker's forwarded tenants must be administered by the caller, as its own tenant (403). */
+function forwardedTenants(caller: AdminCaller, body: Body): void {
+  const tenants = body["tenants"];
+  if (Array.isArray(tenants)) for (const tenant of tenants) actingTenant(caller, tenant as string);
 }
 
 function stateRoute(kind: (typeof stateKinds)[number], registry: Registry): AdminRoute {

@@ -70,6 +70,8 @@ const patternWords: Readonly<Record<string, string>> = {
   "^[A-Za-z0-9-]{1,64}$": "must be 1 to 64 letters, digits or dashes",
   "^[a-z][a-z0-9-]{0,31}$": "must be a lower-case letter, then up to 31 lower-case letters, digits or dashes",
   "^[\\x21-\\x7e]{1,128}$": "must be 1 to 128 printable ASCII characters without spaces",
+  "^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$":
+    'must be 1 to 128 letters, digits or ". _ -", beginning with a letter or digit',
 };
 
 export function nameSchema(description: string): Schema {

@@ -43,6 +43,7 @@ export type {
   StageReject,
   StageResult,
 } from "./message-stage.js";
+export type { OutboxContents, OutboxEntry, OutboxStore } from "./outbox-store.js";
 export type { RegistrySnapshot, RegistryStore, StoredEntity } from "./registry-store.js";
 export { ANONYMOUS_PRINCIPAL, DEFAULT_TENANT, type Principal } from "./principal.js";
 export type {

@@ -4,9 +4,11 @@
  */
 
 export { MemoryStore } from "./memory/memory-store.js";
+export { MemoryOutboxStore } from "./memory/memory-outbox-store.js";
 export { MemoryRegistryStore } from "./memory/memory-registry-store.js";
 export {
   type CommitParticipant,
+  SqliteOutboxStore,
   SqliteRegistryStore,
   SqliteStore,
   type DatabaseStats,

@@ -72,6 +72,10 @@ describe("admin API: OpenAPI document", () => {
       "ZoneCreate",
       "DeviceUpdate",
       "ApiKey",
+      "Broker",
+      "BrokerCreate",
+      "BrokerUpdate",
+      "BrokerStatus",
       "Client",
       "Session",
       "RetainedMessage",
@@ -107,6 +111,8 @@ describe("admin API: OpenAPI document", () => {
       "DELETE /api/v1/sessions/{clientId}",
       "GET /api/v1/retained",
       "DELETE /api/v1/retained",
+      "GET /api/v1/brokers/{id}/status",
+      "POST /api/v1/brokers/{id}/resync",
       ...[
         "tenants",
         "zones",
@@ -118,6 +124,7 @@ describe("admin API: OpenAPI document", () => {
         "users",
         "apiKeys",
         "schemas",
+        "brokers",
       ].flatMap((kind) => [
         `GET /api/v1/${kind}`,
         `POST /api/v1/${kind}`,
@@ -161,6 +168,19 @@ describe("admin API: OpenAPI document", () => {
       },
     });
     const key = await broker.call("POST", "/api/v1/apiKeys", { body: { id: "k", name: "K" } });
+    const outbound = await broker.call("POST", "/api/v1/brokers", {
+      body: {
+        id: "b",
+        host: "127.0.0.1",
+        port: 1,
+        auth: { kind: "user_password", username: "u", password: "p" },
+        privacy: {
+          key: "a-key-of-16-chars-or-more",
+          rules: [{ match: { detector: "email" }, action: "hash" }],
+        },
+        outbox: { maxMessages: 1000 },
+      },
+    });
     const check = (path: string, method: string, status: string, body: unknown): void => {
       const validate = ajv.compile({
         $ref: pointer("paths", path, method, "responses", status, "content", "application/json", "schema"),
@@ -168,10 +188,14 @@ describe("admin API: OpenAPI document", () => {
       assert.equal(validate(body), true, `${method} ${path}: ${JSON.stringify(validate.errors)}`);
     };
     check("/api/v1/apiKeys", "post", "201", key.body);
+    check("/api/v1/brokers", "post", "201", outbound.body);
     for (const [path, url] of [
       ["/api/v1/zones", "/api/v1/zones"],
       ["/api/v1/devices", "/api/v1/devices"],
       ["/api/v1/tenants/{id}", "/api/v1/tenants/default"],
+      ["/api/v1/brokers", "/api/v1/brokers"],
+      ["/api/v1/brokers/{id}", "/api/v1/brokers/b"],
+      ["/api/v1/brokers/{id}/status", "/api/v1/brokers/b/status"],
       ["/api/v1/devices/{id}/state", "/api/v1/devices/d/state"],
       ["/api/v1/clients", "/api/v1/clients"],
       ["/api/v1/sessions", "/api/v1/sessions"],

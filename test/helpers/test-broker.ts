@@ -8,6 +8,7 @@ import { loadConfig } from "../../src/config/load-config.js";
 import type { Authenticator } from "../../src/hooks/authenticator.js";
 import type { Authorizer } from "../../src/hooks/authorizer.js";
 import type { MessageStage } from "../../src/hooks/message-stage.js";
+import type { OutboxStore } from "../../src/hooks/outbox-store.js";
 import type { Store } from "../../src/hooks/store.js";
 import { startSwitchboard, type Switchboard } from "../../src/main.js";
 import type { Broker } from "../../src/broker/broker.js";
@@ -20,6 +21,8 @@ export interface TestBrokerOptions {
    */
   readonly config?: Readonly<Record<string, Readonly<Record<string, unknown>> | readonly unknown[]>>;
   readonly store?: Store;
+  /** The outbound bridges' outbox store (default: the one the store implies). */
+  readonly outboxStore?: OutboxStore;
   readonly authenticators?: readonly Authenticator[];
   readonly authorizers?: readonly Authorizer[];
   readonly stages?: readonly MessageStage[];
@@ -62,6 +65,7 @@ export async function startTestBroker(options: TestBrokerOptions = {}): Promise<
     config,
     logger,
     ...(options.store === undefined ? {} : { store: options.store }),
+    ...(options.outboxStore === undefined ? {} : { outboxStore: options.outboxStore }),
     ...(options.authenticators === undefined ? {} : { authenticators: options.authenticators }),
     ...(options.authorizers === undefined ? {} : { authorizers: options.authorizers }),
     ...(options.stages === undefined ? {} : { stages: options.stages }),

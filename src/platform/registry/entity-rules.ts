@@ -8,12 +8,14 @@
  * - uniqueness: login names (users' user names and devices' password user names share one namespace),
  *   device token hashes, a module's (system, name, index) slot, a payload schema's (tenant, name);
  * - secrets are hashes in the formats of src/auth (scrypt for passwords, SHA-256 for tokens and keys);
- * - a payload schema is a JSON Schema ajv compiles.
+ * - a payload schema is a JSON Schema ajv compiles;
+ * - an outbound broker's bridge configuration and privacy rules are valid (see `broker-rules.ts`).
  * @module
  */
 
 import { Ajv } from "ajv";
 import { parsePasswordHash } from "../../auth/index.js";
+import { checkBroker } from "./broker-rules.js";
 import { checkFieldTypes } from "./field-types.js";
 import type {
   ApiKey,
@@ -375,6 +377,10 @@ export function checkEntity<K extends EntityKind>(
       return checkApiKey(entity as ApiKey, ctx);
     case "schemas":
       return checkSchema(entity as PayloadSchema, ctx);
+    case "brokers":
+      return checkBroker(entity as EntityOf["brokers"], {
+        hasTenant: (tenant) => ctx.get("tenants", tenant) !== undefined,
+      });
     default:
       return undefined;
   }

@@ -9,7 +9,17 @@ import type { EntityKind } from "./model.js";
 import { violation, type RuleViolation } from "./registry-problem.js";
 
 type FieldType =
-  "string" | "string?" | "strings" | "boolean" | "integer" | "integer?" | "object" | "credentials";
+  | "string"
+  | "string?"
+  | "strings"
+  | "strings?"
+  | "boolean"
+  | "boolean?"
+  | "integer"
+  | "integer?"
+  | "object"
+  | "object?"
+  | "credentials";
 
 const OWNED = { id: "string", tenant: "string", name: "string" } as const;
 const TIMES = { createdAt: "integer", updatedAt: "integer" } as const;
@@ -48,6 +58,32 @@ export const fieldTypes: { readonly [K in EntityKind]: Readonly<Record<string, F
     ...TIMES,
   },
   schemas: { ...OWNED, schema: "object", unit: "string?", description: "string?", ...TIMES },
+  // the bridge configuration's own rules check the values (broker-rules.ts)
+  brokers: {
+    ...OWNED,
+    tenants: "strings",
+    host: "string",
+    port: "integer?",
+    tls: "boolean?",
+    ca: "string?",
+    servername: "string?",
+    insecureSkipVerify: "boolean?",
+    auth: "object?",
+    filters: "strings?",
+    topicTemplate: "string?",
+    qos: "integer?",
+    retain: "string?",
+    protocolVersion: "integer?",
+    clientId: "string?",
+    keepAlive: "integer?",
+    connectTimeout: "integer?",
+    maxInflight: "integer?",
+    outbox: "object?",
+    reconnect: "object?",
+    privacy: "object?",
+    secret: "string",
+    ...TIMES,
+  },
 };
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
@@ -81,14 +117,20 @@ function typeError(type: FieldType, value: unknown): string | undefined {
       return Array.isArray(value) && value.every((item) => typeof item === "string")
         ? undefined
         : "must be an array of strings";
+    case "strings?":
+      return value === undefined ? undefined : typeError("strings", value);
     case "boolean":
       return typeof value === "boolean" ? undefined : "must be a boolean";
+    case "boolean?":
+      return value === undefined || typeof value === "boolean" ? undefined : "must be a boolean";
     case "integer":
       return Number.isSafeInteger(value) ? undefined : "must be an integer";
     case "integer?":
       return value === undefined || Number.isSafeInteger(value) ? undefined : "must be an integer";
     case "object":
       return isObject(value) ? undefined : "must be an object";
+    case "object?":
+      return value === undefined || isObject(value) ? undefined : "must be an object";
     case "credentials":
       return credentialsError(value);
   }

@@ -14,6 +14,7 @@ export type {
   EntityOf,
   EntityRef,
   Module,
+  OutboundBroker,
   PayloadSchema,
   StateValue,
   System,

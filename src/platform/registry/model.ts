@@ -6,6 +6,8 @@
  * @module
  */
 
+import type { BridgeConfigInput } from "../../bridges/index.js";
+
 /** Zone types, from the widest to the narrowest. */
 export const zoneTypes = ["region", "building", "level", "area", "space"] as const;
 export type ZoneType = (typeof zoneTypes)[number];
@@ -22,6 +24,7 @@ export const entityKinds = [
   "users",
   "apiKeys",
   "schemas",
+  "brokers",
 ] as const;
 export type EntityKind = (typeof entityKinds)[number];
 
@@ -116,6 +119,25 @@ export interface PayloadSchema extends Owned {
   readonly description: string | undefined;
 }
 
+/** The connection and forwarding fields of a broker: a bridge configuration's, each absent one at its default. */
+type BridgeFields = Omit<BridgeConfigInput, "id" | "name" | "tenants">;
+
+/**
+ * An outbound broker (the PlaceOS "Cloud Brokers"): another MQTT broker the messages of `tenants` are
+ * forwarded to by a bridge (docs/bridges.md). Its fields are a bridge configuration's
+ * (`BridgeConfigInput`) as they were given, an absent one at its default (so `port` follows `tls`);
+ * secrets (the password, the private key and its passphrase, `secret`) are kept as given, since the
+ * bridge needs them, and never shown by the admin API.
+ */
+export type OutboundBroker = Owned & {
+  /** The tenants whose messages are forwarded: the owner's own, or any for a broker of the default tenant. */
+  readonly tenants: readonly string[];
+  /** A privacy rule set (docs/privacy.md) applied to every payload the bridge forwards. */
+  readonly privacy: Readonly<Record<string, unknown>> | undefined;
+  /** The HMAC key of the privacy rules' `hash` actions that have no key of their own or of their set. */
+  readonly secret: string;
+} & { readonly [F in keyof BridgeFields]-?: BridgeFields[F] | undefined };
+
 export interface EntityOf {
   readonly tenants: Tenant;
   readonly zones: Zone;
@@ -127,13 +149,14 @@ export interface EntityOf {
   readonly users: User;
   readonly apiKeys: ApiKey;
   readonly schemas: PayloadSchema;
+  readonly brokers: OutboundBroker;
 }
 
 export type Entity = EntityOf[EntityKind];
 
 /** What a state value or an event is about. */
 export interface EntityRef {
-  readonly kind: "devices" | "modules" | "zones" | "systems" | "applications";
+  readonly kind: "devices" | "modules" | "zones" | "systems" | "drivers" | "applications";
   readonly id: string;
 }
 

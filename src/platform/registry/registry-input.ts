@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { DeviceCredential, EntityKind, EntityOf, ZoneType } from "./model.js";
+import type { DeviceCredential, EntityKind, EntityOf, OutboundBroker, ZoneType } from "./model.js";
 
 interface OwnedInput {
   /** Generated (a UUID) when not given. */
@@ -59,7 +59,19 @@ export interface EntityInputOf {
     readonly unit?: string;
     readonly description?: string;
   };
+  readonly brokers: OwnedInput & {
+    readonly tenants: readonly string[];
+    readonly host: string;
+    /** The privacy rules' HMAC key (the admin API generates one when none is given). */
+    readonly secret: string;
+  } & { readonly [F in BrokerOptionalField]?: Exclude<OutboundBroker[F], undefined> };
 }
+
+/** A broker's optional fields (the bridge configuration's, `privacy`). */
+type BrokerOptionalField = Exclude<
+  keyof OutboundBroker,
+  "id" | "tenant" | "name" | "tenants" | "host" | "secret" | "createdAt" | "updatedAt"
+>;
 
 export type EntityInput = EntityInputOf[EntityKind];
 
@@ -75,6 +87,30 @@ export const mutableFields = {
   users: ["name", "username", "passwordHash", "roles", "enabled"],
   apiKeys: ["name", "roles", "scopes", "revokedAt"],
   schemas: ["name", "schema", "unit", "description"],
+  brokers: [
+    "name",
+    "tenants",
+    "host",
+    "port",
+    "tls",
+    "ca",
+    "servername",
+    "insecureSkipVerify",
+    "auth",
+    "filters",
+    "topicTemplate",
+    "qos",
+    "retain",
+    "protocolVersion",
+    "clientId",
+    "keepAlive",
+    "connectTimeout",
+    "maxInflight",
+    "outbox",
+    "reconnect",
+    "privacy",
+    "secret",
+  ],
 } as const satisfies { readonly [K in EntityKind]: readonly string[] };
 
 type Nullable<T> = undefined extends T ? Exclude<T, undefined> | null : T;

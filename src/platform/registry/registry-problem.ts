@@ -39,6 +39,7 @@ export const kindNames: { readonly [K in EntityKind]: string } = {
   users: "user",
   apiKeys: "API key",
   schemas: "payload schema",
+  brokers: "broker",
 };
 
 /** A problem found by a rule, before the registry names the action. */

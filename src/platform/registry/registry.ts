@@ -115,10 +115,14 @@ export class Registry implements RegistryView, RuleContext {
   readonly #ordered = new Map<EntityKind, readonly Entity[]>();
   readonly #logins = new Map<string, LoginOwner>();
   readonly #tokens = new Map<string, string>();
-  readonly #schemaNames = new Map<string, PayloadSchema>();
+  /** Payload schemas by tenant, then name (two lookups, no key string made per message). */
+  readonly #schemaNames = new Map<string, Map<string, PayloadSchema>>();
   readonly #moduleSlots = new Map<string, Module>();
   readonly #children = new Map<string, Set<string>>();
   readonly #state = new Map<string, Map<string, StateValue>>();
+  /** The entity of the last state lookup and its channels (a publish sets several channels of one entity). */
+  #lastState:
+    { readonly kind: string; readonly id: string; readonly channels: Map<string, StateValue> } | undefined;
   readonly #listeners = new Set<(change: RegistryChange) => void>();
   readonly #stateListeners = new Set<(value: StateValue) => void>();
 
@@ -266,6 +270,7 @@ export class Registry implements RegistryView, RuleContext {
       kind === "applications"
     ) {
       const ref = { kind, id } as EntityRef;
+      this.#lastState = undefined;
       if (this.#state.delete(refKey(ref))) this.store.deleteState(ref);
     }
     this.#emit({ kind, op: "delete", before, after: undefined } as RegistryChange);
@@ -283,7 +288,7 @@ export class Registry implements RegistryView, RuleContext {
   }
 
   schemaNamed(tenant: string, name: string): PayloadSchema | undefined {
-    return this.#schemaNames.get(`${tenant}\u0000${name}`);
+    return this.#schemaNames.get(tenant)?.get(name);
   }
 
   moduleAt(systemId: string, name: string, index: number): Module | undefined {
@@ -375,12 +380,15 @@ export class Registry implements RegistryView, RuleContext {
   #stateOf(entity: EntityRef, create: true): Map<string, StateValue>;
   #stateOf(entity: EntityRef, create: false): Map<string, StateValue> | undefined;
   #stateOf(entity: EntityRef, create: boolean): Map<string, StateValue> | undefined {
+    const last = this.#lastState;
+    if (last !== undefined && last.id === entity.id && last.kind === entity.kind) return last.channels;
     const key = refKey(entity);
     let channels = this.#state.get(key);
     if (channels === undefined && create) {
       channels = new Map();
       this.#state.set(key, channels);
     }
+    if (channels !== undefined) this.#lastState = { kind: entity.kind, id: entity.id, channels };
     return channels;
   }
 
@@ -435,7 +443,13 @@ export class Registry implements RegistryView, RuleContext {
         break;
       case "schemas": {
         const schema = entity as PayloadSchema;
-        set(this.#schemaNames, `${schema.tenant}\u0000${schema.name}`, schema);
+        let names = this.#schemaNames.get(schema.tenant);
+        if (add) {
+          if (names === undefined)
+            this.#schemaNames.set(schema.tenant, (names = new Map<string, PayloadSchema>()));
+          names.set(schema.name, schema);
+        } else if (names?.delete(schema.name) === true && names.size === 0)
+          this.#schemaNames.delete(schema.tenant);
         break;
       }
       case "modules": {
@@ -470,6 +484,7 @@ export class Registry implements RegistryView, RuleContext {
       case "tenants":
         for (const of of entityKinds)
           if (of !== "tenants") scan(of, (e) => (e as { tenant: string }).tenant === id);
+        scan("brokers", (broker) => broker.tenant !== id && broker.tenants.includes(id));
         break;
       case "zones":
         scan("zones", (zone) => zone.parentId === id);

@@ -1,0 +1,79 @@
+/**
+ * `PUT /api/v1/modules/<id>/state/<key>`: sets one state key of a module, the REST input of module
+ * state (docs/dialects/placeos.md, "Inputs"). The body is the new value, any JSON. It does exactly what
+ * a driver's MQTT publish on the ingest topic does: the registry records the value as current state and
+ * the dialects render it (PlaceOS: the retained state topic). The answer comes once the value is
+ * committed to the store.
+ * @module
+ */
+
+import { type DialectLayer, setModuleState } from "../platform/dialects/index.js";
+import { ID_PATTERN, type Registry } from "../platform/registry/index.js";
+import type { AdminRoute } from "./admin-route.js";
+import { ApiError } from "./api-error.js";
+import { idSchema, integer, object, string } from "./schema-parts.js";
+
+export interface ModuleStateRoutesOptions {
+  readonly registry: Registry;
+  readonly dialects: DialectLayer;
+}
+
+export function moduleStateRoutes(options: ModuleStateRoutesOptions): AdminRoute[] {
+  const { registry, dialects } = options;
+  return [
+    {
+      method: "PUT",
+      url: "/api/v1/modules/:id/state/:key",
+      operationId: "putModuleState",
+      summary:
+        "Sets a state key of a module (the body is the value, any JSON) and publishes it on the dialects' topics.",
+      tag: "modules",
+      params: object(
+        {
+          id: idSchema(ID_PATTERN, "The module's id."),
+          key: string("The state key (URL-encoded; 1 to 256 characters).", { minLength: 1, maxLength: 256 }),
+        },
+        ["id", "key"],
+      ),
+      status: 200,
+      errors: [404],
+      response: object(
+        {
+          id: string("The module's id."),
+          tenant: string("The module's tenant."),
+          key: string("The state key."),
+          value: { description: "The value recorded." },
+          time: integer("When it was recorded, in milliseconds since the epoch."),
+        },
+        ["id", "tenant", "key", "time"],
+        "The state value recorded.",
+      ),
+      handle: async (call) => {
+        if (call.body === undefined)
+          throw new ApiError("BAD_REQUEST", "Invalid body: the new value (any JSON) is required");
+        const result = setModuleState(dialects, {
+          moduleId: call.params["id"]!,
+          key: call.params["key"]!,
+          value: call.body,
+          via: "rest",
+          ...(call.caller === undefined
+            ? {}
+            : { principal: call.caller.principal, allTenants: call.caller.allTenants }),
+        });
+        if (!result.ok)
+          throw new ApiError(
+            result.problem.code === "not-found" ? "NOT_FOUND" : "BAD_REQUEST",
+            result.problem.message,
+          );
+        await registry.commit();
+        return {
+          id: result.moduleId,
+          tenant: result.tenant,
+          key: result.key,
+          value: result.value,
+          time: result.time,
+        };
+      },
+    },
+  ];
+}

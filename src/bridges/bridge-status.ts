@@ -1,0 +1,56 @@
+/**
+ * What a bridge reports about itself (the admin API's `GET /api/v1/brokers/<id>/status`, metrics).
+ * Counters start at 0 when the bridge is added or Switchboard starts; the outbox is what persists.
+ * @module
+ */
+
+/** The connection's state: `waiting` is the backoff between two attempts. */
+export type BridgeState = "connecting" | "connected" | "waiting" | "stopped";
+
+export interface BridgeError {
+  readonly message: string;
+  /**
+   * A stable code when there is one: Node's TLS and socket codes (`SELF_SIGNED_CERT_IN_CHAIN`,
+   * `ERR_TLS_CERT_ALTNAME_INVALID`, `ECONNREFUSED`...), `MQTT_<reason code>` for a refusal by the
+   * remote broker (CONNACK, PUBACK or DISCONNECT), `CONNECT_TIMEOUT`, `CONNECTION_CLOSED`,
+   * `RESYNC_FAILED` (the snapshot source threw).
+   */
+  readonly code: string | undefined;
+  /** Milliseconds since the epoch. */
+  readonly at: number;
+}
+
+export interface BridgeStatus {
+  readonly id: string;
+  readonly state: BridgeState;
+  readonly connected: boolean;
+  /** Messages in the outbox, in flight included. */
+  readonly queueDepth: number;
+  /** Bytes (topic + payload) in the outbox. */
+  readonly queueBytes: number;
+  /** Messages sent and not yet acknowledged. */
+  readonly inflight: number;
+  readonly lastError: BridgeError | undefined;
+  /** Milliseconds since the epoch of the last successful connection. */
+  readonly lastConnectedAt: number | undefined;
+  /** Messages the remote broker acknowledged (QoS 1/2) or that were written (QoS 0). */
+  readonly published: number;
+  /**
+   * Sends that did not complete: the connection was lost first (the message is sent again) or the
+   * remote broker refused it (counted in `refused` too).
+   */
+  readonly failed: number;
+  /** Messages the remote broker refused (a PUBACK/PUBREC reason code >= 0x80): removed from the outbox and logged. */
+  readonly refused: number;
+  /** Messages removed from the outbox because a newer value of their topic waited and a bound was hit. */
+  readonly coalesced: number;
+  /** Messages removed from the outbox because it was over its bounds with one message per topic. */
+  readonly dropped: number;
+  /** Messages not sent because their Message Expiry Interval ran out. */
+  readonly expired: number;
+  /** Messages the bridge's transform (privacy rules) withheld. */
+  readonly filtered: number;
+  /** Full resyncs queued since the bridge started, and when the last one was. */
+  readonly resyncs: number;
+  readonly lastResyncAt: number | undefined;
+}

@@ -1,0 +1,430 @@
+/**
+ * One outbound bridge: takes the broker's messages matching its filters (a {@link BrokerTap}), writes
+ * each into its durable {@link Outbox} before anything else happens to it, and sends the outbox, in
+ * order, to the remote broker over an MQTT.js client, removing each message once the remote broker
+ * acknowledged it (QoS 1/2) or once it was written (QoS 0).
+ *
+ * Connection. One MQTT.js client per attempt, with MQTT.js's own reconnection off. A lost or failed
+ * connection puts the messages in flight back at the head of the outbox and schedules the next attempt
+ * after {@link reconnectDelay} (doubling, capped, jittered); a successful CONNACK resets the delay.
+ * Callbacks of a client that is no longer current are ignored (each attempt has a generation number).
+ * Every failure is kept as `lastError` (with a stable code) and logged, a repeated identical one at
+ * debug level only.
+ *
+ * A message the remote broker refuses (v5 PUBACK/PUBREC reason code >= 0x80, or a publish MQTT.js
+ * rejects while connected) is not retried forever: it is counted as `refused`, logged with its topic
+ * and removed; it cannot block the messages behind it.
+ * @module
+ */
+
+import { connect, type MqttClient } from "mqtt";
+import type { OutboxStore } from "../hooks/index.js";
+import type { Logger } from "../observability/index.js";
+import type { ApplicationMessage } from "../session/index.js";
+import type { BridgeConfig } from "./bridge-config.js";
+import type { BridgeError, BridgeState, BridgeStatus } from "./bridge-status.js";
+import { BrokerTap, type TapRouter } from "./broker-tap.js";
+import { clientOptions } from "./client-options.js";
+import { internalFilters } from "./internal-filters.js";
+import { Outbox, type OutboxItem, type OutboxMessage, type OutboxReduction } from "./outbox.js";
+import { publishOptions } from "./publish-options.js";
+import { reconnectDelay } from "./reconnect-delay.js";
+import type { SnapshotSource } from "./snapshot-source.js";
+import { compileTemplate, renderTopic, splitInternalTopic, type CompiledTemplate } from "./topic-template.js";
+
+/**
+ * Rewrites or withholds a message before it enters a bridge's outbox (the privacy engine plugs in
+ * here); undefined withholds it (counted as `filtered`). Must be synchronous.
+ */
+export type BridgeTransform = (message: OutboxMessage, config: BridgeConfig) => OutboxMessage | undefined;
+
+export interface BridgeDeps {
+  readonly router: TapRouter;
+  readonly store: OutboxStore;
+  readonly logger: Logger;
+  readonly snapshot: SnapshotSource;
+  readonly transform: BridgeTransform | undefined;
+  readonly now: () => number;
+  readonly random: () => number;
+}
+
+/** Age limit checks run this often at most (and at least every quarter of `outbox.maxAge`). */
+const MAINTENANCE_INTERVAL = 60_000;
+
+export class Bridge {
+  readonly config: BridgeConfig;
+  readonly #deps: BridgeDeps;
+  readonly #log: Logger;
+  readonly #outbox: Outbox;
+  readonly #filters: readonly string[];
+  readonly #template: CompiledTemplate;
+  #tap: BrokerTap | undefined;
+  #client: MqttClient | undefined;
+  #generation = 0;
+  #state: BridgeState = "stopped";
+  #attempt = 0;
+  #attemptFailed = false;
+  #reconnectTimer: NodeJS.Timeout | undefined;
+  #maintenanceTimer: NodeJS.Timeout | undefined;
+  #pumpScheduled = false;
+  #inflight = 0;
+  #lastError: BridgeError | undefined;
+  #lastConnectedAt: number | undefined;
+  #lastResyncAt: number | undefined;
+  #published = 0;
+  #failed = 0;
+  #refused = 0;
+  #filtered = 0;
+  #tapExpired = 0;
+  #resyncs = 0;
+
+  /**
+   * Creates the bridge on its outbox: loaded from the store, or `outbox` when a changed configuration
+   * takes over the outbox of the bridge it replaces. Nothing happens until `start()`.
+   */
+  constructor(config: BridgeConfig, deps: BridgeDeps, outbox?: Outbox) {
+    this.config = config;
+    this.#deps = deps;
+    this.#log = deps.logger.child({ bridge: config.id });
+    this.#filters = internalFilters(config.tenants, config.filters);
+    this.#template = compileTemplate(config.topicTemplate);
+    const limits = { ...config.outbox, maxAge: config.outbox.maxAge * 1000 };
+    if (outbox === undefined) {
+      this.#outbox = new Outbox({
+        bridgeId: config.id,
+        store: deps.store,
+        limits,
+        now: deps.now,
+        onReduced: (reduction) => this.#reduced(reduction),
+      });
+    } else {
+      this.#outbox = outbox;
+      outbox.setLimits(limits);
+    }
+  }
+
+  /** The outbox, to hand over to a bridge with a changed configuration. */
+  get outbox(): Outbox {
+    return this.#outbox;
+  }
+
+  /**
+   * Starts taking messages and connecting. With `resync`, a full snapshot is queued first, in the same
+   * turn as the tap starts (see snapshot-source.ts); returns false when that resync failed.
+   */
+  start(resync: boolean): boolean {
+    if (this.#state !== "stopped") return true;
+    this.#state = "connecting";
+    if (this.config.tls && this.config.insecureSkipVerify)
+      this.#log.warn("Bridge TLS certificate verification is OFF (insecureSkipVerify)");
+    this.#tap = new BrokerTap({
+      router: this.#deps.router,
+      bridgeId: this.config.id,
+      filters: this.#filters,
+      take: (message, retain) => this.#take(message, retain),
+      expired: () => this.#tapExpired++,
+      now: this.#deps.now(),
+    });
+    const synced = !resync || this.resync() !== undefined;
+    const interval = Math.max(1000, Math.min(MAINTENANCE_INTERVAL, (this.config.outbox.maxAge * 1000) / 4));
+    this.#maintenanceTimer = setInterval(() => this.#outbox.maintain(), interval);
+    this.#maintenanceTimer.unref();
+    this.#log.info(
+      { host: this.config.host, port: this.config.port, tls: this.config.tls, queued: this.#outbox.size },
+      "Bridge started",
+    );
+    this.#connect();
+    return synced;
+  }
+
+  /**
+   * Stops taking messages and closes the connection; messages in flight go back to the outbox, which
+   * stays in the store. Resolves once the client is closed.
+   */
+  async stop(): Promise<void> {
+    if (this.#state === "stopped") return;
+    this.#state = "stopped";
+    this.#tap?.close();
+    this.#tap = undefined;
+    if (this.#reconnectTimer !== undefined) clearTimeout(this.#reconnectTimer);
+    if (this.#maintenanceTimer !== undefined) clearInterval(this.#maintenanceTimer);
+    this.#reconnectTimer = this.#maintenanceTimer = undefined;
+    this.#generation++;
+    this.#outbox.release();
+    this.#inflight = 0;
+    const client = this.#client;
+    this.#client = undefined;
+    if (client !== undefined) await endClient(client);
+    this.#log.info({ queued: this.#outbox.size }, "Bridge stopped");
+  }
+
+  /**
+   * Queues a full snapshot from the snapshot source; returns the number of messages queued, or
+   * undefined when the source failed (logged and kept as `lastError`; what it gave before is queued).
+   */
+  resync(): number | undefined {
+    const now = this.#deps.now();
+    let count = 0;
+    try {
+      for (const message of this.#deps.snapshot({ config: this.config, filters: this.#filters, now })) {
+        this.#enqueue({
+          topic: message.topic,
+          payload: message.payload,
+          retain: message.retain ?? true,
+          properties: message.properties,
+          expiresAt: message.expiresAt,
+        });
+        count++;
+      }
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      this.#lastError = { message: `Resync failed: ${message}`, code: "RESYNC_FAILED", at: now };
+      this.#log.error({ err: message, queued: count }, "Bridge resync failed: the snapshot source threw");
+      this.#schedulePump();
+      return undefined;
+    }
+    this.#resyncs++;
+    this.#lastResyncAt = now;
+    this.#log.info({ messages: count }, "Bridge resync queued");
+    this.#schedulePump();
+    return count;
+  }
+
+  status(): BridgeStatus {
+    const outbox = this.#outbox;
+    return {
+      id: this.config.id,
+      state: this.#state,
+      connected: this.#state === "connected",
+      queueDepth: outbox.size,
+      queueBytes: outbox.bytes,
+      inflight: outbox.inflight,
+      lastError: this.#lastError,
+      lastConnectedAt: this.#lastConnectedAt,
+      published: this.#published,
+      failed: this.#failed,
+      refused: this.#refused,
+      coalesced: outbox.coalesced,
+      dropped: outbox.dropped,
+      expired: outbox.expired + this.#tapExpired,
+      filtered: this.#filtered,
+      resyncs: this.#resyncs,
+      lastResyncAt: this.#lastResyncAt,
+    };
+  }
+
+  // ---- taking messages ----
+
+  #take(message: ApplicationMessage, retain: boolean): void {
+    this.#enqueue({
+      topic: message.topic,
+      payload: message.payload,
+      retain,
+      properties: message.properties,
+      expiresAt: message.expiresAt,
+    });
+    this.#schedulePump();
+  }
+
+  #enqueue(message: OutboxMessage): void {
+    const transform = this.#deps.transform;
+    let accepted: OutboxMessage | undefined = message;
+    if (transform !== undefined) {
+      try {
+        accepted = transform(message, this.config);
+      } catch (error) {
+        // this runs in the broker's publish path: never throw there; withhold rather than leak
+        accepted = undefined;
+        this.#log.error(
+          { topic: message.topic, err: error instanceof Error ? error.message : String(error) },
+          "Bridge transform threw: message withheld",
+        );
+      }
+    }
+    if (accepted === undefined) this.#filtered++;
+    else this.#outbox.append(accepted);
+  }
+
+  #reduced(reduction: OutboxReduction): void {
+    const outbox = { queued: this.#outbox.size, bytes: this.#outbox.bytes };
+    switch (reduction.kind) {
+      case "coalesced":
+        this.#log.warn(
+          { ...outbox, coalesced: reduction.count, total: this.#outbox.coalesced, reason: reduction.reason },
+          reduction.reason === "age"
+            ? "Bridge outbox: messages older than outbox.maxAge coalesced to the latest value of their topic"
+            : "Bridge outbox over its bounds: coalesced to the latest value per topic",
+        );
+        return;
+      case "dropped":
+        this.#log.error(
+          { ...outbox, topic: reduction.topic, total: this.#outbox.dropped },
+          "Bridge outbox over its bounds with one message per topic: the oldest message was dropped",
+        );
+        return;
+      case "expired":
+        this.#log.debug({ topic: reduction.topic }, "Bridge outbox: message expired before it was sent");
+        return;
+    }
+  }
+
+  // ---- the connection ----
+
+  #connect(): void {
+    this.#reconnectTimer = undefined;
+    if (this.#state === "stopped") return;
+    const generation = ++this.#generation;
+    this.#state = "connecting";
+    this.#attemptFailed = false;
+    let client: MqttClient;
+    try {
+      client = connect(clientOptions(this.config));
+    } catch (error) {
+      this.#recordError(error);
+      this.#retry();
+      return;
+    }
+    this.#client = client;
+    client.on("connect", () => {
+      if (generation !== this.#generation) return;
+      this.#state = "connected";
+      this.#attempt = 0;
+      this.#lastConnectedAt = this.#deps.now();
+      this.#log.info({ queued: this.#outbox.size }, "Bridge connected");
+      this.#pump();
+    });
+    client.on("error", (error) => {
+      if (generation === this.#generation) this.#recordError(error);
+    });
+    client.on("disconnect", (packet) => {
+      if (generation !== this.#generation) return;
+      const code = packet.reasonCode ?? 0;
+      this.#recordError(
+        Object.assign(new Error(`Disconnected by the remote broker (reason code 0x${hex(code)})`), { code }),
+      );
+    });
+    client.on("close", () => {
+      if (generation === this.#generation) this.#closed(client);
+    });
+  }
+
+  #closed(client: MqttClient): void {
+    const wasConnected = this.#state === "connected";
+    this.#generation++;
+    this.#client = undefined;
+    client.removeAllListeners();
+    client.on("error", () => undefined);
+    client.end(true);
+    this.#outbox.release();
+    this.#inflight = 0;
+    if (!this.#attemptFailed) {
+      this.#recordError(
+        Object.assign(
+          new Error(wasConnected ? "Connection closed" : "Connection closed before CONNACK (timeout?)"),
+          { code: wasConnected ? "CONNECTION_CLOSED" : "CONNECT_TIMEOUT" },
+        ),
+      );
+    }
+    if (wasConnected) this.#log.warn({ queued: this.#outbox.size }, "Bridge disconnected");
+    this.#retry();
+  }
+
+  #retry(): void {
+    if (this.#state === "stopped") return;
+    this.#state = "waiting";
+    const delay = reconnectDelay(this.#attempt++, this.config.reconnect, this.#deps.random);
+    this.#reconnectTimer = setTimeout(() => this.#connect(), delay);
+    this.#reconnectTimer.unref();
+  }
+
+  #recordError(error: unknown): void {
+    this.#attemptFailed = true;
+    const message = error instanceof Error ? error.message : String(error);
+    const code = errorCode(error);
+    const repeated = this.#lastError?.message === message;
+    this.#lastError = { message, code, at: this.#deps.now() };
+    const fields = { err: message, code, host: this.config.host, port: this.config.port };
+    if (repeated) this.#log.debug(fields, "Bridge connection failed again");
+    else this.#log.warn(fields, "Bridge connection failed");
+  }
+
+  // ---- sending ----
+
+  #schedulePump(): void {
+    if (this.#pumpScheduled || this.#state !== "connected") return;
+    this.#pumpScheduled = true;
+    setImmediate(() => {
+      this.#pumpScheduled = false;
+      this.#pump();
+    });
+  }
+
+  #pump(): void {
+    const client = this.#client;
+    if (client === undefined || this.#state !== "connected") return;
+    const generation = this.#generation;
+    while (this.#inflight < this.config.maxInflight) {
+      const item = this.#outbox.next();
+      if (item === undefined) return;
+      this.#inflight++;
+      const entry = item.entry;
+      const { tenant, topic } = splitInternalTopic(entry.topic);
+      const remoteTopic = renderTopic(this.#template, tenant, topic);
+      const payload = Buffer.from(entry.payload.buffer, entry.payload.byteOffset, entry.payload.byteLength);
+      const options = publishOptions(entry, this.config, this.#deps.now());
+      client.publish(remoteTopic, payload, options, (error) =>
+        this.#settled(generation, item, remoteTopic, error),
+      );
+    }
+  }
+
+  #settled(generation: number, item: OutboxItem, remoteTopic: string, error: Error | null | undefined): void {
+    // a client that is no longer current: its messages were put back and are sent again
+    if (generation !== this.#generation) return;
+    this.#inflight--;
+    if (error === undefined || error === null) {
+      this.#outbox.settle(item);
+      this.#published++;
+    } else {
+      this.#failed++;
+      const code = (error as { code?: unknown }).code;
+      const refused = (typeof code === "number" && code >= 0x80) || this.#client?.connected === true;
+      if (refused) {
+        this.#refused++;
+        this.#outbox.settle(item);
+        this.#lastError = { message: error.message, code: errorCode(error), at: this.#deps.now() };
+        this.#log.warn(
+          { topic: remoteTopic, err: error.message, refused: this.#refused },
+          "Bridge message refused by the remote broker: removed from the outbox",
+        );
+      }
+      // otherwise the connection is going: the close puts the message back
+    }
+    this.#schedulePump();
+  }
+}
+
+function endClient(client: MqttClient): Promise<void> {
+  return new Promise((resolve) => {
+    client.removeAllListeners();
+    client.on("error", () => undefined);
+    const timer = setTimeout(resolve, 1000);
+    timer.unref();
+    client.end(true, () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
+function hex(code: number): string {
+  return code.toString(16).padStart(2, "0");
+}
+
+/** A stable code for an error: Node's string codes, `MQTT_0x<rc>` for MQTT reason codes. */
+function errorCode(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  if (typeof code === "string") return code;
+  if (typeof code === "number") return `MQTT_0x${hex(code)}`;
+  return undefined;
+}
