@@ -73,9 +73,16 @@ describe("SqliteRegistryStore", () => {
       disconnectedAt: undefined,
     });
     await v1.close();
-    // take it back to version 1, as a database written before the registry existed
+    // take it back to version 1, as a database written before the registry existed: drop every table
+    // the later migrations made
     const db = new Database(file);
-    db.exec("DROP TABLE registry_entities; DROP TABLE registry_state;");
+    const v1Tables = new Set(["meta", "messages", "sessions", "subscriptions", "inflight", "queue"]);
+    for (const table of ["incoming_qos2", "retained", "wills"]) v1Tables.add(table);
+    const later = db
+      .prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
+      .pluck()
+      .all() as string[];
+    for (const table of later) if (!v1Tables.has(table)) db.exec(`DROP TABLE ${table}`);
     db.pragma("user_version = 1");
     db.close();
     assert.equal(MIGRATIONS[1]?.version, 2);

@@ -7,13 +7,15 @@
  * refused, never downgraded.
  *
  * Messages are stored once (`messages`) and referenced by id from `inflight`, `queue`, `retained` and
- * `wills`. The triggers keep `messages.refs` equal to the number of referencing rows; a commit ends by
- * deleting every message whose count is 0 (the partial index makes that a lookup of the few rows
- * concerned, not a scan).
+ * `wills`. The triggers keep `messages.refs` equal to the number of referencing rows; a checkpoint ends
+ * by deleting every message whose count is 0 (the partial index makes that a lookup of the few rows
+ * concerned, not a scan). Since version 4 the store writes those tables at checkpoints only; each
+ * commit in between appends its changes to `change_log`.
  * @module
  */
 
 import type { Database } from "better-sqlite3";
+import { outboxSchema } from "./outbox-schema.js";
 import { registrySchema } from "./registry-schema.js";
 
 /** Marks a file as a Switchboard store (`PRAGMA application_id`): "SwBd". */
@@ -129,6 +131,18 @@ const initialSchema = `
   ${["inflight", "queue", "retained", "wills"].map(refcountTriggers).join("\n")}
 `;
 
+/**
+ * One row per commit since the last checkpoint, in commit order (`id`): the changes of that commit,
+ * encoded as `change-log-format.ts` says. A checkpoint applies them to the tables and deletes them in
+ * one transaction; opening the store replays what is left (see `sqlite-store.ts`).
+ */
+const changeLogSchema = `
+  CREATE TABLE change_log (
+    id INTEGER PRIMARY KEY,
+    changes BLOB NOT NULL
+  );
+`;
+
 /** Every migration, in order; `MIGRATIONS[i].version === i + 1`. */
 export const MIGRATIONS: readonly Migration[] = [
   {
@@ -143,6 +157,16 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 2,
     description: "the platform registry: entities and current state values",
     up: (db) => db.exec(registrySchema),
+  },
+  {
+    version: 3,
+    description: "the outbound bridges' durable outboxes and resync fingerprints",
+    up: (db) => db.exec(outboxSchema),
+  },
+  {
+    version: 4,
+    description: "the change log: each commit's changes, applied to the tables at checkpoints",
+    up: (db) => db.exec(changeLogSchema),
   },
 ];
 

@@ -59,6 +59,21 @@ const inflight = (
 
 const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
+/** A commit participant that makes every commit fail while `failing` is set (as a full disk would). */
+function failingDisk(store: SqliteStore): { failing: boolean } {
+  const disk = { failing: false };
+  store.join({
+    get pending() {
+      return disk.failing;
+    },
+    apply() {
+      if (disk.failing) throw new Error("disk on fire");
+    },
+    committed() {},
+  });
+  return disk;
+}
+
 describe("SqliteStore write-behind", () => {
   it("records changes without writing them, and commit() applies them in one transaction", async () => {
     const store = open();
@@ -122,38 +137,58 @@ describe("SqliteStore write-behind", () => {
 
   it("a failed commit rejects with SB_ERR_STORE, applies nothing of its batch and keeps it for a retry", async () => {
     const store = open();
+    const disk = failingDisk(store);
     store.putSession(session("a"));
     store.putMessage(message(1));
     store.putQueued("a", queued(1, 1));
-    store.putInflight("a", { ...inflight(1, 1), phase: "bogus" as "publish" }); // violates a CHECK constraint
+    disk.failing = true;
     const error = await store.commit().then(
       () => undefined,
       (e: unknown) => e,
     );
     assert.ok(error instanceof StoreError);
     assert.equal(error.code, "SB_ERR_STORE");
-    assert.match(error.message, /Cannot commit to the store ".*switchboard\.db": .*CHECK constraint/);
-    assert.equal(store.pending, 4, "the batch is kept, in order");
-    await assert.rejects(store.close(), StoreError);
-    const reopened = new SqliteStore({
-      file: store.file,
-      durability: "strict",
-      commitInterval: 5,
-      housekeepingInterval: 0,
-      compactThreshold: 0,
-    });
-    const snapshot = await reopened.load();
-    assert.deepEqual(snapshot.sessions, [], "nothing of the failed batch was applied");
+    assert.match(error.message, /Cannot commit to the store ".*switchboard\.db": .*disk on fire/);
+    assert.equal(store.pending, 3, "the batch is kept");
+    assert.equal(store.loggedCommits, 0, "nothing was logged");
+    store.putInflight("a", inflight(1, 1));
+    disk.failing = false;
+    await store.commit(); // the retry commits the kept batch and what came since, in order
+    assert.equal(store.pending, 0);
+    assert.equal(store.loggedCommits, 1);
+    const state = (await store.load()).sessions[0]!;
+    assert.equal(state.queue.length, 1);
+    assert.equal(state.inflight.length, 1);
+    await store.close();
+  });
+
+  it("a failed checkpoint applies nothing and is retried with everything since", async () => {
+    const store = open();
+    const disk = failingDisk(store);
+    store.putSession(session("a"));
+    store.putMessage(message(1));
+    store.putQueued("a", queued(1, 1));
+    await store.commit();
+    disk.failing = true;
+    store.deleteQueued("a", 1);
+    assert.throws(() => store.checkpoint(), StoreError);
+    await assert.rejects(store.load(), StoreError);
+    disk.failing = false;
+    store.checkpoint();
+    assert.equal(store.loggedCommits, 0);
+    const snapshot = await store.load();
+    assert.deepEqual(snapshot.sessions[0]?.queue, []);
     assert.equal(snapshot.messages.size, 0);
-    await reopened.close();
+    await store.close();
   });
 
   it("reports a failed commit it started by itself to onError", async () => {
     const errors: StoreError[] = [];
     const store = open({ commitInterval: 5, onError: (e) => errors.push(e) });
+    failingDisk(store).failing = true;
     store.putSession(session("a"));
     store.putMessage(message(1));
-    store.putInflight("a", { ...inflight(1, 1), phase: "bogus" as "publish" });
+    store.putInflight("a", inflight(1, 1));
     await new Promise((resolve) => setTimeout(resolve, 40));
     assert.ok(errors.length >= 1, "reported");
     assert.ok(errors.every((e) => e.code === "SB_ERR_STORE"));
@@ -215,7 +250,7 @@ describe("SqliteStore housekeeping", () => {
     const full = store.stats();
     assert.ok(full.bytes > 2_000_000, `${full.bytes} bytes with 2000 messages of 1 KB`);
     for (let id = 1; id <= 1900; id++) store.deleteQueued("a", id);
-    await store.commit();
+    store.checkpoint();
     const freed = store.stats();
     assert.ok(freed.freePages * freed.pageSize > 1024 * 1024, "deleting leaves free pages");
     const result = store.housekeep();
@@ -226,7 +261,7 @@ describe("SqliteStore housekeeping", () => {
     assert.ok(statSync(store.file).size <= compacted.bytes, "the file itself shrank");
     // a few free pages, below the threshold, stay for reuse
     for (let id = 1901; id <= 1950; id++) store.deleteQueued("a", id);
-    await store.commit();
+    store.checkpoint();
     const small = store.stats().freePages;
     assert.ok(small > 0);
     assert.equal(store.housekeep().freedPages, 0);

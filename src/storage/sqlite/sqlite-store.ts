@@ -1,18 +1,29 @@
 /**
  * The embedded SQLite store (better-sqlite3, WAL mode): the broker's default `Store`.
  *
- * Write-behind with group commit: `put*`/`delete*` calls only append to an in-memory buffer of
- * {@link StoreOp}s, in call order. `commit()` applies the whole buffer in one transaction (so one WAL
- * sync covers every change of an event-loop turn) and resolves once it is committed. The store also
- * commits on its own, at a turn boundary, when the buffer is `commitInterval` ms old or holds
- * `maxPending` changes, so state reaches the disk when no acknowledgement waits for it (and in
+ * Write-behind with group commit and a change log: `put*`/`delete*` calls encode the change into the
+ * buffer of the next commit (`change-log-writer.ts`) and fold it into the net changes since the last
+ * checkpoint (`net-changes.ts`); nothing touches the database. `commit()` appends the buffer as one
+ * `change_log` row in one transaction (so one WAL sync covers every change of an event-loop turn, at
+ * the cost of one INSERT) and resolves once it is durable. Every so often a commit is a
+ * checkpoint instead: it writes the net changes to the tables and empties the change log, in the same
+ * one transaction. Most of what a broker writes is undone soon after (a message queued, sent, then
+ * acknowledged), so a checkpoint writes a small fraction of the changes it covers. A checkpoint runs
+ * once the log holds `checkpointBytes` or the net changes reach `checkpointRows` rows, and before
+ * `load()`, housekeeping and `close()`. Opening a database whose log is not empty (a crash) replays
+ * the log and checkpoints it before anything else, so the tables always read as if every committed
+ * change had been applied in order.
+ *
+ * The store also commits on its own, at a turn boundary, when the buffer is `commitInterval` ms old or
+ * holds `maxPending` changes, so state reaches the disk when no acknowledgement waits for it (and in
  * `relaxed` mode, where none ever does).
  *
- * Durability (`durability`): `strict` commits with `synchronous=FULL` (the WAL is synced at every
- * commit: survives a process crash and a power loss) and asks the broker to hold acknowledgements until
- * the commit (`ackAfterCommit`); `process` the same with `synchronous=NORMAL` (survives a process crash;
- * the last commits may be lost on power loss or an OS crash); `relaxed` lets the broker acknowledge at
- * once (up to `commitInterval` ms of acknowledged changes may be lost on any crash).
+ * Durability (`durability`): SQLite runs with `synchronous=NORMAL` in every mode. `strict` syncs the WAL
+ * after every commit itself, off the event loop (`wal-sync.ts`), and `commit()` resolves once that sync
+ * is done (survives a process crash and a power loss); it asks the broker to hold acknowledgements until
+ * the commit (`ackAfterCommit`). `process` the same without the sync (survives a process crash; the
+ * last commits may be lost on power loss or an OS crash); `relaxed` lets the broker acknowledge at once
+ * (up to `commitInterval` ms of acknowledged changes may be lost on any crash).
  *
  * A commit that fails rolls back and keeps its changes in the buffer, in order, to be retried by the
  * next commit; `commit()` rejects with a {@link StoreError}, and a failed commit the store started on its
@@ -33,11 +44,20 @@ import type {
 } from "../../hooks/index.js";
 import type { ApplicationMessage } from "../../session/index.js";
 import { describeSqliteError } from "./describe-sqlite-error.js";
-import { databaseStats, housekeep, type DatabaseStats, type HousekeepingResult } from "./housekeeping.js";
+import {
+  compact,
+  databaseStats,
+  housekeep,
+  type DatabaseStats,
+  type HousekeepingResult,
+} from "./housekeeping.js";
+import { readChanges } from "./change-log-reader.js";
+import { ChangeLogWriter } from "./change-log-writer.js";
 import { loadSnapshot, readLastMessageId } from "./load-snapshot.js";
+import { NetChanges, readCommittedKeys } from "./net-changes.js";
 import { openDatabase } from "./open-database.js";
-import { applyOp, prepareStatements, type StoreStatements } from "./store-statements.js";
-import type { StoreOp } from "./store-op.js";
+import { prepareStatements, type StoreStatements } from "./store-statements.js";
+import { WalSync } from "./wal-sync.js";
 
 /**
  * Another writer sharing the store's database and group commit (the registry store,
@@ -63,6 +83,10 @@ export interface SqliteStoreOptions {
   readonly commitInterval: number;
   /** Recorded changes above which the store commits at the end of the turn. Default 10,000. */
   readonly maxPending?: number;
+  /** Bytes of change log after which the next commit is a checkpoint. Default 16 MiB. */
+  readonly checkpointBytes?: number;
+  /** Rows of net changes after which the next commit is a checkpoint. Default 10,000. */
+  readonly checkpointRows?: number;
   /** Milliseconds between housekeeping passes (purge, compaction, checkpoint); 0 disables them. */
   readonly housekeepingInterval: number;
   /** Free space, in bytes, above which housekeeping gives free pages back to the file system. */
@@ -76,6 +100,8 @@ export interface SqliteStoreOptions {
 }
 
 const DEFAULT_MAX_PENDING = 10_000;
+const DEFAULT_CHECKPOINT_BYTES = 16 * 1024 * 1024;
+const DEFAULT_CHECKPOINT_ROWS = 10_000;
 
 /**
  * The SQLite `Store`: write-behind buffer, one transaction per commit, durability per `durability`.
@@ -99,17 +125,27 @@ export class SqliteStore implements Store {
   readonly file: string;
 
   readonly #db: Database;
+  /** `strict`: syncs the WAL after each commit, off the event loop (`wal-sync.ts`). */
+  readonly #walSync: WalSync | undefined;
   readonly #statements: StoreStatements;
-  readonly #applyAll: (ops: readonly StoreOp[]) => void;
+  /** Commits the pending changes: appends them to the change log, or checkpoints (argument true). */
+  readonly #commitTransaction: (checkpoint: boolean) => void;
   readonly #options: SqliteStoreOptions;
   readonly #maxPending: number;
+  readonly #checkpointBytes: number;
+  readonly #checkpointRows: number;
   readonly #now: () => number;
   /** Client ids that have a session, as recorded (puts for other clients are ignored, as in MemoryStore). */
   readonly #sessions: Set<string>;
-  #ops: StoreOp[] = [];
+  /** The changes recorded since the last commit, encoded as their change-log row. */
+  readonly #log = new ChangeLogWriter();
+  /** Every change recorded since the last checkpoint, folded. */
+  readonly #net: NetChanges;
+  /** Changes recorded since the last commit. */
+  #pending = 0;
+  /** Bytes appended to the change log since the last checkpoint. */
+  #loggedBytes = 0;
   readonly #participants: CommitParticipant[] = [];
-  /** Message ids put since the last commit (a message is inserted once per commit). */
-  #putIds = new Set<number>();
   #lastMessageId: number;
   #storedLastMessageId: number;
   #commitTimer: NodeJS.Timeout | undefined;
@@ -118,34 +154,49 @@ export class SqliteStore implements Store {
   #housekeepingTimer: NodeJS.Timeout | undefined;
   #closed = false;
 
-  /** Opens (or creates) the database; throws a {@link StoreError} naming the file when it cannot. */
+  /**
+   * Opens (or creates) the database and replays its change log when a crash left one; throws a
+   * {@link StoreError} naming the file when it cannot.
+   */
   constructor(options: SqliteStoreOptions) {
     this.#options = options;
     this.file = options.file;
     this.ackAfterCommit = options.durability !== "relaxed";
     this.#maxPending = options.maxPending ?? DEFAULT_MAX_PENDING;
+    this.#checkpointBytes = options.checkpointBytes ?? DEFAULT_CHECKPOINT_BYTES;
+    this.#checkpointRows = options.checkpointRows ?? DEFAULT_CHECKPOINT_ROWS;
     this.#now = options.clock ?? Date.now;
-    this.#db = openDatabase({
-      file: options.file,
-      synchronous: options.durability === "strict" ? "FULL" : "NORMAL",
-    });
+    // strict syncs each commit itself (WalSync), so that the sync does not block the event loop
+    this.#db = openDatabase({ file: options.file, synchronous: "NORMAL" });
+    this.#walSync = options.durability === "strict" ? new WalSync(options.file) : undefined;
+    const db = this.#db;
     try {
-      this.#statements = prepareStatements(this.#db);
-      this.#sessions = new Set(this.#db.prepare("SELECT client_id FROM sessions").pluck().all() as string[]);
-      this.#lastMessageId = readLastMessageId(this.#db);
+      this.#statements = prepareStatements(db);
+      this.#net = new NetChanges(readCommittedKeys(db));
+      const statements = this.#statements;
+      const net = this.#net;
+      const log = this.#log;
+      this.#commitTransaction = db.transaction((checkpoint: boolean) => {
+        if (checkpoint) {
+          net.apply(statements);
+          statements.clearChanges.run();
+          statements.sweepMessages.run();
+        } else if (log.byteLength > 0) {
+          statements.appendChanges.run(log.bytes());
+        }
+        for (const participant of this.#participants) participant.apply();
+        // the log holds the ids of the messages it puts: the largest is recorded at checkpoints only
+        if (checkpoint && this.#lastMessageId > this.#storedLastMessageId)
+          statements.putMeta.run("last_message_id", this.#lastMessageId);
+      });
+      this.#lastMessageId = readLastMessageId(db);
+      this.#storedLastMessageId = this.#lastMessageId;
+      this.#replayChangeLog();
+      this.#sessions = new Set(db.prepare("SELECT client_id FROM sessions").pluck().all() as string[]);
     } catch (cause) {
-      this.#db.close();
+      db.close();
       throw new StoreError(`Cannot open the store "${this.file}": ${describeSqliteError(cause)}`, { cause });
     }
-    this.#storedLastMessageId = this.#lastMessageId;
-    const statements = this.#statements;
-    this.#applyAll = this.#db.transaction((ops: readonly StoreOp[]) => {
-      for (const op of ops) applyOp(statements, op);
-      for (const participant of this.#participants) participant.apply();
-      statements.sweepMessages.run();
-      if (this.#lastMessageId > this.#storedLastMessageId)
-        statements.putMeta.run("last_message_id", this.#lastMessageId);
-    });
     if (options.housekeepingInterval > 0) {
       this.#housekeepingTimer = setInterval(this.#housekeepNow, options.housekeepingInterval);
       this.#housekeepingTimer.unref();
@@ -169,12 +220,17 @@ export class SqliteStore implements Store {
 
   /** Changes recorded and not yet committed. */
   get pending(): number {
-    return this.#ops.length;
+    return this.#pending;
+  }
+
+  /** Rows of `change_log`: commits since the last checkpoint (tests and tools). */
+  get loggedCommits(): number {
+    return this.#db.prepare("SELECT count(*) FROM change_log").pluck().get() as number;
   }
 
   load(): Promise<StoreSnapshot> {
     try {
-      this.#flush();
+      this.#flush(true);
       return Promise.resolve(loadSnapshot(this.#db));
     } catch (error) {
       return Promise.reject(this.#wrap("load", error));
@@ -182,92 +238,158 @@ export class SqliteStore implements Store {
   }
 
   putMessage(message: ApplicationMessage): void {
+    if (this.#closed) return;
     if (message.id > this.#lastMessageId) this.#lastMessageId = message.id;
-    if (this.#putIds.has(message.id)) return;
-    this.#putIds.add(message.id);
-    this.#record({ kind: "putMessage", message });
+    if (!this.#net.putMessage(message)) return; // held since the checkpoint: logged already
+    this.#log.putMessage(message);
+    this.#recorded();
   }
 
   putSession(session: StoredSession): void {
+    if (this.#closed) return;
     this.#sessions.add(session.clientId);
-    this.#record({ kind: "putSession", session });
+    this.#log.putSession(session);
+    this.#net.putSession(session);
+    this.#recorded();
   }
 
   deleteSession(clientId: string): void {
-    if (this.#sessions.delete(clientId)) this.#record({ kind: "deleteSession", clientId });
+    if (this.#closed || !this.#sessions.delete(clientId)) return;
+    this.#log.deleteSession(clientId);
+    this.#net.deleteSession(clientId);
+    this.#recorded();
   }
 
   putSubscription(clientId: string, subscription: StoredSubscription): void {
-    if (this.#sessions.has(clientId)) this.#record({ kind: "putSubscription", clientId, subscription });
+    if (this.#closed || !this.#sessions.has(clientId)) return;
+    this.#log.putSubscription(clientId, subscription);
+    this.#net.putSubscription(clientId, subscription);
+    this.#recorded();
   }
 
   deleteSubscription(clientId: string, topicFilter: string): void {
-    if (this.#sessions.has(clientId)) this.#record({ kind: "deleteSubscription", clientId, topicFilter });
+    if (this.#closed || !this.#sessions.has(clientId)) return;
+    this.#log.deleteSubscription(clientId, topicFilter);
+    this.#net.deleteSubscription(clientId, topicFilter);
+    this.#recorded();
   }
 
   putInflight(clientId: string, entry: StoredInflight): void {
-    if (this.#sessions.has(clientId)) this.#record({ kind: "putInflight", clientId, entry });
+    if (this.#closed || !this.#sessions.has(clientId)) return;
+    this.#log.putInflight(clientId, entry);
+    this.#net.putInflight(clientId, entry);
+    this.#recorded();
   }
 
   deleteInflight(clientId: string, packetId: number): void {
-    if (this.#sessions.has(clientId)) this.#record({ kind: "deleteInflight", clientId, packetId });
+    if (this.#closed || !this.#sessions.has(clientId)) return;
+    this.#log.deleteInflight(clientId, packetId);
+    this.#net.deleteInflight(clientId, packetId);
+    this.#recorded();
   }
 
   putQueued(clientId: string, entry: StoredQueued): void {
-    if (this.#sessions.has(clientId)) this.#record({ kind: "putQueued", clientId, entry });
+    if (this.#closed || !this.#sessions.has(clientId)) return;
+    this.#log.putQueued(clientId, entry);
+    this.#net.putQueued(clientId, entry);
+    this.#recorded();
   }
 
   deleteQueued(clientId: string, seq: number): void {
-    if (this.#sessions.has(clientId)) this.#record({ kind: "deleteQueued", clientId, seq });
+    if (this.#closed || !this.#sessions.has(clientId)) return;
+    this.#log.deleteQueued(clientId, seq);
+    this.#net.deleteQueued(clientId, seq);
+    this.#recorded();
   }
 
   putIncomingQos2(clientId: string, packetId: number): void {
-    if (this.#sessions.has(clientId)) this.#record({ kind: "putIncomingQos2", clientId, packetId });
+    if (this.#closed || !this.#sessions.has(clientId)) return;
+    this.#log.putIncomingQos2(clientId, packetId);
+    this.#net.putIncomingQos2(clientId, packetId);
+    this.#recorded();
   }
 
   deleteIncomingQos2(clientId: string, packetId: number): void {
-    if (this.#sessions.has(clientId)) this.#record({ kind: "deleteIncomingQos2", clientId, packetId });
+    if (this.#closed || !this.#sessions.has(clientId)) return;
+    this.#log.deleteIncomingQos2(clientId, packetId);
+    this.#net.deleteIncomingQos2(clientId, packetId);
+    this.#recorded();
   }
 
   putRetained(topic: string, messageId: number): void {
-    this.#record({ kind: "putRetained", topic, messageId });
+    if (this.#closed) return;
+    this.#log.putRetained(topic, messageId);
+    this.#net.putRetained(topic, messageId);
+    this.#recorded();
   }
 
   deleteRetained(topic: string): void {
-    this.#record({ kind: "deleteRetained", topic });
+    if (this.#closed) return;
+    this.#log.deleteRetained(topic);
+    this.#net.deleteRetained(topic);
+    this.#recorded();
   }
 
   putWill(will: StoredWill): void {
-    this.#record({ kind: "putWill", will });
+    if (this.#closed) return;
+    this.#log.putWill(will);
+    this.#net.putWill(will);
+    this.#recorded();
   }
 
   deleteWill(clientId: string): void {
-    this.#record({ kind: "deleteWill", clientId });
+    if (this.#closed) return;
+    this.#log.deleteWill(clientId);
+    this.#net.deleteWill(clientId);
+    this.#recorded();
   }
 
   commit(): Promise<void> {
     try {
       this.#flush();
-      return Promise.resolve();
     } catch (error) {
       return Promise.reject(this.#wrap("commit to", error));
     }
+    if (this.#walSync === undefined) return Promise.resolve();
+    return this.#walSync.durable().catch((error: unknown) => {
+      throw this.#wrap("sync", error);
+    });
   }
 
-  /** Commits what is pending, then runs a housekeeping pass now (tests and tools; normally on a timer). */
+  /**
+   * Commits what is pending and applies the change log to the tables now (tests and tools; the store
+   * checkpoints by itself).
+   */
+  checkpoint(): void {
+    try {
+      this.#flush(true);
+    } catch (error) {
+      throw this.#wrap("commit to", error);
+    }
+  }
+
+  /** Checkpoints, then runs a housekeeping pass now (tests and tools; normally on a timer). */
   housekeep(): HousekeepingResult {
     try {
-      this.#flush();
+      this.#flush(true);
       return housekeep(this.#db, this.#now(), this.#options.compactThreshold);
     } catch (error) {
       throw this.#wrap("clean up", error);
     }
   }
 
-  /** The `synchronous` setting in force: `FULL` (strict) or `NORMAL` (process, relaxed). */
+  /**
+   * SQLite's `synchronous` setting in force: `NORMAL` in every mode (the WAL is synced at checkpoints);
+   * under `strict` the store syncs the WAL after every commit itself ({@link syncsEveryCommit}).
+   */
   get synchronous(): "FULL" | "NORMAL" | "OTHER" {
     const level = this.#db.pragma("synchronous", { simple: true });
     return level === 2 ? "FULL" : level === 1 ? "NORMAL" : "OTHER";
+  }
+
+  /** True when `commit()` resolves only once the WAL is synced to disk (`strict`). */
+  get syncsEveryCommit(): boolean {
+    return this.#walSync !== undefined;
   }
 
   /** Page counts and size of the database file. */
@@ -275,29 +397,30 @@ export class SqliteStore implements Store {
     return databaseStats(this.#db);
   }
 
-  close(): Promise<void> {
-    if (this.#closed) return Promise.resolve();
+  async close(): Promise<void> {
+    if (this.#closed) return;
     let failure: StoreError | undefined;
     try {
-      this.#flush();
+      this.#flush(true);
     } catch (error) {
       failure = this.#wrap("commit to", error);
     }
     this.#closed = true;
     if (this.#commitTimer !== undefined) clearTimeout(this.#commitTimer);
     if (this.#housekeepingTimer !== undefined) clearInterval(this.#housekeepingTimer);
+    await this.#walSync?.close();
     try {
-      this.#db.close(); // checkpoints the WAL into the database file and removes it
+      if (failure === undefined) compact(this.#db, this.#options.compactThreshold); // the log's pages
+      this.#db.close(); // checkpoints the WAL into the database file (synced) and removes it
     } catch (error) {
       failure ??= this.#wrap("close", error);
     }
-    return failure === undefined ? Promise.resolve() : Promise.reject(failure);
+    if (failure !== undefined) throw failure;
   }
 
-  #record(op: StoreOp): void {
-    if (this.#closed) return;
-    this.#ops.push(op);
-    if (this.#ops.length >= this.#maxPending) this.#commitAtTurnEnd();
+  /** A change was recorded: commit by the deadline, or at the end of the turn once enough wait. */
+  #recorded(): void {
+    if (++this.#pending >= this.#maxPending) this.#commitAtTurnEnd();
     else if (!this.#commitTimerArmed) this.#armCommitTimer();
   }
 
@@ -325,8 +448,10 @@ export class SqliteStore implements Store {
       this.#flush();
     } catch (error) {
       this.#options.onError?.(this.#wrap("commit to", error));
-      if (this.#ops.length > 0 || this.#participants.some((p) => p.pending)) this.#armCommitTimer(); // retried
+      if (this.#pending > 0 || this.#participants.some((p) => p.pending)) this.#armCommitTimer(); // retried
+      return;
     }
+    this.#walSync?.durable().catch((error: unknown) => this.#options.onError?.(this.#wrap("sync", error)));
   };
 
   readonly #housekeepNow = (): void => {
@@ -338,20 +463,49 @@ export class SqliteStore implements Store {
     }
   };
 
-  /** Applies the buffer in one transaction; on failure the buffer is kept for the next attempt. */
-  #flush(): void {
-    if (this.#closed || (this.#ops.length === 0 && !this.#participants.some((p) => p.pending))) return;
-    const ops = this.#ops;
-    this.#ops = [];
-    try {
-      this.#applyAll(ops);
-    } catch (error) {
-      this.#ops = ops.concat(this.#ops);
-      throw error;
+  /**
+   * Commits the changes recorded since the last commit in one transaction: appended to the change log,
+   * or, when `checkpoint` is asked for or the log or the net changes have grown past their bounds, by
+   * applying every change since the last checkpoint to the tables. On failure nothing is applied, and
+   * the changes stay for the next attempt.
+   */
+  #flush(checkpoint = false): void {
+    if (this.#closed) return;
+    const net = this.#net;
+    const bytes = this.#log.byteLength;
+    const checkpointDue =
+      this.#loggedBytes > 0 || !net.empty
+        ? checkpoint || this.#loggedBytes + bytes >= this.#checkpointBytes || net.size >= this.#checkpointRows
+        : false;
+    if (!checkpointDue && bytes === 0 && !this.#participants.some((p) => p.pending)) return;
+    this.#commitTransaction(checkpointDue);
+    this.#walSync?.written();
+    if (checkpointDue) {
+      net.applied();
+      this.#loggedBytes = 0;
+    } else {
+      this.#loggedBytes += bytes;
     }
-    this.#storedLastMessageId = this.#lastMessageId;
-    this.#putIds.clear();
+    this.#log.clear();
+    this.#pending = 0;
+    if (checkpointDue) this.#storedLastMessageId = this.#lastMessageId;
     for (const participant of this.#participants) participant.committed();
+  }
+
+  /** Applies the change log a crash left (in order, as one checkpoint) before the store is used. */
+  #replayChangeLog(): void {
+    const rows = this.#db.prepare("SELECT changes FROM change_log ORDER BY id").pluck().all() as Buffer[];
+    if (rows.length === 0) return;
+    for (const row of rows) {
+      readChanges(row, (op) => {
+        if (op.kind === "putMessage" && op.message.id > this.#lastMessageId)
+          this.#lastMessageId = op.message.id;
+        this.#net.record(op);
+      });
+    }
+    this.#commitTransaction(true);
+    this.#storedLastMessageId = this.#lastMessageId;
+    this.#net.applied();
   }
 
   #wrap(action: string, error: unknown): StoreError {

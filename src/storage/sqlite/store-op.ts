@@ -1,6 +1,6 @@
 /**
- * One recorded change of the SQLite store's write-behind buffer: what a `put*` or `delete*` call of the
- * `Store` interface asked for, kept until the next commit applies it.
+ * One change of the SQLite store: what a `put*` or `delete*` call of the `Store` interface asked for,
+ * as read back from the change log (`change-log-reader.ts`) to be replayed.
  * @module
  */
 

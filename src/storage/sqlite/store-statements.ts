@@ -1,13 +1,10 @@
 /**
- * The prepared statements of the SQLite store and the function that applies one recorded change with
- * them. Everything here runs inside the commit's transaction.
+ * The prepared statements of the SQLite store (prepared once, when the store opens). Everything here
+ * runs inside a commit's transaction.
  * @module
  */
 
 import type { Database, Statement } from "better-sqlite3";
-import { assertNever } from "../../protocol/index.js";
-import { messageParams } from "./message-row.js";
-import type { StoreOp } from "./store-op.js";
 
 export interface StoreStatements {
   readonly putMessage: Statement;
@@ -28,6 +25,10 @@ export interface StoreStatements {
   /** Deletes every message no entry references any more. */
   readonly sweepMessages: Statement;
   readonly putMeta: Statement;
+  /** Appends one commit's changes to the change log. */
+  readonly appendChanges: Statement;
+  /** Empties the change log (a checkpoint applied it). */
+  readonly clearChanges: Statement;
 }
 
 export function prepareStatements(db: Database): StoreStatements {
@@ -86,98 +87,7 @@ export function prepareStatements(db: Database): StoreStatements {
     putMeta: s(
       `INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
     ),
+    appendChanges: s(`INSERT INTO change_log (changes) VALUES (?)`),
+    clearChanges: s(`DELETE FROM change_log`),
   };
-}
-
-/** Subscription identifiers as stored: a JSON array, or NULL for none. */
-function idsParam(ids: readonly number[]): string | null {
-  return ids.length === 0 ? null : JSON.stringify(ids);
-}
-
-const bit = (value: boolean): number => (value ? 1 : 0);
-
-/** Applies one recorded change. */
-export function applyOp(st: StoreStatements, op: StoreOp): void {
-  switch (op.kind) {
-    case "putMessage":
-      st.putMessage.run(messageParams(op.message));
-      return;
-    case "putSession": {
-      const { clientId, protocolVersion, expiryInterval, disconnectedAt } = op.session;
-      st.putSession.run(clientId, protocolVersion, expiryInterval, disconnectedAt ?? null);
-      return;
-    }
-    case "deleteSession":
-      for (const statement of st.deleteSessionRows) statement.run(op.clientId);
-      return;
-    case "putSubscription": {
-      const sub = op.subscription;
-      st.putSubscription.run(
-        op.clientId,
-        sub.topicFilter,
-        sub.qos,
-        bit(sub.noLocal),
-        bit(sub.retainAsPublished),
-        sub.retainHandling,
-        sub.subscriptionIdentifier ?? null,
-      );
-      return;
-    }
-    case "deleteSubscription":
-      st.deleteSubscription.run(op.clientId, op.topicFilter);
-      return;
-    case "putInflight": {
-      const e = op.entry;
-      st.putInflight.run(
-        op.clientId,
-        e.packetId,
-        e.messageId,
-        e.qos,
-        bit(e.retain),
-        idsParam(e.subscriptionIdentifiers),
-        e.phase,
-      );
-      return;
-    }
-    case "deleteInflight":
-      st.deleteInflight.run(op.clientId, op.packetId);
-      return;
-    case "putQueued": {
-      const e = op.entry;
-      st.putQueued.run(
-        op.clientId,
-        e.seq,
-        e.messageId,
-        e.qos,
-        bit(e.retain),
-        idsParam(e.subscriptionIdentifiers),
-      );
-      return;
-    }
-    case "deleteQueued":
-      st.deleteQueued.run(op.clientId, op.seq);
-      return;
-    case "putIncomingQos2":
-      st.putIncomingQos2.run(op.clientId, op.packetId);
-      return;
-    case "deleteIncomingQos2":
-      st.deleteIncomingQos2.run(op.clientId, op.packetId);
-      return;
-    case "putRetained":
-      st.putRetained.run(op.topic, op.messageId);
-      return;
-    case "deleteRetained":
-      st.deleteRetained.run(op.topic);
-      return;
-    case "putWill": {
-      const w = op.will;
-      st.putWill.run(w.clientId, w.messageId, w.delay, w.dueAt ?? null);
-      return;
-    }
-    case "deleteWill":
-      st.deleteWill.run(op.clientId);
-      return;
-    default:
-      assertNever(op);
-  }
 }

@@ -1,0 +1,64 @@
+/**
+ * The binary format of the SQLite store's change log (`change_log` rows, see `change-log-writer.ts` and
+ * `change-log-reader.ts`): each row holds the changes of one commit, one after the other, each an
+ * opcode byte followed by its fields. Integers that are ids, sequence numbers, packet ids or intervals
+ * are unsigned LEB128 varints; times are little-endian float64; strings and byte strings are a varint
+ * length and the bytes (UTF-8 for strings). A client id is written once and then referred to by a
+ * zero byte while the following changes are about the same client (a one-byte flag, 0 = same client,
+ * 1 = a new one follows).
+ *
+ * The opcodes and flag bits are part of the file format: never renumber them, only add.
+ * @module
+ */
+
+/** Opcodes, one per `put*`/`delete*` call of the Store interface. */
+export const ChangeOp = {
+  putMessage: 1,
+  putSession: 2,
+  deleteSession: 3,
+  putSubscription: 4,
+  deleteSubscription: 5,
+  putInflight: 6,
+  deleteInflight: 7,
+  putQueued: 8,
+  deleteQueued: 9,
+  putIncomingQos2: 10,
+  deleteIncomingQos2: 11,
+  putRetained: 12,
+  deleteRetained: 13,
+  putWill: 14,
+  deleteWill: 15,
+} as const;
+
+/** Bits of a message's flags byte (the QoS is the low two bits). */
+export const MessageFlag = {
+  retain: 0x04,
+  expiresAt: 0x08,
+  publisherId: 0x10,
+  properties: 0x20,
+} as const;
+
+/** Bits of a message's properties byte. */
+export const PropertyFlag = {
+  payloadFormatIndicator: 0x01,
+  /** The Payload Format Indicator's value (with the bit above). */
+  utf8Payload: 0x02,
+  contentType: 0x04,
+  responseTopic: 0x08,
+  correlationData: 0x10,
+  userProperties: 0x20,
+} as const;
+
+/** Bits of an in-flight or queue entry's flags byte (the QoS is the low two bits). */
+export const EntryFlag = {
+  retain: 0x04,
+  /** In-flight entries: phase "pubrel" (else "publish"). */
+  pubrel: 0x08,
+} as const;
+
+/** Bits of a subscription's flags byte (Retain Handling is the low two bits). */
+export const SubscriptionFlag = {
+  noLocal: 0x04,
+  retainAsPublished: 0x08,
+  subscriptionIdentifier: 0x10,
+} as const;

@@ -1,0 +1,506 @@
+import assert from "node:assert/strict";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { after, describe, it } from "node:test";
+import type { Store, StoreSnapshot } from "../../hooks/index.js";
+import type { ApplicationMessage } from "../../session/index.js";
+import { MemoryStore } from "../memory/memory-store.js";
+import { readChanges } from "./change-log-reader.js";
+import { ChangeLogWriter } from "./change-log-writer.js";
+import { SqliteStore, type SqliteStoreOptions } from "./sqlite-store.js";
+import type { StoreOp } from "./store-op.js";
+
+const root = mkdtempSync(join(tmpdir(), "sb-change-log-"));
+after(() => rmSync(root, { recursive: true, force: true }));
+let files = 0;
+
+function open(options: Partial<SqliteStoreOptions> = {}): SqliteStore {
+  return new SqliteStore({
+    file: join(root, `db-${++files}`, "switchboard.db"),
+    durability: "strict",
+    commitInterval: 60_000,
+    housekeepingInterval: 0,
+    compactThreshold: 0,
+    ...options,
+  });
+}
+
+/** What a crash right now would leave: a copy of the database and its WAL, opened by a new store. */
+function crashImage(store: SqliteStore): SqliteStore {
+  const file = join(root, `crash-${++files}`, "switchboard.db");
+  mkdirSync(dirname(file));
+  copyFileSync(store.file, file);
+  if (existsSync(`${store.file}-wal`)) copyFileSync(`${store.file}-wal`, `${file}-wal`);
+  return new SqliteStore({
+    file,
+    durability: "strict",
+    commitInterval: 60_000,
+    housekeepingInterval: 0,
+    compactThreshold: 0,
+  });
+}
+
+const T0 = 1_700_000_000_000;
+
+/** Deterministic pseudo-random numbers (mulberry32), so a failure can be replayed from its seed. */
+function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function message(id: number, rich = false): ApplicationMessage {
+  return {
+    id,
+    topic: rich ? `sensors/ünïcode/😀/${id}` : `t/${id}`,
+    payload: Uint8Array.from([id & 0xff, 0, 0xff, 0x80]),
+    qos: (id % 3) as 0 | 1 | 2,
+    retain: id % 2 === 0,
+    properties: rich
+      ? {
+          payloadFormatIndicator: id % 2 === 0,
+          contentType: "application/json",
+          responseTopic: "replies/é",
+          correlationData: Uint8Array.from([0, 0xff]),
+          userProperties: [
+            ["z", "1"],
+            ["a", ""],
+            ["z", "2"],
+          ],
+        }
+      : undefined,
+    createdAt: T0 + id,
+    expiresAt: id % 5 === 0 ? T0 + 10 * id : undefined,
+    publisherId: id % 4 === 0 ? undefined : `pub-${id % 3}`,
+  };
+}
+
+/** A snapshot as plain data, in a stable order, for deepEqual. */
+function normalize(snapshot: StoreSnapshot): unknown {
+  const props = (m: ApplicationMessage): unknown => {
+    const p = m.properties;
+    if (p === undefined) return undefined;
+    const fields = {
+      payloadFormatIndicator: p.payloadFormatIndicator,
+      contentType: p.contentType,
+      responseTopic: p.responseTopic,
+      correlationData: p.correlationData === undefined ? undefined : [...p.correlationData],
+      userProperties: p.userProperties?.map(([k, v]) => [k, v]),
+    };
+    return Object.values(fields).every((v) => v === undefined) ? undefined : fields;
+  };
+  return {
+    sessions: [...snapshot.sessions]
+      .sort((a, b) => (a.session.clientId < b.session.clientId ? -1 : 1))
+      .map((s) => ({
+        session: { ...s.session },
+        subscriptions: [...s.subscriptions]
+          .sort((a, b) => (a.topicFilter < b.topicFilter ? -1 : 1))
+          .map((x) => ({ ...x })),
+        inflight: s.inflight.map((e) => ({ ...e, subscriptionIdentifiers: [...e.subscriptionIdentifiers] })),
+        queue: [...s.queue]
+          .sort((a, b) => a.seq - b.seq)
+          .map((e) => ({ ...e, subscriptionIdentifiers: [...e.subscriptionIdentifiers] })),
+        incomingQos2: [...s.incomingQos2].sort((a, b) => a - b),
+      })),
+    messages: [...snapshot.messages.values()]
+      .sort((a, b) => a.id - b.id)
+      .map((m) => ({
+        id: m.id,
+        topic: m.topic,
+        payload: [...m.payload],
+        qos: m.qos,
+        retain: m.retain,
+        properties: props(m),
+        createdAt: m.createdAt,
+        expiresAt: m.expiresAt,
+        publisherId: m.publisherId,
+      })),
+    retained: [...snapshot.retained].sort((a, b) => (a[0] < b[0] ? -1 : 1)),
+    wills: [...snapshot.wills].sort((a, b) => (a.clientId < b.clientId ? -1 : 1)).map((w) => ({ ...w })),
+    lastMessageId: snapshot.lastMessageId,
+  };
+}
+
+/**
+ * Random changes in the shapes the broker makes them (a message is put right before each entry that
+ * names it): sessions created and deleted, subscriptions, queues drained into in-flight windows with
+ * reused packet ids and phase changes, inbound QoS 2 ids, retained values and wills.
+ */
+interface Workload {
+  readonly nextSeq: Map<string, number>;
+  readonly queues: Map<string, number[]>;
+  nextId: number;
+  last: ApplicationMessage | undefined;
+}
+
+const newWorkload = (): Workload => ({ nextSeq: new Map(), queues: new Map(), nextId: 0, last: undefined });
+
+function randomChanges(w: Workload, seed: number, count: number, stores: readonly Store[]): void {
+  const rnd = random(seed);
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(rnd() * items.length)]!;
+  const clients = ["a", "b", "c", "dé"];
+  const { nextSeq, queues } = w;
+  const all = (f: (store: Store) => void): void => {
+    for (const store of stores) f(store);
+  };
+  const fresh = (): ApplicationMessage => {
+    const m = message(++w.nextId, rnd() < 0.1);
+    all((s) => s.putMessage(m));
+    w.last = m;
+    return m;
+  };
+  for (let i = 0; i < count; i++) {
+    const client = pick(clients);
+    const r = rnd();
+    if (r < 0.03) {
+      all((s) => s.deleteSession(client));
+      queues.delete(client);
+    } else if (r < 0.08) {
+      const disconnectedAt = rnd() < 0.5 ? undefined : T0 + i;
+      const stored = {
+        clientId: client,
+        protocolVersion: pick([3, 4, 5] as const),
+        expiryInterval: pick([0, 60, 0xffffffff]),
+        disconnectedAt,
+      };
+      all((s) => s.putSession(stored));
+    } else if (r < 0.11) {
+      const filter = pick(["x/#", "y/+", "$share/g/z"]);
+      if (rnd() < 0.7) {
+        const sub = {
+          topicFilter: filter,
+          qos: pick([0, 1, 2] as const),
+          noLocal: rnd() < 0.5,
+          retainAsPublished: rnd() < 0.5,
+          retainHandling: pick([0, 1, 2] as const),
+          subscriptionIdentifier: rnd() < 0.5 ? undefined : Math.floor(rnd() * 300_000),
+        };
+        all((s) => s.putSubscription(client, sub));
+      } else {
+        all((s) => s.deleteSubscription(client, filter));
+      }
+    } else if (r < 0.4) {
+      // a new message queued
+      const m = fresh();
+      const seq = (nextSeq.get(client) ?? 0) + 1;
+      nextSeq.set(client, seq);
+      const ids = rnd() < 0.2 ? [1, 268_435_455] : [];
+      all((s) =>
+        s.putQueued(client, {
+          seq,
+          messageId: m.id,
+          qos: m.qos,
+          retain: m.retain,
+          subscriptionIdentifiers: ids,
+        }),
+      );
+      let q = queues.get(client);
+      if (q === undefined) queues.set(client, (q = []));
+      q.push(seq);
+    } else if (r < 0.6) {
+      // the head of the queue moves into the window (deleteQueued, putMessage, putInflight)
+      const q = queues.get(client);
+      const seq = q?.shift();
+      if (seq !== undefined) all((s) => s.deleteQueued(client, seq));
+      const m = rnd() < 0.5 || w.last === undefined ? fresh() : w.last; // the journal puts it again
+      all((s) => s.putMessage(m));
+      const packetId = 1 + Math.floor(rnd() * 6);
+      const entry = {
+        packetId,
+        messageId: m.id,
+        qos: pick([1, 2] as const),
+        retain: rnd() < 0.3,
+        subscriptionIdentifiers: rnd() < 0.2 ? [7] : [],
+        phase: pick(["publish", "pubrel"] as const),
+      };
+      all((s) => s.putInflight(client, entry));
+    } else if (r < 0.75) {
+      const packetId = 1 + Math.floor(rnd() * 6);
+      all((s) => s.deleteInflight(client, packetId));
+    } else if (r < 0.8) {
+      const seq = Math.floor(rnd() * ((nextSeq.get(client) ?? 0) + 2));
+      all((s) => s.deleteQueued(client, seq));
+      const q = queues.get(client);
+      if (q !== undefined)
+        queues.set(
+          client,
+          q.filter((x) => x !== seq),
+        );
+    } else if (r < 0.86) {
+      const packetId = 1 + Math.floor(rnd() * 4);
+      if (rnd() < 0.5) all((s) => s.putIncomingQos2(client, packetId));
+      else all((s) => s.deleteIncomingQos2(client, packetId));
+    } else if (r < 0.94) {
+      const topic = pick(["r/1", "r/2", "r/ü"]);
+      if (rnd() < 0.7) {
+        const m = fresh();
+        all((s) => s.putRetained(topic, m.id));
+      } else {
+        all((s) => s.deleteRetained(topic));
+      }
+    } else if (rnd() < 0.6) {
+      const m = fresh();
+      const will = {
+        clientId: client,
+        messageId: m.id,
+        delay: Math.floor(rnd() * 100),
+        dueAt: rnd() < 0.5 ? undefined : T0 + i,
+      };
+      all((s) => s.putWill(will));
+    } else {
+      all((s) => s.deleteWill(client));
+    }
+  }
+}
+
+describe("SqliteStore change log", () => {
+  it("encodes every kind of change and reads it back unchanged", () => {
+    const writer = new ChangeLogWriter();
+    const rich = message(5, true);
+    const ops: StoreOp[] = [
+      { kind: "putMessage", message: rich },
+      { kind: "putMessage", message: { ...message(2 ** 40), payload: new Uint8Array(70_000).fill(7) } },
+      {
+        kind: "putSession",
+        session: { clientId: "ü-1", protocolVersion: 5, expiryInterval: 0xffffffff, disconnectedAt: T0 },
+      },
+      {
+        kind: "putSession",
+        session: { clientId: "ü-1", protocolVersion: 3, expiryInterval: 0, disconnectedAt: undefined },
+      },
+      {
+        kind: "putSubscription",
+        clientId: "ü-1",
+        subscription: {
+          topicFilter: "$share/g/a/#",
+          qos: 2,
+          noLocal: true,
+          retainAsPublished: true,
+          retainHandling: 2,
+          subscriptionIdentifier: 268_435_455,
+        },
+      },
+      {
+        kind: "putSubscription",
+        clientId: "c",
+        subscription: {
+          topicFilter: "",
+          qos: 0,
+          noLocal: false,
+          retainAsPublished: false,
+          retainHandling: 0,
+          subscriptionIdentifier: undefined,
+        },
+      },
+      { kind: "deleteSubscription", clientId: "c", topicFilter: "a/+" },
+      {
+        kind: "putInflight",
+        clientId: "c",
+        entry: {
+          packetId: 65_535,
+          messageId: 2 ** 40,
+          qos: 2,
+          retain: true,
+          subscriptionIdentifiers: [1, 2, 300],
+          phase: "pubrel",
+        },
+      },
+      { kind: "deleteInflight", clientId: "ü-1", packetId: 1 },
+      {
+        kind: "putQueued",
+        clientId: "ü-1",
+        entry: {
+          seq: Number.MAX_SAFE_INTEGER,
+          messageId: 5,
+          qos: 0,
+          retain: false,
+          subscriptionIdentifiers: [],
+        },
+      },
+      { kind: "deleteQueued", clientId: "ü-1", seq: 2 ** 31 },
+      { kind: "putIncomingQos2", clientId: "x".repeat(300), packetId: 9 },
+      { kind: "deleteIncomingQos2", clientId: "x".repeat(300), packetId: 9 },
+      { kind: "putRetained", topic: "r/😀", messageId: 5 },
+      { kind: "deleteRetained", topic: "r/1" },
+      { kind: "putWill", will: { clientId: "c", messageId: 5, delay: 0, dueAt: undefined } },
+      { kind: "putWill", will: { clientId: "c", messageId: 5, delay: 4_294_967_295, dueAt: T0 + 0.5 } },
+      { kind: "deleteWill", clientId: "c" },
+      { kind: "deleteSession", clientId: "c" },
+    ];
+    for (const op of ops) {
+      switch (op.kind) {
+        case "putMessage":
+          writer.putMessage(op.message);
+          break;
+        case "putSession":
+          writer.putSession(op.session);
+          break;
+        case "deleteSession":
+          writer.deleteSession(op.clientId);
+          break;
+        case "putSubscription":
+          writer.putSubscription(op.clientId, op.subscription);
+          break;
+        case "deleteSubscription":
+          writer.deleteSubscription(op.clientId, op.topicFilter);
+          break;
+        case "putInflight":
+          writer.putInflight(op.clientId, op.entry);
+          break;
+        case "deleteInflight":
+          writer.deleteInflight(op.clientId, op.packetId);
+          break;
+        case "putQueued":
+          writer.putQueued(op.clientId, op.entry);
+          break;
+        case "deleteQueued":
+          writer.deleteQueued(op.clientId, op.seq);
+          break;
+        case "putIncomingQos2":
+          writer.putIncomingQos2(op.clientId, op.packetId);
+          break;
+        case "deleteIncomingQos2":
+          writer.deleteIncomingQos2(op.clientId, op.packetId);
+          break;
+        case "putRetained":
+          writer.putRetained(op.topic, op.messageId);
+          break;
+        case "deleteRetained":
+          writer.deleteRetained(op.topic);
+          break;
+        case "putWill":
+          writer.putWill(op.will);
+          break;
+        case "deleteWill":
+          writer.deleteWill(op.clientId);
+          break;
+      }
+    }
+    const read: StoreOp[] = [];
+    readChanges(Buffer.from(writer.bytes()), (op) => read.push(op));
+    assert.deepEqual(read, ops);
+    const truncated = writer.bytes().subarray(0, writer.byteLength - 1);
+    assert.throws(() => readChanges(truncated, () => {}), { code: "SB_ERR_STORE" });
+  });
+
+  it("refuses to log what it could not read back", () => {
+    const writer = new ChangeLogWriter();
+    assert.throws(() => writer.deleteQueued("a", -1), RangeError);
+    assert.throws(() => writer.deleteQueued("a", 1.5), RangeError);
+    const bogus = {
+      packetId: 1,
+      messageId: 1,
+      qos: 1,
+      retain: false,
+      subscriptionIdentifiers: [],
+      phase: "x",
+    };
+    assert.throws(() => writer.putInflight("a", bogus as never), RangeError);
+  });
+
+  it("a message queued, delivered and acknowledged between two checkpoints never reaches the tables", async () => {
+    const store = open();
+    store.putSession({ clientId: "a", protocolVersion: 5, expiryInterval: 60, disconnectedAt: undefined });
+    store.checkpoint();
+    const m = message(1);
+    store.putMessage(m);
+    store.putQueued("a", { seq: 1, messageId: 1, qos: 1, retain: false, subscriptionIdentifiers: [] });
+    await store.commit();
+    store.deleteQueued("a", 1);
+    store.putMessage(m);
+    store.putInflight("a", {
+      packetId: 1,
+      messageId: 1,
+      qos: 1,
+      retain: false,
+      subscriptionIdentifiers: [],
+      phase: "publish",
+    });
+    await store.commit();
+    assert.equal(store.loggedCommits, 2);
+    const image = crashImage(store);
+    assert.equal(image.loggedCommits, 0, "a crash image replays its change log when it opens");
+    assert.deepEqual(
+      (await image.load()).sessions[0]?.inflight.map((e) => e.messageId),
+      [1],
+    );
+    await image.close();
+    store.deleteInflight("a", 1);
+    store.checkpoint();
+    const snapshot = await store.load();
+    const state = snapshot.sessions[0]!;
+    assert.deepEqual(state.queue, []);
+    assert.deepEqual(state.inflight, []);
+    assert.equal(snapshot.messages.size, 0);
+    assert.equal(snapshot.lastMessageId, 1, "its id is not reused");
+    await store.close();
+  });
+
+  it("checkpoints by itself once the net changes reach checkpointRows", async () => {
+    const store = open({ checkpointRows: 10 });
+    store.putSession({ clientId: "a", protocolVersion: 5, expiryInterval: 60, disconnectedAt: undefined });
+    for (let seq = 1; seq <= 4; seq++) {
+      store.putMessage(message(seq));
+      store.putQueued("a", { seq, messageId: seq, qos: 1, retain: false, subscriptionIdentifiers: [] });
+    }
+    await store.commit();
+    assert.equal(store.loggedCommits, 1, "9 rows: logged");
+    store.putMessage(message(5));
+    await store.commit();
+    assert.equal(store.loggedCommits, 0, "10 rows: checkpointed");
+    await store.close();
+  });
+
+  for (const seed of [1, 2, 3, 4, 5, 6]) {
+    it(`random changes (seed ${seed}): the tables after checkpoints, reopening and crash replays read as MemoryStore`, async () => {
+      const rnd = random(seed * 7919);
+      const memory = new MemoryStore();
+      const sqlite = open({
+        checkpointRows: 5 + Math.floor(rnd() * 60),
+        checkpointBytes: 200 + Math.floor(rnd() * 4000),
+      });
+      let current = sqlite;
+      const workload = newWorkload();
+      for (let round = 0; round < 40; round++) {
+        randomChanges(workload, seed * 1000 + round, 1 + Math.floor(rnd() * 40), [memory, current]);
+        await memory.commit();
+        await current.commit();
+        const what = rnd();
+        if (what < 0.3) {
+          const image = crashImage(current);
+          assert.deepEqual(
+            normalize(await image.load()),
+            normalize(await memory.load()),
+            `crash replay, round ${round}`,
+          );
+          await image.close();
+        } else if (what < 0.4) {
+          await current.close();
+          current = new SqliteStore({
+            file: current.file,
+            durability: "strict",
+            commitInterval: 60_000,
+            housekeepingInterval: 0,
+            compactThreshold: 0,
+            checkpointRows: 5 + Math.floor(rnd() * 60),
+          });
+        } else if (what < 0.5) {
+          assert.deepEqual(
+            normalize(await current.load()),
+            normalize(await memory.load()),
+            `load, round ${round}`,
+          );
+        }
+      }
+      assert.deepEqual(normalize(await current.load()), normalize(await memory.load()), "at the end");
+      await current.close();
+    });
+  }
+});
