@@ -458,6 +458,45 @@ describe("SqliteStore change log", () => {
     await store.close();
   });
 
+  it("checkpoints every few rows while little cancels out (queues that only grow), and goes back to full windows", async () => {
+    const store = open({ checkpointRows: 100, checkpointBytes: 5_000 });
+    store.putSession({ clientId: "a", protocolVersion: 5, expiryInterval: 60, disconnectedAt: undefined });
+    let id = 0;
+    const queueTen = (): void => {
+      for (let i = 0; i < 10; i++) {
+        store.putMessage(message(++id));
+        store.putQueued("a", { seq: id, messageId: id, qos: 1, retain: false, subscriptionIdentifiers: [] });
+      }
+    };
+    const logged: number[] = [];
+    for (let commit = 0; commit < 12; commit++) {
+      queueTen(); // 20 rows that stay
+      await store.commit();
+      logged.push(store.loggedCommits);
+    }
+    assert.deepEqual(logged.slice(0, 4), [1, 2, 3, 4], "a full window first (100 rows)");
+    assert.equal(logged[4], 0, "the 100th row checkpoints");
+    assert.deepEqual(logged.slice(5), [0, 0, 0, 0, 0, 0, 0], "then every commit past 10 rows does");
+    // now each message is delivered one commit after it was queued: most changes cancel out, which a
+    // full window shows (the probe every 32nd checkpoint), and full windows come back
+    let oldest = id + 1;
+    const later: number[] = [];
+    for (let commit = 0; commit < 80; commit++) {
+      queueTen();
+      if (commit > 0) for (let i = 0; i < 10; i++) store.deleteQueued("a", oldest++);
+      await store.commit();
+      later.push(store.loggedCommits);
+    }
+    const checkpointed = later.slice(-20).filter((n) => n === 0).length;
+    assert.ok(checkpointed <= 3, `the last 20 commits are logged, bar a few checkpoints: ${later.join(",")}`);
+    assert.ok(
+      later.slice(0, 20).every((n) => n === 0),
+      `growth mode at first: ${later.join(",")}`,
+    );
+    assert.equal((await store.load()).sessions[0]!.queue.length, 130, "the queued ones are all there");
+    await store.close();
+  });
+
   for (const seed of [1, 2, 3, 4, 5, 6]) {
     it(`random changes (seed ${seed}): the tables after checkpoints, reopening and crash replays read as MemoryStore`, async () => {
       const rnd = random(seed * 7919);

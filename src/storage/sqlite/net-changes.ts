@@ -8,8 +8,9 @@
  * Applying the net changes (`apply`) leaves the tables exactly as applying every change in order
  * would, in-flight order included (`inflight.ord` is the order an entry was first put since it was
  * last deleted): all deletions first (sessions wiped by `deleteSession`, then entries that exist in the
- * tables and were deleted), then the messages the surviving entries reference, then the surviving
- * entries in the order they were first put. Whether an entry exists in the tables is known exactly for
+ * tables and were deleted), then the surviving entries in the order they were first put, then the new
+ * messages they reference, each inserted with its reference count (so a new message never passes
+ * through the `refs <= 0` index). Whether an entry exists in the tables is known exactly for
  * in-flight entries, queue entries and inbound QoS 2 ids (their keys as of the last checkpoint are kept
  * in memory, {@link CommittedKeys}); deleting one that was put since the checkpoint leaves nothing to
  * do. Subscriptions, sessions, retained values and wills change rarely: their deletions are always
@@ -335,10 +336,8 @@ export class NetChanges {
     }
     for (const [topic, messageId] of this.#retained) if (messageId === null) st.deleteRetained.run(topic);
     for (const [clientId, will] of this.#wills) if (will === null) st.deleteWill.run(clientId);
-    // 2. the messages the surviving entries name, before the entries (their triggers count references)
-    for (const record of this.#messages.values())
-      if (record.refs > 0) st.putMessage.run(messageParams(record.message));
-    // 3. the surviving entries, each in the order it was first put
+    // 2. the surviving entries, each in the order it was first put (their triggers count the references
+    // to messages already in the table)
     for (const [clientId, c] of this.#clients) {
       const s = c.session;
       if (s !== undefined && s !== null)
@@ -383,6 +382,10 @@ export class NetChanges {
       if (messageId !== null) st.putRetained.run(topic, messageId);
     for (const will of this.#wills.values())
       if (will !== null) st.putWill.run(will.clientId, will.messageId, will.delay, will.dueAt ?? null);
+    // 3. the messages put since the checkpoint that surviving entries name, with that number of
+    // references (their entries' triggers found no row to count on); one already in the table is kept
+    for (const record of this.#messages.values())
+      if (record.refs > 0) st.putMessage.run(messageParams(record.message), record.refs);
   }
 
   /** The checkpoint that applied these changes committed: the keys move to the committed ones, and the changes start over. */

@@ -102,6 +102,10 @@ export interface SqliteStoreOptions {
 const DEFAULT_MAX_PENDING = 10_000;
 const DEFAULT_CHECKPOINT_BYTES = 16 * 1024 * 1024;
 const DEFAULT_CHECKPOINT_ROWS = 10_000;
+/** Net rows per change above which a checkpoint counts as growth (little cancelled out). */
+const GROWTH_RATIO = 0.5;
+/** While growing, every this many checkpoints one waits for the full window again. */
+const GROWTH_PROBE = 32;
 
 /**
  * The SQLite `Store`: write-behind buffer, one transaction per commit, durability per `durability`.
@@ -143,6 +147,12 @@ export class SqliteStore implements Store {
   readonly #net: NetChanges;
   /** Changes recorded since the last commit. */
   #pending = 0;
+  /** Changes recorded since the last checkpoint. */
+  #sinceCheckpoint = 0;
+  /** Rows of net changes that make the next commit a checkpoint (see {@link #adapt}). */
+  #rowLimit: number;
+  /** Checkpoints in a row made at the growth limit. */
+  #growthCheckpoints = 0;
   /** Bytes appended to the change log since the last checkpoint. */
   #loggedBytes = 0;
   readonly #participants: CommitParticipant[] = [];
@@ -165,6 +175,7 @@ export class SqliteStore implements Store {
     this.#maxPending = options.maxPending ?? DEFAULT_MAX_PENDING;
     this.#checkpointBytes = options.checkpointBytes ?? DEFAULT_CHECKPOINT_BYTES;
     this.#checkpointRows = options.checkpointRows ?? DEFAULT_CHECKPOINT_ROWS;
+    this.#rowLimit = this.#checkpointRows;
     this.#now = options.clock ?? Date.now;
     // strict syncs each commit itself (WalSync), so that the sync does not block the event loop
     this.#db = openDatabase({ file: options.file, synchronous: "NORMAL" });
@@ -420,6 +431,7 @@ export class SqliteStore implements Store {
 
   /** A change was recorded: commit by the deadline, or at the end of the turn once enough wait. */
   #recorded(): void {
+    this.#sinceCheckpoint++;
     if (++this.#pending >= this.#maxPending) this.#commitAtTurnEnd();
     else if (!this.#commitTimerArmed) this.#armCommitTimer();
   }
@@ -475,12 +487,14 @@ export class SqliteStore implements Store {
     const bytes = this.#log.byteLength;
     const checkpointDue =
       this.#loggedBytes > 0 || !net.empty
-        ? checkpoint || this.#loggedBytes + bytes >= this.#checkpointBytes || net.size >= this.#checkpointRows
+        ? checkpoint || this.#loggedBytes + bytes >= this.#checkpointBytes || net.size >= this.#rowLimit
         : false;
     if (!checkpointDue && bytes === 0 && !this.#participants.some((p) => p.pending)) return;
     this.#commitTransaction(checkpointDue);
     this.#walSync?.written();
     if (checkpointDue) {
+      if (!checkpoint) this.#adapt(net.size);
+      this.#sinceCheckpoint = 0;
       net.applied();
       this.#loggedBytes = 0;
     } else {
@@ -490,6 +504,25 @@ export class SqliteStore implements Store {
     this.#pending = 0;
     if (checkpointDue) this.#storedLastMessageId = this.#lastMessageId;
     for (const participant of this.#participants) participant.committed();
+  }
+
+  /**
+   * Chooses when the next checkpoint is due, from how much of this one's changes cancelled out. When
+   * little did (`rows` at least half the changes: sessions whose queues only grow, such as offline
+   * subscribers), logging the changes only defers the same writes, and a large checkpoint stalls the
+   * event loop longer and costs more per row than several small ones: checkpoint every
+   * `checkpointRows / 10` rows instead, trying the full window again every {@link GROWTH_PROBE}th
+   * checkpoint in case the load changed. Otherwise (most of what is queued is delivered and
+   * acknowledged within the window) keep the full window.
+   */
+  #adapt(rows: number): void {
+    const growing = rows >= this.#sinceCheckpoint * GROWTH_RATIO;
+    if (growing && ++this.#growthCheckpoints % GROWTH_PROBE !== 0) {
+      this.#rowLimit = Math.max(1, Math.floor(this.#checkpointRows / 10));
+    } else {
+      if (!growing) this.#growthCheckpoints = 0;
+      this.#rowLimit = this.#checkpointRows;
+    }
   }
 
   /** Applies the change log a crash left (in order, as one checkpoint) before the store is used. */

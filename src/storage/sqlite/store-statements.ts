@@ -34,10 +34,11 @@ export interface StoreStatements {
 export function prepareStatements(db: Database): StoreStatements {
   const s = (sql: string): Statement => db.prepare(sql);
   return {
+    // refs last: a checkpoint inserts a message after the entries naming it, with their count
     putMessage: s(
       `INSERT OR IGNORE INTO messages (id, topic, payload, qos, retain, created_at, expires_at, publisher_id,
-         payload_format, content_type, response_topic, correlation_data, user_properties)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         payload_format, content_type, response_topic, correlation_data, user_properties, refs)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
     putSession: s(
       `INSERT INTO sessions (client_id, protocol_version, expiry_interval, disconnected_at) VALUES (?, ?, ?, ?)
