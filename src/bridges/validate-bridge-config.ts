@@ -15,6 +15,7 @@
 
 import { createPrivateKey, X509Certificate } from "node:crypto";
 import { Ajv, type ErrorObject } from "ajv";
+import { describeSchemaError } from "../config/index.js";
 import { ConfigError, type ConfigIssue } from "../errors.js";
 import { isSysTopic, isMountNamespace } from "../tenancy/index.js";
 import { topicFilterError, SHARE_PREFIX } from "../protocol/index.js";
@@ -176,7 +177,7 @@ function schemaIssues(errors: readonly ErrorObject[]): ConfigIssue[] {
       path = formatPath([...at, String(params["missingProperty"])]);
       message = `"${path}" is required`;
     } else {
-      message = `${path === "" ? "the configuration" : `"${path}"`} ${describe(error, params)}`;
+      message = `${path === "" ? "the configuration" : `"${path}"`} ${describeSchemaError(error)}`;
     }
     if (!issues.has(path)) issues.set(path, { path, message, source: undefined });
   }
@@ -193,33 +194,4 @@ function formatPath(parts: readonly string[]): string {
   let path = "";
   for (const part of parts) path += /^\d+$/.test(part) ? `[${part}]` : path === "" ? part : `.${part}`;
   return path;
-}
-
-function describe(error: ErrorObject, params: Record<string, unknown>): string {
-  switch (error.keyword) {
-    case "type":
-      return `must be of type ${String(params["type"])}`;
-    case "enum":
-      return `must be one of ${(params["allowedValues"] as unknown[]).map((v) => JSON.stringify(v)).join(", ")}`;
-    case "const":
-      return `must be ${JSON.stringify(params["allowedValue"])}`;
-    case "minimum":
-      return `must be >= ${String(params["limit"])}`;
-    case "maximum":
-      return `must be <= ${String(params["limit"])}`;
-    case "minLength":
-      return params["limit"] === 1
-        ? "must not be empty"
-        : `must be at least ${String(params["limit"])} characters`;
-    case "maxLength":
-      return `must be at most ${String(params["limit"])} characters`;
-    case "minItems":
-      return `must have at least ${String(params["limit"])} item(s)`;
-    case "uniqueItems":
-      return "must not repeat an item";
-    case "pattern":
-      return `must match the pattern ${JSON.stringify(params["pattern"])}`;
-    default:
-      return error.message ?? `fails the "${error.keyword}" rule`;
-  }
 }

@@ -7,6 +7,7 @@
 import type { ErrorObject } from "ajv";
 import type { ConfigIssue } from "../errors.js";
 import { configKeys } from "./config-keys.js";
+import { describeSchemaError } from "./describe-schema-error.js";
 import { configSchema, type JsonSchema } from "./config-schema.js";
 import { formatPath, type LayeredInput, type PathSegment } from "./layered-input.js";
 import { closestMatch } from "./suggest.js";
@@ -37,39 +38,7 @@ function toIssue(error: ErrorObject, input: LayeredInput): ConfigIssue {
   }
   const path = formatPath(at);
   const subject = path === "" ? "the top level" : `"${path}"`;
-  return { path, message: `${subject} ${describe(error, params)}`, source: input.sourceOf(at) };
-}
-
-const typeNames: Readonly<Record<string, string>> = {
-  integer: "an integer",
-  number: "a number",
-  string: "a string",
-  boolean: "a boolean",
-  object: "a mapping of keys to values",
-  array: "a list",
-};
-
-function describe(error: ErrorObject, params: Record<string, unknown>): string {
-  switch (error.keyword) {
-    case "type":
-      return `must be ${typeNames[String(params["type"])] ?? String(params["type"])}`;
-    case "enum":
-      return `must be one of ${(params["allowedValues"] as unknown[]).map((v) => JSON.stringify(v)).join(", ")}`;
-    case "minimum":
-      return `must be >= ${String(params["limit"])}`;
-    case "maximum":
-      return `must be <= ${String(params["limit"])}`;
-    case "minLength":
-      return params["limit"] === 1
-        ? "must not be empty"
-        : `must be at least ${String(params["limit"])} characters`;
-    case "maxLength":
-      return `must be at most ${String(params["limit"])} characters`;
-    case "pattern":
-      return `must match the pattern ${JSON.stringify(params["pattern"])}`;
-    default:
-      return error.message ?? `fails the "${error.keyword}" rule`;
-  }
+  return { path, message: `${subject} ${describeSchemaError(error)}`, source: input.sourceOf(at) };
 }
 
 /** `/listeners/0/port` → `["listeners", 0, "port"]`. */
