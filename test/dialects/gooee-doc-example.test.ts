@@ -10,76 +10,31 @@
  */
 
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
 import { pino } from "pino";
 import { parse as parseYaml } from "yaml";
 import { loadConfig } from "../../src/config/load-config.js";
 import { startSwitchboard, type Switchboard } from "../../src/main.js";
-import { entityKinds, type EntityKind, Registry } from "../../src/platform/registry/index.js";
+import { Registry } from "../../src/platform/registry/index.js";
 import { MemoryRegistryStore } from "../../src/storage/index.js";
+import {
+  bash as runBash,
+  exampleBlock as sharedExampleBlock,
+  registryRequests,
+  requireMosquittoClients,
+} from "./helpers/doc-example.js";
+
+const bash = (script: string, timeout = TIMEOUT) => runBash(script, timeout);
 
 const DOC = new URL("../../docs/dialects/gooee.md", import.meta.url);
 const TIMEOUT = 8000;
 const DOC_PORT = "-p 1883";
 
-for (const binary of ["mosquitto_pub", "mosquitto_sub"])
-  assert.equal(
-    spawnSync(binary, ["--help"], { stdio: "ignore" }).error,
-    undefined,
-    `${binary} not found: install Debian's mosquitto-clients to run the documented example`,
-  );
+requireMosquittoClients();
 
-/** The fenced block right after `<!-- example: <part> -->`, exactly as written (one per part). */
 function exampleBlock(doc: string, part: string): string {
-  const pattern = new RegExp(`<!-- example: ${part} -->\\n+\`\`\`[a-z]*\\n([\\s\\S]*?)\`\`\`\\n`, "g");
-  const found = [...doc.matchAll(pattern)];
-  assert.equal(found.length, 1, `docs/dialects/gooee.md has one "${part}" example block`);
-  return found[0]![1]!;
-}
-
-/** The `POST /api/v1/<kind>` requests of the registry block, with their JSON bodies. */
-function registryRequests(block: string): { kind: EntityKind; body: Record<string, unknown> }[] {
-  const requests = block.trim().split(/\n\s*\n/);
-  return requests.map((request) => {
-    const [line, ...body] = request.split("\n");
-    const kind = /^POST \/api\/v1\/([A-Za-z]+)$/.exec(line!)?.[1];
-    assert.ok(
-      kind !== undefined && (entityKinds as readonly string[]).includes(kind),
-      `a registry POST: ${line}`,
-    );
-    return { kind: kind as EntityKind, body: JSON.parse(body.join("\n")) as Record<string, unknown> };
-  });
-}
-
-interface Run {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-/** Runs a script in bash; resolves when it exits; killed (and rejected) after `timeout`. */
-function bash(
-  script: string,
-  timeout = TIMEOUT,
-): { readonly child: ChildProcess; readonly done: Promise<Run> } {
-  const child = spawn("bash", ["-c", script], { stdio: ["ignore", "pipe", "pipe"] });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
-  child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
-  const done = new Promise<Run>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill("SIGKILL");
-      reject(new Error(`Still running after ${timeout} ms: ${script}\nstdout: ${stdout}\nstderr: ${stderr}`));
-    }, timeout);
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-  return { child, done };
+  return sharedExampleBlock(doc, part, "docs/dialects/gooee.md");
 }
 
 describe("docs/dialects/gooee.md: the worked example, with mosquitto_sub and mosquitto_pub", () => {
