@@ -6,6 +6,7 @@
  */
 
 import type { EntityKind, EntityOf } from "./model.js";
+import { mutableFields } from "./registry-input.js";
 
 type FieldsOf<K extends EntityKind> = readonly (keyof EntityOf[K] & string)[];
 
@@ -23,33 +24,7 @@ export const entityFields: { readonly [K in EntityKind]: FieldsOf<K> } = {
   users: ["id", "tenant", "name", "username", "passwordHash", "roles", "enabled", ...TIMES],
   apiKeys: ["id", "tenant", "name", "userId", "hash", "roles", "scopes", "revokedAt", ...TIMES],
   schemas: ["id", "tenant", "name", "schema", "unit", "description", ...TIMES],
-  brokers: [
-    "id",
-    "tenant",
-    "name",
-    "tenants",
-    "host",
-    "port",
-    "tls",
-    "ca",
-    "servername",
-    "insecureSkipVerify",
-    "auth",
-    "filters",
-    "topicTemplate",
-    "qos",
-    "retain",
-    "protocolVersion",
-    "clientId",
-    "keepAlive",
-    "connectTimeout",
-    "maxInflight",
-    "outbox",
-    "reconnect",
-    "privacy",
-    "secret",
-    ...TIMES,
-  ],
+  brokers: ["id", "tenant", ...mutableFields.brokers, ...TIMES],
 };
 
 /**
