@@ -73,7 +73,7 @@ async function runOnce(
   const busyCoresBefore = await waitForQuiet(options, context.ticks, log);
   const startedAt = new Date().toISOString();
   const base = { round, scenario: scenario.name, broker: broker.id, startedAt, busyCoresBefore };
-  const profileName = `${scenario.name}-r${round}.cpuprofile`;
+  const profileName = `${scenario.name}-${broker.id}-r${round}.cpuprofile`;
   const profiling = options.profile && BROKER_FAMILY[broker.id] === "sb";
   const brokerSpawnMs = Date.now();
   let running: BrokerProcess;
@@ -260,9 +260,10 @@ function formatProfiles(runs: readonly RunRecord[]): string {
   const seen = new Set<string>();
   const lines: string[] = [];
   for (const run of runs) {
-    if (run.profile === undefined || seen.has(run.scenario)) continue;
-    seen.add(run.scenario);
-    lines.push(`Profile of Switchboard, ${run.scenario} round ${run.round} (${run.profile.file}):`);
+    const key = `${run.scenario}|${run.broker}`;
+    if (run.profile === undefined || seen.has(key)) continue;
+    seen.add(key);
+    lines.push(`Profile of ${run.broker}, ${run.scenario} round ${run.round} (${run.profile.file}):`);
     lines.push(...run.profile.top.map((t) => `  ${t}`), "");
   }
   return lines.length === 0 ? "" : `${lines.join("\n")}\n`;

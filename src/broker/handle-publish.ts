@@ -29,6 +29,7 @@ import {
   topicNameError,
   isValidUtf8,
 } from "../protocol/index.js";
+import { prefixFor } from "../tenancy/index.js";
 import type { Connection } from "./connection.js";
 import { messageFromPublish } from "./message-factory.js";
 
@@ -174,7 +175,10 @@ function accept(
   const now = broker.now();
   // the publisher id is the session key (mounted client id), as sessions compare it for No Local
   const message = messageFromPublish(packet, mounted, conn.clientId!, broker.nextMessageId(), now);
-  if (mounted !== topic) message.clientTopic = topic; // what subscribers (all of this tenant) are sent
+  if (mounted !== topic) {
+    message.clientTopic = topic; // what subscribers (all of this tenant) are sent
+    message.mountPrefix = prefixFor(conn.access!.mount, topic); // mounted = prefix + topic (access-guard.ts)
+  }
   const result = broker.ingest(message, conn, now);
   if (packet.qos === 0) return;
   const reasonCode = !result.accepted

@@ -64,7 +64,13 @@ export class Router {
     this.#now = now;
     this.#deliveries = 0;
     const matched = this.#matched;
-    this.#direct.match(message.topic, this.#visitDirect);
+    const prefix = message.mountPrefix;
+    const rest = message.clientTopic;
+    // a mounted topic is matched below its tenant's node (see TopicTrie.matchBelow)
+    const below =
+      prefix !== undefined && rest !== undefined && prefix.length + rest.length === message.topic.length;
+    if (below) this.#direct.matchBelow(prefix, rest, this.#visitDirect);
+    else this.#direct.match(message.topic, this.#visitDirect);
     const scratch = this.#scratch;
     scratch.message = message;
     for (let i = 0; i < matched.length; i++) {
@@ -77,7 +83,8 @@ export class Router {
     }
     this.#deliveries += matched.length;
     matched.length = 0;
-    this.#shared.match(message.topic, this.#visitShared);
+    if (below) this.#shared.matchBelow(prefix, rest, this.#visitShared);
+    else this.#shared.match(message.topic, this.#visitShared);
     this.#message = undefined;
     scratch.message = undefined as unknown as ApplicationMessage;
     return this.#deliveries;

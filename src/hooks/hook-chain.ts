@@ -41,11 +41,24 @@ export class HookChain {
   }
 
   authorizePublish(request: PublishRequest): Decision | Promise<Decision> {
-    return this.#runDecisions(this.#authorizers, (a) => a.authorizePublish(request), 0);
+    // the synchronous links are asked in a plain loop (no closure per PUBLISH); a promise hands over
+    const chain = this.#authorizers;
+    for (let i = 0; i < chain.length; i++) {
+      const decision = chain[i]!.authorizePublish(request);
+      if (isPromise(decision)) return this.#settle(decision, chain, (a) => a.authorizePublish(request), i);
+      if (decision.kind !== "defer") return decision;
+    }
+    return this.#allDeferred(chain);
   }
 
   authorizeSubscribe(request: SubscribeRequest): Decision | Promise<Decision> {
-    return this.#runDecisions(this.#authorizers, (a) => a.authorizeSubscribe(request), 0);
+    const chain = this.#authorizers;
+    for (let i = 0; i < chain.length; i++) {
+      const decision = chain[i]!.authorizeSubscribe(request);
+      if (isPromise(decision)) return this.#settle(decision, chain, (a) => a.authorizeSubscribe(request), i);
+      if (decision.kind !== "defer") return decision;
+    }
+    return this.#allDeferred(chain);
   }
 
   authorizeReceive(client: ClientIdentity, topic: string): boolean {
@@ -57,6 +70,16 @@ export class HookChain {
     return this.#receiveAuthorizers.length === 0;
   }
 
+  /** Link `at` answered with a promise: its answer, or on `defer` the rest of the chain. */
+  #settle(
+    pending: Promise<Decision>,
+    chain: readonly Authorizer[],
+    ask: (authorizer: Authorizer) => Decision | Promise<Decision>,
+    at: number,
+  ): Promise<Decision> {
+    return pending.then((d) => (d.kind === "defer" ? this.#runDecisions(chain, ask, at + 1) : d));
+  }
+
   #runDecisions(
     chain: readonly Authorizer[],
     ask: (authorizer: Authorizer) => Decision | Promise<Decision>,
@@ -64,11 +87,14 @@ export class HookChain {
   ): Decision | Promise<Decision> {
     for (let i = from; i < chain.length; i++) {
       const decision = ask(chain[i]!);
-      if (isPromise(decision)) {
-        return decision.then((d) => (d.kind === "defer" ? this.#runDecisions(chain, ask, i + 1) : d));
-      }
+      if (isPromise(decision)) return this.#settle(decision, chain, ask, i);
       if (decision.kind !== "defer") return decision;
     }
+    return this.#allDeferred(chain);
+  }
+
+  /** The answer when every link deferred: allowed only by an empty chain. */
+  #allDeferred(chain: readonly Authorizer[]): Decision {
     return chain.length === 0 ? ALLOW : deny(ReasonCode.NotAuthorized, "No authorizer allowed the request");
   }
 }

@@ -3,6 +3,7 @@
  * @module
  */
 
+import type { FramePool } from "./frame-pool.js";
 import { assertNever, type Packet } from "./packet.js";
 import { PacketType, type ProtocolVersion } from "./packet-type.js";
 import { encodeAuth } from "./packets/auth.js";
@@ -27,15 +28,16 @@ import { encodeUnsubscribe } from "./packets/unsubscribe.js";
  * QoS) are ignored; a CONNACK's `reasonCode` is written as given. CONNECT is encoded at its own
  * `protocolVersion`. v5 acks and DISCONNECT use their short forms when reason is 0 and there are no
  * properties. Invalid input (a field out of range, a property not allowed in the packet, AUTH before
- * 5.0) throws a TypeError or RangeError: that is a bug in the caller, never in the peer.
+ * 5.0) throws a TypeError or RangeError: that is a bug in the caller, never in the peer. A PUBLISH
+ * encoded with a `pool` of at most 2 KiB is a view into the pool's shared slab (frame-pool.ts).
  *
  * @example
  * const frame = encodePacket({ type: PacketType.PINGRESP }, 4); // Uint8Array [0xd0, 0x00]
  */
-export function encodePacket(packet: Packet, version: ProtocolVersion): Uint8Array {
+export function encodePacket(packet: Packet, version: ProtocolVersion, pool?: FramePool): Uint8Array {
   switch (packet.type) {
     case PacketType.PUBLISH:
-      return encodePublish(packet, version);
+      return encodePublish(packet, version, pool);
     case PacketType.PUBACK:
       return encodePuback(packet, version);
     case PacketType.PUBREC:

@@ -3,6 +3,7 @@
  * @module
  */
 
+import type { FramePool } from "./frame-pool.js";
 import { PacketType, type ProtocolVersion } from "./packet-type.js";
 import { malformed } from "./protocol-error.js";
 import {
@@ -13,15 +14,17 @@ import {
 
 /**
  * Allocates the whole frame for a packet whose body is `remainingLength` bytes and writes its fixed
- * header. The body starts at `frame.length - remainingLength`.
+ * header. The body starts at `frame.length - remainingLength`. With a `pool`, small frames are views
+ * into its shared slabs (frame-pool.ts) instead of buffers of their own.
  */
-export function startFrame(firstByte: number, remainingLength: number): Uint8Array {
+export function startFrame(firstByte: number, remainingLength: number, pool?: FramePool): Uint8Array {
   if (remainingLength > MAX_VARIABLE_BYTE_INTEGER) {
     throw new RangeError(
       `Cannot encode packet: Remaining Length ${remainingLength} exceeds ${MAX_VARIABLE_BYTE_INTEGER}`,
     );
   }
-  const frame = new Uint8Array(1 + variableByteIntegerLength(remainingLength) + remainingLength);
+  const size = 1 + variableByteIntegerLength(remainingLength) + remainingLength;
+  const frame = pool === undefined ? new Uint8Array(size) : pool.take(size);
   frame[0] = firstByte;
   writeVariableByteInteger(frame, 1, remainingLength);
   return frame;

@@ -34,6 +34,9 @@ export interface FrameReaderOptions {
 /** The most bytes a fixed header can take: type byte plus a four-byte Remaining Length. */
 const MAX_HEADER_LENGTH = 5;
 
+/** The read position's chunk once everything was read: an idle reader keeps no socket buffer alive. */
+const NO_BYTES: Uint8Array = Object.freeze(new Uint8Array(0));
+
 /**
  * Splits a byte stream into MQTT packets.
  *
@@ -47,8 +50,9 @@ export class FrameReader {
   #version: ProtocolVersion = 4;
   readonly #reader = new ByteReader();
   readonly #header: FixedHeaderFields = { remainingLength: 0, headerLength: 0 };
-  readonly #scratch = new Uint8Array(MAX_HEADER_LENGTH);
-  #chunk: Uint8Array = new Uint8Array(0);
+  /** For a fixed header split across chunks; allocated the first time one is. */
+  #scratch: Uint8Array | undefined = undefined;
+  #chunk: Uint8Array = NO_BYTES;
   #pos = 0;
   readonly #queue: Uint8Array[] = [];
   /** A frame being assembled from several chunks, and how many of its bytes are filled. */
@@ -103,7 +107,7 @@ export class FrameReader {
     } catch (error) {
       this.#failed = true;
       this.#error = error;
-      this.#chunk = new Uint8Array(0);
+      this.#chunk = NO_BYTES;
       this.#pos = 0;
       this.#queue.length = 0;
       this.#frame = null;
@@ -118,7 +122,11 @@ export class FrameReader {
       const available = chunk.length - this.#pos;
       if (available === 0) {
         const next = this.#queue.shift();
-        if (next === undefined) return null;
+        if (next === undefined) {
+          this.#chunk = NO_BYTES;
+          this.#pos = 0;
+          return null;
+        }
         this.#chunk = next;
         this.#pos = 0;
         continue;
@@ -138,7 +146,7 @@ export class FrameReader {
       }
       // The fixed header continues in the next chunk(s).
       if (this.#queue.length === 0) return null;
-      const scratch = this.#scratch;
+      const scratch = (this.#scratch ??= new Uint8Array(MAX_HEADER_LENGTH));
       const count = this.#peek(scratch);
       if (!parseFixedHeader(scratch, 0, count, header)) return null;
       return this.#startFrame(this.#checkHeader(scratch[0]!, header));

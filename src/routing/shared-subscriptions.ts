@@ -91,4 +91,9 @@ export class SharedSubscriptions<K, V> {
   match(topic: string, visit: SharedGroupVisitor<K, V>): void {
     this.#groups.match(topic, visit);
   }
+
+  /** {@link match} for the topic `prefix + rest` (a tenant mount and the client's topic; see TopicTrie.matchBelow). */
+  matchBelow(prefix: string, rest: string, visit: SharedGroupVisitor<K, V>): void {
+    this.#groups.matchBelow(prefix, rest, visit);
+  }
 }

@@ -179,6 +179,26 @@ describe("TopicTrie.match()", () => {
     assert.deepEqual(matches(trie, "//"), ["+/+/+ -> c", "/# -> c", "// -> c"]);
   });
 
+  it("compares a single literal child in place, also when a second child comes and goes", () => {
+    const trie = new TopicTrie<string, number>();
+    trie.add("$t/acme/bench/#", "a", 1);
+    assert.deepEqual(matches(trie, "$t/acme/bench/3"), ["$t/acme/bench/# -> a"]);
+    assert.deepEqual(matches(trie, "$t/acmf/bench/3"), []);
+    assert.deepEqual(matches(trie, "$t/acm/bench/3"), []);
+    assert.deepEqual(matches(trie, "$t/acmee/bench/3"), []);
+    assert.deepEqual(matches(trie, "$t/acme"), []);
+    trie.add("$t/other/bench/#", "b", 2);
+    assert.deepEqual(matches(trie, "$t/acme/bench/3"), ["$t/acme/bench/# -> a"]);
+    assert.deepEqual(matches(trie, "$t/other/bench/3"), ["$t/other/bench/# -> b"]);
+    trie.remove("$t/acme/bench/#", "a");
+    assert.deepEqual(matches(trie, "$t/acme/bench/3"), []);
+    assert.deepEqual(matches(trie, "$t/other/bench/3"), ["$t/other/bench/# -> b"]);
+    trie.remove("$t/other/bench/#", "b");
+    assert.equal(trie.nodeCount, 0);
+    trie.add("x/y", "c", 3);
+    assert.deepEqual(matches(trie, "x/y"), ["x/y -> c"]);
+  });
+
   it("handles topics with tens of thousands of levels without recursion", () => {
     const trie = new TopicTrie<string, number>();
     const levels = 30_000;
@@ -217,6 +237,70 @@ describe("TopicTrie.match()", () => {
       });
     }, /boom/);
     assert.deepEqual(matches(trie, "a/b"), ["+/+ -> c1", "a/+ -> c2", "a/b -> c3"]);
+  });
+});
+
+describe("TopicTrie.matchBelow()", () => {
+  /** What matchBelow visits, sorted, failing on a pair visited twice. */
+  function below<K, V>(trie: TopicTrie<K, V>, prefix: string, rest: string): string[] {
+    const seen: string[] = [];
+    trie.matchBelow(prefix, rest, (key, _value, filter) => {
+      const pair = `${filter} -> ${String(key)}`;
+      assert.ok(!seen.includes(pair), `visited twice: ${pair}`);
+      seen.push(pair);
+    });
+    return seen.sort();
+  }
+
+  const TOPICS: readonly (readonly [string, string])[] = [
+    ["$t/acme/", "bench/3"],
+    ["$t/acme/", "bench"],
+    ["$t/acme/", "other/x/y"],
+    ["$t/beta/", "bench/3"],
+    ["$td/acme/", "$SYS/x"],
+    ["$t/acme/", "+x"],
+  ];
+
+  /** Checks every topic against match() of the joined topic. */
+  function agrees(trie: TopicTrie<string, number>): void {
+    for (const [prefix, rest] of TOPICS)
+      assert.deepEqual(below(trie, prefix, rest), matches(trie, prefix + rest), `${prefix}${rest}`);
+  }
+
+  it("finds what match() finds for the joined topic, wildcards along the mount included", () => {
+    const trie = new TopicTrie<string, number>();
+    trie.add("$t/acme/bench/#", "a", 1);
+    trie.add("$t/acme/+", "b", 1);
+    trie.add("$t/acme/#", "c", 1);
+    trie.add("#", "root-hash", 1);
+    trie.add("+/acme/bench/3", "root-plus", 1);
+    trie.add("$td/acme/$SYS/#", "d", 1);
+    agrees(trie);
+    assert.deepEqual(below(trie, "$t/acme/", "bench/3"), ["$t/acme/# -> c", "$t/acme/bench/# -> a"]);
+    // a wildcard between the root and the tenant's level: matched through the joined topic
+    trie.add("$t/+/bench/3", "e", 1);
+    agrees(trie);
+    assert.ok(below(trie, "$t/beta/", "bench/3").includes("$t/+/bench/3 -> e"));
+    trie.remove("$t/+/bench/3", "e");
+    trie.add("$t/#", "f", 1);
+    agrees(trie);
+    trie.remove("$t/#", "f");
+    trie.remove("$t/acme/bench/#", "a");
+    trie.remove("$t/acme/+", "b");
+    trie.remove("$t/acme/#", "c");
+    agrees(trie);
+    assert.deepEqual(below(trie, "$t/acme/", "bench/3"), []);
+    trie.add("$t/acme/bench/3", "g", 1);
+    assert.deepEqual(below(trie, "$t/acme/", "bench/3"), ["$t/acme/bench/3 -> g"]);
+    agrees(trie);
+  });
+
+  it("matches the joined topic for a prefix without a leading $ or a closing /", () => {
+    const trie = new TopicTrie<string, number>();
+    trie.add("+/bench/3", "a", 1);
+    trie.add("acme/bench/#", "b", 1);
+    assert.deepEqual(below(trie, "acme/", "bench/3"), ["+/bench/3 -> a", "acme/bench/# -> b"]);
+    assert.deepEqual(below(trie, "acme", "/bench/3"), ["+/bench/3 -> a", "acme/bench/# -> b"]);
   });
 });
 

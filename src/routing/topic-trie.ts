@@ -14,6 +14,10 @@
  * [MQTT-4.7.2-1]. In a development measurement (prototypes of each walk over this node layout, 10k and
  * 100k filters, Node 20) the index walk ran about 1.45x the matches per second of a `split` walk, and
  * hashing levels from char codes to avoid the per-level `slice` was no faster than the `Map` lookup.
+ * A node with a single literal child (tenant mounts and shared prefixes make chains of them) compares
+ * in place instead, and not one level at a time: the run of levels below it through nodes holding
+ * nothing but one literal child is kept joined (`TrieNode.chain`, rebuilt lazily after the trie
+ * changes), so `$t/<tenant>/bench/#` costs one `startsWith` for its first three levels.
  * bench/topic-trie.bench.ts measures the trie as built.
  *
  * Invariants.
@@ -29,6 +33,11 @@
 
 import { topicFilterError } from "../protocol/index.js";
 import { TrieNode } from "./trie-node.js";
+
+/** {@link TopicTrie.matchBelow} cannot start below the prefix: it matches the joined topic. */
+const FALLBACK = Symbol("fallback");
+/** Mount prefixes remembered by one trie (one or two per tenant); beyond this the memory starts again. */
+const MOUNT_CACHE_SIZE = 4096;
 
 /** Called once per matching entry: the subscriber key, its value and the filter it subscribed with. */
 export type TopicTrieVisitor<K, V> = (key: K, value: V, filter: string) => void;
@@ -53,6 +62,13 @@ export class TopicTrie<K, V> {
   readonly #stackNodes: TrieNode<K, V>[] = [];
   readonly #stackStarts: number[] = [];
   #top = 0;
+  /** Per mount prefix, the node {@link matchBelow} starts at, for one version of the trie. */
+  readonly #mounts = new Map<
+    string,
+    { version: number; node: TrieNode<K, V> | undefined | typeof FALLBACK }
+  >();
+  /** Changes with every add and remove: nodes' match shortcuts (`TrieNode.chain`) are valid for one. */
+  #version = 0;
 
   /** Number of (filter, key) entries. */
   get size(): number {
@@ -91,6 +107,7 @@ export class TopicTrie<K, V> {
       if (end === filter.length) break;
       start = end + 1;
     }
+    this.#version++;
     const hadEntries = node.entryCount > 0;
     if (!node.setEntry(filter, key, value)) return false;
     this.#size++;
@@ -102,6 +119,7 @@ export class TopicTrie<K, V> {
   remove(filter: string, key: K): boolean {
     let node = this.#find(filter);
     if (node === undefined || !node.deleteEntry(key)) return false;
+    this.#version++;
     this.#size--;
     if (node.entryCount === 0) this.#filterCount--;
     while (node.parent !== undefined && node.isEmpty) {
@@ -124,13 +142,65 @@ export class TopicTrie<K, V> {
    * `topic` must be a valid topic name. `visit` must not add or remove entries of this trie.
    */
   match(topic: string, visit: TopicTrieVisitor<K, V>): void {
+    this.#walk(this.#root, topic, topic.charCodeAt(0) === 0x24, visit); // "$"
+  }
+
+  /**
+   * {@link match} for the topic `prefix + rest`, where `prefix` is a run of whole levels ending in "/"
+   * (a tenant mount such as `$t/acme/`). When no wildcard filter can match along the prefix (it begins
+   * with "$", and no level of it but the last has a "+" or "#" child), the walk starts at the prefix's
+   * node and reads only `rest`: the joined topic is never built or read, which saves flattening a fresh
+   * concatenated string per message. Otherwise it matches the joined topic. The prefix's node is
+   * remembered per prefix until the trie changes.
+   */
+  matchBelow(prefix: string, rest: string, visit: TopicTrieVisitor<K, V>): void {
+    const below = this.#below(prefix);
+    if (below === FALLBACK) this.match(prefix + rest, visit);
+    else if (below !== undefined) this.#walk(below, rest, false, visit);
+  }
+
+  /** The node a mount prefix leads to (undefined: nothing can match), or FALLBACK (see matchBelow). */
+  #below(prefix: string): TrieNode<K, V> | undefined | typeof FALLBACK {
+    let cached = this.#mounts.get(prefix);
+    if (cached !== undefined && cached.version === this.#version) return cached.node;
+    if (cached === undefined) {
+      if (this.#mounts.size >= MOUNT_CACHE_SIZE) this.#mounts.clear();
+      cached = { version: -1, node: undefined };
+      this.#mounts.set(prefix, cached);
+    }
+    cached.version = this.#version;
+    cached.node = this.#findBelow(prefix);
+    return cached.node;
+  }
+
+  #findBelow(prefix: string): TrieNode<K, V> | undefined | typeof FALLBACK {
+    // [MQTT-4.7.2-1] the root's wildcards never match a "$" topic; other prefixes are left to match()
+    if (prefix.charCodeAt(0) !== 0x24 || prefix.charCodeAt(prefix.length - 1) !== 0x2f) return FALLBACK;
+    let node = this.#root;
+    let start = 0;
+    while (start < prefix.length) {
+      if (node !== this.#root && (node.plus !== undefined || node.hash !== undefined)) return FALLBACK;
+      const end = prefix.indexOf("/", start);
+      const child = node.children?.get(prefix.slice(start, end));
+      if (child === undefined) return undefined;
+      node = child;
+      start = end + 1;
+    }
+    return node;
+  }
+
+  /**
+   * The match walk from `from` over `topic` (the levels below `from`); `rootRule`: `from` is the root
+   * and the topic begins with "$", so its first level skips the wildcards.
+   */
+  #walk(from: TrieNode<K, V>, topic: string, rootRule: boolean, visit: TopicTrieVisitor<K, V>): void {
     const nodes = this.#stackNodes;
     const starts = this.#stackStarts;
     const length = topic.length;
-    const system = topic.charCodeAt(0) === 0x24; // "$"
+    const system = rootRule;
     const base = this.#top;
     let top = base;
-    nodes[top] = this.#root;
+    nodes[top] = from;
     starts[top] = 0;
     top++;
     try {
@@ -152,15 +222,31 @@ export class TopicTrie<K, V> {
             this.#top = top; // frames below top are live if visit re-enters match
             this.#emit(node.hash, visit);
           }
-          let end = topic.indexOf("/", start);
-          if (end === -1) end = length;
+          let end = -1;
           if (wildcards && node.plus !== undefined) {
+            end = topic.indexOf("/", start);
+            if (end === -1) end = length;
             nodes[top] = node.plus;
             starts[top] = end + 1;
             top++;
           }
+          if (node.only !== undefined) {
+            // one literal child: compare its run of single-child levels in place (no substring, no hash)
+            if (node.chainVersion !== this.#version) node.buildChain(this.#version);
+            const chain = node.chain;
+            const stop = start + chain.length;
+            if (stop > length || !topic.startsWith(chain, start)) break;
+            if (stop !== length && topic.charCodeAt(stop) !== 0x2f) break; // "/"
+            node = node.chainEnd!;
+            start = stop + 1;
+            continue;
+          }
           const children = node.children;
           if (children === undefined) break;
+          if (end === -1) {
+            end = topic.indexOf("/", start);
+            if (end === -1) end = length;
+          }
           const child = children.get(end - start === length ? topic : topic.slice(start, end));
           if (child === undefined) break;
           node = child;

@@ -21,6 +21,20 @@ export class TrieNode<K, V> {
   readonly level: string;
   /** Literal child levels, created on first use and dropped when emptied. */
   children: Map<string, TrieNode<K, V>> | undefined = undefined;
+  /**
+   * The literal child while it is the only one (else undefined): matching compares its level in place
+   * instead of slicing the topic and hashing the slice for a `Map` lookup. Tenant mounts and common
+   * prefixes ("$t/<tenant>/devices/...") make chains of such nodes.
+   */
+  only: TrieNode<K, V> | undefined = undefined;
+  /**
+   * Matching's shortcut below `only`: the levels from `only` down through nodes that have nothing but
+   * one literal child (no entries, no wildcard child), joined with "/", and the node they end at. A
+   * match compares the whole run at once. Valid while `chainVersion` is the trie's version.
+   */
+  chain = "";
+  chainEnd: TrieNode<K, V> | undefined = undefined;
+  chainVersion = -1;
   /** The "+" child, kept apart from literal children so matching needs no lookup for it. */
   plus: TrieNode<K, V> | undefined = undefined;
   /** The "#" child; always a leaf, since "#" is the last level of a filter. */
@@ -60,12 +74,34 @@ export class TrieNode<K, V> {
     return this.children?.get(level);
   }
 
+  /** Recomputes `chain` and `chainEnd` (this node has an `only` child) for the trie's `version`. */
+  buildChain(version: number): void {
+    let node = this.only!;
+    let chain = node.level;
+    while (
+      node.keys === undefined &&
+      node.plus === undefined &&
+      node.hash === undefined &&
+      node.only !== undefined
+    ) {
+      node = node.only;
+      chain += `/${node.level}`;
+    }
+    this.chain = chain;
+    this.chainEnd = node;
+    this.chainVersion = version;
+  }
+
   /** Creates and links the child for `level`; the caller checked that it does not exist. */
   addChild(level: string): TrieNode<K, V> {
     const node = new TrieNode<K, V>(this, level);
     if (level === "+") this.plus = node;
     else if (level === "#") this.hash = node;
-    else (this.children ??= new Map()).set(level, node);
+    else {
+      const children = (this.children ??= new Map());
+      children.set(level, node);
+      this.only = children.size === 1 ? node : undefined;
+    }
     return node;
   }
 
@@ -76,8 +112,10 @@ export class TrieNode<K, V> {
     if (this.level === "+") parent.plus = undefined;
     else if (this.level === "#") parent.hash = undefined;
     else if (parent.children !== undefined) {
-      parent.children.delete(this.level);
-      if (parent.children.size === 0) parent.children = undefined;
+      const children = parent.children;
+      children.delete(this.level);
+      if (children.size === 0) parent.children = undefined;
+      parent.only = children.size === 1 ? children.values().next().value : undefined;
     }
   }
 

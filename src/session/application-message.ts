@@ -43,6 +43,12 @@ export interface ApplicationMessage {
    * tenant, so one value serves them all. Never persisted.
    */
   clientTopic?: string;
+  /**
+   * Runtime: with `clientTopic`, the tenant mount `topic` begins with (`topic` is `mountPrefix` +
+   * `clientTopic`), set where the topic was mounted. The router then matches the client's topic below
+   * the mount (`TopicTrie.matchBelow`) and never reads the joined string. Never persisted.
+   */
+  mountPrefix?: string;
 }
 
 /** Seconds left of a message's expiry interval at `now`, rounded up; undefined when it never expires [MQTT-3.3.2-6]. */

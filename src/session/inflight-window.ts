@@ -8,9 +8,12 @@
 import type { InflightDelivery } from "./delivery.js";
 
 const MAX_PACKET_ID = 0xffff;
+/** What an empty window iterates (never written to). */
+const NO_ENTRIES: ReadonlyMap<number, InflightDelivery> = new Map();
 
 export class InflightWindow {
-  readonly #entries = new Map<number, InflightDelivery>();
+  /** Created with the first delivery in flight: an idle session keeps no map. */
+  #entries: Map<number, InflightDelivery> | undefined = undefined;
   #nextId = 1;
   /** How many deliveries may be in flight: min(client's Receive Maximum, our per-client cap). */
   capacity: number;
@@ -20,11 +23,11 @@ export class InflightWindow {
   }
 
   get size(): number {
-    return this.#entries.size;
+    return this.#entries === undefined ? 0 : this.#entries.size;
   }
 
   get full(): boolean {
-    return this.#entries.size >= this.capacity;
+    return this.size >= this.capacity;
   }
 
   /**
@@ -35,28 +38,28 @@ export class InflightWindow {
     for (let tries = 0; tries < MAX_PACKET_ID; tries++) {
       const id = this.#nextId;
       this.#nextId = id === MAX_PACKET_ID ? 1 : id + 1;
-      if (!this.#entries.has(id)) return id;
+      if (this.#entries?.has(id) !== true) return id;
     }
     throw new RangeError("Cannot allocate a packet identifier: all 65535 are in use");
   }
 
   add(entry: InflightDelivery): void {
-    this.#entries.set(entry.packetId, entry);
+    (this.#entries ??= new Map()).set(entry.packetId, entry);
   }
 
   get(packetId: number): InflightDelivery | undefined {
-    return this.#entries.get(packetId);
+    return this.#entries?.get(packetId);
   }
 
   delete(packetId: number): boolean {
-    return this.#entries.delete(packetId);
+    return this.#entries?.delete(packetId) === true;
   }
 
   values(): IterableIterator<InflightDelivery> {
-    return this.#entries.values();
+    return (this.#entries ?? NO_ENTRIES).values();
   }
 
   clear(): void {
-    this.#entries.clear();
+    this.#entries = undefined;
   }
 }

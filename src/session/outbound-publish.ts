@@ -12,6 +12,7 @@
 
 import {
   encodePacket,
+  type FramePool,
   PacketType,
   type ProtocolVersion,
   type QoS,
@@ -39,6 +40,11 @@ export interface PublishVariant {
   /** Outbound topic alias to send, and whether the topic can be left out because the client knows it. */
   readonly topicAlias: number | undefined;
   readonly omitTopic: boolean;
+  /**
+   * Where small frames are carved from (protocol/frame-pool.ts). Not used for retained messages, whose
+   * cached frames may live as long as the message and would pin a whole slab each.
+   */
+  readonly pool?: FramePool | undefined;
 }
 
 /** One slot per (version 3..5) x (QoS 0..2) x (RETAIN 0/1). */
@@ -72,7 +78,7 @@ export function encodePublishFrame(
     const properties = publishProperties(message, variant, expiry);
     if (properties !== undefined) packet.properties = properties;
   }
-  const bytes = encodePacket(packet, variant.version);
+  const bytes = encodePacket(packet, variant.version, message.retain ? undefined : variant.pool);
   const packetIdOffset = variant.qos > 0 ? packetIdOffsetOf(bytes) : -1;
   if (cacheable) (message.frames ??= new Array<Uint8Array | undefined>(CACHE_SLOTS))[slot] = bytes;
   return { bytes, packetIdOffset };

@@ -55,8 +55,6 @@ export class Session {
   readonly subscriptions = new Map<string, Subscription>();
   readonly inflight: InflightWindow;
   readonly queue = new MessageQueue();
-  /** Inbound QoS 2 packet ids for which PUBREC was sent and PUBREL not yet received [MQTT-4.3.3-8]. */
-  readonly incomingQos2 = new Set<number>();
   /** Milliseconds since the epoch of the last disconnection; undefined while connected. */
   disconnectedAt: number | undefined;
   journal: SessionJournal;
@@ -68,6 +66,7 @@ export class Session {
   routeSubscriptionIds: number[] | undefined;
 
   #link: SessionLink | undefined;
+  #incomingQos2: Set<number> | undefined;
   /** In-flight PUBLISH not yet resent on the current connection (they wait for send quota). */
   #resend: InflightDelivery[] = [];
   #nextSeq = 1;
@@ -82,6 +81,14 @@ export class Session {
     this.#limits = options.queueLimits;
     this.#observer = options.observer;
     this.journal = options.journal ?? NULL_JOURNAL;
+  }
+
+  /**
+   * Inbound QoS 2 packet ids for which PUBREC was sent and PUBREL not yet received [MQTT-4.3.3-8].
+   * Created on first use: a session that only subscribes keeps no set.
+   */
+  get incomingQos2(): Set<number> {
+    return (this.#incomingQos2 ??= new Set());
   }
 
   get connected(): boolean {
@@ -222,7 +229,7 @@ export class Session {
 
   /** PUBREL received for an inbound QoS 2 message; false when the packet id was unknown. */
   releaseIncomingQos2(packetId: number): boolean {
-    if (!this.incomingQos2.delete(packetId)) return false;
+    if (this.#incomingQos2?.delete(packetId) !== true) return false;
     this.journal.deleteIncomingQos2(packetId);
     return true;
   }

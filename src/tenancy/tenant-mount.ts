@@ -159,7 +159,11 @@ export interface MountedMessage {
  * it, so a message delivered to many subscribers does no string work per delivery.
  */
 export function clientTopicOf(message: MountedMessage): string {
+  // a topic mounted where it entered already carries its client topic: the mounted string, a fresh
+  // concatenation, is then not read at all (reading it would flatten it)
+  const known = message.clientTopic;
+  if (known !== undefined) return known;
   const topic = message.topic;
   if (topic.charCodeAt(0) !== DOLLAR) return topic;
-  return (message.clientTopic ??= unmountTopic(topic));
+  return (message.clientTopic = unmountTopic(topic));
 }

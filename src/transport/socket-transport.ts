@@ -8,6 +8,13 @@ import { TLSSocket } from "node:tls";
 import { type PeerCertificate, peerCertificateOf } from "./tls-certificate.js";
 import type { Transport, TransportKind, TransportSink } from "./transport.js";
 
+/** The transport a socket belongs to, so that one set of listener functions serves every socket. */
+const TRANSPORT = Symbol("switchboard.transport");
+
+interface OwnedSocket extends Socket {
+  [TRANSPORT]?: SocketTransport;
+}
+
 export class SocketTransport implements Transport {
   readonly kind: TransportKind;
   readonly remoteAddress: string;
@@ -16,6 +23,8 @@ export class SocketTransport implements Transport {
   #sink: TransportSink | undefined;
   /** Set while written bytes wait in the socket; the write callback then reports the drain. */
   #backlog = false;
+  #closed = false;
+  #failure: Error | undefined;
 
   constructor(socket: Socket, kind: TransportKind = "tcp") {
     this.#socket = socket;
@@ -30,25 +39,41 @@ export class SocketTransport implements Transport {
     return this.#socket.writableLength;
   }
 
+  /**
+   * Starts delivering the socket's events to `sink`. The listeners are shared by all sockets (they find
+   * their transport through a symbol property), so an idle connection keeps no closures for them.
+   */
   start(sink: TransportSink): void {
     this.#sink = sink;
-    const socket = this.#socket;
-    let closed = false;
-    let failure: Error | undefined;
-    socket.on("data", (chunk: Buffer) => sink.data(chunk));
-    socket.on("drain", () => sink.drain());
-    socket.on("error", (error: Error) => {
-      failure = error;
-    });
-    socket.on("end", () => {
-      // The peer half-closed: MQTT has no use for a half-open connection.
-      socket.end();
-    });
-    socket.on("close", () => {
-      if (closed) return;
-      closed = true;
-      sink.closed(failure);
-    });
+    const socket = this.#socket as OwnedSocket;
+    socket[TRANSPORT] = this;
+    socket.on("data", onData);
+    socket.on("drain", onDrain);
+    socket.on("error", onError);
+    socket.on("end", onEnd);
+    socket.on("close", onClose);
+  }
+
+  /** @internal the socket's `data` event (see {@link start}). */
+  socketData(chunk: Buffer): void {
+    this.#sink!.data(chunk);
+  }
+
+  /** @internal the socket's `drain` event. */
+  socketDrain(): void {
+    this.#sink!.drain();
+  }
+
+  /** @internal the socket's `error` event: reported with the close that follows. */
+  socketError(error: Error): void {
+    this.#failure = error;
+  }
+
+  /** @internal the socket's `close` event. */
+  socketClosed(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#sink!.closed(this.#failure);
   }
 
   write(chunk: Uint8Array): boolean {
@@ -81,4 +106,25 @@ export class SocketTransport implements Transport {
   destroy(): void {
     this.#socket.destroy();
   }
+}
+
+function onData(this: OwnedSocket, chunk: Buffer): void {
+  this[TRANSPORT]!.socketData(chunk);
+}
+
+function onDrain(this: OwnedSocket): void {
+  this[TRANSPORT]!.socketDrain();
+}
+
+function onError(this: OwnedSocket, error: Error): void {
+  this[TRANSPORT]!.socketError(error);
+}
+
+function onEnd(this: OwnedSocket): void {
+  // The peer half-closed: MQTT has no use for a half-open connection.
+  this.end();
+}
+
+function onClose(this: OwnedSocket): void {
+  this[TRANSPORT]!.socketClosed();
 }

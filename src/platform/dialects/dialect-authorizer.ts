@@ -30,7 +30,7 @@ export class DialectAuthorizer implements Authorizer {
   authorizePublish(request: PublishRequest): Decision {
     const { dialects } = this.#layer.forTenant(request.client.principal.tenant);
     if (dialects.length === 0) return DEFER;
-    const found = this.#layer.lookup(dialects, request.topic.split("/"));
+    const found = this.#layer.lookupTopic(dialects, request.topic);
     if (found === undefined) return dialects[0]!.dialect.refusals.publishOutside;
     const { row, params } = found.match;
     return permits(row.topic.publish, request.client, params)

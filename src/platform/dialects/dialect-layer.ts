@@ -83,6 +83,10 @@ export class DialectLayer {
   readonly #cache = new Map<string, { readonly source: readonly string[]; readonly value: TenantDialects }>();
   #host: MessageStageHost | undefined;
   #started: Promise<void> | undefined;
+  /** The last {@link lookupTopic} question and answer. */
+  #lastDialects: readonly CompiledDialect[] | undefined;
+  #lastTopic: string | undefined;
+  #lastMatch: DialectMatch | undefined;
   #stopped: Promise<void> | undefined;
 
   constructor(options: DialectLayerOptions) {
@@ -166,6 +170,21 @@ export class DialectLayer {
     };
     this.#cache.set(tenant, { source: fromRegistry, value });
     return value;
+  }
+
+  /**
+   * {@link lookup} for a topic name as a string. The last answer is remembered: the authorizer and then
+   * the stage ask about each inbound PUBLISH's topic in turn, and the second question is then free.
+   * Tables never change once compiled, and a tenant's list of dialects is replaced, not changed, so
+   * the (list, topic) pair is a sound key.
+   */
+  lookupTopic(dialects: readonly CompiledDialect[], topic: string): DialectMatch | undefined {
+    if (this.#lastDialects === dialects && this.#lastTopic === topic) return this.#lastMatch;
+    const found = this.lookup(dialects, topic.split("/"));
+    this.#lastDialects = dialects;
+    this.#lastTopic = topic;
+    this.#lastMatch = found;
+    return found;
   }
 
   /** The first row of the tenant's dialects matching a topic name (split at "/"). */
@@ -252,9 +271,10 @@ export class DialectLayer {
   /** A broker message for a rendering in the tenant's namespace. */
   toMessage(mount: TenantMount, rendered: Rendered, origin: Origin, now: number): ApplicationMessage {
     const topic = rendered.topic;
+    const prefix = mount.root ? undefined : prefixFor(mount, topic);
     const message: ApplicationMessage = {
       id: this.#host!.nextMessageId(),
-      topic: mount.root ? topic : prefixFor(mount, topic) + topic,
+      topic: prefix === undefined ? topic : prefix + topic,
       payload: rendered.payload,
       qos: rendered.qos ?? origin.qos,
       retain: rendered.retain ?? origin.retain,
@@ -263,7 +283,10 @@ export class DialectLayer {
       expiresAt: origin.expiresAt,
       publisherId: undefined, // the broker's message: No Local does not hold it back
     };
-    if (!mount.root) message.clientTopic = topic;
+    if (prefix !== undefined) {
+      message.clientTopic = topic;
+      message.mountPrefix = prefix;
+    }
     return message;
   }
 }

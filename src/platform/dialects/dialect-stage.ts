@@ -44,7 +44,7 @@ export class DialectStage implements MessageStage {
     const tenant = layer.forTenant(publisher.principal.tenant);
     if (tenant.dialects.length === 0) return CONTINUE;
     const topic = message.clientTopic ?? message.topic; // the client's view (see tenant-mount.ts)
-    const found = layer.lookup(tenant.dialects, topic.split("/"));
+    const found = layer.lookupTopic(tenant.dialects, topic); // the authorizer's lookup, remembered
     const ingest = found?.match.row.topic.ingest;
     if (found === undefined || ingest === undefined) return CONTINUE;
     // a zero-length retained PUBLISH clears the topic's retained message (MQTT's rule): not an event

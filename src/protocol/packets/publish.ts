@@ -8,6 +8,7 @@
 import type { ByteReader } from "../byte-reader.js";
 import { checkedStringLength, checkPacketId, writeUint16, writeUtf8String } from "../byte-writer.js";
 import { startFrame } from "../fixed-header.js";
+import type { FramePool } from "../frame-pool.js";
 import { readPacketId } from "../packet-id.js";
 import { PacketType, type ProtocolVersion, type QoS } from "../packet-type.js";
 import type { Properties } from "../properties.js";
@@ -38,9 +39,10 @@ const RETAIN_FLAG = 0x01;
 
 /**
  * Encodes a PUBLISH. `packetId` is required when qos > 0 and ignored for QoS 0, and DUP is only written
- * for qos > 0 [MQTT-3.3.1-2]. Properties are written for v5 only.
+ * for qos > 0 [MQTT-3.3.1-2]. Properties are written for v5 only. With a `pool`, a small frame is a
+ * view into the pool's slab (frame-pool.ts).
  */
-export function encodePublish(packet: PublishPacket, version: ProtocolVersion): Uint8Array {
+export function encodePublish(packet: PublishPacket, version: ProtocolVersion, pool?: FramePool): Uint8Array {
   const qos = packet.qos;
   const payload = packet.payload;
   let remainingLength = 2 + checkedStringLength("PUBLISH topic name", packet.topic) + payload.length;
@@ -53,7 +55,7 @@ export function encodePublish(packet: PublishPacket, version: ProtocolVersion): 
   let firstByte = (PacketType.PUBLISH << 4) | (qos << 1);
   if (packet.retain) firstByte |= RETAIN_FLAG;
   if (packet.dup && qos > 0) firstByte |= DUP_FLAG;
-  const frame = startFrame(firstByte, remainingLength);
+  const frame = startFrame(firstByte, remainingLength, pool);
   let pos = writeUtf8String(frame, frame.length - remainingLength, packet.topic);
   if (qos > 0) pos = writeUint16(frame, pos, checkPacketId("PUBLISH", packet.packetId));
   if (version === 5) pos = writeProperties(frame, pos, packet.properties, propsLength);

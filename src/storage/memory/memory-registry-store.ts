@@ -7,16 +7,15 @@
 import type { RegistrySnapshot, RegistryStore, StoredEntity } from "../../hooks/index.js";
 import type { EntityKind, EntityRef, StateValue } from "../../platform/registry/index.js";
 
-function stateKey(entity: EntityRef): string {
-  return `${entity.kind}\u0000${entity.id}`;
-}
-
 export class MemoryRegistryStore implements RegistryStore {
   readonly name = "memory";
   readonly durable = false;
   readonly #entities = new Map<string, StoredEntity>();
-  /** Channels by entity. */
-  readonly #state = new Map<string, Map<string, StateValue>>();
+  /**
+   * Channels by entity kind and id. Two levels rather than one joined key: a state write (several per
+   * device message in a dialect) then builds and hashes no new string.
+   */
+  readonly #state = new Map<EntityKind, Map<string, Map<string, StateValue>>>();
 
   load(): Promise<RegistrySnapshot> {
     const entities = [...this.#entities.values()].sort(
@@ -25,7 +24,9 @@ export class MemoryRegistryStore implements RegistryStore {
         compare(a.kind, b.kind) ||
         compare(a.entity.id, b.entity.id),
     );
-    const state = [...this.#state.values()].flatMap((channels) => [...channels.values()]);
+    const state = [...this.#state.values()].flatMap((byId) =>
+      [...byId.values()].flatMap((channels) => [...channels.values()]),
+    );
     return Promise.resolve({ entities, state });
   }
 
@@ -38,17 +39,25 @@ export class MemoryRegistryStore implements RegistryStore {
   }
 
   putState(value: StateValue): void {
-    const key = stateKey(value.entity);
-    let channels = this.#state.get(key);
+    const { kind, id } = value.entity;
+    let byId = this.#state.get(kind);
+    if (byId === undefined) {
+      byId = new Map();
+      this.#state.set(kind, byId);
+    }
+    let channels = byId.get(id);
     if (channels === undefined) {
       channels = new Map();
-      this.#state.set(key, channels);
+      byId.set(id, channels);
     }
     channels.set(value.channel, value);
   }
 
   deleteState(entity: EntityRef): void {
-    this.#state.delete(stateKey(entity));
+    const byId = this.#state.get(entity.kind);
+    if (byId === undefined) return;
+    byId.delete(entity.id);
+    if (byId.size === 0) this.#state.delete(entity.kind);
   }
 
   commit(): Promise<void> {
