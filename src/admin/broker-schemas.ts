@@ -11,6 +11,7 @@
  * @module
  */
 
+import { privacyCountersSchema } from "./privacy-counters-schema.js";
 import { BRIDGE_ID_PATTERN, bridgeConfigSchema } from "../bridges/index.js";
 import { TENANT_ID_PATTERN } from "../platform/registry/index.js";
 import type { KindSchemas } from "./entity-schemas.js";
@@ -132,44 +133,7 @@ const id = idSchema(
 const ownerTenant = idSchema(TENANT_ID_PATTERN, "The tenant the broker belongs to (default: the caller's).");
 const host = bridgeField(P.host);
 
-const ruleCount = object(
-  { fired: integer("Events in which it acted."), values: integer("Values or pieces of text it acted on.") },
-  ["fired", "values"],
-);
-
-const privacyCounters = object(
-  {
-    events: object(
-      {
-        evaluated: integer("Payloads the rules were applied to."),
-        unchanged: integer("Forwarded as they came."),
-        modified: integer("Forwarded with values hashed or masked."),
-        dropped: integer("Withheld: a drop rule matched."),
-        failed: integer("Withheld: not checkable (a binary payload, a value nested too deep)."),
-      },
-      ["evaluated", "unchanged", "modified", "dropped", "failed"],
-    ),
-    actions: object(
-      { hash: ruleCount, mask: ruleCount, drop: ruleCount, allow: ruleCount },
-      ["hash", "mask", "drop", "allow"],
-      "Per action, summed over its rules.",
-    ),
-    rules: {
-      type: "array",
-      description: "Every rule that fired, in the order they first fired.",
-      items: object(
-        {
-          ruleSet: string("The rule set's id."),
-          rule: string("The rule's id (`rules[<index>]` without one)."),
-          action: string("Its action.", { enum: ["hash", "mask", "drop", "allow"] }),
-          fired: integer("Events in which it acted."),
-          values: integer("Values or pieces of text it acted on."),
-        },
-        ["ruleSet", "rule", "action", "fired", "values"],
-      ),
-    },
-  },
-  ["events", "actions", "rules"],
+const privacyCounters = privacyCountersSchema(
   "What the broker's privacy rules did since they were set (absent without rules).",
 );
 

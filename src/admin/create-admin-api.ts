@@ -27,7 +27,7 @@ import { type BrokerBridges, bridgeRoutes, bridgeSchemas } from "./bridge-routes
 import { brokerRoutes, brokerSchemas } from "./broker-routes.js";
 import { openApiDocument } from "./openapi.js";
 import { moduleStateRoutes } from "./module-state-routes.js";
-import { privacyRoutes } from "./privacy-routes.js";
+import { type PrivacyCountersSource, privacyRoutes } from "./privacy-routes.js";
 import { registryRoutes, registrySchemas } from "./registry-routes.js";
 import { object } from "./schema-parts.js";
 import { createSchemaValidators } from "./schema-validators.js";
@@ -45,6 +45,8 @@ export interface AdminApiOptions {
   readonly now?: () => number;
   /** The bridges of the registry's outbound brokers: without them, brokers are registry entities only. */
   readonly bridges?: BrokerBridges;
+  /** What the tenants' and bridges' privacy rules did (`GET /api/v1/privacy/counters`). */
+  readonly privacy?: PrivacyCountersSource;
   /** The dialect layer: `PUT /api/v1/modules/<id>/state/<key>` feeds it. */
   readonly dialects?: DialectLayer;
 }
@@ -84,7 +86,7 @@ export async function createAdminApi(options: AdminApiOptions): Promise<AdminApi
     }),
     ...(options.bridges === undefined ? [] : bridgeRoutes({ registry, bridges: options.bridges })),
     ...brokerRoutes(broker),
-    ...privacyRoutes(),
+    ...privacyRoutes({ registry, ...(options.privacy === undefined ? {} : { counters: options.privacy }) }),
     ...(options.dialects === undefined ? [] : moduleStateRoutes({ registry, dialects: options.dialects })),
   ];
   document = openApiDocument(routes, {

@@ -13,8 +13,12 @@ import { generateApiKey, hashApiKeySecret, hashPassword } from "../auth/index.js
 import type { DeviceCredential, EntityKind, EntityOf } from "../platform/registry/index.js";
 import { ApiError } from "./api-error.js";
 import { brokerCreateInput, brokerPatchInput } from "./broker-input.js";
+import { keepPrivacyKeys } from "./tenant-privacy-input.js";
 
 type Body = Readonly<Record<string, unknown>>;
+
+const isObject = (value: unknown): value is Body =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
 
 /** A registry input and, for an API key, the key itself (shown once). */
 export interface CreateInput {
@@ -126,6 +130,10 @@ export async function patchInput<K extends EntityKind>(
       return patch;
     case "brokers":
       return brokerPatchInput(body, current as EntityOf["brokers"]);
+    case "tenants":
+      if (isObject(body["privacy"]))
+        patch["privacy"] = keepPrivacyKeys(body["privacy"], (current as EntityOf["tenants"]).privacy);
+      return patch;
     default:
       return patch;
   }

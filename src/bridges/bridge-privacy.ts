@@ -1,22 +1,23 @@
 /**
- * Privacy rules on bridges: each bridge may have a privacy rule set (docs/privacy.md), applied by the
- * privacy engine to every payload before it enters the bridge's outbox (the manager's `transform`).
- * Hash rules use their own key, else their set's, else the broker's `secret`.
+ * Privacy rules on bridges (docs/privacy.md). What a bridge forwards goes through, before it enters the
+ * bridge's outbox (the manager's `transform`):
  *
- * Payloads:
- * - empty: passed unchanged (a zero-length retained message clears a topic; it holds nothing);
- * - JSON (UTF-8 text `JSON.parse` accepts): the rules act on the parsed value; an unchanged event keeps
- *   its exact bytes, a changed one is serialised again with `JSON.stringify` (compact);
- * - other UTF-8 text: the rules act on it as one JSON string value (regex and detector rules search the
- *   text; `$` selects all of it); a changed text is sent as the new text (not as a JSON string);
- * - not UTF-8 (binary): withheld, since the rules cannot check it (fail closed), counted as `failed`.
+ * 1. the rule sets of the message's tenant (the tenant entity's `privacy.ruleSets`, with the tenant's
+ *    hash key), counted in the tenant's counters: tenant rule sets apply to every output of the
+ *    tenant. The bridge taps the broker's router, so it sees messages as they were published: the
+ *    tenant's sets are applied here once, never on top of a local subscriber's output;
+ * 2. the bridge's own rule set (the broker entity's `privacy`), whose hash rules use their own key,
+ *    else their set's, else the broker's `secret`, counted in the bridge's counters.
  *
- * A dropped event is withheld (the bridge counts it as `filtered`). Each bridge counts what its rules did
- * in its own {@link PrivacyCounters}, from the moment its rules were set.
+ * Payloads are handled as everywhere ({@link applyToPayload}): empty passes, JSON is parsed, other
+ * UTF-8 text is one JSON string, binary is withheld (fail closed, counted as `failed`). A dropped event
+ * is withheld (the bridge counts it as `filtered`). Without tenant rules and bridge rules a message
+ * costs one map lookup.
  * @module
  */
 
 import {
+  applyToPayload,
   compileRuleSet,
   type CompiledRuleSet,
   type Hmac,
@@ -25,9 +26,19 @@ import {
   type PrivacyCountersSnapshot,
   PrivacyEngine,
   type PrivacyIssue,
+  type PayloadRules,
 } from "../platform/privacy/index.js";
 import type { BridgeTransform } from "./bridge.js";
 import type { OutboxMessage } from "./outbox.js";
+import { splitInternalTopic } from "./topic-template.js";
+
+/** The tenants' rule sets for their outputs (the tenant privacy runtime); undefined: none. */
+export interface TenantOutputRules {
+  /** Whether any tenant has rule sets (checked before the message's tenant is looked up). */
+  readonly active: boolean;
+  /** The rules of `tenant` for an outbound bridge; undefined when the tenant has none. */
+  forBridge(tenant: string): PayloadRules | undefined;
+}
 
 interface Attached {
   /** Undefined: the rules did not compile, and every event is withheld. */
@@ -40,16 +51,27 @@ interface Attached {
 export class BridgePrivacy {
   readonly #attached = new Map<string, Attached>();
   readonly #hmac: Hmac;
-  readonly #decoder = new TextDecoder("utf-8", { fatal: true });
-  readonly #encoder = new TextEncoder();
-  /** The manager's transform: applies the rules of the message's bridge, if it has any. */
+  #tenants: TenantOutputRules | undefined;
+  /** The manager's transform: the rules of the message's tenant, then those of its bridge. */
   readonly transform: BridgeTransform = (message, config) => {
+    let out: OutboxMessage | undefined = message;
+    const tenants = this.#tenants;
+    if (tenants?.active === true) {
+      const rules = tenants.forBridge(splitInternalTopic(message.topic).tenant);
+      if (rules !== undefined) out = withPayload(message, applyToPayload(message.payload, rules));
+      if (out === undefined) return undefined;
+    }
     const attached = this.#attached.get(config.id);
-    return attached === undefined ? message : this.#apply(attached, message);
+    return attached === undefined ? out : this.#apply(attached, out);
   };
 
   constructor(hmac: Hmac = nodeHmac) {
     this.#hmac = hmac;
+  }
+
+  /** Where the tenants' own rule sets come from (applied before each bridge's). */
+  useTenantRules(tenants: TenantOutputRules | undefined): void {
+    this.#tenants = tenants;
   }
 
   /**
@@ -77,38 +99,37 @@ export class BridgePrivacy {
     this.#attached.delete(bridgeId);
   }
 
+  /** Every bridge with rules, with what they did. */
+  allCounters(): { readonly bridge: string; readonly counters: PrivacyCountersSnapshot }[] {
+    return [...this.#attached].map(([bridge, attached]) => ({
+      bridge,
+      counters: attached.counters.snapshot(),
+    }));
+  }
+
   /** What the bridge's rules did since they were set; undefined when it has none. */
   counters(bridgeId: string): PrivacyCountersSnapshot | undefined {
     return this.#attached.get(bridgeId)?.counters.snapshot();
   }
 
   #apply(attached: Attached, message: OutboxMessage): OutboxMessage | undefined {
-    const payload = message.payload;
-    if (payload.byteLength === 0) return message;
     const { ruleSet, counters } = attached;
     if (ruleSet === undefined) {
+      if (message.payload.byteLength === 0) return message;
       counters.recordEvent("failed");
       return undefined;
     }
-    let text: string;
-    try {
-      text = this.#decoder.decode(payload);
-    } catch {
-      counters.recordEvent("failed"); // binary: cannot be checked
-      return undefined;
-    }
-    let value: unknown;
-    let json = true;
-    try {
-      value = JSON.parse(text);
-    } catch {
-      value = text;
-      json = false;
-    }
-    const outcome = attached.engine.apply(value, ruleSet, { hashKey: attached.hashKey });
-    if (outcome.kind === "drop") return undefined;
-    if (!outcome.changed) return message;
-    const output = !json && typeof outcome.value === "string" ? outcome.value : JSON.stringify(outcome.value);
-    return { ...message, payload: this.#encoder.encode(output) };
+    const payload = applyToPayload(message.payload, {
+      engine: attached.engine,
+      counters,
+      ruleSets: [ruleSet],
+      hashKey: attached.hashKey,
+    });
+    return withPayload(message, payload);
   }
+}
+
+function withPayload(message: OutboxMessage, payload: Uint8Array | undefined): OutboxMessage | undefined {
+  if (payload === undefined) return undefined;
+  return payload === message.payload ? message : { ...message, payload };
 }

@@ -13,18 +13,17 @@
  * @module
  */
 
-import type { Broker } from "../broker/index.js";
+import { KeyedSysTopics, type SysPublisher } from "../broker/keyed-sys-topics.js";
 import type { BridgeStatus } from "./bridge-status.js";
 
 export interface BridgeSysTopicsOptions {
-  readonly broker: Pick<Broker, "publishLocal" | "nextMessageId" | "now">;
+  readonly broker: SysPublisher;
   /** Seconds between two publications; 0 turns them off (as `sys.interval`). */
   readonly interval: number;
   readonly statuses: () => readonly BridgeStatus[];
 }
 
 const PREFIX = "$SYS/broker/bridges/";
-const EMPTY = new Uint8Array(0);
 
 /** The values of one bridge, by topic. */
 export function bridgeSysValues(status: BridgeStatus): Map<string, string> {
@@ -38,65 +37,14 @@ export function bridgeSysValues(status: BridgeStatus): Map<string, string> {
   ]);
 }
 
-export class BridgeSysTopics {
-  readonly #options: BridgeSysTopicsOptions;
-  readonly #encoder = new TextEncoder();
-  /** What was last published, per bridge, by topic. */
-  readonly #last = new Map<string, Map<string, string>>();
-  #timer: NodeJS.Timeout | undefined;
-
+/** The bridges' status topics: a {@link KeyedSysTopics} keyed by bridge id. */
+export class BridgeSysTopics extends KeyedSysTopics {
   constructor(options: BridgeSysTopicsOptions) {
-    this.#options = options;
-  }
-
-  start(): void {
-    if (this.#options.interval <= 0 || this.#timer !== undefined) return;
-    this.publish();
-    this.#timer = setInterval(() => this.publish(), this.#options.interval * 1000);
-    this.#timer.unref();
-  }
-
-  stop(): void {
-    if (this.#timer !== undefined) clearInterval(this.#timer);
-    this.#timer = undefined;
-  }
-
-  /** Publishes what changed since the last time, and clears the topics of bridges that are gone. */
-  publish(): void {
-    const current = new Set<string>();
-    for (const status of this.#options.statuses()) {
-      current.add(status.id);
-      let last = this.#last.get(status.id);
-      if (last === undefined) this.#last.set(status.id, (last = new Map<string, string>()));
-      for (const [topic, value] of bridgeSysValues(status)) {
-        if (last.get(topic) === value) continue;
-        last.set(topic, value);
-        this.#send(topic, this.#encoder.encode(value));
-      }
-    }
-    for (const [id, topics] of this.#last) {
-      if (current.has(id)) continue;
-      for (const topic of topics.keys()) this.#send(topic, EMPTY);
-      this.#last.delete(id);
-    }
-  }
-
-  #send(topic: string, payload: Uint8Array): void {
-    const broker = this.#options.broker;
-    const now = broker.now();
-    broker.publishLocal(
-      {
-        id: broker.nextMessageId(),
-        topic,
-        payload,
-        qos: 0,
-        retain: true,
-        properties: undefined,
-        createdAt: now,
-        expiresAt: undefined,
-        publisherId: undefined,
-      },
-      now,
-    );
+    super({
+      broker: options.broker,
+      interval: options.interval,
+      entries: () =>
+        options.statuses().map((status) => ({ key: status.id, values: bridgeSysValues(status) })),
+    });
   }
 }

@@ -17,7 +17,7 @@ export {
 export { BRIDGE_ID_PATTERN, bridgeConfigSchema } from "./bridge-config-schema.js";
 export { BridgeManager, type BridgeHost, type BridgeManagerOptions } from "./bridge-manager.js";
 export type { BridgeError, BridgeState, BridgeStatus } from "./bridge-status.js";
-export { BridgePrivacy } from "./bridge-privacy.js";
+export { BridgePrivacy, type TenantOutputRules } from "./bridge-privacy.js";
 export { bridgeSysValues, BridgeSysTopics, type BridgeSysTopicsOptions } from "./bridge-sys-topics.js";
 export { bridgeInputOf } from "./broker-entity.js";
 export { BrokerTap } from "./broker-tap.js";

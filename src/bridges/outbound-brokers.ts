@@ -24,7 +24,7 @@ import type { Logger } from "../observability/index.js";
 import type { PrivacyCountersSnapshot } from "../platform/privacy/index.js";
 import type { OutboundBroker, Registry, RegistryChange } from "../platform/registry/index.js";
 import { BridgeManager } from "./bridge-manager.js";
-import { BridgePrivacy } from "./bridge-privacy.js";
+import { BridgePrivacy, type TenantOutputRules } from "./bridge-privacy.js";
 import type { BridgeError, BridgeStatus } from "./bridge-status.js";
 import { BridgeSysTopics } from "./bridge-sys-topics.js";
 import { bridgeInputOf } from "./broker-entity.js";
@@ -36,6 +36,8 @@ export interface OutboundBrokersOptions {
   readonly registry: Pick<Registry, "list" | "onChange">;
   readonly store: OutboxStore;
   readonly logger: Logger;
+  /** The tenants' own privacy rule sets, applied before each broker's (docs/privacy.md). */
+  readonly tenantRules?: TenantOutputRules;
   /** The full-resync source; default: the broker's retained messages matching each bridge's filters. */
   readonly snapshot?: SnapshotSource;
   /** In [0, 1), for the reconnection jitter; default `Math.random`. */
@@ -65,6 +67,7 @@ export class OutboundBrokers {
     this.#logger = options.logger;
     const broker = options.broker;
     this.#now = () => broker.now();
+    this.#privacy.useTenantRules(options.tenantRules);
     this.manager = new BridgeManager({
       broker,
       store: options.store,
@@ -96,6 +99,11 @@ export class OutboundBrokers {
     if (status !== undefined) return { ...status, privacy };
     const failure = this.#failures.get(id);
     return failure === undefined ? undefined : { ...notRunning(id, failure), privacy };
+  }
+
+  /** What each broker's privacy rules did (brokers with rules only). */
+  privacyCounters(): { readonly bridge: string; readonly counters: PrivacyCountersSnapshot }[] {
+    return this.#privacy.allCounters();
   }
 
   /** Queues a full resync of a broker's bridge: see {@link BridgeManager.resync}. */

@@ -26,6 +26,7 @@ import {
 } from "../hooks/index.js";
 import type { Logger } from "../observability/index.js";
 import {
+  FramePool,
   PacketType,
   type Packet,
   type Properties,
@@ -57,6 +58,7 @@ import { RetainedMessages } from "./retained-messages.js";
 import { Router } from "./router.js";
 import { Scheduler } from "./scheduler.js";
 import { SessionRegistry, toStoredSubscription } from "./session-registry.js";
+import type { DeliveryPrivacy } from "./delivery-privacy.js";
 import { SysTopics } from "./sys-topics.js";
 import { WriteAhead } from "./write-ahead.js";
 
@@ -94,10 +96,14 @@ export class Broker {
   readonly scheduler: Scheduler;
   readonly store: Store;
   readonly router = new Router();
+  /** Outgoing PUBLISH frames are carved from its slabs (protocol/frame-pool.ts). */
+  readonly framePool = new FramePool();
   readonly retained: RetainedMessages;
   readonly sessions: SessionRegistry;
   readonly cluster: ClusterBus;
   readonly connections = new Set<Connection>();
+  /** Privacy rules of deliveries to clients; undefined while no tenant has any (delivery-privacy.ts). */
+  privacy: DeliveryPrivacy | undefined = undefined;
   readonly now: () => number;
 
   readonly #stages: readonly MessageStage[];
@@ -299,10 +305,13 @@ export class Broker {
    */
   ingest(message: ApplicationMessage, conn: Connection, now: number): IngestResult {
     let current = message;
-    let made: ApplicationMessage[] | undefined;
+    let made: readonly ApplicationMessage[] | undefined;
     for (const stage of this.#stages) {
       const result = stage.process(current, conn.identity!);
-      if (result.publish !== undefined && result.publish.length > 0) (made ??= []).push(...result.publish);
+      const publish = result.publish;
+      // one stage's messages are used as they are; only a second stage's are joined into a new array
+      if (publish !== undefined && publish.length > 0)
+        made = made === undefined ? publish : [...made, ...publish];
       if (result.kind === "reject") {
         this.#publishAll(made, now);
         return { accepted: false, reasonCode: result.reasonCode, reason: result.reason };

@@ -58,6 +58,7 @@ export class Metrics {
     "too-large": 0,
     "offline-qos0": 0,
     "not-authorized": 0,
+    privacy: 0,
   };
   /** Denied requests by action (tenancy guard and authorizers); receive denials are also `dropped["not-authorized"]`. */
   readonly denied: Record<GuardedAction, number> = { connect: 0, publish: 0, subscribe: 0, receive: 0 };

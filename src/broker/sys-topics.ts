@@ -12,6 +12,7 @@
 
 import { VERSION } from "../version.js";
 import type { Broker } from "./broker.js";
+import { publishSysValue } from "./keyed-sys-topics.js";
 import { LIMIT_NAMES } from "./metrics.js";
 
 const encoder = new TextEncoder();
@@ -73,20 +74,7 @@ export class SysTopics {
     for (const [topic, value] of this.values()) {
       if (this.#last.get(topic) === value) continue;
       this.#last.set(topic, value);
-      broker.publishLocal(
-        {
-          id: broker.nextMessageId(),
-          topic,
-          payload: encoder.encode(value),
-          qos: 0,
-          retain: true,
-          properties: undefined,
-          createdAt: now,
-          expiresAt: undefined,
-          publisherId: undefined,
-        },
-        now,
-      );
+      publishSysValue(broker, topic, encoder.encode(value), now);
     }
   }
 }

@@ -40,7 +40,14 @@ export const NULL_JOURNAL: SessionJournal = Object.freeze({
 
 /** Why a delivery was not delivered. */
 export type DropReason =
-  "queue-full" | "expired" | "slow-consumer" | "too-large" | "offline-qos0" | "not-authorized";
+  | "queue-full"
+  | "expired"
+  | "slow-consumer"
+  | "too-large"
+  | "offline-qos0"
+  | "not-authorized"
+  /** Withheld from this subscriber by privacy rules (a drop rule, a binary payload; docs/privacy.md). */
+  | "privacy";
 
 /** Told about deliveries that were dropped, for counters and logs. */
 export interface SessionObserver {

@@ -5,6 +5,7 @@
  * @module
  */
 
+export { applyToPayload, type PayloadRules } from "./apply-to-payload.js";
 export { compileRuleSet, type CompileOptions, type CompileResult } from "./compile-rule-set.js";
 export type { CompiledRule, CompiledRuleSet, RuleRef } from "./compiled-rule-set.js";
 export { createDetector, isPhoneLike } from "./detectors.js";
@@ -66,3 +67,9 @@ export {
 } from "./preview-privacy.js";
 export { privacyRuleSetSchema } from "./rule-set-schema.js";
 export type { StringMatcher, TextSpan } from "./string-matcher.js";
+export {
+  compileTenantPrivacy,
+  type TenantPrivacyInput,
+  tenantPrivacyLimits,
+  type TenantPrivacyResult,
+} from "./tenant-privacy.js";

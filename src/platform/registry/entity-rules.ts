@@ -9,7 +9,8 @@
  *   device token hashes, a module's (system, name, index) slot, a payload schema's (tenant, name);
  * - secrets are hashes in the formats of src/auth (scrypt for passwords, SHA-256 for tokens and keys);
  * - a payload schema is a JSON Schema ajv compiles;
- * - an outbound broker's bridge configuration and privacy rules are valid (see `broker-rules.ts`).
+ * - an outbound broker's bridge configuration and privacy rules are valid (see `broker-rules.ts`);
+ * - a tenant's privacy settings are valid (see `tenant-rules.ts`).
  * @module
  */
 
@@ -17,6 +18,7 @@ import { Ajv } from "ajv";
 import { parsePasswordHash } from "../../auth/index.js";
 import { checkBroker } from "./broker-rules.js";
 import { checkFieldTypes } from "./field-types.js";
+import { checkTenantPrivacy } from "./tenant-rules.js";
 import type {
   ApiKey,
   Device,
@@ -377,6 +379,8 @@ export function checkEntity<K extends EntityKind>(
       return checkApiKey(entity as ApiKey, ctx);
     case "schemas":
       return checkSchema(entity as PayloadSchema, ctx);
+    case "tenants":
+      return checkTenantPrivacy(entity as EntityOf["tenants"]);
     case "brokers":
       return checkBroker(entity as EntityOf["brokers"], {
         hasTenant: (tenant) => ctx.get("tenants", tenant) !== undefined,
