@@ -17,7 +17,13 @@ import {
 } from "./auth/index.js";
 import { type BridgeManager, OutboundBrokers } from "./bridges/index.js";
 import { Broker, type BrokerOptions, type ListenerInfo } from "./broker/index.js";
-import { adminListener, type Config, type ListenerConfig, isLoopbackHost } from "./config/index.js";
+import {
+  adminListener,
+  type Config,
+  type ListenerConfig,
+  isLoopbackHost,
+  placeosApiListeners,
+} from "./config/index.js";
 import { listenError, SwitchboardError, TlsError } from "./errors.js";
 import {
   type Authenticator,
@@ -28,8 +34,11 @@ import {
 } from "./hooks/index.js";
 import type { Logger } from "./observability/index.js";
 import { createDialectLayer, type DialectLayer } from "./platform/dialects/index.js";
-import type { TokenVerifier } from "./platform/dialects/gooee/index.js";
+import { type TokenVerifier, tokenVerifier } from "./auth/token-verifier.js";
+import { PLACEOS_API_ENDPOINT, placeosApiAuthenticator } from "./platform/dialects/placeos/index.js";
 import { Registry, RegistryAuthenticator } from "./platform/registry/index.js";
+import { PrivacySysTopics, TenantPrivacies } from "./platform/tenant-privacy/index.js";
+import type { PrivacyCountersSource } from "./admin/privacy-routes.js";
 import {
   MemoryOutboxStore,
   MemoryRegistryStore,
@@ -45,6 +54,7 @@ import {
   listenTls,
   listenWebSocket,
   type TransportHandler,
+  type WebSocketRoute,
 } from "./transport/index.js";
 
 export interface BoundListener {
@@ -216,9 +226,21 @@ export async function startSwitchboard(options: StartOptions): Promise<Switchboa
   }
   // The dialects' hooks come first: their topic tables are answered before any other authorizer
   const dialects = createDialectLayer({ config, registry, logger });
+  const tokens = tokenAuthenticators(config, configured, options.clock);
+  // PlaceOS's /api/mqtt logins are answered before the chain: only tokens are accepted there
+  const placeosApi =
+    dialects === undefined || !config.dialects.placeos.api.enabled
+      ? undefined
+      : placeosApiAuthenticator(dialects, [
+          ...[tokens.keys, tokens.jwt].filter((a) => a !== undefined).map(tokenVerifier),
+          registryKeyVerifier(registryAuthenticator),
+        ]);
+  const chain = configured?.chain ?? options.authenticators;
   const broker = new Broker({
     ...options,
-    ...(configured === undefined ? {} : { authenticators: configured.chain }),
+    ...(chain === undefined
+      ? {}
+      : { authenticators: placeosApi === undefined ? chain : [placeosApi, ...chain] }),
     ...(dialects === undefined
       ? {}
       : {
@@ -229,7 +251,16 @@ export async function startSwitchboard(options: StartOptions): Promise<Switchboa
   });
   // The registry's outbound brokers, started before any client can publish: their bridges miss nothing
   const outboxStore = options.outboxStore ?? createOutboxStore(store);
-  const bridges = new OutboundBrokers({ broker, registry, store: outboxStore, logger });
+  // Tenants' privacy settings (docs/privacy.md): deliveries to clients and the tenant's part of bridges
+  const privacy = startTenantPrivacy(broker, registry, logger);
+  const bridges = new OutboundBrokers({
+    broker,
+    registry,
+    store: outboxStore,
+    logger,
+    tenantRules: privacy.tenants,
+  });
+  privacy.bridges = bridges;
   let admin: AdminApi | undefined;
   const adminOn = adminListener(config.admin, config.listeners);
   try {
@@ -237,14 +268,9 @@ export async function startSwitchboard(options: StartOptions): Promise<Switchboa
     // The dialects that follow the registry publish their snapshot before any client connects
     await dialects?.start({ retained: broker.retained });
     bridges.start();
+    privacy.sys.start();
     if (adminOn !== undefined) {
-      const authenticator = adminAuthenticator(
-        config,
-        configured,
-        registryAuthenticator,
-        adminOn,
-        options.clock,
-      );
+      const authenticator = adminAuthenticator(config, tokens, registryAuthenticator, adminOn);
       admin = await createAdminApi({
         broker,
         registry,
@@ -254,10 +280,12 @@ export async function startSwitchboard(options: StartOptions): Promise<Switchboa
         version: VERSION,
         ...(options.clock === undefined ? {} : { now: options.clock }),
         bridges,
+        privacy: privacy.counters,
         ...(dialects === undefined ? {} : { dialects }),
       });
     }
   } catch (error) {
+    privacy.stop();
     await bridges.stop().catch(() => undefined);
     await dialects?.stop().catch(() => undefined);
     await broker.close().catch(() => undefined);
@@ -265,13 +293,19 @@ export async function startSwitchboard(options: StartOptions): Promise<Switchboa
   }
 
   const listeners: BoundListener[] = [];
+  const apiOn =
+    placeosApi === undefined ? [] : placeosApiListeners(config.dialects.placeos.api, config.listeners);
   try {
     for (const listener of config.listeners)
       listeners.push(
-        await bind(broker, listener, config, listener.name === adminOn?.name ? admin?.handle : undefined),
+        await bind(broker, listener, config, {
+          requestHandler: listener.name === adminOn?.name ? admin?.handle : undefined,
+          placeosApi: apiOn.includes(listener) ? config.dialects.placeos.api.path : undefined,
+        }),
       );
   } catch (error) {
     await Promise.all(listeners.map((l) => l.close()));
+    privacy.stop();
     await bridges.stop();
     await dialects?.stop();
     await broker.close();
@@ -285,6 +319,11 @@ export async function startSwitchboard(options: StartOptions): Promise<Switchboa
       `Listening for MQTT over ${TRANSPORT_NAMES[l.kind]}`,
     );
   }
+  for (const listener of apiOn)
+    logger.info(
+      { listener: listener.name, path: config.dialects.placeos.api.path },
+      "Serving the PlaceOS MQTT API (JWT or API key logins)",
+    );
   if (admin !== undefined && adminOn !== undefined) {
     const bound = listeners.find((l) => l.name === adminOn.name);
     logger.info(
@@ -308,6 +347,7 @@ export async function startSwitchboard(options: StartOptions): Promise<Switchboa
         // Stop accepting first; the listeners finish closing once the broker has closed every connection.
         const listenersClosed = Promise.all(listeners.map((l) => l.close()));
         await bridges.stop(); // before the store closes: the outboxes are committed
+        privacy.stop();
         await dialects?.stop(); // the inputs (Redis) stop feeding state
         await broker.close();
         await listenersClosed;
@@ -316,18 +356,22 @@ export async function startSwitchboard(options: StartOptions): Promise<Switchboa
   };
 }
 
+/** The token authenticators of the configuration, whatever `auth.chain` says. */
+interface TokenAuthenticators {
+  readonly jwt: JwtAuthenticator | undefined;
+  readonly keys: ApiKeyAuthenticator | undefined;
+}
+
 /**
- * The admin API's credentials: JWTs of `auth.jwt`, API keys of `auth.apiKeys` and of the registry,
- * whatever `auth.chain` says (it orders MQTT logins). The chain's own instances are used when it has
- * them, so a key revoked at run time is refused here too.
+ * JWTs of `auth.jwt` and API keys of `auth.apiKeys`, which the admin API and PlaceOS's `/api/mqtt`
+ * accept whatever `auth.chain` says (it orders MQTT logins). The chain's own instances are used when it
+ * has them, so a key revoked at run time is refused everywhere.
  */
-function adminAuthenticator(
+function tokenAuthenticators(
   config: Config,
   configured: ConfiguredAuthenticators | undefined,
-  registry: RegistryAuthenticator,
-  listener: ListenerConfig,
   clock: (() => number) | undefined,
-): AdminAuthenticator {
+): TokenAuthenticators {
   const { auth } = config;
   const jwt =
     configured?.jwt ??
@@ -336,6 +380,17 @@ function adminAuthenticator(
       : new JwtAuthenticator({ config: auth.jwt, ...(clock === undefined ? {} : { now: clock }) }));
   const keys =
     configured?.apiKeys ?? (auth.apiKeys.length === 0 ? undefined : new ApiKeyAuthenticator(auth.apiKeys));
+  return { jwt, keys };
+}
+
+/** The admin API's credentials: the token authenticators and the registry's API keys. */
+function adminAuthenticator(
+  config: Config,
+  tokens: TokenAuthenticators,
+  registry: RegistryAuthenticator,
+  listener: ListenerConfig,
+): AdminAuthenticator {
+  const { jwt, keys } = tokens;
   const apiKeys: Authenticator[] = keys === undefined ? [registry] : [keys, registry];
   return new AdminAuthenticator({
     jwt,
@@ -379,10 +434,21 @@ async function bind(
   broker: Broker,
   listener: ListenerConfig,
   config: Config,
-  requestHandler: ((request: IncomingMessage, response: ServerResponse) => void) | undefined,
+  web: {
+    /** The admin API, on its listener. */
+    readonly requestHandler: ((request: IncomingMessage, response: ServerResponse) => void) | undefined;
+    /** The path of PlaceOS's `/api/mqtt`, on the listeners that serve it. */
+    readonly placeosApi: string | undefined;
+  },
 ): Promise<BoundListener> {
   const info: ListenerInfo = { name: listener.name, loopback: isLoopbackHost(listener.host) };
   const handler: TransportHandler = (transport) => broker.accept(transport, info);
+  const { requestHandler, placeosApi } = web;
+  const apiInfo: ListenerInfo = { ...info, endpoint: PLACEOS_API_ENDPOINT };
+  const routes: WebSocketRoute[] =
+    placeosApi === undefined
+      ? []
+      : [{ path: placeosApi, handler: (transport) => broker.accept(transport, apiInfo) }];
   const common = { name: listener.name, kind: listener.kind, path: listener.path };
   const handshake = {
     name: listener.name,
@@ -390,7 +456,8 @@ async function bind(
     onHandshakeError: (error: Error, remote: string) =>
       broker.logger.debug({ listener: listener.name, remote, err: error.message }, "TLS handshake failed"),
   };
-  const web = {
+  const webOptions = {
+    routes,
     host: listener.host,
     port: listener.port,
     path: listener.path,
@@ -405,7 +472,7 @@ async function bind(
         return { ...common, host: bound.host, port: bound.port, close: () => bound.close() };
       }
       case "ws": {
-        const bound = await listenWebSocket(web, handler);
+        const bound = await listenWebSocket(webOptions, handler);
         return { ...common, host: bound.host, port: bound.port, close: () => bound.close() };
       }
       case "tls": {
@@ -420,7 +487,10 @@ async function bind(
         };
       }
       case "wss": {
-        const bound = await listenSecureWebSocket({ ...web, ...handshake, tls: listener.tls! }, handler);
+        const bound = await listenSecureWebSocket(
+          { ...webOptions, ...handshake, tls: listener.tls! },
+          handler,
+        );
         return {
           ...common,
           host: bound.host,
@@ -434,4 +504,44 @@ async function bind(
     if (cause instanceof SwitchboardError) throw cause;
     throw listenError(listener, cause);
   }
+}
+
+/** The tenants' privacy settings, their `$SYS` topics and their counters (with the bridges'). */
+interface TenantPrivacyRuntime {
+  readonly tenants: TenantPrivacies;
+  readonly sys: PrivacySysTopics;
+  readonly counters: PrivacyCountersSource;
+  bridges: OutboundBrokers | undefined;
+  stop(): void;
+}
+
+/** Starts following the tenants' privacy settings: before any client connects or any session is restored. */
+function startTenantPrivacy(broker: Broker, registry: Registry, logger: Logger): TenantPrivacyRuntime {
+  const tenants = new TenantPrivacies({ broker, registry, logger });
+  tenants.start();
+  const bridgeCounters = () => runtime.bridges?.privacyCounters() ?? [];
+  const runtime: TenantPrivacyRuntime = {
+    tenants,
+    bridges: undefined,
+    counters: {
+      tenantCounters: (tenant) => tenants.counters(tenant),
+      allTenantCounters: () => tenants.allCounters(),
+      bridgeCounters,
+    },
+    sys: new PrivacySysTopics({
+      broker,
+      interval: broker.config.sys.interval,
+      counters: () => [
+        ...tenants
+          .allCounters()
+          .map((e) => ({ scope: "tenants" as const, id: e.tenant, counters: e.counters })),
+        ...bridgeCounters().map((e) => ({ scope: "bridges" as const, id: e.bridge, counters: e.counters })),
+      ],
+    }),
+    stop: () => {
+      runtime.sys.stop();
+      tenants.stop();
+    },
+  };
+  return runtime;
 }

@@ -56,6 +56,10 @@ const loginName = string("A login name (unique among users and devices).", {
   pattern: "^(?!\\s)[^\\u0000-\\u001f\\u007f]+(?<!\\s)$",
   "x-pattern-description": "must not contain control characters, nor begin or end with white space",
 });
+const orgField = idSchema(
+  ID_PATTERN,
+  "The PlaceOS org (the id of an org zone of the tenant) the PlaceOS API (`/api/mqtt`) limits the principal to; an API key without one takes its user's.",
+);
 const password = string("A password (stored as a scrypt hash only).", { minLength: 8, maxLength: 1024 });
 const passwordHash = string(
   "A scrypt hash, `scrypt$<N>$<r>$<p>$<salt>$<hash>` (`switchboard hash-password`).",
@@ -125,6 +129,14 @@ const credentialsInput = {
   description: "How the device logs in (replaces every credential).",
 };
 
+/** Checked by the registry (`compileTenantPrivacy`), whose messages name the field at fault. */
+const tenantPrivacy: Schema = {
+  type: "object",
+  additionalProperties: true,
+  description:
+    "Privacy settings (docs/privacy.md): `hashKey` (the key of hash rules that have none, 16 to 1024 characters), `ruleSets` (applied to every output of the tenant) and `roles` (`[{role, ruleSets}]`, applied to deliveries to clients holding the role). Keys are write only: shown as `***`; in an update `***` keeps the stored key.",
+};
+
 const jsonSchema: Schema = {
   type: "object",
   additionalProperties: true,
@@ -140,6 +152,7 @@ export const entitySchemas: { readonly [K in EntityKind]: KindSchemas } = {
         id: tenantId,
         name: nameSchema("The tenant's name."),
         dialects: list(dialect, "Dialects enabled for the tenant."),
+        privacy: tenantPrivacy,
       },
       ["id", "name", "dialects"],
       "A tenant.",
@@ -149,12 +162,14 @@ export const entitySchemas: { readonly [K in EntityKind]: KindSchemas } = {
         id: idSchema(TENANT_ID_PATTERN, "The tenant's id (a UUID is generated when not given)."),
         name: nameSchema("The tenant's name."),
         dialects: list(dialect, "Dialects enabled for the tenant."),
+        privacy: tenantPrivacy,
       },
       ["name"],
     ),
     update: update({
       name: nameSchema("The tenant's name."),
       dialects: list(dialect, "Dialects enabled for the tenant."),
+      privacy: nullable(tenantPrivacy),
     }),
     filters: { name: nameSchema("Only tenants of this name.") },
   },
@@ -356,6 +371,7 @@ export const entitySchemas: { readonly [K in EntityKind]: KindSchemas } = {
         hasPassword: boolean("Whether the user has a password (it is never shown)."),
         roles,
         enabled: boolean("Whether the user may log in."),
+        org: orgField,
       },
       ["id", "tenant", "name", "username", "hasPassword", "roles", "enabled"],
       "A user.",
@@ -368,6 +384,7 @@ export const entitySchemas: { readonly [K in EntityKind]: KindSchemas } = {
         passwordHash,
         roles,
         enabled: boolean("Whether the user may log in (default true)."),
+        org: orgField,
       },
       ["name", "username"],
     ),
@@ -378,6 +395,7 @@ export const entitySchemas: { readonly [K in EntityKind]: KindSchemas } = {
       passwordHash,
       roles,
       enabled: boolean("Whether the user may log in (disabling it disconnects it)."),
+      org: nullable(orgField),
     }),
     filters: {
       tenant: tenantId,
@@ -396,6 +414,7 @@ export const entitySchemas: { readonly [K in EntityKind]: KindSchemas } = {
         userId: reference("the user the key acts for"),
         roles,
         scopes: list(idSchema(SCOPE_PATTERN, "A scope (e.g. `mqtt:write`)."), "Scopes."),
+        org: orgField,
         revokedAt: integer("When the key was revoked, in milliseconds since the epoch."),
       },
       ["id", "tenant", "name", "roles", "scopes"],
@@ -407,6 +426,7 @@ export const entitySchemas: { readonly [K in EntityKind]: KindSchemas } = {
         userId: reference("the user the key acts for"),
         roles,
         scopes: list(idSchema(SCOPE_PATTERN, "A scope (e.g. `mqtt:write`)."), "Scopes."),
+        org: orgField,
       },
       ["name"],
     ),
@@ -414,6 +434,7 @@ export const entitySchemas: { readonly [K in EntityKind]: KindSchemas } = {
       name: nameSchema("The key's name."),
       roles,
       scopes: list(idSchema(SCOPE_PATTERN, "A scope."), "Scopes."),
+      org: nullable(orgField),
       revoked: {
         type: "boolean",
         enum: [true],

@@ -33,6 +33,9 @@ export interface ApiKeyEntry {
   readonly user?: string | undefined;
   readonly tenant: string;
   readonly roles: readonly string[];
+  readonly scopes?: readonly string[] | undefined;
+  /** The org of the key's user (principal attribute `org`, for the PlaceOS API). */
+  readonly org?: string | undefined;
 }
 
 /** What {@link ApiKeyAuthenticator.list} shows of a key (no hash). */
@@ -94,7 +97,12 @@ export class ApiKeyAuthenticator implements Authenticator {
         id: entry.user ?? entry.id,
         tenant: entry.tenant,
         roles: entry.roles,
-        attributes: { credential: "apiKey", apiKeyId: entry.id },
+        scopes: entry.scopes ?? [],
+        attributes: {
+          credential: "apiKey",
+          apiKeyId: entry.id,
+          ...(entry.org === undefined ? {} : { org: entry.org }),
+        },
       }),
     });
   }

@@ -56,6 +56,8 @@ export function principalFromClaims(
   const roles = [...provider.roles, ...(claims.roles === "" ? [] : nameList(claimAt(payload, claims.roles)))];
   const scopes = claims.scopes === "" ? [] : nameList(claimAt(payload, claims.scopes));
   const issuer = typeof payload["iss"] === "string" ? { issuer: payload["iss"] } : {};
+  const orgClaim = claims.org === "" ? undefined : claimAt(payload, claims.org);
+  const org = typeof orgClaim === "string" && orgClaim !== "" ? { org: orgClaim } : {};
   return {
     ok: true,
     principal: makePrincipal({
@@ -64,7 +66,7 @@ export function principalFromClaims(
       roles,
       scopes,
       expiresAt,
-      attributes: { credential: "jwt", provider: provider.name, ...issuer },
+      attributes: { credential: "jwt", provider: provider.name, ...issuer, ...org },
     }),
   };
 }

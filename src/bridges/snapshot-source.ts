@@ -6,9 +6,10 @@
  *
  * A source is synchronous on purpose: the bridge takes the snapshot and starts (or keeps) taking live
  * messages in the same event-loop turn, so no message can fall between the two, and no snapshot value
- * can overtake a newer live one. The `placeos` dialect will supply its module state and metadata;
- * until then {@link retainedSnapshot} (the broker's retained messages matching the bridge's filters)
- * is the default.
+ * can overtake a newer live one. The default, {@link retainedSnapshot}, is the broker's retained
+ * messages matching the bridge's filters: that is every dialect's current state and metadata too (the
+ * `placeos` dialect keeps each module state key and each model's metadata retained, reconciled with
+ * the registry at start), so a bridge of a PlaceOS tenant gets the full state and metadata resync.
  * @module
  */
 

@@ -33,10 +33,10 @@ import {
   type InboundTopicAliases,
 } from "../session/index.js";
 import type { Transport, TransportSink } from "../transport/index.js";
-import type { Logger } from "../observability/index.js";
 import { clientTopicOf } from "../tenancy/index.js";
 import type { Broker } from "./broker.js";
 import type { ClientAccess } from "./client-access.js";
+import { ConnectionLogger } from "./connection-logger.js";
 import { dispatchPacket } from "./dispatch-packet.js";
 import { OutboundBatch } from "./outbound-batch.js";
 import type { TimedTask } from "./scheduler.js";
@@ -47,6 +47,11 @@ export type ConnectionState = "awaiting-connect" | "connecting" | "connected" | 
 export interface ListenerInfo {
   readonly name: string;
   readonly loopback: boolean;
+  /**
+   * The named endpoint of the listener the client came through, when not its plain MQTT path (the
+   * PlaceOS API's `/api/mqtt` WebSocket path is `placeos-api`); authenticators see it on the attempt.
+   */
+  readonly endpoint?: string;
 }
 
 const NO_ALIASES = new OutboundTopicAliases(0);
@@ -71,7 +76,8 @@ export class Connection implements TransportSink, SessionLink, TimedTask {
   identity: ClientIdentity | undefined;
   /** Limits and tenant mount of this connection (set at accept by the access guard, access-guard.ts). */
   access: ClientAccess | undefined;
-  log: Logger;
+  /** Its remote address, listener and client id on every line; a child logger only once one is written. */
+  readonly log: ConnectionLogger;
   /** The Will Message while connected; cleared by a normal DISCONNECT [MQTT-3.1.2-10]. */
   will: Will | undefined;
   inboundAliases: InboundTopicAliases | undefined;
@@ -99,7 +105,7 @@ export class Connection implements TransportSink, SessionLink, TimedTask {
     this.listener = listener;
     this.reader = new FrameReader({ maximumPacketSize: broker.config.mqtt.maxPacketSize });
     this.lastPacketAt = broker.now();
-    this.log = broker.logger.child({ remote: transport.remoteAddress, listener: listener.name });
+    this.log = new ConnectionLogger(broker.logger, this);
     this.#writeAhead = broker.writeAhead;
   }
 
@@ -146,7 +152,13 @@ export class Connection implements TransportSink, SessionLink, TimedTask {
   }
 
   sendPublish(delivery: Delivery, packetId: number, dup: boolean, now: number): DropReason | undefined {
-    const message = delivery.message;
+    let message = delivery.message;
+    const privacy = this.broker.privacy; // undefined unless a tenant has privacy rules (docs/privacy.md)
+    if (privacy !== undefined) {
+      const shown = privacy.shown(message, this.identity!.principal);
+      if (shown === undefined) return "privacy";
+      message = shown;
+    }
     const topic = clientTopicOf(message); // without the tenant mount: the same for every subscriber
     if (!this.broker.guard.mayReceive(this, topic)) return "not-authorized";
     const alias = this.outboundAliases.enabled ? this.outboundAliases.lookup(topic) : undefined;
@@ -160,6 +172,7 @@ export class Connection implements TransportSink, SessionLink, TimedTask {
         topic,
         topicAlias: alias?.alias,
         omitTopic: alias?.known === true,
+        pool: this.broker.framePool,
       },
       now,
     );
@@ -307,13 +320,13 @@ export class Connection implements TransportSink, SessionLink, TimedTask {
     this.deadline = undefined;
     // write-ahead: the last frames (the DISCONNECT included) go out after the commit covering them
     if (immediately) this.#finishClose();
-    else this.broker.afterCommit(this.#finishClose);
+    else this.broker.afterCommit(() => this.#finishClose());
   }
 
-  readonly #finishClose = (): void => {
+  #finishClose(): void {
     this.flush();
     this.transport.end();
-  };
+  }
 
   #process(): void {
     while (this.isOpen && !this.#paused) {
@@ -334,18 +347,21 @@ export class Connection implements TransportSink, SessionLink, TimedTask {
       }
       if (pending !== undefined) {
         this.#paused = true;
-        pending.then(this.#resume, (error: unknown) => {
-          this.#fail(error);
-          this.#resume();
-        });
+        pending.then(
+          () => this.#resume(),
+          (error: unknown) => {
+            this.#fail(error);
+            this.#resume();
+          },
+        );
       }
     }
   }
 
-  readonly #resume = (): void => {
+  #resume(): void {
     this.#paused = false;
     if (this.isOpen) this.#process();
-  };
+  }
 
   #fail(error: unknown): void {
     if (error instanceof ProtocolError) {

@@ -38,7 +38,7 @@ export async function handleConnect(conn: Connection, packet: ConnectPacket): Pr
   }
   const params = negotiation.parameters;
   conn.params = params;
-  conn.log = conn.log.child({ clientId: params.clientId });
+  conn.log.bindClientId(params.clientId);
 
   const willProblem = checkWill(conn, packet);
   if (willProblem !== undefined) {
@@ -56,6 +56,7 @@ export async function handleConnect(conn: Connection, packet: ConnectPacket): Pr
     remoteAddress: conn.transport.remoteAddress,
     listener: conn.listener.name,
     loopbackListener: conn.listener.loopback,
+    endpoint: conn.listener.endpoint,
     authenticationMethod: method,
     authenticationData: packet.properties?.authenticationData,
     userProperties: packet.properties?.userProperties ?? [],

@@ -46,6 +46,7 @@ export type {
 export type {
   DialectsConfig,
   DialectTenantsConfig,
+  PlaceosApiConfig,
   PlaceosDialectConfig,
   PlaceosRedisConfig,
   PlaceosValueEncoding,

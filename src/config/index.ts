@@ -9,4 +9,5 @@ export { configKeys, envVarName, ENV_PREFIX, type ConfigKey } from "./config-key
 export { describeSchemaError } from "./describe-schema-error.js";
 export { isLoopbackHost, loadConfig, type LoadConfigOptions } from "./load-config.js";
 export { adminListener } from "./sections/admin.js";
+export { placeosApiListeners } from "./sections/dialects.js";
 export type { ConfigOverrides } from "./overrides.js";

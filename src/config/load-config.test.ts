@@ -541,3 +541,39 @@ describe("loadConfig() result", () => {
     assert.notEqual(config.listeners, values.listeners);
   });
 });
+
+describe("loadConfig() dialects.placeos.api", () => {
+  const web = (name: string, path = "/mqtt") => ({ name, kind: "ws", host: "127.0.0.1", port: 0, path });
+
+  it("refuses listeners that are not ws or wss listeners, and a path that is a listener's own", () => {
+    const error = loadError({
+      values: {
+        listeners: [
+          web("ws"),
+          web("api", "/api/mqtt/"),
+          { name: "tcp", kind: "tcp", host: "127.0.0.1", port: 0 },
+        ],
+        dialects: { placeos: { api: { listeners: ["tcp", "nope", "api"] } } },
+      },
+    });
+    const messages = error.issues.map((issue) => `${issue.path}: ${issue.message}`);
+    assert.equal(messages.length, 3, messages.join("\n"));
+    assert.match(messages[0]!, /^dialects\.placeos\.api\.listeners\[0\]: .*not "tcp".*"ws", "api"/);
+    assert.match(messages[1]!, /^dialects\.placeos\.api\.listeners\[1\]: .*not "nope"/);
+    assert.match(messages[2]!, /^dialects\.placeos\.api\.path: .*listener "api"/);
+  });
+
+  it("serves every ws/wss listener by default, none when disabled", async () => {
+    const { placeosApiListeners } = await import("./sections/dialects.js");
+    const config = loadConfig({ values: { listeners: [web("a"), web("b")] } });
+    assert.deepEqual(
+      placeosApiListeners(config.dialects.placeos.api, config.listeners).map((l) => l.name),
+      ["a", "b"],
+    );
+    const off = loadConfig({
+      values: { listeners: [web("a")], dialects: { placeos: { api: { enabled: false } } } },
+    });
+    assert.deepEqual(placeosApiListeners(off.dialects.placeos.api, off.listeners), []);
+    assert.equal(config.dialects.placeos.api.path, "/api/mqtt");
+  });
+});

@@ -21,6 +21,7 @@ import { isPlainObject, LayeredInput } from "./layered-input.js";
 import { applyOverrides, type ConfigOverrides } from "./overrides.js";
 import { schemaIssues } from "./schema-issues.js";
 import { adminIssues } from "./sections/admin.js";
+import { placeosApiIssues } from "./sections/dialects.js";
 import { securityIssues } from "./sections/security-checks.js";
 
 export interface LoadConfigOptions {
@@ -76,6 +77,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     ...listenerConflicts(config.listeners, input),
     ...securityIssues(config, (path) => input.sourceOf(path)),
     ...adminIssues(config, (path) => input.sourceOf(path)),
+    ...placeosApiIssues(config, (path) => input.sourceOf(path)),
   ];
   if (conflicts.length > 0) throw ConfigError.fromIssues(conflicts);
   return deepFreeze(config);

@@ -40,6 +40,11 @@ export interface ConnectAttempt {
   readonly listener: string;
   /** True when the listener is bound to a loopback address only. */
   readonly loopbackListener: boolean;
+  /**
+   * The listener's named endpoint the client connected through (`placeos-api` for PlaceOS's
+   * `/api/mqtt` WebSocket path); undefined for the listener's own MQTT path.
+   */
+  readonly endpoint?: string | undefined;
   /** v5 enhanced authentication: the Authentication Method of CONNECT (or of AUTH 0x19). */
   readonly authenticationMethod: string | undefined;
   /** v5 enhanced authentication: the Authentication Data of CONNECT (or of AUTH 0x19). */

@@ -18,6 +18,7 @@ export {
 export type { Transport, TransportHandler, TransportKind, TransportSink } from "./transport.js";
 export {
   listenWebSocket,
+  type WebSocketRoute,
   type WebSocketListener,
   type WebSocketListenerOptions,
 } from "./websocket-listener.js";

@@ -1,7 +1,9 @@
 /**
  * MQTT over WebSocket on an HTTP server (spec 6): upgrade requests on the configured path are served
- * with subprotocol "mqtt" [MQTT-6.0.0-3] (3.1's "mqttv3.1" is accepted too). Other HTTP requests go to
- * `requestHandler` (the admin API, later) or get 404.
+ * with subprotocol "mqtt" [MQTT-6.0.0-3] (3.1's "mqttv3.1" is accepted too). More paths can serve MQTT
+ * with a handler of their own (`routes`: the PlaceOS API's `/api/mqtt`); each path is also served with a
+ * trailing `/`. Other upgrade paths get 404; other HTTP requests go to `requestHandler` (the admin API)
+ * or get 404.
  * @module
  */
 
@@ -25,6 +27,15 @@ export interface WebSocketListenerOptions {
   readonly requestHandler?: (request: IncomingMessage, response: ServerResponse) => void;
   /** Serve secure WebSocket (`wss`) over HTTPS with these TLS options (see `wss-listener.ts`). */
   readonly tls?: TlsOptions;
+  /** More paths that serve MQTT, each with its own handler. */
+  readonly routes?: readonly WebSocketRoute[];
+}
+
+/** A path other than the listener's own that serves MQTT over WebSocket. */
+export interface WebSocketRoute {
+  /** The HTTP path, e.g. "/api/mqtt" (also served as "/api/mqtt/"). */
+  readonly path: string;
+  readonly handler: TransportHandler;
 }
 
 export interface WebSocketListener {
@@ -54,16 +65,22 @@ export async function listenWebSocket(
     perMessageDeflate: false,
     handleProtocols: (protocols) => SUBPROTOCOLS.find((p) => protocols.has(p)) ?? false,
   });
+  const handlers = new Map<string, TransportHandler>();
+  for (const route of [{ path: options.path, handler }, ...(options.routes ?? [])]) {
+    const base = route.path.endsWith("/") && route.path.length > 1 ? route.path.slice(0, -1) : route.path;
+    for (const path of [base, `${base}/`]) if (!handlers.has(path)) handlers.set(path, route.handler);
+  }
   server.on("upgrade", (request, socket, head) => {
-    const path = (request.url ?? "/").split("?")[0];
-    if (path !== options.path && path !== `${options.path}/`) {
+    const path = (request.url ?? "/").split("?")[0]!;
+    const serve = handlers.get(path);
+    if (serve === undefined) {
       socket.end("HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n");
       return;
     }
     wss.handleUpgrade(request, socket, head, (ws) => {
       const remote = `${request.socket.remoteAddress ?? "?"}:${request.socket.remotePort ?? 0}`;
       const certificate = request.socket instanceof TLSSocket ? peerCertificateOf(request.socket) : undefined;
-      handler(new WebSocketTransport(ws, remote, options.highWaterMark, { secure, certificate }));
+      serve(new WebSocketTransport(ws, remote, options.highWaterMark, { secure, certificate }));
     });
   });
   const port = await bindServer(server, options.host, options.port);

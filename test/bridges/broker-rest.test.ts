@@ -288,4 +288,55 @@ describe("Outbound brokers over the admin API (real Mosquitto)", { skip: SKIP_WI
       await second.stop();
     }
   });
+  it("resyncs a PlaceOS tenant's module state and metadata to a broker added for it", async () => {
+    const api = await startAdminBroker({ config: { dialects: { placeos: { tenants: ["acme"] } } } });
+    try {
+      const ok = async (path: string, body: unknown, method = "POST"): Promise<void> => {
+        const answer = await api.call(method, path, { body });
+        assert.ok(answer.status < 300, `${path}: ${answer.status} ${JSON.stringify(answer.body)}`);
+      };
+      await ok("/api/v1/tenants", { id: "acme", name: "Acme" });
+      await ok("/api/v1/zones", { tenant: "acme", id: "org-1", name: "Acme", type: "region", tags: ["org"] });
+      await ok("/api/v1/zones", {
+        tenant: "acme",
+        id: "bld-1",
+        name: "HQ",
+        type: "building",
+        parentId: "org-1",
+      });
+      await ok("/api/v1/systems", { tenant: "acme", id: "sys-1", name: "Room", zoneIds: ["bld-1"] });
+      await ok("/api/v1/drivers", { tenant: "acme", id: "drv-1", name: "Display" });
+      await ok("/api/v1/modules", {
+        tenant: "acme",
+        id: "mod-1",
+        name: "Display",
+        driverId: "drv-1",
+        systemId: "sys-1",
+      });
+      await ok("/api/v1/modules/mod-1/state/power", true, "PUT");
+
+      const watcher = await watch("placeos/#");
+      // added after the state was set: everything it is to carry comes from the resync
+      await ok("/api/v1/brokers", {
+        ...brokerBody("pos", { filters: ["placeos/#"], topicTemplate: "{topic}" }),
+        tenant: "acme",
+      });
+      const state = "placeos/org-1/state/bld-1/_/_/sys-1/drv-1/Display/1/power";
+      const expected = ["org-1", "bld-1", "sys-1", "drv-1"].map((id) => `placeos/org-1/metadata/${id}`);
+      const received = new Map<string, string>();
+      await waitFor(
+        "the resync",
+        () => {
+          for (const m of watcher.inbox.all) received.set(m.topic, m.payload);
+          return [state, ...expected].every((topic) => received.has(topic));
+        },
+        10_000,
+        () => [...received.keys()],
+      );
+      assert.equal(JSON.parse(received.get(state)!).value, true);
+      assert.equal(JSON.parse(received.get("placeos/org-1/metadata/sys-1")!).name, "Room");
+    } finally {
+      await api.stop();
+    }
+  });
 });

@@ -33,7 +33,20 @@ const times = (offset: number) => ({ createdAt: T0 + offset, updatedAt: T0 + off
 /** One entity of every kind, using every field, optional ones both set and unset. */
 export function everyKind(): StoredEntity[] {
   return [
-    { kind: "tenants", entity: { id: "acme", name: "Acme Corp", dialects: ["gooee"], ...times(0) } },
+    {
+      kind: "tenants",
+      entity: {
+        id: "acme",
+        name: "Acme Corp",
+        dialects: ["gooee"],
+        privacy: {
+          hashKey: "a-tenant-hash-key-0123456789",
+          ruleSets: [{ id: "pii", rules: [{ match: { detector: "email" }, action: "hash" }] }],
+          roles: [{ role: "guest", ruleSets: [{ rules: [{ match: { key: "name" }, action: "mask" }] }] }],
+        },
+        ...times(0),
+      },
+    },
     {
       kind: "zones",
       entity: {
@@ -137,6 +150,7 @@ export function everyKind(): StoredEntity[] {
         passwordHash: undefined,
         roles: ["admin", "ops"],
         enabled: true,
+        org: "org-hq",
         ...times(10),
       },
     },
@@ -148,6 +162,7 @@ export function everyKind(): StoredEntity[] {
         name: "CI",
         userId: "usr-1",
         hash: "sha256$xyz",
+        org: undefined,
         roles: [],
         scopes: ["mqtt:write"],
         revokedAt: T0 + 99,

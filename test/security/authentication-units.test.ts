@@ -311,7 +311,7 @@ function provider(fields: { name: string; secret: string }) {
     jwksCooldown: 30,
     jwksTimeout: 5000,
     requireExpiry: true,
-    claims: { principal: "sub", tenant: "", roles: "", scopes: "scope" },
+    claims: { principal: "sub", tenant: "", roles: "", scopes: "scope", org: "" },
     tenant: "default",
     roles: [],
   };

@@ -48,6 +48,8 @@ export interface JwtClaimsConfig {
   readonly roles: string;
   /** Claim holding scopes (OAuth2 `scope`: names separated by spaces, or a list); "" for none. */
   readonly scopes: string;
+  /** Claim holding the user's org (the principal's `org` attribute, for the PlaceOS API); "" for none. */
+  readonly org: string;
 }
 
 export interface JwtProviderConfig {
@@ -109,6 +111,12 @@ const claimsProperties: PropertiesOf<JwtClaimsConfig> = {
     default: "scope",
     description:
       "Claim holding scopes: OAuth2's space-separated `scope` string, or a list (`scp`). Empty: none.",
+  },
+  org: {
+    type: "string",
+    default: "",
+    description:
+      "Claim holding the user's org: the id of a PlaceOS org zone, which the PlaceOS API (`/api/mqtt`) limits the user to. Empty, or a token without it: the tenant's only org, if it has exactly one.",
   },
 };
 

@@ -25,6 +25,10 @@ export interface ApiKeyConfig {
   readonly user?: string;
   readonly tenant: string;
   readonly roles: readonly string[];
+  /** Scopes the key grants (e.g. `mqtt:write`). */
+  readonly scopes?: readonly string[];
+  /** The org (a PlaceOS org zone id) the key's user belongs to, for the PlaceOS API. */
+  readonly org?: string;
 }
 
 /** API key ids: letters, digits and dashes (no `_`, which ends the id inside a key). */
@@ -91,6 +95,19 @@ export const apiKeysSchema: JsonSchema = {
       },
       tenant: tenantSchema("The tenant of the key's principal."),
       roles: rolesSchema("The roles of the key's principal."),
+      scopes: {
+        type: "array",
+        default: [],
+        description: "Scopes the key grants, as a token's `scope` would (e.g. `mqtt:write`).",
+        items: { type: "string", pattern: "^[\\x21-\\x7e]{1,128}$", description: "A scope." },
+      },
+      org: {
+        type: "string",
+        pattern: "^[^/+#\\u0000]{1,128}$",
+        "x-default": "none: the tenant's only org",
+        description:
+          "The org of the key's user: the id of a PlaceOS org zone, which the PlaceOS API (`/api/mqtt`) limits the key to. Absent: the tenant's only org, if it has exactly one.",
+      },
     },
   },
 };

@@ -6,7 +6,10 @@
  * @module
  */
 
+import type { ConfigIssue } from "../../errors.js";
+import { formatPath } from "../layered-input.js";
 import { type JsonSchema, type PropertiesOf, section } from "../schema-support.js";
+import type { ListenerConfig } from "./listeners.js";
 import { NAME_PATTERN } from "./principal-mapping.js";
 
 export interface DialectTenantsConfig {
@@ -25,6 +28,17 @@ export interface PlaceosRedisConfig {
   readonly pattern: string;
 }
 
+/** PlaceOS's MQTT API for users: MQTT over WebSocket at `/api/mqtt` with a JWT or X-API-Key login. */
+export interface PlaceosApiConfig {
+  readonly enabled: boolean;
+  /** The `ws`/`wss` listeners that serve it; empty: every one. */
+  readonly listeners: readonly string[];
+  readonly path: string;
+  /** Roles that may publish (with {@link writeScope}); PlaceOS's "support" users (admins are support too). */
+  readonly writeRoles: readonly string[];
+  readonly writeScope: string;
+}
+
 export interface PlaceosDialectConfig extends DialectTenantsConfig {
   /** The zone levels of state topics, the org (the top-level scope) first. */
   readonly hierarchy: readonly string[];
@@ -34,6 +48,7 @@ export interface PlaceosDialectConfig extends DialectTenantsConfig {
   /** QoS of the state and metadata messages. */
   readonly qos: 0 | 1 | 2;
   readonly redis: PlaceosRedisConfig;
+  readonly api: PlaceosApiConfig;
 }
 
 export interface DialectsConfig {
@@ -75,6 +90,40 @@ const placeosRedisProperties: PropertiesOf<PlaceosRedisConfig> = {
   },
 };
 
+const placeosApiProperties: PropertiesOf<PlaceosApiConfig> = {
+  enabled: {
+    type: "boolean",
+    default: true,
+    description:
+      "Serve PlaceOS's MQTT API for users: MQTT over WebSocket on `path` of the `ws`/`wss` listeners, where the user name and password are a user's JWT or API key (X-API-Key). Only tokens of tenants with the `placeos` dialect are accepted there, and only tokens.",
+  },
+  listeners: {
+    type: "array",
+    default: [],
+    description: "The `ws` or `wss` listeners that serve the API, by name; empty: every one.",
+    items: { type: "string", pattern: NAME_PATTERN, description: "A listener name." },
+  },
+  path: {
+    type: "string",
+    default: "/api/mqtt",
+    pattern: "^/[A-Za-z0-9._~/-]*[A-Za-z0-9._~-]$",
+    description: "The HTTP path of the API (also served with a trailing `/`).",
+  },
+  writeRoles: {
+    type: "array",
+    default: ["support", "admin"],
+    description:
+      "Roles of which a user needs one, together with `writeScope`, to publish (module state on the ingest topic of a module of the user's org). PlaceOS lets support users (and admins, who are support too) write.",
+    items: { type: "string", pattern: NAME_PATTERN, description: "A role name." },
+  },
+  writeScope: {
+    type: "string",
+    default: "mqtt:write",
+    minLength: 1,
+    description: "The scope a user's token or key needs, with one of `writeRoles`, to publish.",
+  },
+};
+
 const placeosProperties: PropertiesOf<PlaceosDialectConfig> = {
   tenants: tenantsSchema("PlaceOS"),
   hierarchy: {
@@ -108,6 +157,10 @@ const placeosProperties: PropertiesOf<PlaceosDialectConfig> = {
     description: "The QoS of state and metadata messages (all retained).",
   },
   redis: section("The Redis input of module state (off by default).", placeosRedisProperties),
+  api: section(
+    "PlaceOS's MQTT over WebSocket API for users at `/api/mqtt` (see docs/dialects/placeos.md).",
+    placeosApiProperties,
+  ),
 };
 
 export const dialectsProperties: PropertiesOf<DialectsConfig> = {
@@ -119,3 +172,51 @@ export const dialectsProperties: PropertiesOf<DialectsConfig> = {
     placeosProperties,
   ),
 };
+
+/** The listeners that serve the PlaceOS API (`dialects.placeos.api`): named ones, else every ws/wss listener. */
+export function placeosApiListeners(
+  api: PlaceosApiConfig,
+  listeners: readonly ListenerConfig[],
+): ListenerConfig[] {
+  if (!api.enabled) return [];
+  const web = listeners.filter((l) => l.kind === "ws" || l.kind === "wss");
+  return api.listeners.length === 0 ? web : web.filter((l) => api.listeners.includes(l.name));
+}
+
+/**
+ * `dialects.placeos.api.listeners` must name ws or wss listeners, and the API's path must not be a
+ * listener's own MQTT path (the two would serve different logins on one URL).
+ */
+export function placeosApiIssues(
+  config: { readonly dialects: DialectsConfig; readonly listeners: readonly ListenerConfig[] },
+  sourceOf: (path: readonly (string | number)[]) => string | undefined,
+): ConfigIssue[] {
+  const { api } = config.dialects.placeos;
+  if (!api.enabled) return [];
+  const issues: ConfigIssue[] = [];
+  const web = config.listeners.filter((l) => l.kind === "ws" || l.kind === "wss");
+  api.listeners.forEach((name, index) => {
+    if (web.some((l) => l.name === name)) return;
+    const path = ["dialects", "placeos", "api", "listeners", index];
+    const known =
+      web.length === 0
+        ? "there is none"
+        : `the ws/wss listeners are ${web.map((l) => `"${l.name}"`).join(", ")}`;
+    issues.push({
+      path: formatPath(path),
+      message: `"${formatPath(path)}" must name a ws or wss listener, not "${name}" (${known})`,
+      source: sourceOf(path),
+    });
+  });
+  const trim = (p: string): string => (p.length > 1 && p.endsWith("/") ? p.slice(0, -1) : p);
+  for (const listener of placeosApiListeners(api, config.listeners))
+    if (trim(listener.path) === trim(api.path)) {
+      const path = ["dialects", "placeos", "api", "path"];
+      issues.push({
+        path: formatPath(path),
+        message: `"dialects.placeos.api.path" is "${api.path}", the MQTT path of listener "${listener.name}": give one of them another path`,
+        source: sourceOf(path),
+      });
+    }
+  return issues;
+}

@@ -35,6 +35,7 @@ export function createDialects(
               valueEncoding: placeos.valueEncoding,
               driverRole: placeos.driverRole,
               qos: placeos.qos,
+              apiWriters: { roles: placeos.api.writeRoles, scope: placeos.api.writeScope },
             },
           }),
       ...(options.logger === undefined ? {} : { logger: options.logger.child({ dialect: "placeos" }) }),

@@ -14,15 +14,15 @@ const TIMES = ["createdAt", "updatedAt"] as const;
 
 /** Every field of each kind. */
 export const entityFields: { readonly [K in EntityKind]: FieldsOf<K> } = {
-  tenants: ["id", "name", "dialects", ...TIMES],
+  tenants: ["id", "name", "dialects", "privacy", ...TIMES],
   zones: ["id", "tenant", "name", "type", "parentId", "description", "tags", ...TIMES],
   systems: ["id", "tenant", "name", "zoneIds", "description", ...TIMES],
   drivers: ["id", "tenant", "name", "role", ...TIMES],
   modules: ["id", "tenant", "name", "driverId", "systemId", "index", ...TIMES],
   devices: ["id", "tenant", "name", "applicationId", "zoneId", "enabled", "dialect", "credentials", ...TIMES],
   applications: ["id", "tenant", "name", "description", ...TIMES],
-  users: ["id", "tenant", "name", "username", "passwordHash", "roles", "enabled", ...TIMES],
-  apiKeys: ["id", "tenant", "name", "userId", "hash", "roles", "scopes", "revokedAt", ...TIMES],
+  users: ["id", "tenant", "name", "username", "passwordHash", "roles", "enabled", "org", ...TIMES],
+  apiKeys: ["id", "tenant", "name", "userId", "hash", "roles", "scopes", "org", "revokedAt", ...TIMES],
   schemas: ["id", "tenant", "name", "schema", "unit", "description", ...TIMES],
   brokers: ["id", "tenant", ...mutableFields.brokers, ...TIMES],
 };

@@ -25,7 +25,7 @@ const OWNED = { id: "string", tenant: "string", name: "string" } as const;
 const TIMES = { createdAt: "integer", updatedAt: "integer" } as const;
 
 export const fieldTypes: { readonly [K in EntityKind]: Readonly<Record<string, FieldType>> } = {
-  tenants: { id: "string", name: "string", dialects: "strings", ...TIMES },
+  tenants: { id: "string", name: "string", dialects: "strings", privacy: "object?", ...TIMES },
   zones: { ...OWNED, type: "string", parentId: "string?", description: "string?", tags: "strings", ...TIMES },
   systems: { ...OWNED, zoneIds: "strings", description: "string?", ...TIMES },
   drivers: { ...OWNED, role: "string?", ...TIMES },
@@ -46,6 +46,7 @@ export const fieldTypes: { readonly [K in EntityKind]: Readonly<Record<string, F
     passwordHash: "string?",
     roles: "strings",
     enabled: "boolean",
+    org: "string?",
     ...TIMES,
   },
   apiKeys: {
@@ -54,6 +55,7 @@ export const fieldTypes: { readonly [K in EntityKind]: Readonly<Record<string, F
     hash: "string",
     roles: "strings",
     scopes: "strings",
+    org: "string?",
     revokedAt: "integer?",
     ...TIMES,
   },

@@ -39,6 +39,12 @@ export interface Tenant extends Timestamps {
   readonly name: string;
   /** Dialects enabled for the tenant (e.g. "gooee", "placeos"), beyond those enabled in the configuration. */
   readonly dialects: readonly string[];
+  /**
+   * Privacy settings (docs/privacy.md): `{ hashKey?, ruleSets?, roles?: [{ role, ruleSets }] }`, rule
+   * sets applied to every output of the tenant and to deliveries to clients holding a role. `hashKey`
+   * is a secret, never shown by the admin API.
+   */
+  readonly privacy: Readonly<Record<string, unknown>> | undefined;
 }
 
 interface Owned extends Timestamps {
@@ -98,6 +104,8 @@ export interface User extends Owned {
   readonly passwordHash: string | undefined;
   readonly roles: readonly string[];
   readonly enabled: boolean;
+  /** The org (a PlaceOS org zone id) the user belongs to: the PlaceOS API limits the user to it. */
+  readonly org: string | undefined;
 }
 
 export interface ApiKey extends Owned {
@@ -107,6 +115,8 @@ export interface ApiKey extends Owned {
   readonly hash: string;
   readonly roles: readonly string[];
   readonly scopes: readonly string[];
+  /** The org of the key (a PlaceOS org zone id); undefined: its user's. */
+  readonly org: string | undefined;
   /** Milliseconds since the epoch; a revoked key stops working and its sessions are disconnected. */
   readonly revokedAt: number | undefined;
 }

@@ -18,7 +18,7 @@
  *
  * Changes take effect at once: every registry change that withdraws or alters a credential (a device
  * disabled, deleted or given new credentials; a user disabled, deleted or given a new password, user
- * name or roles; a key revoked, deleted or given new roles or scopes) disconnects the clients that
+ * name, roles or org; a key revoked, deleted or given new roles, scopes or org) disconnects the clients that
  * authenticated with it (v5: DISCONNECT 0x98 Administrative action), through the broker's
  * `disconnectClients`. A check that waited for scrypt looks the entity up again before it allows, so a
  * change made meanwhile is not missed.
@@ -184,6 +184,7 @@ export class RegistryAuthenticator implements Authenticator {
           (before.enabled && !after.enabled) ||
           before.passwordHash !== after.passwordHash ||
           before.username !== after.username ||
+          before.org !== after.org ||
           JSON.stringify(before.roles) !== JSON.stringify(after.roles);
         if (withdrawn)
           this.#disconnect(
@@ -199,6 +200,7 @@ export class RegistryAuthenticator implements Authenticator {
         const withdrawn =
           after === undefined ||
           (before.revokedAt === undefined && after.revokedAt !== undefined) ||
+          before.org !== after.org ||
           JSON.stringify([before.roles, before.scopes]) !== JSON.stringify([after.roles, after.scopes]);
         if (withdrawn)
           this.#disconnect(
@@ -244,7 +246,12 @@ function userPrincipal(user: User): Principal {
     id: user.username,
     tenant: user.tenant,
     roles: user.roles,
-    attributes: { credential: "registry", registryKind: "user", userId: user.id },
+    attributes: {
+      credential: "registry",
+      registryKind: "user",
+      userId: user.id,
+      ...orgOf(user.org),
+    },
   });
 }
 
@@ -259,6 +266,11 @@ function keyPrincipal(key: ApiKey, user: User | undefined): Principal {
       registryKind: "apiKey",
       apiKeyId: key.id,
       ...(user === undefined ? {} : { userId: user.id }),
+      ...orgOf(key.org ?? user?.org),
     },
   });
+}
+
+function orgOf(org: string | undefined): { org?: string } {
+  return org === undefined ? {} : { org };
 }

@@ -16,7 +16,12 @@ interface OwnedInput {
 }
 
 export interface EntityInputOf {
-  readonly tenants: { readonly id?: string; readonly name: string; readonly dialects?: readonly string[] };
+  readonly tenants: {
+    readonly id?: string;
+    readonly name: string;
+    readonly dialects?: readonly string[];
+    readonly privacy?: Readonly<Record<string, unknown>>;
+  };
   readonly zones: OwnedInput & {
     readonly type: ZoneType;
     readonly parentId?: string;
@@ -46,12 +51,14 @@ export interface EntityInputOf {
     readonly roles?: readonly string[];
     /** Default true. */
     readonly enabled?: boolean;
+    readonly org?: string;
   };
   readonly apiKeys: OwnedInput & {
     readonly userId?: string;
     readonly hash: string;
     readonly roles?: readonly string[];
     readonly scopes?: readonly string[];
+    readonly org?: string;
     readonly revokedAt?: number;
   };
   readonly schemas: OwnedInput & {
@@ -77,15 +84,15 @@ export type EntityInput = EntityInputOf[EntityKind];
 
 /** Fields `update` may change, per kind; `id`, `tenant` and the timestamps never change. */
 export const mutableFields = {
-  tenants: ["name", "dialects"],
+  tenants: ["name", "dialects", "privacy"],
   zones: ["name", "type", "parentId", "description", "tags"],
   systems: ["name", "zoneIds", "description"],
   drivers: ["name", "role"],
   modules: ["name", "driverId", "systemId", "index"],
   devices: ["name", "applicationId", "zoneId", "enabled", "dialect", "credentials"],
   applications: ["name", "description"],
-  users: ["name", "username", "passwordHash", "roles", "enabled"],
-  apiKeys: ["name", "roles", "scopes", "revokedAt"],
+  users: ["name", "username", "passwordHash", "roles", "enabled", "org"],
+  apiKeys: ["name", "roles", "scopes", "org", "revokedAt"],
   schemas: ["name", "schema", "unit", "description"],
   brokers: [
     "name",

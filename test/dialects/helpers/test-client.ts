@@ -70,14 +70,17 @@ export class TestClient {
     return this.client.connected;
   }
 
-  /** Subscribes (QoS 1 unless told); the granted codes, or how the connection ended instead. */
+  /** Subscribes (QoS 1 unless told); the SUBACK's codes (refusals too), or how the connection ended instead. */
   subscribe(filters: string | readonly string[], qos: 0 | 1 | 2 = 1): Promise<SubscribeAnswer> {
     const granted = new Promise<SubscribeAnswer>((resolve, reject) => {
       this.client.subscribe(
         typeof filters === "string" ? filters : [...filters],
         { qos },
         (error, grants) => {
-          if (error !== null && this.client.connected) reject(error);
+          // MQTT.js reports a SUBACK with a failure code as an error carrying the SUBACK
+          const suback = (error as { packet?: { granted?: number[] } } | null)?.packet;
+          if (suback?.granted !== undefined) resolve({ kind: "granted", codes: [...suback.granted] });
+          else if (error !== null && this.client.connected) reject(error);
           else if (grants !== undefined) resolve({ kind: "granted", codes: grants.map((g) => g.qos) });
         },
       );

@@ -18,38 +18,16 @@ import {
   DEFER,
   deny,
 } from "../../../hooks/index.js";
+import { type TokenVerifier, verifyToken } from "../../../auth/token-verifier.js";
 import { ReasonCode } from "../../../protocol/index.js";
+
+export { type TokenVerifier, tokenVerifier } from "../../../auth/token-verifier.js";
 
 /** The literal user name of a Gooee login. */
 export const GOOEE_LOGIN = "authorization";
 
-/** Checks a user API token: `allow` with its principal, `deny`, or `defer` when it is not one it knows. */
-export interface TokenVerifier {
-  readonly name: string;
-  verifyToken(token: string, attempt: ConnectAttempt): AuthenticationResult | Promise<AuthenticationResult>;
-  /** Passed on from the Gooee authenticator (e.g. so that revoking a key disconnects its clients). */
-  attach?(host: AuthenticatorHost): void;
-}
-
-/**
- * An authenticator that takes a bare token as the password (no user name: the API key and JWT
- * authenticators do) as a {@link TokenVerifier}.
- */
-export function tokenVerifier(authenticator: Authenticator): TokenVerifier {
-  const encoder = new TextEncoder();
-  return {
-    name: authenticator.name,
-    verifyToken: (token, attempt) =>
-      authenticator.authenticate({ ...attempt, username: undefined, password: encoder.encode(token) }),
-    attach: (host) => authenticator.attach?.(host),
-  };
-}
-
 const decoder = new TextDecoder();
-
-function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
-  return typeof (value as { then?: unknown } | null)?.then === "function";
-}
+const UNKNOWN_TOKEN = deny(ReasonCode.BadUserNameOrPassword, "Unknown user API token");
 
 export class GooeeAuthenticator implements Authenticator {
   readonly name = "gooee";
@@ -67,27 +45,6 @@ export class GooeeAuthenticator implements Authenticator {
     if (attempt.username !== GOOEE_LOGIN) return DEFER;
     if (attempt.password === undefined || attempt.password.byteLength === 0)
       return deny(ReasonCode.BadUserNameOrPassword, "The Gooee login needs a user API token as the password");
-    return this.#verify(decoder.decode(attempt.password), attempt, 0);
+    return verifyToken(this.#verifiers, decoder.decode(attempt.password), attempt, UNKNOWN_TOKEN);
   }
-
-  #verify(
-    token: string,
-    attempt: ConnectAttempt,
-    from: number,
-  ): AuthenticationResult | Promise<AuthenticationResult> {
-    for (let i = from; i < this.#verifiers.length; i++) {
-      const result = this.#verifiers[i]!.verifyToken(token, attempt);
-      if (isPromise(result))
-        return result.then((r) => (r.kind === "defer" ? this.#verify(token, attempt, i + 1) : settled(r)));
-      if (result.kind !== "defer") return settled(result);
-    }
-    return deny(ReasonCode.BadUserNameOrPassword, "Unknown user API token");
-  }
-}
-
-/** A multi-step answer has no place in a password login. */
-function settled(result: AuthenticationResult): AuthenticationResult {
-  return result.kind === "continue"
-    ? deny(ReasonCode.BadUserNameOrPassword, "Unknown user API token")
-    : result;
 }

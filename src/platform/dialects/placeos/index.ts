@@ -12,6 +12,18 @@ export {
   type PlaceosSettings,
 } from "./placeos-dialect.js";
 export { escapeLevel, unescapeLevel } from "./level-escape.js";
+export {
+  DEFAULT_API_WRITERS,
+  isApiPrincipal,
+  PLACEOS_API_ENDPOINT,
+  type PlaceosApiWriters,
+  resolveApiOrg,
+} from "./placeos-api.js";
+export {
+  PlaceosApiAuthenticator,
+  placeosApiAuthenticator,
+  type PlaceosApiAuthenticatorOptions,
+} from "./placeos-api-authenticator.js";
 export { FIXED_LEVELS, hierarchyProblem, PlaceosHierarchy } from "./placeos-hierarchy.js";
 export {
   MAX_STATE_KEY_LENGTH,

@@ -4,7 +4,8 @@
  * as `{"time": <unix ms>, "value": <json>}`, the metadata of zones, systems and drivers on
  * `placeos/<org>/metadata/<id>`; topics are cleared when what they name is renamed, moved or deleted.
  * Clients subscribe (wildcards included); only driver principals publish, and only module state on
- * `placeos/ingest/<module_id>/state/<key>`. A topic outside the table is refused without ending the
+ * `placeos/ingest/<module_id>/state/<key>`. Users of the MQTT API (`/api/mqtt`, `placeos-api.ts`)
+ * subscribe only within their org's tree and publish only as support writers, to their org's modules. A topic outside the table is refused without ending the
  * connection (v5: 0x87 Not authorized), as PlaceOS's Mosquitto ACLs do. docs/dialects/placeos.md has
  * the topics, escaping, payloads and configuration.
  * @module
@@ -16,6 +17,13 @@ import type { Logger } from "../../../observability/index.js";
 import { ReasonCode } from "../../../protocol/index.js";
 import type { Dialect, DialectRuntime, DialectTopic } from "../dialect.js";
 import { PlaceosHierarchy } from "./placeos-hierarchy.js";
+import {
+  DEFAULT_API_WRITERS,
+  isApiPrincipal,
+  isApiWriter,
+  mayReadOrg,
+  type PlaceosApiWriters,
+} from "./placeos-api.js";
 import { ingestModuleState } from "./placeos-ingest.js";
 import { PlaceosProjection } from "./placeos-projection.js";
 import { PlaceosSync } from "./placeos-sync.js";
@@ -32,10 +40,13 @@ export const PLACEOS_REFUSALS: Dialect["refusals"] = Object.freeze({
   publishOutside: deny(ReasonCode.NotAuthorized, "Topic is not part of the PlaceOS API"),
   publishNotPermitted: deny(
     ReasonCode.NotAuthorized,
-    "Only driver principals may publish, and only module state on placeos/ingest/<module_id>/state/<key>",
+    "Only drivers (and support users with the write scope) may publish, and only module state on placeos/ingest/<module_id>/state/<key>",
   ),
   subscribeOutside: deny(ReasonCode.NotAuthorized, "Topic filter is not part of the PlaceOS API"),
-  subscribeNotPermitted: deny(ReasonCode.NotAuthorized, "Topic filter of the PlaceOS API is publish-only"),
+  subscribeNotPermitted: deny(
+    ReasonCode.NotAuthorized,
+    "Topic filter is publish-only, or outside the tree of your org (placeos/<org>/...)",
+  ),
   wildcards: "within-table",
 });
 
@@ -45,6 +56,8 @@ export interface PlaceosSettings {
   readonly valueEncoding: ValueEncoding;
   readonly driverRole: string;
   readonly qos: 0 | 1 | 2;
+  /** Who may publish on the MQTT API for users (`/api/mqtt`). */
+  readonly apiWriters: PlaceosApiWriters;
 }
 
 export const DEFAULT_PLACEOS_SETTINGS: PlaceosSettings = Object.freeze({
@@ -52,6 +65,7 @@ export const DEFAULT_PLACEOS_SETTINGS: PlaceosSettings = Object.freeze({
   valueEncoding: "raw",
   driverRole: "driver",
   qos: 1,
+  apiWriters: DEFAULT_API_WRITERS,
 });
 
 export interface PlaceosDialect extends Dialect {
@@ -82,27 +96,33 @@ export function createPlaceosDialect(
   });
   const sync = new PlaceosSync(projection);
   const driverRole = settings.driverRole;
-  const isDriver = (client: ClientIdentity): boolean => client.principal.roles.includes(driverRole);
+  const { apiWriters } = settings;
+  // API users write as support users do in PlaceOS; other principals as drivers
+  const mayIngest = (client: ClientIdentity): boolean =>
+    isApiPrincipal(client.principal)
+      ? isApiWriter(client.principal, apiWriters)
+      : client.principal.roles.includes(driverRole);
+  const orgLevel = hierarchy.levels[0]!;
   const topics: DialectTopic[] = [
     {
       pattern: statePattern(hierarchy),
       publish: false,
-      subscribe: true,
+      subscribe: (client, params) => mayReadOrg(client, params[orgLevel]),
       description:
         'The current value of a module\'s state key (retained): {"time": <unix ms>, "value": <json>}.',
     },
     {
       pattern: METADATA_PATTERN,
       publish: false,
-      subscribe: true,
+      subscribe: (client, params) => mayReadOrg(client, params["org"]),
       description: "The model info of a zone, system or driver (retained).",
     },
     {
       pattern: INGEST_PATTERN,
-      publish: isDriver,
+      publish: mayIngest,
       subscribe: false,
       description: "Drivers publish a module's new state value (JSON) here.",
-      ingest: ingestModuleState(),
+      ingest: ingestModuleState({ hierarchy }),
     },
   ];
   return {

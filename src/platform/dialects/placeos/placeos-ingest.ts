@@ -8,20 +8,28 @@
  * Refusals (v5 PUBACK reason code and reason string; a v3 publish is dropped):
  * - 0x90 Topic Name invalid: the key level is not an escaped state key;
  * - 0x99 Payload format invalid: the payload is not JSON;
- * - 0x83 Implementation specific error: no such module in the publisher's tenant.
+ * - 0x83 Implementation specific error: no such module in the publisher's tenant;
+ * - 0x87 Not authorized: a principal with an org (every user of `/api/mqtt`) writing to a module
+ *   outside it.
  * @module
  */
 
 import { ReasonCode } from "../../../protocol/index.js";
-import type { IngestHandler } from "../dialect.js";
+import type { DialectContext, IngestHandler, IngestRejected } from "../dialect.js";
 import { unescapeLevel } from "./level-escape.js";
 import { moduleStateEvent, stateKeyError } from "./module-state.js";
-import { PLACEOS } from "./placeos-topics.js";
+import type { PlaceosHierarchy } from "./placeos-hierarchy.js";
+import { PLACEOS, placeModule } from "./placeos-topics.js";
 
 const decoder = new TextDecoder();
 
-export function ingestModuleState(): IngestHandler {
+export function ingestModuleState(options: { readonly hierarchy: PlaceosHierarchy }): IngestHandler {
   return (publish, context) => {
+    const org = publish.client.principal.attributes["org"];
+    if (org !== undefined) {
+      const refusal = outsideOrg(publish.params["module"]!, org, context, options.hierarchy);
+      if (refusal !== undefined) return refusal;
+    }
     const level = publish.params["key"]!;
     const key = unescapeLevel(level);
     const keyError = key === undefined ? "it is not escaped as in state topics" : stateKeyError(key);
@@ -56,5 +64,23 @@ export function ingestModuleState(): IngestHandler {
         reason: event.problem.message,
       };
     return { kind: "accept", envelopes: [event.envelope], state: [event.write], forward: false };
+  };
+}
+
+/** The refusal of a write by a principal of `org` to a module placed elsewhere (or nowhere). */
+function outsideOrg(
+  moduleId: string,
+  org: string,
+  context: DialectContext,
+  hierarchy: PlaceosHierarchy,
+): IngestRejected | undefined {
+  const module = context.registry.module(moduleId);
+  if (module === undefined || module.tenant !== context.tenant) return undefined; // 0x83 below
+  const placed = placeModule(context.registry, hierarchy, context.tenant, module);
+  if (placed.kind === "placed" && placed.orgId === org) return undefined;
+  return {
+    kind: "reject",
+    reasonCode: ReasonCode.NotAuthorized,
+    reason: `Module "${moduleId}" is not in your org "${org}"`,
   };
 }

@@ -44,7 +44,13 @@ export function metadataTopic(orgId: string, entityId: string): string {
 
 /** Where a module's state topics go: the prefix (up to the state key), or why there are none. */
 export type ModulePlacement =
-  | { readonly kind: "placed"; readonly prefix: string; readonly systemId: string }
+  | {
+      readonly kind: "placed";
+      readonly prefix: string;
+      readonly systemId: string;
+      /** The org zone's id (unescaped). */
+      readonly orgId: string;
+    }
   | { readonly kind: "no-org"; readonly system: System }
   | { readonly kind: "unplaced" };
 
@@ -73,7 +79,7 @@ export function placeModule(
     prefix += `${zone === undefined ? MISSING_LEVEL : escapeLevel(zone.id)}/`;
   }
   prefix += `${escapeLevel(system.id)}/${escapeLevel(driver.id)}/${escapeLevel(module.name)}/${module.index}/`;
-  return { kind: "placed", prefix, systemId: system.id };
+  return { kind: "placed", prefix, systemId: system.id, orgId: org.id };
 }
 
 /** The state topic of `key` under a placement's prefix. */
