@@ -20,6 +20,7 @@ import {
   type Authenticator,
   type Authorizer,
   type ClusterBus,
+  type ClientIdentity,
   HookChain,
   type MessageStage,
   type Store,
@@ -141,7 +142,7 @@ export class Broker {
       logger: this.logger,
       queueLimits: this.config.queue,
       observer: this.#observer,
-      publish: (message, now) => this.publish(message, now),
+      publish: (message, now, publisher) => this.#publishWill(message, publisher, now),
     });
     this.#sys = new SysTopics(this);
     this.#writeAhead = new WriteAhead({
@@ -303,11 +304,11 @@ export class Broker {
    * Runs a client's message through the message stages and publishes it, then the messages the stages
    * made (`StageResult.publish`: derived topics, rejection reports), in that order.
    */
-  ingest(message: ApplicationMessage, conn: Connection, now: number): IngestResult {
+  ingest(message: ApplicationMessage, publisher: ClientIdentity, now: number): IngestResult {
     let current = message;
     let made: readonly ApplicationMessage[] | undefined;
     for (const stage of this.#stages) {
-      const result = stage.process(current, conn.identity!);
+      const result = stage.process(current, publisher);
       const publish = result.publish;
       // one stage's messages are used as they are; only a second stage's are joined into a new array
       if (publish !== undefined && publish.length > 0)
@@ -460,14 +461,25 @@ export class Broker {
         // shutting down: keep the will for after the restart, due when its delay would have passed
         this.#storeWillMessage(session.clientId, message, delay, now + delay * 1000);
       } else if (delay === 0 || session.expiryInterval === 0) {
-        this.publish(message, now); // [MQTT-3.1.2-8]
+        this.#publishWill(message, conn.identity, now); // [MQTT-3.1.2-8]
       } else {
         const dueAt = now + Math.min(delay, session.expiryInterval) * 1000;
-        this.sessions.scheduleWill(session.clientId, message, dueAt);
+        this.sessions.scheduleWill(session.clientId, message, dueAt, conn.identity);
         this.#storeWillMessage(session.clientId, message, delay, dueAt);
       }
     }
     this.sessions.disconnected(session, now);
+  }
+
+  /**
+   * Publishes a will as its client's publish would be: through the message stages (a dialect validates
+   * it, makes its derived messages, or consumes it as input) when the publisher is known. A will
+   * restored from the store after a restart has no publisher in memory and is published as it is.
+   */
+  #publishWill(message: ApplicationMessage, publisher: ClientIdentity | undefined, now: number): number {
+    if (publisher === undefined || this.#stages.length === 0) return this.publish(message, now);
+    const result = this.ingest(message, publisher, now);
+    return result.accepted ? result.matched : 0;
   }
 
   #publishAll(messages: readonly ApplicationMessage[] | undefined, now: number): number {

@@ -179,7 +179,7 @@ function accept(
     message.clientTopic = topic; // what subscribers (all of this tenant) are sent
     message.mountPrefix = prefixFor(conn.access!.mount, topic); // mounted = prefix + topic (access-guard.ts)
   }
-  const result = broker.ingest(message, conn, now);
+  const result = broker.ingest(message, conn.identity!, now);
   if (packet.qos === 0) return;
   const reasonCode = !result.accepted
     ? result.reasonCode

@@ -8,7 +8,7 @@
  * @module
  */
 
-import type { Store, StoredSession, StoredSubscription } from "../hooks/index.js";
+import type { ClientIdentity, Store, StoredSession, StoredSubscription } from "../hooks/index.js";
 import type { Logger } from "../observability/index.js";
 import type { ProtocolVersion } from "../protocol/index.js";
 import {
@@ -34,13 +34,21 @@ export interface SessionRegistryOptions {
   readonly logger: Logger;
   readonly queueLimits: QueueLimits;
   readonly observer: SessionObserver;
-  /** Publishes a will (or any broker-made message); returns the number of deliveries. */
-  readonly publish: (message: ApplicationMessage, now: number) => number;
+  /**
+   * Publishes a will, as published by `publisher` when it is known (undefined: a will restored from the
+   * store); returns the number of deliveries.
+   */
+  readonly publish: (
+    message: ApplicationMessage,
+    now: number,
+    publisher: ClientIdentity | undefined,
+  ) => number;
 }
 
 interface PendingWill {
   readonly message: ApplicationMessage;
   readonly deadline: Deadline<TimedTask>;
+  readonly publisher: ClientIdentity | undefined;
 }
 
 export class SessionRegistry {
@@ -138,7 +146,12 @@ export class SessionRegistry {
   }
 
   /** Schedules a will for `dueAt`; a will already pending for the client is replaced. */
-  scheduleWill(clientId: string, message: ApplicationMessage, dueAt: number): void {
+  scheduleWill(
+    clientId: string,
+    message: ApplicationMessage,
+    dueAt: number,
+    publisher?: ClientIdentity,
+  ): void {
     const previous = this.#wills.get(clientId);
     if (previous !== undefined) this.#options.scheduler.cancel(previous.deadline);
     const task: TimedTask = {
@@ -147,7 +160,11 @@ export class SessionRegistry {
         if (pending?.message === message) this.#sendWill(clientId, pending, now);
       },
     };
-    this.#wills.set(clientId, { message, deadline: this.#options.scheduler.schedule(dueAt, task) });
+    this.#wills.set(clientId, {
+      message,
+      deadline: this.#options.scheduler.schedule(dueAt, task),
+      publisher,
+    });
   }
 
   cancelWill(clientId: string): void {
@@ -173,7 +190,7 @@ export class SessionRegistry {
     this.#wills.delete(clientId);
     this.#options.store.deleteWill(clientId);
     this.#options.logger.debug({ clientId, topic: will.message.topic }, "Publishing will");
-    this.#options.publish(will.message, now);
+    this.#options.publish(will.message, now, will.publisher);
   }
 
   #scheduleExpiry(session: Session, disconnectedAt: number): void {

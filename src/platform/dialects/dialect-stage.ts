@@ -21,7 +21,7 @@
 import type { ClientIdentity, MessageStage, MessageStageHost, StageResult } from "../../hooks/index.js";
 import { ReasonCode } from "../../protocol/index.js";
 import type { ApplicationMessage } from "../../session/index.js";
-import type { TenantMount } from "../../tenancy/index.js";
+import { clientTopicOf, type TenantMount } from "../../tenancy/index.js";
 import type { DialectContext, IngestOutcome, Rendered } from "./dialect.js";
 import type { DialectLayer, Origin } from "./dialect-layer.js";
 
@@ -43,7 +43,7 @@ export class DialectStage implements MessageStage {
     const layer = this.#layer;
     const tenant = layer.forTenant(publisher.principal.tenant);
     if (tenant.dialects.length === 0) return CONTINUE;
-    const topic = message.clientTopic ?? message.topic; // the client's view (see tenant-mount.ts)
+    const topic = clientTopicOf(message); // the client's view (a will's is not known yet: unmounted once)
     const found = layer.lookupTopic(tenant.dialects, topic); // the authorizer's lookup, remembered
     const ingest = found?.match.row.topic.ingest;
     if (found === undefined || ingest === undefined) return CONTINUE;
