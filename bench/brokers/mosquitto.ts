@@ -39,7 +39,16 @@ export function mosquitto(id: "mosquitto" | "mosquitto-persist", label: string):
       // persistence off, or on with its file in this run's directory (autosave_interval stays at its
       // default, 1800 s: the file is written at shutdown).
       const config = join(tempDir, "mosquitto.conf");
-      const lines = [`listener ${port} 127.0.0.1`, "allow_anonymous true"];
+      // QoS 1 limits that do not measure a drop policy: the outgoing window as Switchboard's default
+      // (`mqtt.maxInflight` 100; Mosquitto's is 20) and no queue bound (Mosquitto's 1,000 counts
+      // differently from ours and drops QoS 1 fan-in messages that Switchboard's 1,000 keeps; with its
+      // defaults Debian's 2.0.11 stalls at ~2k msg/s and loses messages: see bench/README.md).
+      const lines = [
+        `listener ${port} 127.0.0.1`,
+        "allow_anonymous true",
+        "max_inflight_messages 100",
+        "max_queued_messages 0",
+      ];
       if (persist) {
         // Started as root, Mosquitto drops to user "mosquitto", which must still reach its directory.
         const data = join(tempDir, "data");
