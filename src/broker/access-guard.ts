@@ -151,8 +151,12 @@ export class AccessGuard {
 
   // ---- requests ----
 
-  /** Whether `identity` has an administrator role. */
+  /**
+   * Whether `identity` has an administrator role. Never a principal that logged in on a dialect's own
+   * endpoint (PlaceOS's `/api/mqtt`): a PlaceOS admin is not the broker's administrator.
+   */
   isAdmin(identity: ClientIdentity): boolean {
+    if (identity.principal.attributes["endpoint"] !== undefined) return false;
     for (const role of identity.principal.roles) if (this.#adminRoles.has(role)) return true;
     return false;
   }

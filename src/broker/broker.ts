@@ -23,6 +23,7 @@ import {
   type ClientIdentity,
   HookChain,
   type MessageStage,
+  type Principal,
   type Store,
 } from "../hooks/index.js";
 import type { Logger } from "../observability/index.js";
@@ -207,6 +208,20 @@ export class Broker {
     }
     const params = conn.params!;
     const now = this.now();
+    const principal = conn.identity!.principal;
+    const owner = sessionOwner(principal);
+    const limitedToOrg = principal.attributes["org"] !== undefined;
+    const held = this.sessions.get(params.clientId)?.owner;
+    if (limitedToOrg && held !== undefined && !held.startsWith(`${principal.id}\u0000`)) {
+      // another principal's session: no takeover, no discarding (a user of the PlaceOS API must not
+      // end a driver's or a service's session by borrowing its client identifier)
+      this.refuseConnectWith(
+        conn,
+        ReasonCode.ClientIdentifierNotValid,
+        "Client identifier in use by another client",
+      );
+      return;
+    }
     const previous = this.sessions.get(params.clientId)?.link;
     if (previous instanceof Connection) {
       // [MQTT-3.1.4-3] session takeover: the existing connection is closed with 0x8E; a session that
@@ -215,7 +230,13 @@ export class Broker {
       previous.disconnect(ReasonCode.SessionTakenOver, "Session taken over");
       this.#endConnection(previous, now);
     }
-    const existing = this.sessions.get(params.clientId);
+    let existing = this.sessions.get(params.clientId);
+    if (existing !== undefined && limitedToOrg) {
+      // a principal limited to an org never inherits what it did not subscribe to: a session it left
+      // in another org, or one restored from the store (its owner unknown), starts afresh
+      if (existing.owner !== owner) this.sessions.end(existing, now);
+      existing = existing.owner === owner ? existing : undefined;
+    }
     let session: Session;
     let sessionPresent = false;
     const capacity = inflightCapacity(params, this.limits);
@@ -229,6 +250,7 @@ export class Broker {
     }
     session.protocolVersion = params.version;
     session.expiryInterval = params.sessionExpiry;
+    session.owner = owner;
     this.sessions.persist(session, undefined);
     if (conn.will !== undefined && session.expiryInterval > 0) this.#storeWill(conn, undefined);
 
@@ -473,8 +495,8 @@ export class Broker {
 
   /**
    * Publishes a will as its client's publish would be: through the message stages (a dialect validates
-   * it, makes its derived messages, or consumes it as input) when the publisher is known. A will
-   * restored from the store after a restart has no publisher in memory and is published as it is.
+   * it, makes its derived messages, or consumes it as input). A will restored from the store has a
+   * publisher with only its tenant (restore-state.ts).
    */
   #publishWill(message: ApplicationMessage, publisher: ClientIdentity | undefined, now: number): number {
     if (publisher === undefined || this.#stages.length === 0) return this.publish(message, now);
@@ -558,4 +580,12 @@ export class Broker {
       }
     },
   };
+}
+
+/**
+ * The owner of a session opened by `principal`: its id and org. Only principals limited to an org (PlaceOS
+ * API users) are held to it; every other principal follows MQTT's plain takeover rules.
+ */
+function sessionOwner(principal: Principal): string {
+  return `${principal.id}\u0000${principal.attributes["org"] ?? ""}`;
 }

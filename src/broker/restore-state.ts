@@ -6,9 +6,10 @@
  * @module
  */
 
-import type { StoreSnapshot } from "../hooks/index.js";
+import { ANONYMOUS_PRINCIPAL, type ClientIdentity, type StoreSnapshot } from "../hooks/index.js";
 import { parseSubscriptionFilter } from "../protocol/index.js";
 import { isExpired, type ApplicationMessage } from "../session/index.js";
+import { MOUNT_ROOT, unmountTopic } from "../tenancy/index.js";
 import type { Broker } from "./broker.js";
 
 export function restoreState(broker: Broker, snapshot: StoreSnapshot, now: number): void {
@@ -97,6 +98,30 @@ export function restoreState(broker: Broker, snapshot: StoreSnapshot, now: numbe
       session !== undefined && session.expiryInterval !== 0xffffffff
         ? session.expiryInterval * 1000
         : delayMs;
-    broker.sessions.scheduleWill(will.clientId, message, will.dueAt ?? now + Math.min(delayMs, cap));
+    broker.sessions.scheduleWill(
+      will.clientId,
+      message,
+      will.dueAt ?? now + Math.min(delayMs, cap),
+      restoredPublisher(will.clientId),
+    );
   }
+}
+
+/**
+ * The publisher of a will restored from the store: who the client was is not stored, only its session
+ * key, which names its tenant. The will's topic was authorized when its client connected; with this
+ * identity it goes through the message stages (a dialect validates it, or takes it as input) instead of
+ * being routed as it came. It has no roles, scopes or attributes.
+ */
+function restoredPublisher(sessionKey: string): ClientIdentity {
+  const mounted = sessionKey.startsWith(`${MOUNT_ROOT}/`);
+  const tenant = mounted
+    ? sessionKey.slice(MOUNT_ROOT.length + 1, sessionKey.indexOf("/", MOUNT_ROOT.length + 1))
+    : undefined;
+  const clientId = unmountTopic(sessionKey);
+  return {
+    clientId,
+    username: undefined,
+    principal: { ...ANONYMOUS_PRINCIPAL, id: clientId, ...(tenant === undefined ? {} : { tenant }) },
+  };
 }

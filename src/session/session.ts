@@ -58,6 +58,11 @@ export class Session {
   /** Milliseconds since the epoch of the last disconnection; undefined while connected. */
   disconnectedAt: number | undefined;
   journal: SessionJournal;
+  /**
+   * Who opened it last, as the broker tells principals limited to an org apart (see Broker.openSession);
+   * undefined for a session restored from the store. Kept in memory only.
+   */
+  owner: string | undefined = undefined;
 
   // Scratch fields for the router's per-message aggregation of overlapping subscriptions.
   routeMark = 0;

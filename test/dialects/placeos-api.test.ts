@@ -304,6 +304,58 @@ describe("the PlaceOS MQTT API (/api/mqtt)", () => {
     await ok("PATCH", "/api/v1/users/ua", { org: ORG_A });
   });
 
+  it("never lets an API user take over or inherit another client's session", async () => {
+    const { client: service } = await connectWithInbox(broker.url, {
+      protocolVersion: 5,
+      clientId: "backend-1",
+      clean: false,
+      properties: { sessionExpiryInterval: 300 },
+      ...passwordUser,
+    });
+    await service.subscribeAsync("placeos/+/state/#", { qos: 1 });
+    const token = await userToken({ zone: ORG_A });
+    const attempt = { username: token, password: token, clientId: "backend-1", clean: false };
+    assert.equal(await refusal(attempt), 0x85);
+    assert.ok(service.connected, "the service keeps its connection");
+    await service.endAsync();
+    assert.equal(await refusal(attempt), 0x85, "nor its stored session");
+    // its own session it resumes, and only in its own org
+    const own = { username: token, password: token, clientId: "user-a-1", clean: false };
+    const first = await connectWithInbox(apiUrl, {
+      ...own,
+      protocolVersion: 5,
+      properties: { sessionExpiryInterval: 300 },
+    });
+    await first.client.endAsync();
+    const again = await connectWithInbox(apiUrl, {
+      ...own,
+      protocolVersion: 5,
+      properties: { sessionExpiryInterval: 300 },
+    });
+    assert.equal(again.connack.sessionPresent, true);
+    await again.client.endAsync();
+  });
+
+  it("is no broker administrator, and has nothing once its tenant loses the dialect", async () => {
+    const admin = await connect(await userToken({ zone: ORG_A, roles: ["admin"] }));
+    assert.deepEqual(await admin.subscribe("$SYS/broker/uptime"), { kind: "granted", codes: [0x87] });
+    await ok("POST", "/api/v1/tenants", { id: "globex", name: "Globex", dialects: ["placeos"] });
+    await ok("POST", "/api/v1/zones", {
+      tenant: "globex",
+      id: "org-g",
+      name: "G",
+      type: "region",
+      tags: ["org"],
+    });
+    const user = await connect(await userToken({ tenant: "globex" }));
+    assert.deepEqual(await user.subscribe("placeos/org-g/state/#"), { kind: "granted", codes: [1] });
+    await ok("PATCH", "/api/v1/tenants/globex", { dialects: [] });
+    for (const filter of ["#", "placeos/org-g/state/#"])
+      assert.deepEqual(await user.subscribe(filter), { kind: "granted", codes: [0x87] }, filter);
+    const published = await user.publish("anything", "1");
+    assert.equal(published.kind === "acked" && published.reasonCode, 0x87);
+  });
+
   it("ends a connection when its token expires (0xA0), as on any listener", async () => {
     const user = await connect(await userToken({ zone: ORG_A }, 2));
     assert.ok(user.connected);

@@ -11,13 +11,27 @@
 
 import {
   type Authorizer,
+  type ClientIdentity,
   DEFER,
+  deny,
   type Decision,
   type PublishRequest,
   type SubscribeRequest,
 } from "../../hooks/index.js";
+import { ReasonCode } from "../../protocol/index.js";
 import type { DialectLayer } from "./dialect-layer.js";
 import { permits } from "./topic-table.js";
+
+/**
+ * A principal that logged in on a dialect's own endpoint (PlaceOS's `/api/mqtt`) is that dialect's:
+ * when its tenant has lost every dialect, nothing is left to allow it (it never falls through to the
+ * tenant's plain rules).
+ */
+const ENDPOINT_WITHOUT_DIALECT = deny(ReasonCode.NotAuthorized, "The tenant no longer has this API");
+
+function viaEndpoint(client: ClientIdentity): boolean {
+  return client.principal.attributes["endpoint"] !== undefined;
+}
 
 export class DialectAuthorizer implements Authorizer {
   readonly name = "dialects";
@@ -29,7 +43,7 @@ export class DialectAuthorizer implements Authorizer {
 
   authorizePublish(request: PublishRequest): Decision {
     const { dialects } = this.#layer.forTenant(request.client.principal.tenant);
-    if (dialects.length === 0) return DEFER;
+    if (dialects.length === 0) return viaEndpoint(request.client) ? ENDPOINT_WITHOUT_DIALECT : DEFER;
     const found = this.#layer.lookupTopic(dialects, request.topic);
     if (found === undefined) return dialects[0]!.dialect.refusals.publishOutside;
     const { row, params } = found.match;
@@ -40,7 +54,7 @@ export class DialectAuthorizer implements Authorizer {
 
   authorizeSubscribe(request: SubscribeRequest): Decision {
     const { dialects } = this.#layer.forTenant(request.client.principal.tenant);
-    if (dialects.length === 0) return DEFER;
+    if (dialects.length === 0) return viaEndpoint(request.client) ? ENDPOINT_WITHOUT_DIALECT : DEFER;
     const filter = request.topicFilter;
     const levels = filter.split("/");
     if (filter.includes("+") || filter.includes("#")) {
