@@ -52,6 +52,28 @@ export interface ApplicationMessage {
 }
 
 /** Seconds left of a message's expiry interval at `now`, rounded up; undefined when it never expires [MQTT-3.3.2-6]. */
+/**
+ * The message's own fields without its runtime caches (frames, client topic, mount prefix), with
+ * `payload` in place of its own when given. Written out field by field: an object rest
+ * (`{ frames, ...rest }`) takes V8's slow generic copy.
+ */
+export function withoutCaches(
+  message: ApplicationMessage,
+  payload: Uint8Array = message.payload,
+): ApplicationMessage {
+  return {
+    id: message.id,
+    topic: message.topic,
+    payload,
+    qos: message.qos,
+    retain: message.retain,
+    properties: message.properties,
+    createdAt: message.createdAt,
+    expiresAt: message.expiresAt,
+    publisherId: message.publisherId,
+  };
+}
+
 export function remainingExpirySeconds(message: ApplicationMessage, now: number): number | undefined {
   if (message.expiresAt === undefined) return undefined;
   return Math.max(0, Math.ceil((message.expiresAt - now) / 1000));

@@ -8,6 +8,7 @@ export {
   compactPayload,
   isExpired,
   remainingExpirySeconds,
+  withoutCaches,
   type ApplicationMessage,
   type MessageProperties,
 } from "./application-message.js";

@@ -26,7 +26,7 @@
 import type { Broker, DeliveryPrivacy } from "../../broker/index.js";
 import type { Principal } from "../../hooks/index.js";
 import type { Logger } from "../../observability/index.js";
-import type { ApplicationMessage } from "../../session/index.js";
+import { type ApplicationMessage, withoutCaches } from "../../session/index.js";
 import { isSysTopic } from "../../tenancy/index.js";
 import {
   applyToPayload,
@@ -242,17 +242,7 @@ function brokenRules(state: TenantState): PayloadRules {
 }
 
 function copyWith(message: ApplicationMessage, payload: Uint8Array): ApplicationMessage {
-  const copy: ApplicationMessage = {
-    id: message.id,
-    topic: message.topic,
-    payload,
-    qos: message.qos,
-    retain: message.retain,
-    properties: message.properties,
-    createdAt: message.createdAt,
-    expiresAt: message.expiresAt,
-    publisherId: message.publisherId,
-  };
+  const copy = withoutCaches(message, payload);
   if (message.clientTopic !== undefined) copy.clientTopic = message.clientTopic;
   return copy;
 }

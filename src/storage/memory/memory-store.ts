@@ -20,7 +20,7 @@ import type {
   StoredSubscription,
   StoredWill,
 } from "../../hooks/index.js";
-import type { ApplicationMessage } from "../../session/index.js";
+import { type ApplicationMessage, withoutCaches } from "../../session/index.js";
 
 interface SessionRecord {
   session: StoredSession;
@@ -70,20 +70,8 @@ export class MemoryStore implements Store {
   putMessage(message: ApplicationMessage): void {
     if (message.id > this.#lastMessageId) this.#lastMessageId = message.id;
     if (this.#messages.has(message.id)) return;
-    // the message's own fields, without the runtime caches (frames, client topic, mount): written out,
-    // as an object rest (`{ frames, ...stored }`) takes V8's slow generic copy
-    const stored: ApplicationMessage = {
-      id: message.id,
-      topic: message.topic,
-      payload: message.payload,
-      qos: message.qos,
-      retain: message.retain,
-      properties: message.properties,
-      createdAt: message.createdAt,
-      expiresAt: message.expiresAt,
-      publisherId: message.publisherId,
-    };
-    this.#messages.set(message.id, { message: stored, refs: 0 });
+    // the message's own fields, without the runtime caches (frames, client topic, mount)
+    this.#messages.set(message.id, { message: withoutCaches(message), refs: 0 });
   }
 
   putSession(session: StoredSession): void {
