@@ -14,16 +14,13 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
-import { pino } from "pino";
 import { parse as parseYaml } from "yaml";
-import { loadConfig } from "../../src/config/load-config.js";
-import { startSwitchboard, type Switchboard } from "../../src/main.js";
-import { Registry } from "../../src/platform/registry/index.js";
-import { MemoryRegistryStore } from "../../src/storage/index.js";
+import type { Switchboard } from "../../src/main.js";
 import {
   bash as runBash,
   exampleBlock as sharedExampleBlock,
-  registryRequests,
+  exampleScript,
+  startExampleBroker,
   requireMosquittoClients,
 } from "./helpers/doc-example.js";
 
@@ -31,7 +28,6 @@ const bash = (script: string, timeout = TIMEOUT) => runBash(script, timeout);
 
 const DOC = new URL("../../docs/dialects/placeos.md", import.meta.url);
 const TIMEOUT = 8000;
-const DOC_PORT = "-p 1883";
 const TIME = /"time":(\d+)/g;
 
 requireMosquittoClients();
@@ -57,34 +53,11 @@ describe("docs/dialects/placeos.md: the worked example, with mosquitto_sub and m
   let switchboard: Switchboard;
   let port: number;
 
-  /** A block's commands for this broker: the documented port replaced, the keys exported first. */
-  const script = (part: string, exec = false): string => {
-    const commands = exampleBlock(doc, part);
-    assert.ok(commands.includes(DOC_PORT), `the "${part}" commands use ${DOC_PORT}`);
-    return `${exampleBlock(doc, "keys")}${exec ? "exec " : ""}${commands.replaceAll(DOC_PORT, `-p ${port}`)}`;
-  };
+  const block = (part: string): string => exampleBlock(doc, part);
+  const script = (part: string, exec = false): string => exampleScript(block, "keys", part, port, exec);
 
   before(async () => {
-    const values = parseYaml(exampleBlock(doc, "config")) as Record<string, unknown>;
-    const listeners = values["listeners"] as { port: number }[];
-    assert.deepEqual(
-      listeners.map((l) => l.port),
-      [1883],
-    );
-    listeners[0]!.port = 0;
-    const registry = new Registry({ store: new MemoryRegistryStore() });
-    await registry.load();
-    for (const { kind, body } of registryRequests(exampleBlock(doc, "registry"))) {
-      const created = registry.create(kind, body as never);
-      assert.ok(created.ok, `${kind} ${JSON.stringify(body)}: ${created.ok ? "" : created.problem.message}`);
-    }
-    switchboard = await startSwitchboard({
-      config: loadConfig({
-        values: { ...values, storage: { kind: "memory" }, log: { level: "silent" }, sys: { interval: 0 } },
-      }),
-      logger: pino({ level: "silent" }),
-      registry,
-    });
+    switchboard = await startExampleBroker(block);
     await switchboard.dialects!.start({ retained: switchboard.broker.retained });
     port = switchboard.listeners[0]!.port;
   });

@@ -1,13 +1,22 @@
 /**
  * What the documented-example tests of docs/dialects/*.md share: the check that the mosquitto client
  * binaries exist, reading the fenced block after `<!-- example: <part> -->`, the registry requests of
- * a block, and running a script in bash with a time limit.
+ * a block, starting the broker a document configures, its commands made to run against that broker,
+ * and running a script in bash with a time limit.
  * @module
  */
 
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { entityKinds, type EntityKind } from "../../../src/platform/registry/index.js";
+import { pino } from "pino";
+import { parse as parseYaml } from "yaml";
+import { loadConfig } from "../../../src/config/load-config.js";
+import { startSwitchboard, type Switchboard } from "../../../src/main.js";
+import { entityKinds, type EntityKind, Registry } from "../../../src/platform/registry/index.js";
+import { MemoryRegistryStore } from "../../../src/storage/index.js";
+
+/** How the documents' commands name the broker's port; the tests put the broker's ephemeral port there. */
+export const DOC_PORT = "-p 1883";
 
 /** Fails (at import) when mosquitto_pub or mosquitto_sub is missing. */
 export function requireMosquittoClients(): void {
@@ -67,4 +76,48 @@ export function bash(
     });
   });
   return { child, done };
+}
+
+/**
+ * Starts the broker of a documented example: the `config` block (its one listener, documented on port
+ * 1883, on an ephemeral port instead), a memory store, a silent log, and the entities of the `registry`
+ * block created in the registry directly (the admin API has its own tests).
+ */
+export async function startExampleBroker(block: (part: string) => string): Promise<Switchboard> {
+  const values = parseYaml(block("config")) as Record<string, unknown>;
+  const listeners = values["listeners"] as { port: number }[];
+  assert.deepEqual(
+    listeners.map((l) => l.port),
+    [1883],
+  );
+  listeners[0]!.port = 0;
+  const registry = new Registry({ store: new MemoryRegistryStore() });
+  await registry.load();
+  for (const { kind, body } of registryRequests(block("registry"))) {
+    const created = registry.create(kind, body as never);
+    assert.ok(created.ok, `${kind} ${JSON.stringify(body)}: ${created.ok ? "" : created.problem.message}`);
+  }
+  return startSwitchboard({
+    config: loadConfig({
+      values: { ...values, storage: { kind: "memory" }, log: { level: "silent" }, sys: { interval: 0 } },
+    }),
+    logger: pino({ level: "silent" }),
+    registry,
+  });
+}
+
+/**
+ * The commands of block `part` for the broker on `port` ({@link DOC_PORT} replaced), after the block
+ * `prelude` (the exported credentials); with `exec`, the last process replaces the shell.
+ */
+export function exampleScript(
+  block: (part: string) => string,
+  prelude: string,
+  part: string,
+  port: number,
+  exec = false,
+): string {
+  const commands = block(part);
+  assert.ok(commands.includes(DOC_PORT), `the "${part}" commands use ${DOC_PORT}`);
+  return `${block(prelude)}${exec ? "exec " : ""}${commands.replaceAll(DOC_PORT, `-p ${port}`)}`;
 }
