@@ -1,44 +1,34 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { after, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import Database from "better-sqlite3";
 import { MIGRATIONS, SCHEMA_VERSION } from "../../src/storage/sqlite/migrations.js";
 import { SqliteOutboxStore } from "../../src/storage/sqlite/sqlite-outbox-store.js";
-import { SqliteStore } from "../../src/storage/sqlite/sqlite-store.js";
+import type { SqliteStore } from "../../src/storage/sqlite/sqlite-store.js";
 import { type OutboxStoreHarness, runOutboxStoreContract, sampleEntries } from "./outbox-store.contract.js";
+import { sqliteTestFiles } from "./sqlite-test-store.js";
 
 // Each harness opens a SqliteStore on its own file and joins a SqliteOutboxStore to it; reopening
 // closes the SqliteStore and opens both again on the same file, as a restarted process would.
-const root = mkdtempSync(join(tmpdir(), "sb-outbox-contract-"));
-after(() => rmSync(root, { recursive: true, force: true }));
-let counter = 0;
+const files = sqliteTestFiles("sb-outbox-contract-");
 
 function open(file: string): OutboxStoreHarness & {
   readonly file: string;
   readonly sqlite: SqliteStore;
   readonly outbox: SqliteOutboxStore;
 } {
-  const sqlite = new SqliteStore({
-    file,
-    durability: "strict",
-    commitInterval: 5,
-    housekeepingInterval: 0,
-    compactThreshold: 1024 * 1024,
-  });
+  const sqlite = files.open(file);
   const outbox = new SqliteOutboxStore(sqlite);
   return { file, sqlite, outbox, store: outbox, close: () => sqlite.close() };
 }
 
 runOutboxStoreContract("SqliteOutboxStore", {
-  create: () => Promise.resolve(open(join(root, `contract-${++counter}`, "switchboard.db"))),
+  create: () => Promise.resolve(open(files.fresh("contract"))),
   reopen: (previous) => Promise.resolve(open((previous as ReturnType<typeof open>).file)),
 });
 
 describe("SqliteOutboxStore", () => {
   it("commits with the broker store's group commit: the broker's commit() covers outbox changes", async () => {
-    const h = open(join(root, `group-${++counter}`, "switchboard.db"));
+    const h = open(files.fresh("group"));
     h.store.append("b1", sampleEntries()[0]!);
     assert.equal(h.outbox.pending, true);
     await h.sqlite.commit();
@@ -50,7 +40,7 @@ describe("SqliteOutboxStore", () => {
   });
 
   it("does not store an entry appended and deleted between two commits", async () => {
-    const h = open(join(root, `noop-${++counter}`, "switchboard.db"));
+    const h = open(files.fresh("noop"));
     h.store.append("b1", sampleEntries()[0]!);
     h.store.delete("b1", sampleEntries()[0]!.seq);
     await h.sqlite.commit();
@@ -62,7 +52,7 @@ describe("SqliteOutboxStore", () => {
   });
 
   it("commits recorded changes by itself after the commit interval", async () => {
-    const h = open(join(root, `auto-${++counter}`, "switchboard.db"));
+    const h = open(files.fresh("auto"));
     h.store.setConfigHash("b1", "h");
     assert.equal(h.outbox.pending, true);
     await new Promise((resolve) => setTimeout(resolve, 50));
@@ -71,7 +61,7 @@ describe("SqliteOutboxStore", () => {
   });
 
   it("migrates a version 2 database to version 3 (the outbox tables), keeping its data", async () => {
-    const file = join(root, `migrate-${++counter}.db`);
+    const file = files.fresh("migrate");
     const db = new Database(file);
     db.pragma("journal_mode = WAL");
     for (const migration of MIGRATIONS.slice(0, 2)) migration.up(db);

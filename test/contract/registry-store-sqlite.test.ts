@@ -1,44 +1,34 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { after, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import Database from "better-sqlite3";
 import { MIGRATIONS, SCHEMA_VERSION } from "../../src/storage/sqlite/migrations.js";
 import { SqliteRegistryStore } from "../../src/storage/sqlite/sqlite-registry-store.js";
-import { SqliteStore } from "../../src/storage/sqlite/sqlite-store.js";
+import type { SqliteStore } from "../../src/storage/sqlite/sqlite-store.js";
 import { everyKind, type RegistryStoreHarness, runRegistryStoreContract } from "./registry-store.contract.js";
+import { sqliteTestFiles } from "./sqlite-test-store.js";
 
 // Each harness opens a SqliteStore on its own file and joins a SqliteRegistryStore to it; reopening
 // closes the SqliteStore and opens both again on the same file, as a restarted process would.
-const root = mkdtempSync(join(tmpdir(), "sb-registry-contract-"));
-after(() => rmSync(root, { recursive: true, force: true }));
-let counter = 0;
+const files = sqliteTestFiles("sb-registry-contract-");
 
 function open(file: string): RegistryStoreHarness & {
   readonly file: string;
   readonly sqlite: SqliteStore;
   readonly registry: SqliteRegistryStore;
 } {
-  const sqlite = new SqliteStore({
-    file,
-    durability: "strict",
-    commitInterval: 5,
-    housekeepingInterval: 0,
-    compactThreshold: 1024 * 1024,
-  });
+  const sqlite = files.open(file);
   const registry = new SqliteRegistryStore(sqlite);
   return { file, sqlite, registry, store: registry, close: () => sqlite.close() };
 }
 
 runRegistryStoreContract("SqliteRegistryStore", {
-  create: () => Promise.resolve(open(join(root, `contract-${++counter}`, "switchboard.db"))),
+  create: () => Promise.resolve(open(files.fresh("contract"))),
   reopen: (previous) => Promise.resolve(open((previous as ReturnType<typeof open>).file)),
 });
 
 describe("SqliteRegistryStore", () => {
   it("commits with the broker store's group commit: the broker's commit() covers registry changes", async () => {
-    const h = open(join(root, `group-${++counter}`, "switchboard.db"));
+    const h = open(files.fresh("group"));
     h.store.putEntity(everyKind()[0]!);
     const registry = h.registry;
     assert.equal(registry.pending, true);
@@ -48,7 +38,7 @@ describe("SqliteRegistryStore", () => {
   });
 
   it("commits recorded changes by itself after the commit interval", async () => {
-    const h = open(join(root, `auto-${++counter}`, "switchboard.db"));
+    const h = open(files.fresh("auto"));
     const registry = h.registry;
     registry.putState({
       tenant: "t",
@@ -64,7 +54,7 @@ describe("SqliteRegistryStore", () => {
   });
 
   it("upgrades a version 1 database to version 2 and keeps its broker state", async () => {
-    const file = join(root, `upgrade-${++counter}`, "switchboard.db");
+    const file = files.fresh("upgrade");
     const v1 = open(file);
     v1.sqlite.putSession({
       clientId: "c1",

@@ -1,0 +1,41 @@
+/**
+ * The SQLite stores of the contract tests: each on a fresh file in one temporary directory per test
+ * file (removed after it), with commits every 5 ms and no background housekeeping, so a test sees only
+ * what it did. Reopening a file opens a new store on it, as a restarted process would.
+ * @module
+ */
+
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after } from "node:test";
+import { type Durability, SqliteStore } from "../../src/storage/sqlite/sqlite-store.js";
+
+export interface SqliteTestFiles {
+  /** A database path no other store of the test file uses (`<name>-<n>/switchboard.db`; the directory exists). */
+  fresh(name: string): string;
+  /** A SqliteStore on `file`. */
+  open(file: string, durability?: Durability): SqliteStore;
+}
+
+/** A temporary directory for the test file's databases (`prefix` names it), removed after the tests. */
+export function sqliteTestFiles(prefix: string): SqliteTestFiles {
+  const root = mkdtempSync(join(tmpdir(), prefix));
+  after(() => rmSync(root, { recursive: true, force: true }));
+  let counter = 0;
+  return {
+    fresh: (name) => {
+      const dir = join(root, `${name}-${++counter}`);
+      mkdirSync(dir);
+      return join(dir, "switchboard.db");
+    },
+    open: (file, durability = "strict") =>
+      new SqliteStore({
+        file,
+        durability,
+        commitInterval: 5,
+        housekeepingInterval: 0,
+        compactThreshold: 1024 * 1024,
+      }),
+  };
+}
