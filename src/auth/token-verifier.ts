@@ -5,11 +5,12 @@
  * @module
  */
 
-import type {
-  AuthenticationResult,
-  Authenticator,
-  AuthenticatorHost,
-  ConnectAttempt,
+import {
+  type AuthenticationResult,
+  type Authenticator,
+  type AuthenticatorHost,
+  type ConnectAttempt,
+  isPromise,
 } from "../hooks/index.js";
 
 /** Checks a token: `allow` with its principal, `deny`, or `defer` when it is not one it knows. */
@@ -32,10 +33,6 @@ export function tokenVerifier(authenticator: Authenticator): TokenVerifier {
       authenticator.authenticate({ ...attempt, username: undefined, password: encoder.encode(token) }),
     attach: (host) => authenticator.attach?.(host),
   };
-}
-
-function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
-  return typeof (value as { then?: unknown } | null)?.then === "function";
 }
 
 /**

@@ -211,8 +211,8 @@ export class Broker {
     const principal = conn.identity!.principal;
     const owner = sessionOwner(principal);
     const limitedToOrg = principal.attributes["org"] !== undefined;
-    const held = this.sessions.get(params.clientId)?.owner;
-    if (limitedToOrg && held !== undefined && !held.startsWith(`${principal.id}\u0000`)) {
+    const held = this.sessions.get(params.clientId);
+    if (limitedToOrg && held?.owner !== undefined && !held.owner.startsWith(`${principal.id}\u0000`)) {
       // another principal's session: no takeover, no discarding (a user of the PlaceOS API must not
       // end a driver's or a service's session by borrowing its client identifier)
       this.refuseConnectWith(
@@ -222,7 +222,7 @@ export class Broker {
       );
       return;
     }
-    const previous = this.sessions.get(params.clientId)?.link;
+    const previous = held?.link;
     if (previous instanceof Connection) {
       // [MQTT-3.1.4-3] session takeover: the existing connection is closed with 0x8E; a session that
       // ends with its connection (expiry 0) ends here, so it is looked up again below

@@ -23,6 +23,7 @@ import type {
   ContinueResult,
 } from "./authenticator.js";
 import { deny, type Deny } from "./decision.js";
+import { isPromise } from "./is-promise.js";
 
 /** An exchange in progress: which authenticator took it, and its state. Opaque to the broker. */
 export interface AuthExchange {
@@ -39,10 +40,6 @@ export interface PendingAuthentication {
 }
 
 export type ChainResult = Authenticated | Deny | PendingAuthentication;
-
-function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
-  return typeof (value as { then?: unknown } | null)?.then === "function";
-}
 
 export class AuthenticationChain {
   readonly authenticators: readonly Authenticator[];

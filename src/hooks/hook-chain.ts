@@ -14,10 +14,7 @@ import { AuthenticationChain, type ChainResult } from "./authentication-chain.js
 import type { Authenticator, ConnectAttempt } from "./authenticator.js";
 import type { Authorizer, ClientIdentity, PublishRequest, SubscribeRequest } from "./authorizer.js";
 import { ALLOW, deny, type Decision } from "./decision.js";
-
-function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
-  return typeof (value as { then?: unknown } | null)?.then === "function";
-}
+import { isPromise } from "./is-promise.js";
 
 export class HookChain {
   /** The authentication chain (enhanced authentication, plug-in failures: see authentication-chain.ts). */

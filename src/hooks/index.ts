@@ -56,3 +56,4 @@ export type {
   StoredSubscription,
   StoredWill,
 } from "./store.js";
+export { isPromise } from "./is-promise.js";

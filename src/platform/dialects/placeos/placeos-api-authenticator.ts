@@ -23,6 +23,7 @@ import {
   type ConnectAttempt,
   DEFER,
   deny,
+  isPromise,
 } from "../../../hooks/index.js";
 import { ReasonCode } from "../../../protocol/index.js";
 import type { Zone } from "../../registry/model.js";
@@ -49,10 +50,6 @@ const NO_METHOD = deny(
   ReasonCode.BadAuthenticationMethod,
   "The PlaceOS API takes the user's JWT or X-API-Key as user name and password, not an Authentication Method",
 );
-
-function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
-  return typeof (value as { then?: unknown } | null)?.then === "function";
-}
 
 export class PlaceosApiAuthenticator implements Authenticator {
   readonly name = "placeosApi";
