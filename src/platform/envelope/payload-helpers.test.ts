@@ -66,6 +66,24 @@ describe("PayloadWriter", () => {
     assert.deepEqual(writer.json({ a: [1, "b"] }), encoder.encode('{"a":[1,"b"]}'));
     assert.deepEqual(writer.text(""), new Uint8Array(0));
   });
+
+  it("puts payloads together from ASCII parts, interleaved with texts, across slabs and beyond one", () => {
+    const writer = new PayloadWriter();
+    const encoder = new TextEncoder();
+    const written: [string, Uint8Array][] = [];
+    for (let i = 0; i < 3000; i++) {
+      const parts = ['{"name":"', `v${i}`, '","value":', String(i * 1.5), "}"];
+      if (i % 211 === 0) parts.splice(1, 0, "y".repeat(1100)); // longer than a shared payload
+      writer.begin(parts.reduce((sum, part) => sum + part.length, 0));
+      for (const part of parts) writer.ascii(part);
+      written.push([parts.join(""), writer.end()]);
+      const text = `°${i}`;
+      written.push([text, writer.text(text)]);
+    }
+    for (const [text, bytes] of written) assert.deepEqual(bytes, encoder.encode(text), text.slice(0, 40));
+    writer.begin(0);
+    assert.deepEqual(writer.end(), new Uint8Array(0));
+  });
 });
 
 describe("EnvelopeIds", () => {

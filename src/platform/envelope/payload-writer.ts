@@ -19,11 +19,16 @@ const SHARED_MAX_LENGTH = 1024;
 const MAX_BYTES_PER_UNIT = 3;
 
 const encoder = new TextEncoder();
+const EMPTY = new Uint8Array(0);
 
 /** Make one per owner (a dialect instance): it keeps the slab being filled. */
 export class PayloadWriter {
   #slab = new Uint8Array(SLAB_BYTES);
   #used = 0;
+  /** The payload being put together (see {@link begin}): its buffer, where it starts and its end so far. */
+  #part = EMPTY;
+  #partStart = 0;
+  #partAt = 0;
 
   /**
    * The UTF-8 bytes of `text`: a read-only view of the slab (do not write into it).
@@ -45,6 +50,64 @@ export class PayloadWriter {
     const { written } = encoder.encodeInto(text, slab.subarray(start));
     this.#used = start + written;
     return slab.subarray(start, start + written);
+  }
+
+  /**
+   * Starts a payload of at most `maxBytes` bytes, put together from parts with {@link bytes} and
+   * {@link ascii} and ended with {@link end}: a small payload made of parts that repeat (encoded once
+   * and kept by the caller) and a few short strings is written into the slab as it goes, instead of
+   * joining strings (a rope V8 must flatten) and encoding the result.
+   *
+   * @example
+   * ```ts
+   * const prefix = new TextEncoder().encode('{"value":'); // kept
+   * writer.begin(32);
+   * writer.bytes(prefix);
+   * writer.ascii(String(310));
+   * writer.ascii("}");
+   * writer.end(); // the bytes {"value":310}
+   * ```
+   */
+  begin(maxBytes: number): void {
+    if (maxBytes > SHARED_MAX_LENGTH) {
+      this.#part = new Uint8Array(maxBytes);
+      this.#partStart = 0;
+      this.#partAt = 0;
+      return;
+    }
+    if (this.#used + maxBytes > SLAB_BYTES) {
+      this.#slab = new Uint8Array(SLAB_BYTES);
+      this.#used = 0;
+    }
+    this.#part = this.#slab;
+    this.#partStart = this.#used;
+    this.#partAt = this.#used;
+  }
+
+  /**
+   * Appends `text`, every character of which must be ASCII (below U+0080), after {@link begin}; one
+   * character at a time, which is quicker than `set` only for a few characters.
+   */
+  ascii(text: string): void {
+    const part = this.#part;
+    let at = this.#partAt;
+    for (let i = 0; i < text.length; i++) part[at++] = text.charCodeAt(i);
+    this.#partAt = at;
+  }
+
+  /** Appends `data` after {@link begin}. */
+  bytes(data: Uint8Array): void {
+    this.#part.set(data, this.#partAt);
+    this.#partAt += data.byteLength;
+  }
+
+  /** The payload put together since {@link begin}: a read-only view (do not write into it). */
+  end(): Uint8Array {
+    const part = this.#part;
+    const payload = part.subarray(this.#partStart, this.#partAt);
+    if (part === this.#slab) this.#used = this.#partAt;
+    this.#part = EMPTY;
+    return payload;
   }
 
   /** {@link text} of `value` as JSON (`undefined`, a function or a symbol: the text `null`). */

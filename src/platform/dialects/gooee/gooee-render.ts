@@ -47,6 +47,11 @@ export class GooeeRenderer {
   /** The last timestamp rendered and its JSON string (the values of a publish mostly share one). */
   #time = "";
   #timeJson = '""';
+  /** `,"timestamp":<time>}` as bytes, for the time (a JSON string) in `#suffixTime`. */
+  #suffixTime = "";
+  #suffix = new Uint8Array(0);
+  /** `{"name":"<name>","value":` as bytes, per meta name (at most {@link PREFIXES_KEPT}). */
+  readonly #prefixes = new Map<string, Uint8Array>();
 
   render(envelope: EventEnvelope, context: DialectContext): Rendered[] {
     const out: Rendered[] = [];
@@ -104,10 +109,39 @@ export class GooeeRenderer {
     }
     const topic = `${base}/${name}`;
     if (topic !== context.inboundTopic)
-      out.push({
-        topic,
-        payload: this.#payloads.text(valueText(name, envelope.data, this.#quoted(timestamp))),
-      });
+      out.push({ topic, payload: this.#valuePayload(name, envelope.data, this.#quoted(timestamp)) });
+  }
+
+  /**
+   * {@link valueText} as UTF-8, put together in the slab from the bytes of `{"name":"<name>","value":`
+   * (kept per name), the value's text and the bytes of `,"timestamp":<time>}` (kept for the last time:
+   * the values of a publish share it), when they are all ASCII (a meta name always is, a valid timestamp
+   * too, and so are numbers and most values); that spares joining a text and encoding it again.
+   */
+  #valuePayload(name: string, value: unknown, time: string): Uint8Array {
+    let text: string | undefined;
+    if (typeof value === "number") text = Number.isFinite(value) ? String(value) : "null";
+    else {
+      text = jsonText(value);
+      if (text === undefined || !isAscii(text)) return this.#payloads.text(valueText(name, value, time));
+    }
+    if (time !== this.#suffixTime) {
+      this.#suffixTime = time;
+      this.#suffix = encoder.encode(`,"timestamp":${time}}`);
+    }
+    let prefix = this.#prefixes.get(name);
+    if (prefix === undefined) {
+      if (this.#prefixes.size >= PREFIXES_KEPT) this.#prefixes.clear();
+      prefix = encoder.encode(`{"name":"${name}","value":`); // a meta name needs no escape
+      this.#prefixes.set(name, prefix);
+    }
+    const suffix = this.#suffix;
+    const payloads = this.#payloads;
+    payloads.begin(prefix.byteLength + text.length + suffix.byteLength);
+    payloads.bytes(prefix);
+    payloads.ascii(text);
+    payloads.bytes(suffix);
+    return payloads.end();
   }
 
   #action(envelope: EventEnvelope, context: DialectContext, out: Rendered[]): void {
@@ -148,7 +182,7 @@ export class GooeeRenderer {
     const shown = name === "head_count" ? "headcount" : name; // the seed's payloads write `headcount`
     out.push({
       topic,
-      payload: this.#payloads.text(valueText(shown, envelope.data, this.#quoted(envelopeTime(envelope)))),
+      payload: this.#valuePayload(shown, envelope.data, this.#quoted(envelopeTime(envelope))),
     });
   }
 }
@@ -163,6 +197,16 @@ function valueText(name: string, value: unknown, time: string): string {
   return text === undefined
     ? `{"name":"${name}","timestamp":${time}}`
     : `{"name":"${name}","value":${text},"timestamp":${time}}`;
+}
+
+/** Meta names whose payload prefix a renderer keeps; beyond it, it starts again. */
+const PREFIXES_KEPT = 1024;
+
+const encoder = new TextEncoder();
+
+function isAscii(text: string): boolean {
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) >= 0x80) return false;
+  return true;
 }
 
 /** Whether an id can be one topic level: not empty, no "/", "+", "#" or U+0000. */
