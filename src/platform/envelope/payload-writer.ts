@@ -12,11 +12,16 @@
  * @module
  */
 
+import { writeJsonNumber } from "./json-number-text.js";
+
 const SLAB_BYTES = 8192;
 /** Texts longer than this (in UTF-16 code units) are encoded on their own. */
 const SHARED_MAX_LENGTH = 1024;
 /** Most bytes one UTF-16 code unit becomes in UTF-8. */
 const MAX_BYTES_PER_UNIT = 3;
+
+/** Most bytes {@link PayloadWriter.number} writes (`String` of a double: at most 24 characters). */
+export const NUMBER_MAX_BYTES = 24;
 
 const encoder = new TextEncoder();
 const EMPTY = new Uint8Array(0);
@@ -93,6 +98,16 @@ export class PayloadWriter {
     let at = this.#partAt;
     for (let i = 0; i < text.length; i++) part[at++] = text.charCodeAt(i);
     this.#partAt = at;
+  }
+
+  /**
+   * Appends `JSON.stringify(value)` of a number after {@link begin} (`null` when it is not finite),
+   * written from its digits where {@link writeJsonNumber} can; count {@link NUMBER_MAX_BYTES} for it.
+   */
+  number(value: number): void {
+    const end = writeJsonNumber(value, this.#part, this.#partAt);
+    if (end >= 0) this.#partAt = end;
+    else this.ascii(Number.isFinite(value) ? String(value) : "null");
   }
 
   /** Appends `data` after {@link begin}. */

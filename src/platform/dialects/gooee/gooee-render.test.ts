@@ -1,8 +1,8 @@
 /**
  * Gooee's renderings of meta and head count envelopes hold the payloads JSON.stringify would make of
  * `[{name, display_name?, value, unit_of_measure?, timestamp}]` and `{name, value, timestamp}`, byte
- * for byte, whatever the value and whatever the envelope's source time (the renderer writes these
- * payloads as strings, reusing the last device's topic and the last timestamp's JSON).
+ * for byte, whatever the value and whatever the envelope's source time (the renderer puts value payloads
+ * together from kept bytes and a number's digits, and reuses topics and the last timestamp's JSON).
  */
 
 import assert from "node:assert/strict";
@@ -19,6 +19,13 @@ const VALUES: unknown[] = [
   -0,
   1e21,
   612,
+  -41.5,
+  0.1 + 0.2,
+  0.05,
+  1e-7,
+  2 ** 53,
+  Number.NaN,
+  Number.POSITIVE_INFINITY,
   "0123456789abcdef",
   'say "hi" \\ \n',
   "°C ✓ \ud83d\ude00 lone \ud83d",

@@ -23,6 +23,7 @@ import {
   isJsonObject,
   jsonString,
   jsonText,
+  NUMBER_MAX_BYTES,
   PayloadWriter,
   withoutKey,
 } from "../../envelope/index.js";
@@ -52,6 +53,9 @@ export class GooeeRenderer {
   #suffix = new Uint8Array(0);
   /** `{"name":"<name>","value":` as bytes, per meta name (at most {@link PREFIXES_KEPT}). */
   readonly #prefixes = new Map<string, Uint8Array>();
+  /** `devices/<id>/meta/<name>` by device and name, at most {@link TOPICS_KEPT} in all. */
+  readonly #topics = new Map<string, Map<string, string>>();
+  #topicCount = 0;
 
   render(envelope: EventEnvelope, context: DialectContext): Rendered[] {
     const out: Rendered[] = [];
@@ -107,21 +111,45 @@ export class GooeeRenderer {
       item["timestamp"] = timestamp;
       out.push({ topic: base, payload: this.#payloads.json([item]) });
     }
-    const topic = `${base}/${name}`;
+    const topic = this.#valueTopic(device, base, name);
     if (topic !== context.inboundTopic)
       out.push({ topic, payload: this.#valuePayload(name, envelope.data, this.#quoted(timestamp)) });
   }
 
   /**
+   * `<base>/<name>` of a device, kept: the same few topics come again with every publish of the
+   * device, and a kept topic is a flat string whose hash is known (a new one would be joined, then
+   * flattened and hashed again by each step that routes it).
+   */
+  #valueTopic(device: string, base: string, name: string): string {
+    let topics = this.#topics.get(device);
+    if (topics === undefined) {
+      if (this.#topicCount >= TOPICS_KEPT) {
+        this.#topics.clear();
+        this.#topicCount = 0;
+      }
+      topics = new Map();
+      this.#topics.set(device, topics);
+    }
+    let topic = topics.get(name);
+    if (topic === undefined) {
+      if (this.#topicCount >= TOPICS_KEPT) return `${base}/${name}`; // full: kept ones stay until a new device
+      topic = `${base}/${name}`;
+      topics.set(name, topic);
+      this.#topicCount++;
+    }
+    return topic;
+  }
+
+  /**
    * {@link valueText} as UTF-8, put together in the slab from the bytes of `{"name":"<name>","value":`
-   * (kept per name), the value's text and the bytes of `,"timestamp":<time>}` (kept for the last time:
-   * the values of a publish share it), when they are all ASCII (a meta name always is, a valid timestamp
-   * too, and so are numbers and most values); that spares joining a text and encoding it again.
+   * (kept per name), the value's text (a number's digits written straight into the slab) and the bytes
+   * of `,"timestamp":<time>}` (kept for the last time: the values of a publish share it); that spares
+   * joining a text and encoding it again. A value whose JSON is not ASCII takes the plain way.
    */
   #valuePayload(name: string, value: unknown, time: string): Uint8Array {
     let text: string | undefined;
-    if (typeof value === "number") text = Number.isFinite(value) ? String(value) : "null";
-    else {
+    if (typeof value !== "number") {
       text = jsonText(value);
       if (text === undefined || !isAscii(text)) return this.#payloads.text(valueText(name, value, time));
     }
@@ -137,9 +165,10 @@ export class GooeeRenderer {
     }
     const suffix = this.#suffix;
     const payloads = this.#payloads;
-    payloads.begin(prefix.byteLength + text.length + suffix.byteLength);
+    payloads.begin(prefix.byteLength + (text?.length ?? NUMBER_MAX_BYTES) + suffix.byteLength);
     payloads.bytes(prefix);
-    payloads.ascii(text);
+    if (text === undefined) payloads.number(value as number);
+    else payloads.ascii(text);
     payloads.bytes(suffix);
     return payloads.end();
   }
@@ -198,6 +227,9 @@ function valueText(name: string, value: unknown, time: string): string {
     ? `{"name":"${name}","timestamp":${time}}`
     : `{"name":"${name}","value":${text},"timestamp":${time}}`;
 }
+
+/** Value topics a renderer keeps; beyond it, it starts again with the next new device. */
+const TOPICS_KEPT = 16_384;
 
 /** Meta names whose payload prefix a renderer keeps; beyond it, it starts again. */
 const PREFIXES_KEPT = 1024;
