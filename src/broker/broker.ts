@@ -233,7 +233,7 @@ export class Broker {
     let existing = this.sessions.get(params.clientId);
     if (existing !== undefined && limitedToOrg) {
       // a principal limited to an org never inherits what it did not subscribe to: a session it left
-      // in another org, or one restored from the store (its owner unknown), starts afresh
+      // in another org, or one restored from a store that did not keep its owner, starts afresh
       if (existing.owner !== owner) this.sessions.end(existing, now);
       existing = existing.owner === owner ? existing : undefined;
     }
@@ -481,13 +481,13 @@ export class Broker {
       const message = messageFromWill(will, session.clientId, this.nextMessageId(), now);
       if (this.#state === "closing" && session.expiryInterval > 0) {
         // shutting down: keep the will for after the restart, due when its delay would have passed
-        this.#storeWillMessage(session.clientId, message, delay, now + delay * 1000);
+        this.#storeWillMessage(session.clientId, message, delay, now + delay * 1000, conn.identity);
       } else if (delay === 0 || session.expiryInterval === 0) {
         this.#publishWill(message, conn.identity, now); // [MQTT-3.1.2-8]
       } else {
         const dueAt = now + Math.min(delay, session.expiryInterval) * 1000;
         this.sessions.scheduleWill(session.clientId, message, dueAt, conn.identity);
-        this.#storeWillMessage(session.clientId, message, delay, dueAt);
+        this.#storeWillMessage(session.clientId, message, delay, dueAt, conn.identity);
       }
     }
     this.sessions.disconnected(session, now);
@@ -495,8 +495,9 @@ export class Broker {
 
   /**
    * Publishes a will as its client's publish would be: through the message stages (a dialect validates
-   * it, makes its derived messages, or consumes it as input). A will restored from the store has a
-   * publisher with only its tenant (restore-state.ts).
+   * it, makes its derived messages, or consumes it as input). A will restored from the store has the
+   * publisher stored with it, without the user name; one stored without a publisher has one holding
+   * only its tenant (restore-state.ts).
    */
   #publishWill(message: ApplicationMessage, publisher: ClientIdentity | undefined, now: number): number {
     if (publisher === undefined || this.#stages.length === 0) return this.publish(message, now);
@@ -519,19 +520,25 @@ export class Broker {
       message,
       conn.version === 5 ? (will.properties?.willDelayInterval ?? 0) : 0,
       dueAt,
+      conn.identity,
     );
   }
 
+  /** Stores a will with who publishes it (restored after a restart, see restore-state.ts). */
   #storeWillMessage(
     clientId: string,
     message: ApplicationMessage,
     delay: number,
     dueAt: number | undefined,
+    identity: ClientIdentity | undefined,
   ): void {
     const session = this.sessions.get(clientId);
     if (session === undefined || session.expiryInterval === 0) return;
     this.store.putMessage(message);
-    this.store.putWill({ clientId, messageId: message.id, delay, dueAt });
+    // not the user name: it may be the credential itself (a PlaceOS API user's token)
+    const publisher =
+      identity === undefined ? undefined : { clientId: identity.clientId, principal: identity.principal };
+    this.store.putWill({ clientId, messageId: message.id, delay, dueAt, publisher });
   }
 
   #refused(conn: Connection): void {

@@ -1,12 +1,17 @@
 /**
  * Rebuilds the broker's state from a store snapshot at start-up: retained messages, sessions with
- * their subscriptions, in-flight and queued deliveries and inbound QoS 2 ids, and pending wills.
- * Session expiry and will delays keep counting from the wall-clock times in the store; a session
- * whose client was connected when the broker stopped counts as disconnected at restart.
+ * their owners, subscriptions, in-flight and queued deliveries and inbound QoS 2 ids, and pending wills
+ * with their publishers. Session expiry and will delays keep counting from the wall-clock times in the
+ * store; a session whose client was connected when the broker stopped counts as disconnected at restart.
  * @module
  */
 
-import { ANONYMOUS_PRINCIPAL, type ClientIdentity, type StoreSnapshot } from "../hooks/index.js";
+import {
+  ANONYMOUS_PRINCIPAL,
+  type ClientIdentity,
+  type StoreSnapshot,
+  type StoredWill,
+} from "../hooks/index.js";
 import { parseSubscriptionFilter } from "../protocol/index.js";
 import { isExpired, type ApplicationMessage } from "../session/index.js";
 import { MOUNT_ROOT, unmountTopic } from "../tenancy/index.js";
@@ -82,7 +87,7 @@ export function restoreState(broker: Broker, snapshot: StoreSnapshot, now: numbe
     }
     for (const packetId of state.incomingQos2) session.incomingQos2.add(packetId);
     const disconnectedAt = stored.disconnectedAt ?? now;
-    broker.sessions.restore(session, disconnectedAt);
+    broker.sessions.restore(session, disconnectedAt, stored.owner);
     if (stored.disconnectedAt === undefined) broker.store.putSession({ ...stored, disconnectedAt });
   }
 
@@ -102,18 +107,29 @@ export function restoreState(broker: Broker, snapshot: StoreSnapshot, now: numbe
       will.clientId,
       message,
       will.dueAt ?? now + Math.min(delayMs, cap),
-      restoredPublisher(will.clientId),
+      restoredPublisher(will),
     );
   }
 }
 
 /**
- * The publisher of a will restored from the store: who the client was is not stored, only its session
- * key, which names its tenant. The will's topic was authorized when its client connected; with this
+ * The publisher of a will restored from the store: the client and principal stored with it, without the
+ * user name (never stored). The will's topic was authorized when its client connected; with this
  * identity it goes through the message stages (a dialect validates it, or takes it as input) instead of
- * being routed as it came. It has no roles, scopes or attributes.
+ * being routed as it came.
  */
-function restoredPublisher(sessionKey: string): ClientIdentity {
+function restoredPublisher(will: StoredWill): ClientIdentity {
+  const stored = will.publisher;
+  if (stored !== undefined)
+    return { clientId: stored.clientId, username: undefined, principal: stored.principal };
+  return unknownPublisher(will.clientId);
+}
+
+/**
+ * The publisher of a will stored without one (by a version that did not keep it): only its session key
+ * is known, which names its tenant. It has no roles, scopes or attributes.
+ */
+function unknownPublisher(sessionKey: string): ClientIdentity {
   const mounted = sessionKey.startsWith(`${MOUNT_ROOT}/`);
   const tenant = mounted
     ? sessionKey.slice(MOUNT_ROOT.length + 1, sessionKey.indexOf("/", MOUNT_ROOT.length + 1))

@@ -175,9 +175,13 @@ export class SessionRegistry {
     this.#options.store.deleteWill(clientId);
   }
 
-  /** Restores a session from the store (no store writes); expiry is counted from its disconnection. */
-  restore(session: Session, disconnectedAt: number): void {
+  /**
+   * Restores a session from the store (no store writes) with its stored owner (undefined when the store
+   * did not know it); expiry is counted from its disconnection.
+   */
+  restore(session: Session, disconnectedAt: number, owner: string | undefined): void {
     session.disconnectedAt = disconnectedAt;
+    session.owner = owner;
     session.journal = new StoreJournal(this.#options.store, session.clientId);
     this.#sessions.set(session.clientId, session);
     for (const subscription of session.subscriptions.values())
@@ -220,6 +224,7 @@ function storedSession(session: Session, disconnectedAt: number | undefined): St
     protocolVersion: session.protocolVersion,
     expiryInterval: session.expiryInterval,
     disconnectedAt,
+    owner: session.owner,
   };
 }
 

@@ -50,6 +50,7 @@ export type {
   Store,
   StoreSnapshot,
   StoredInflight,
+  StoredPublisher,
   StoredQueued,
   StoredSession,
   StoredSessionState,

@@ -16,6 +16,7 @@
 
 import type { ProtocolVersion, QoS, RetainHandling } from "../protocol/index.js";
 import type { ApplicationMessage } from "../session/index.js";
+import type { Principal } from "./principal.js";
 
 export interface StoredSession {
   readonly clientId: string;
@@ -24,6 +25,12 @@ export interface StoredSession {
   readonly expiryInterval: number;
   /** Milliseconds since the epoch when the client disconnected; undefined while connected. */
   readonly disconnectedAt: number | undefined;
+  /**
+   * Who opened the session last (`Session.owner`: the principal id and org), so that after a restart a
+   * principal limited to an org can no more take over or discard another principal's session than
+   * before it. Undefined when unknown: a session stored by a version that did not keep it.
+   */
+  readonly owner?: string | undefined;
 }
 
 export interface StoredSubscription {
@@ -66,6 +73,23 @@ export interface StoredWill {
   readonly delay: number;
   /** Milliseconds since the epoch when the will is due; undefined while its client is connected. */
   readonly dueAt: number | undefined;
+  /**
+   * Who the will is published as, so that a will restored after a restart goes through the message
+   * stages as its client's publish would. Undefined when unknown (a will stored by a version that did
+   * not keep it): it is restored with an identity holding only its tenant.
+   */
+  readonly publisher?: StoredPublisher | undefined;
+}
+
+/**
+ * The client a stored will is published as: its `ClientIdentity` without the user name, which is not
+ * stored because it may be the credential itself (PlaceOS API users log in with their token as user
+ * name). The principal is stored whole: id, tenant, roles, scopes, expiry and attributes.
+ */
+export interface StoredPublisher {
+  /** The client identifier as the client sent it (not the tenant-mounted session key). */
+  readonly clientId: string;
+  readonly principal: Principal;
 }
 
 export interface StoredSessionState {

@@ -60,7 +60,8 @@ export class Session {
   journal: SessionJournal;
   /**
    * Who opened it last, as the broker tells principals limited to an org apart (see Broker.openSession);
-   * undefined for a session restored from the store. Kept in memory only.
+   * stored with the session, so a restored session has it too, except one stored by a version that did
+   * not keep it (undefined).
    */
   owner: string | undefined = undefined;
 

@@ -73,6 +73,8 @@ describe("SqliteRegistryStore", () => {
       .pluck()
       .all() as string[];
     for (const table of later) if (!v1Tables.has(table)) db.exec(`DROP TABLE ${table}`);
+    // and the columns they added to version 1 tables (version 5: session owners, will publishers)
+    db.exec("ALTER TABLE sessions DROP COLUMN owner; ALTER TABLE wills DROP COLUMN publisher");
     db.pragma("user_version = 1");
     db.close();
     assert.equal(MIGRATIONS[1]?.version, 2);

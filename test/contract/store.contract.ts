@@ -14,10 +14,12 @@
 
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import type { Principal } from "../../src/hooks/principal.js";
 import type {
   Store,
   StoreSnapshot,
   StoredInflight,
+  StoredPublisher,
   StoredQueued,
   StoredSession,
   StoredSessionState,
@@ -163,6 +165,25 @@ function assertSameSession(actual: StoredSession, expected: StoredSession): void
   assert.equal(actual.protocolVersion, expected.protocolVersion, "protocolVersion");
   assert.equal(actual.expiryInterval, expected.expiryInterval, "expiryInterval");
   assert.equal(actual.disconnectedAt, expected.disconnectedAt, "disconnectedAt");
+  assert.equal(actual.owner, expected.owner, "owner");
+}
+
+/** A will's publisher field by field (principal included), so `undefined` and absent are the same. */
+function publisherFields(publisher: StoredPublisher | undefined): unknown {
+  if (publisher === undefined) return undefined;
+  const p: Principal = publisher.principal;
+  return {
+    clientId: publisher.clientId,
+    principal: {
+      id: p.id,
+      anonymous: p.anonymous,
+      tenant: p.tenant,
+      roles: [...p.roles],
+      scopes: [...p.scopes],
+      expiresAt: p.expiresAt,
+      attributes: { ...p.attributes },
+    },
+  };
 }
 
 function subscriptionFields(s: StoredSubscription): unknown[] {
@@ -634,6 +655,92 @@ export function runStoreContract(name: string, factory: StoreFactory): void {
         await bothWays(ctx, (snapshot) => {
           assert.deepEqual(snapshot.wills.map(willFields), [["other", 2, 10, T0 + 10_000]]);
           assert.deepEqual(messageIds(snapshot), [2]);
+        });
+      }));
+
+    it(`${name}: a session's owner round-trips, is replaced with the session record, and stays unknown when not given`, () =>
+      withStore(async (ctx) => {
+        const { store } = ctx;
+        // what Broker.openSession keeps: the principal id and the org, NUL-separated
+        const owned = session("owned", { owner: "user-ü\u0000org-a" });
+        const serviceOwned = session("service", { owner: "backend\u0000" });
+        const unknown = session("old");
+        for (const s of [owned, serviceOwned, unknown]) store.putSession(s);
+        await bothWays(ctx, (snapshot) => {
+          assertSameSession(requireState(snapshot, "owned").session, owned);
+          assertSameSession(requireState(snapshot, "service").session, serviceOwned);
+          assert.equal(
+            requireState(snapshot, "old").session.owner,
+            undefined,
+            "an unknown owner stays unknown",
+          );
+        });
+        // the next connection's record carries the new owner; a record without one forgets it
+        const taken = session("owned", { owner: "user-2\u0000org-b", disconnectedAt: undefined });
+        ctx.store.putSession(taken);
+        ctx.store.putSession(session("service", { owner: undefined }));
+        await bothWays(ctx, (snapshot) => {
+          assertSameSession(requireState(snapshot, "owned").session, taken);
+          assert.equal(requireState(snapshot, "service").session.owner, undefined);
+        });
+      }));
+
+    it(`${name}: a will's publisher (principal with roles, scopes, expiry and attributes) round-trips and is replaced with the will`, () =>
+      withStore(async (ctx) => {
+        const { store } = ctx;
+        const publisher: StoredPublisher = {
+          clientId: "driver-ü",
+          principal: {
+            id: "drv-key",
+            anonymous: false,
+            tenant: "acme",
+            roles: ["driver", "support"],
+            scopes: ["mqtt:write"],
+            expiresAt: T0 + 60_000,
+            attributes: { org: "org-a", endpoint: "placeos-api", empty: "", "ü/😀": "\u0000" },
+          },
+        };
+        store.putMessage(message(1));
+        store.putWill({ clientId: "$t/acme/driver-ü", messageId: 1, delay: 30, dueAt: T0, publisher });
+        store.putMessage(message(2));
+        store.putWill({ clientId: "old", messageId: 2, delay: 5, dueAt: undefined });
+        const publisherOf = (snapshot: StoreSnapshot, clientId: string): unknown =>
+          publisherFields(snapshot.wills.find((w) => w.clientId === clientId)?.publisher);
+        await bothWays(ctx, (snapshot) => {
+          assert.deepEqual(snapshot.wills.map(willFields).sort(), [
+            ["$t/acme/driver-ü", 1, 30, T0],
+            ["old", 2, 5, undefined],
+          ]);
+          assert.deepEqual(publisherOf(snapshot, "$t/acme/driver-ü"), publisherFields(publisher));
+          assert.equal(publisherOf(snapshot, "old"), undefined, "an unknown publisher stays unknown");
+        });
+        // an anonymous publisher whose credential does not expire; then the will replaced without one
+        const anonymous: StoredPublisher = {
+          clientId: "old",
+          principal: {
+            id: "anonymous",
+            anonymous: true,
+            tenant: "default",
+            roles: [],
+            scopes: [],
+            expiresAt: undefined,
+            attributes: {},
+          },
+        };
+        ctx.store.putMessage(message(3));
+        ctx.store.putWill({
+          clientId: "old",
+          messageId: 3,
+          delay: 5,
+          dueAt: undefined,
+          publisher: anonymous,
+        });
+        ctx.store.putMessage(message(4));
+        ctx.store.putWill({ clientId: "$t/acme/driver-ü", messageId: 4, delay: 30, dueAt: T0 });
+        await bothWays(ctx, (snapshot) => {
+          assert.deepEqual(publisherOf(snapshot, "old"), publisherFields(anonymous));
+          assert.equal(publisherOf(snapshot, "$t/acme/driver-ü"), undefined);
+          assert.deepEqual(messageIds(snapshot), [3, 4]);
         });
       }));
 

@@ -7,7 +7,12 @@
  * zero byte while the following changes are about the same client (a one-byte flag, 0 = same client,
  * 1 = a new one follows).
  *
- * The opcodes and flag bits are part of the file format: never renumber them, only add.
+ * The opcodes and flag bits are part of the file format: never renumber them, only add. A reader
+ * reads every change an earlier writer wrote; fields added later hang off a new flag bit that earlier
+ * writers never set (the session owner and the will publisher, schema version 5: the byte that was
+ * 0 or 1 for "a time follows" became a flags byte, so a record of the earlier format reads as one
+ * without them). An earlier reader never sees a later format: the change log lives in the database,
+ * and a database of a later schema version is refused (`open-database.ts`).
  * @module
  */
 
@@ -61,4 +66,26 @@ export const SubscriptionFlag = {
   noLocal: 0x04,
   retainAsPublished: 0x08,
   subscriptionIdentifier: 0x10,
+} as const;
+
+/**
+ * Bits of a session's flags byte (`putSession`, after the expiry interval). Before schema version 5 the
+ * byte was 0 or 1: whether `disconnectedAt` follows.
+ */
+export const SessionFlag = {
+  /** A float64 `disconnectedAt` follows. */
+  disconnectedAt: 0x01,
+  /** Then the owner, a string. */
+  owner: 0x02,
+} as const;
+
+/**
+ * Bits of a will's flags byte (`putWill`, after the delay). Before schema version 5 the byte was 0 or 1:
+ * whether `dueAt` follows.
+ */
+export const WillFlag = {
+  /** A float64 `dueAt` follows. */
+  dueAt: 0x01,
+  /** Then the publisher, a string of JSON (`publisher-json.ts`). */
+  publisher: 0x02,
 } as const;

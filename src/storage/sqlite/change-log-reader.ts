@@ -8,7 +8,16 @@
 import { StoreError } from "../../errors.js";
 import type { ProtocolVersion, QoS, RetainHandling, UserProperty } from "../../protocol/index.js";
 import type { MessageProperties } from "../../session/index.js";
-import { ChangeOp, EntryFlag, MessageFlag, PropertyFlag, SubscriptionFlag } from "./change-log-format.js";
+import {
+  ChangeOp,
+  EntryFlag,
+  MessageFlag,
+  PropertyFlag,
+  SessionFlag,
+  SubscriptionFlag,
+  WillFlag,
+} from "./change-log-format.js";
+import { publisherFromJson } from "./publisher-json.js";
 import type { StoreOp } from "./store-op.js";
 
 class Cursor {
@@ -33,10 +42,6 @@ class Cursor {
     const value = this.#buf.readDoubleLE(this.#pos);
     this.#pos += 8;
     return value;
-  }
-
-  optionalDouble(): number | undefined {
-    return this.byte() === 0 ? undefined : this.double();
   }
 
   varint(): number {
@@ -144,14 +149,14 @@ export function readChanges(bytes: Uint8Array, visit: (op: StoreOp) => void): vo
         break;
       case ChangeOp.putSession: {
         const id = clientId();
+        const protocolVersion = cursor.byte() as ProtocolVersion;
+        const expiryInterval = cursor.varint();
+        const flags = cursor.byte(); // before schema version 5: 0 or 1, whether disconnectedAt follows
+        const disconnectedAt = flags & SessionFlag.disconnectedAt ? cursor.double() : undefined;
+        const session = { clientId: id, protocolVersion, expiryInterval, disconnectedAt };
         visit({
           kind: "putSession",
-          session: {
-            clientId: id,
-            protocolVersion: cursor.byte() as ProtocolVersion,
-            expiryInterval: cursor.varint(),
-            disconnectedAt: cursor.optionalDouble(),
-          },
+          session: flags & SessionFlag.owner ? { ...session, owner: cursor.string() } : session,
         });
         break;
       }
@@ -252,7 +257,14 @@ export function readChanges(bytes: Uint8Array, visit: (op: StoreOp) => void): vo
         const id = clientId();
         const messageId = cursor.varint();
         const delay = cursor.varint();
-        visit({ kind: "putWill", will: { clientId: id, messageId, delay, dueAt: cursor.optionalDouble() } });
+        const flags = cursor.byte(); // before schema version 5: 0 or 1, whether dueAt follows
+        const dueAt = flags & WillFlag.dueAt ? cursor.double() : undefined;
+        const will = { clientId: id, messageId, delay, dueAt };
+        visit({
+          kind: "putWill",
+          will:
+            flags & WillFlag.publisher ? { ...will, publisher: publisherFromJson(cursor.string()) } : will,
+        });
         break;
       }
       case ChangeOp.deleteWill:

@@ -13,7 +13,16 @@ import type {
   StoredWill,
 } from "../../hooks/index.js";
 import type { ApplicationMessage, MessageProperties } from "../../session/index.js";
-import { ChangeOp, EntryFlag, MessageFlag, PropertyFlag, SubscriptionFlag } from "./change-log-format.js";
+import {
+  ChangeOp,
+  EntryFlag,
+  MessageFlag,
+  PropertyFlag,
+  SessionFlag,
+  SubscriptionFlag,
+  WillFlag,
+} from "./change-log-format.js";
+import { publisherToJson } from "./publisher-json.js";
 
 const INITIAL_BYTES = 64 * 1024;
 const TWO_POW_31 = 0x80000000;
@@ -71,10 +80,16 @@ export class ChangeLogWriter {
   }
 
   putSession(session: StoredSession): void {
+    const { disconnectedAt, owner } = session;
     this.#op(ChangeOp.putSession, session.clientId);
     this.#buf[this.#pos++] = session.protocolVersion;
     this.#varint(session.expiryInterval);
-    this.#optionalDouble(session.disconnectedAt);
+    let flags = 0;
+    if (disconnectedAt !== undefined) flags |= SessionFlag.disconnectedAt;
+    if (owner !== undefined) flags |= SessionFlag.owner;
+    this.#buf[this.#pos++] = flags;
+    if (disconnectedAt !== undefined) this.#double(disconnectedAt);
+    if (owner !== undefined) this.#string(owner);
   }
 
   deleteSession(clientId: string): void {
@@ -153,10 +168,16 @@ export class ChangeLogWriter {
   }
 
   putWill(will: StoredWill): void {
+    const { dueAt, publisher } = will;
     this.#op(ChangeOp.putWill, will.clientId);
     this.#varint(will.messageId);
     this.#varint(will.delay);
-    this.#optionalDouble(will.dueAt);
+    let flags = 0;
+    if (dueAt !== undefined) flags |= WillFlag.dueAt;
+    if (publisher !== undefined) flags |= WillFlag.publisher;
+    this.#buf[this.#pos++] = flags;
+    if (dueAt !== undefined) this.#double(dueAt);
+    if (publisher !== undefined) this.#string(publisherToJson(publisher));
   }
 
   deleteWill(clientId: string): void {
@@ -208,15 +229,6 @@ export class ChangeLogWriter {
     if (LITTLE_ENDIAN) for (let i = 0; i < 8; i++) buf[pos++] = bytes[i]!;
     else for (let i = 7; i >= 0; i--) buf[pos++] = bytes[i]!;
     this.#pos = pos;
-  }
-
-  #optionalDouble(value: number | undefined): void {
-    if (value === undefined) {
-      this.#buf[this.#pos++] = 0;
-    } else {
-      this.#buf[this.#pos++] = 1;
-      this.#double(value);
-    }
   }
 
   /** An unsigned integer up to 2^53 - 1 (ids, sequence numbers, intervals): at most 8 bytes. */

@@ -3,11 +3,13 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from "node:f
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { after, describe, it } from "node:test";
-import type { Store, StoreSnapshot } from "../../hooks/index.js";
+import Database from "better-sqlite3";
+import type { Store, StoreSnapshot, StoredPublisher } from "../../hooks/index.js";
 import type { ApplicationMessage } from "../../session/index.js";
 import { MemoryStore } from "../memory/memory-store.js";
 import { readChanges } from "./change-log-reader.js";
 import { ChangeLogWriter } from "./change-log-writer.js";
+import { MIGRATIONS } from "./migrations.js";
 import { SqliteStore, type SqliteStoreOptions } from "./sqlite-store.js";
 import type { StoreOp } from "./store-op.js";
 
@@ -42,6 +44,22 @@ function crashImage(store: SqliteStore): SqliteStore {
 }
 
 const T0 = 1_700_000_000_000;
+
+/** A will's publisher with every principal field set (`expiresAt` as given). */
+function publisher(clientId: string, org: string, expiresAt: number | undefined = T0): StoredPublisher {
+  return {
+    clientId,
+    principal: {
+      id: `user-${clientId}`,
+      anonymous: false,
+      tenant: "acme",
+      roles: ["support"],
+      scopes: ["mqtt:write", "read"],
+      expiresAt,
+      attributes: { org, endpoint: "placeos-api" },
+    },
+  };
+}
 
 /** Deterministic pseudo-random numbers (mulberry32), so a failure can be replayed from its seed. */
 function random(seed: number): () => number {
@@ -164,11 +182,13 @@ function randomChanges(w: Workload, seed: number, count: number, stores: readonl
       queues.delete(client);
     } else if (r < 0.08) {
       const disconnectedAt = rnd() < 0.5 ? undefined : T0 + i;
+      const owner = pick([undefined, `${client}\u0000`, `${client}\u0000org-${i % 3}`]);
       const stored = {
         clientId: client,
         protocolVersion: pick([3, 4, 5] as const),
         expiryInterval: pick([0, 60, 0xffffffff]),
         disconnectedAt,
+        ...(owner === undefined ? {} : { owner }),
       };
       all((s) => s.putSession(stored));
     } else if (r < 0.11) {
@@ -252,6 +272,9 @@ function randomChanges(w: Workload, seed: number, count: number, stores: readonl
         messageId: m.id,
         delay: Math.floor(rnd() * 100),
         dueAt: rnd() < 0.5 ? undefined : T0 + i,
+        ...(rnd() < 0.5
+          ? {}
+          : { publisher: publisher(client, `org-${i % 3}`, rnd() < 0.5 ? undefined : T0 + i) }),
       };
       all((s) => s.putWill(will));
     } else {
@@ -274,6 +297,26 @@ describe("SqliteStore change log", () => {
       {
         kind: "putSession",
         session: { clientId: "ü-1", protocolVersion: 3, expiryInterval: 0, disconnectedAt: undefined },
+      },
+      {
+        kind: "putSession",
+        session: {
+          clientId: "o",
+          protocolVersion: 5,
+          expiryInterval: 60,
+          disconnectedAt: T0,
+          owner: "u-ü\u0000org",
+        },
+      },
+      {
+        kind: "putSession",
+        session: {
+          clientId: "o",
+          protocolVersion: 5,
+          expiryInterval: 60,
+          disconnectedAt: undefined,
+          owner: "",
+        },
       },
       {
         kind: "putSubscription",
@@ -331,6 +374,20 @@ describe("SqliteStore change log", () => {
       { kind: "deleteRetained", topic: "r/1" },
       { kind: "putWill", will: { clientId: "c", messageId: 5, delay: 0, dueAt: undefined } },
       { kind: "putWill", will: { clientId: "c", messageId: 5, delay: 4_294_967_295, dueAt: T0 + 0.5 } },
+      {
+        kind: "putWill",
+        will: { clientId: "c", messageId: 5, delay: 1, dueAt: T0, publisher: publisher("c-😀", "org-ü") },
+      },
+      {
+        kind: "putWill",
+        will: {
+          clientId: "d",
+          messageId: 5,
+          delay: 1,
+          dueAt: undefined,
+          publisher: publisher("d", "o", undefined),
+        },
+      },
       { kind: "deleteWill", clientId: "c" },
       { kind: "deleteSession", clientId: "c" },
     ];
@@ -403,6 +460,166 @@ describe("SqliteStore change log", () => {
       phase: "x",
     };
     assert.throws(() => writer.putInflight("a", bogus as never), RangeError);
+  });
+
+  it("reads changes logged before schema version 5: sessions without an owner, wills without a publisher", () => {
+    // putSession "c" v5 expiry 60 disconnected at T0; putWill (same client) message 7 delay 30 no due
+    // time; putSession (same client) v4 expiry 0, connected: as the earlier writer wrote them, where the
+    // byte after the interval was 0 or 1 for "a time follows"
+    const time = Buffer.alloc(8);
+    time.writeDoubleLE(T0);
+    const bytes = Buffer.concat([
+      Buffer.from([2, 1, 1, 0x63, 5, 60, 1]),
+      time,
+      Buffer.from([14, 0, 7, 30, 0]),
+      Buffer.from([2, 0, 4, 0, 0]),
+    ]);
+    const read: StoreOp[] = [];
+    readChanges(bytes, (op) => read.push(op));
+    assert.deepEqual(read, [
+      {
+        kind: "putSession",
+        session: { clientId: "c", protocolVersion: 5, expiryInterval: 60, disconnectedAt: T0 },
+      },
+      { kind: "putWill", will: { clientId: "c", messageId: 7, delay: 30, dueAt: undefined } },
+      {
+        kind: "putSession",
+        session: { clientId: "c", protocolVersion: 4, expiryInterval: 0, disconnectedAt: undefined },
+      },
+    ]);
+  });
+
+  it("refuses a will's publisher that is not one", () => {
+    const bad = [
+      "{",
+      "null",
+      '{"clientId":"c"}',
+      '{"clientId":"c","principal":{"id":"x"}}',
+      JSON.stringify({ ...publisher("c", "o"), principal: { ...publisher("c", "o").principal, roles: [1] } }),
+      JSON.stringify({
+        ...publisher("c", "o"),
+        principal: { ...publisher("c", "o").principal, attributes: { a: 1 } },
+      }),
+    ];
+    // putWill "c" message 1 delay 0, flags: a publisher follows, then `text`
+    const record = (text: string): Buffer => {
+      const json = Buffer.from(text);
+      const length = json.length < 0x80 ? [json.length] : [(json.length & 0x7f) | 0x80, json.length >> 7];
+      return Buffer.concat([Buffer.from([14, 1, 1, 0x63, 1, 0, 2, ...length]), json]);
+    };
+    const read: StoreOp[] = [];
+    readChanges(record(JSON.stringify(publisher("c", "o"))), (op) => read.push(op));
+    assert.deepEqual(read, [
+      {
+        kind: "putWill",
+        will: { clientId: "c", messageId: 1, delay: 0, dueAt: undefined, publisher: publisher("c", "o") },
+      },
+    ]);
+    for (const text of bad)
+      assert.throws(() => readChanges(record(text), () => {}), { code: "SB_ERR_STORE" }, text);
+  });
+
+  it("a session's owner and a will's publisher come back through a crash replay of the change log", async () => {
+    const store = open();
+    store.putSession({
+      clientId: "a",
+      protocolVersion: 5,
+      expiryInterval: 60,
+      disconnectedAt: T0,
+      owner: "user-a\u0000org-a",
+    });
+    store.putMessage(message(1));
+    store.putWill({
+      clientId: "a",
+      messageId: 1,
+      delay: 10,
+      dueAt: T0 + 10_000,
+      publisher: publisher("a", "org-a"),
+    });
+    await store.commit();
+    assert.equal(store.loggedCommits, 1, "logged, not checkpointed");
+    const image = crashImage(store);
+    const snapshot = await image.load();
+    assert.equal(snapshot.sessions[0]?.session.owner, "user-a\u0000org-a");
+    assert.deepEqual(snapshot.wills[0]?.publisher, publisher("a", "org-a"));
+    await image.close();
+    await store.close();
+  });
+
+  it("upgrades a version 4 database: its rows and earlier-format change log read with owners and publishers unknown, and keep them from then on", async () => {
+    const file = join(root, `v4-${++files}`, "switchboard.db");
+    mkdirSync(dirname(file));
+    const db = new Database(file);
+    db.pragma("journal_mode = WAL");
+    for (const migration of MIGRATIONS.slice(0, 4)) migration.up(db);
+    db.pragma("user_version = 4");
+    db.prepare(
+      "INSERT INTO messages (id, topic, payload, qos, retain, created_at) VALUES (1, 'w', x'00', 1, 0, 0)",
+    ).run();
+    db.prepare("INSERT INTO sessions VALUES ('table', 5, 60, 1)").run();
+    db.prepare("INSERT INTO wills VALUES ('table', 1, 30, NULL)").run();
+    // a commit logged by the earlier writer: putSession "log" v5 expiry 60 connected, putWill (same
+    // client) message 1 delay 5 no due time
+    db.prepare("INSERT INTO change_log (changes) VALUES (?)").run(
+      Buffer.from([2, 1, 3, 0x6c, 0x6f, 0x67, 5, 60, 0, 14, 0, 1, 5, 0]),
+    );
+    db.close();
+
+    const store = new SqliteStore({
+      file,
+      durability: "strict",
+      commitInterval: 60_000,
+      housekeepingInterval: 0,
+      compactThreshold: 0,
+    });
+    const before = await store.load();
+    assert.deepEqual(
+      before.sessions.map((s) => s.session).sort((a, b) => (a.clientId < b.clientId ? -1 : 1)),
+      [
+        { clientId: "log", protocolVersion: 5, expiryInterval: 60, disconnectedAt: undefined },
+        { clientId: "table", protocolVersion: 5, expiryInterval: 60, disconnectedAt: 1 },
+      ],
+      "no owner key: unknown",
+    );
+    assert.deepEqual(
+      [...before.wills].sort((a, b) => (a.clientId < b.clientId ? -1 : 1)),
+      [
+        { clientId: "log", messageId: 1, delay: 5, dueAt: undefined },
+        { clientId: "table", messageId: 1, delay: 30, dueAt: undefined },
+      ],
+      "no publisher key: unknown",
+    );
+    store.putSession({
+      clientId: "table",
+      protocolVersion: 5,
+      expiryInterval: 60,
+      disconnectedAt: 2,
+      owner: "u\u0000",
+    });
+    store.putWill({
+      clientId: "log",
+      messageId: 1,
+      delay: 5,
+      dueAt: undefined,
+      publisher: publisher("log", "o"),
+    });
+    await store.close();
+    const check = new Database(file, { readonly: true });
+    assert.equal(check.pragma("user_version", { simple: true }), 5);
+    check.close();
+    const reopened = new SqliteStore({
+      file,
+      durability: "strict",
+      commitInterval: 60_000,
+      housekeepingInterval: 0,
+      compactThreshold: 0,
+    });
+    const after = await reopened.load();
+    assert.equal(after.sessions.find((s) => s.session.clientId === "table")?.session.owner, "u\u0000");
+    assert.equal(after.sessions.find((s) => s.session.clientId === "log")?.session.owner, undefined);
+    assert.deepEqual(after.wills.find((w) => w.clientId === "log")?.publisher, publisher("log", "o"));
+    assert.equal(after.wills.find((w) => w.clientId === "table")?.publisher, undefined);
+    await reopened.close();
   });
 
   it("a message queued, delivered and acknowledged between two checkpoints never reaches the tables", async () => {

@@ -1,5 +1,5 @@
 /**
- * Reads everything the SQLite store holds into a {@link StoreSnapshot}: each session with its
+ * Reads everything the SQLite store holds into a {@link StoreSnapshot}: each session with its owner,
  * subscriptions, in-flight entries (in the order first put), queue (by seq) and inbound QoS 2 ids; the
  * messages they, the retained values and the wills reference; and the largest message id seen.
  * @module
@@ -17,6 +17,7 @@ import type {
 import type { ProtocolVersion, QoS, RetainHandling } from "../../protocol/index.js";
 import type { ApplicationMessage } from "../../session/index.js";
 import { messageFromRow, type MessageRow } from "./message-row.js";
+import { publisherFromJson } from "./publisher-json.js";
 
 interface SessionParts {
   readonly session: StoredSession;
@@ -43,15 +44,18 @@ function readSessions(db: Database): Map<string, SessionParts> {
     protocol_version: number;
     expiry_interval: number;
     disconnected_at: number | null;
+    owner: string | null;
   }[];
   for (const row of rows) {
+    const session: StoredSession = {
+      clientId: row.client_id,
+      protocolVersion: row.protocol_version as ProtocolVersion,
+      expiryInterval: row.expiry_interval,
+      disconnectedAt: row.disconnected_at ?? undefined,
+    };
     sessions.set(row.client_id, {
-      session: {
-        clientId: row.client_id,
-        protocolVersion: row.protocol_version as ProtocolVersion,
-        expiryInterval: row.expiry_interval,
-        disconnectedAt: row.disconnected_at ?? undefined,
-      },
+      // NULL: stored before schema version 5, the owner is unknown
+      session: row.owner === null ? session : { ...session, owner: row.owner },
       subscriptions: [],
       inflight: [],
       queue: [],
@@ -131,13 +135,18 @@ export function loadSnapshot(db: Database): StoreSnapshot {
     message_id: number;
     delay: number;
     due_at: number | null;
+    publisher: string | null;
   }[];
-  const wills: StoredWill[] = willRows.map((row) => ({
-    clientId: row.client_id,
-    messageId: row.message_id,
-    delay: row.delay,
-    dueAt: row.due_at ?? undefined,
-  }));
+  const wills: StoredWill[] = willRows.map((row) => {
+    const will: StoredWill = {
+      clientId: row.client_id,
+      messageId: row.message_id,
+      delay: row.delay,
+      dueAt: row.due_at ?? undefined,
+    };
+    // NULL: stored before schema version 5, the publisher is unknown
+    return row.publisher === null ? will : { ...will, publisher: publisherFromJson(row.publisher) };
+  });
   return {
     sessions: [...sessions.values()],
     messages,

@@ -10,7 +10,8 @@
  * `wills`. The triggers keep `messages.refs` equal to the number of referencing rows; a checkpoint ends
  * by deleting every message whose count is 0 (the partial index makes that a lookup of the few rows
  * concerned, not a scan). Since version 4 the store writes those tables at checkpoints only; each
- * commit in between appends its changes to `change_log`.
+ * commit in between appends its changes to `change_log`. Version 5 keeps a session's owner and a will's
+ * publisher; rows of earlier versions have NULL there (unknown), which the broker handles as before.
  * @module
  */
 
@@ -143,6 +144,17 @@ const changeLogSchema = `
   );
 `;
 
+/**
+ * Who a session and a will belong to: `sessions.owner` (the principal id and org, `Session.owner`) and
+ * `wills.publisher` (the publisher's client id and principal as JSON, `publisher-json.ts`). NULL for
+ * the rows already there: their owner and publisher were never stored. The change log's records gain
+ * them through flag bits (`change-log-format.ts`), so records logged before the upgrade still read.
+ */
+const ownersSchema = `
+  ALTER TABLE sessions ADD COLUMN owner TEXT;
+  ALTER TABLE wills ADD COLUMN publisher TEXT;
+`;
+
 /** Every migration, in order; `MIGRATIONS[i].version === i + 1`. */
 export const MIGRATIONS: readonly Migration[] = [
   {
@@ -167,6 +179,11 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 4,
     description: "the change log: each commit's changes, applied to the tables at checkpoints",
     up: (db) => db.exec(changeLogSchema),
+  },
+  {
+    version: 5,
+    description: "a session's owner and a will's publisher, kept across restarts",
+    up: (db) => db.exec(ownersSchema),
   },
 ];
 

@@ -33,6 +33,7 @@ import type {
 import { assertNever } from "../../protocol/index.js";
 import type { ApplicationMessage } from "../../session/index.js";
 import { messageParams } from "./message-row.js";
+import { publisherToJson } from "./publisher-json.js";
 import type { StoreOp } from "./store-op.js";
 import type { StoreStatements } from "./store-statements.js";
 
@@ -341,7 +342,13 @@ export class NetChanges {
     for (const [clientId, c] of this.#clients) {
       const s = c.session;
       if (s !== undefined && s !== null)
-        st.putSession.run(clientId, s.protocolVersion, s.expiryInterval, s.disconnectedAt ?? null);
+        st.putSession.run(
+          clientId,
+          s.protocolVersion,
+          s.expiryInterval,
+          s.disconnectedAt ?? null,
+          s.owner ?? null,
+        );
       if (c.subscriptions !== undefined) {
         for (const sub of c.subscriptions.values()) {
           if (sub === null) continue;
@@ -380,8 +387,11 @@ export class NetChanges {
     }
     for (const [topic, messageId] of this.#retained)
       if (messageId !== null) st.putRetained.run(topic, messageId);
-    for (const will of this.#wills.values())
-      if (will !== null) st.putWill.run(will.clientId, will.messageId, will.delay, will.dueAt ?? null);
+    for (const will of this.#wills.values()) {
+      if (will === null) continue;
+      const publisher = will.publisher === undefined ? null : publisherToJson(will.publisher);
+      st.putWill.run(will.clientId, will.messageId, will.delay, will.dueAt ?? null, publisher);
+    }
     // 3. the messages put since the checkpoint that surviving entries name, with that number of
     // references (their entries' triggers found no row to count on); one already in the table is kept
     for (const record of this.#messages.values())

@@ -41,9 +41,11 @@ export function prepareStatements(db: Database): StoreStatements {
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
     putSession: s(
-      `INSERT INTO sessions (client_id, protocol_version, expiry_interval, disconnected_at) VALUES (?, ?, ?, ?)
+      `INSERT INTO sessions (client_id, protocol_version, expiry_interval, disconnected_at, owner)
+       VALUES (?, ?, ?, ?, ?)
        ON CONFLICT (client_id) DO UPDATE SET protocol_version = excluded.protocol_version,
-         expiry_interval = excluded.expiry_interval, disconnected_at = excluded.disconnected_at`,
+         expiry_interval = excluded.expiry_interval, disconnected_at = excluded.disconnected_at,
+         owner = excluded.owner`,
     ),
     deleteSessionRows: ["subscriptions", "inflight", "queue", "incoming_qos2", "sessions"].map((table) =>
       s(`DELETE FROM ${table} WHERE client_id = ?`),
@@ -79,9 +81,9 @@ export function prepareStatements(db: Database): StoreStatements {
     ),
     deleteRetained: s(`DELETE FROM retained WHERE topic = ?`),
     putWill: s(
-      `INSERT INTO wills (client_id, message_id, delay, due_at) VALUES (?, ?, ?, ?)
+      `INSERT INTO wills (client_id, message_id, delay, due_at, publisher) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT (client_id) DO UPDATE SET message_id = excluded.message_id, delay = excluded.delay,
-         due_at = excluded.due_at`,
+         due_at = excluded.due_at, publisher = excluded.publisher`,
     ),
     deleteWill: s(`DELETE FROM wills WHERE client_id = ?`),
     sweepMessages: s(`DELETE FROM messages WHERE refs <= 0`),
