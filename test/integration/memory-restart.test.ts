@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
-import { afterEach, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { PacketType, type ProtocolVersion, type QoS } from "../../src/protocol/packet-type.js";
 import type { Properties } from "../../src/protocol/properties.js";
 import { MemoryStore } from "../../src/storage/memory/memory-store.js";
 import { bytes, delay, RawClient, text } from "../helpers/raw-client.js";
+import { restartHarness } from "../helpers/restart-harness.js";
 import { startTestBroker, type TestBroker } from "../helpers/test-broker.js";
 
 /**
@@ -11,31 +12,12 @@ import { startTestBroker, type TestBroker } from "../helpers/test-broker.js";
  * its persistent sessions, their queues and in-flight messages, and the retained messages again.
  */
 
-const running = new Set<TestBroker>();
-const clients = new Set<RawClient>();
+const harness = restartHarness("memory-restart");
+const { stop, client: track } = harness;
 
 async function start(store: MemoryStore): Promise<TestBroker> {
-  const broker = await startTestBroker({ store });
-  running.add(broker);
-  return broker;
+  return harness.track(await startTestBroker({ store }));
 }
-
-async function stop(broker: TestBroker): Promise<void> {
-  await broker.stop();
-  running.delete(broker);
-}
-
-function track(client: RawClient): RawClient {
-  clients.add(client);
-  return client;
-}
-
-afterEach(async () => {
-  for (const c of clients) c.destroy();
-  clients.clear();
-  for (const b of running) await b.stop();
-  running.clear();
-});
 
 async function waitFor(check: () => boolean, what: string, ms = 2000): Promise<void> {
   const until = Date.now() + ms;

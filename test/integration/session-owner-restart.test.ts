@@ -1,8 +1,6 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, afterEach, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import type { AuthenticationResult, Authenticator } from "../../src/hooks/authenticator.js";
 import type { ClientIdentity } from "../../src/hooks/authorizer.js";
 import { DEFER } from "../../src/hooks/decision.js";
@@ -14,6 +12,7 @@ import { MemoryStore } from "../../src/storage/memory/memory-store.js";
 import { SqliteStore } from "../../src/storage/sqlite/sqlite-store.js";
 import { unmountTopic } from "../../src/tenancy/tenant-mount.js";
 import { bytes, delay, RawClient, text } from "../helpers/raw-client.js";
+import { restartHarness } from "../helpers/restart-harness.js";
 import { startTestBroker, type TestBroker } from "../helpers/test-broker.js";
 
 /**
@@ -25,18 +24,8 @@ import { startTestBroker, type TestBroker } from "../helpers/test-broker.js";
  * its publisher's principal: id, tenant, roles, scopes and attributes.
  */
 
-const root = mkdtempSync(join(tmpdir(), "sb-owner-restart-"));
-after(() => rmSync(root, { recursive: true, force: true }));
-let dirs = 0;
-const running = new Set<TestBroker>();
-const clients = new Set<RawClient>();
-
-afterEach(async () => {
-  for (const c of clients) c.destroy();
-  clients.clear();
-  for (const b of running) await b.stop();
-  running.clear();
-});
+const harness = restartHarness("owner-restart");
+const { stop } = harness;
 
 const PRINCIPALS: Readonly<Record<string, Principal>> = {
   // a backend service: no org, plain MQTT takeover rules for itself
@@ -99,7 +88,7 @@ function memoryKind(): Kind {
 }
 
 function sqliteKind(): Kind {
-  const path = join(root, `data-${++dirs}`);
+  const path = harness.dataDir();
   return {
     name: "SQLite (same file)",
     start: (stage) =>
@@ -140,14 +129,7 @@ const stages = (stage: MessageStage | undefined): { stages?: readonly MessageSta
   stage === undefined ? {} : { stages: [stage] };
 
 async function track(starting: Promise<TestBroker>): Promise<TestBroker> {
-  const broker = await starting;
-  running.add(broker);
-  return broker;
-}
-
-async function stop(broker: TestBroker): Promise<void> {
-  await broker.stop();
-  running.delete(broker);
+  return harness.track(await starting);
 }
 
 /** CONNECT of a v5 persistent session (expiry 3600) as `username`. */
@@ -162,9 +144,7 @@ function as(username: string, clientId: string, cleanStart = false) {
 }
 
 async function open(broker: TestBroker): Promise<RawClient> {
-  const client = await RawClient.open(broker.port);
-  clients.add(client);
-  return client;
+  return harness.client(await RawClient.open(broker.port));
 }
 
 async function subscribe(client: RawClient, topicFilter: string): Promise<void> {

@@ -1,13 +1,12 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, afterEach, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { PacketType } from "../../src/protocol/packet-type.js";
 import { SqliteStore, type Durability } from "../../src/storage/sqlite/sqlite-store.js";
 import { CommitTrackingStore } from "../helpers/commit-tracking-store.js";
 import { bytes, delay, RawClient } from "../helpers/raw-client.js";
-import { startTestBroker, type TestBroker } from "../helpers/test-broker.js";
+import { restartHarness } from "../helpers/restart-harness.js";
+import { startTestBroker } from "../helpers/test-broker.js";
 
 /**
  * The durability settings, observed from the clients: under `strict` and `process` nothing reaches a
@@ -16,30 +15,18 @@ import { startTestBroker, type TestBroker } from "../helpers/test-broker.js";
  * commits on its own within `commitInterval`.
  */
 
-const root = mkdtempSync(join(tmpdir(), "sb-sqlite-durability-"));
-after(() => rmSync(root, { recursive: true, force: true }));
-let dirs = 0;
-const running = new Set<TestBroker>();
-const clients = new Set<RawClient>();
-
-afterEach(async () => {
-  for (const c of clients) c.destroy();
-  clients.clear();
-  for (const b of running) await b.stop();
-  running.clear();
-});
+const harness = restartHarness("sqlite-durability");
 
 async function start(durability: Durability, commitInterval: number) {
   const inner = new SqliteStore({
-    file: join(root, `d-${++dirs}`, "switchboard.db"),
+    file: join(harness.dataDir(), "switchboard.db"),
     durability,
     commitInterval,
     housekeepingInterval: 0,
     compactThreshold: 0,
   });
   const store = new CommitTrackingStore(inner);
-  const broker = await startTestBroker({ store });
-  running.add(broker);
+  const broker = harness.track(await startTestBroker({ store }));
   return { broker, store, inner };
 }
 
@@ -50,8 +37,7 @@ async function client(port: number, clientId: string, sessionExpiryInterval = 0)
     cleanStart: true,
     properties: { sessionExpiryInterval },
   });
-  clients.add(c);
-  return c;
+  return harness.client(c);
 }
 
 async function subscribe(c: RawClient, topicFilter: string, qos: 1 | 2): Promise<void> {

@@ -1,12 +1,10 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { after, afterEach, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { PacketType, type ProtocolVersion, type QoS } from "../../src/protocol/packet-type.js";
 import type { Properties } from "../../src/protocol/properties.js";
 import { SqliteStore } from "../../src/storage/sqlite/sqlite-store.js";
 import { bytes, delay, RawClient, text } from "../helpers/raw-client.js";
+import { restartHarness } from "../helpers/restart-harness.js";
 import { startTestBroker, type TestBroker } from "../helpers/test-broker.js";
 
 /**
@@ -16,26 +14,13 @@ import { startTestBroker, type TestBroker } from "../helpers/test-broker.js";
  * wall clock from where they were.
  */
 
-const root = mkdtempSync(join(tmpdir(), "sb-sqlite-restart-"));
-after(() => rmSync(root, { recursive: true, force: true }));
-let dirs = 0;
-const running = new Set<TestBroker>();
-const clients = new Set<RawClient>();
-
-function dataDir(): string {
-  return join(root, `data-${++dirs}`);
-}
+const harness = restartHarness("sqlite-restart");
+const { dataDir, stop, client: track } = harness;
 
 async function start(path: string): Promise<TestBroker> {
   const broker = await startTestBroker({ config: { storage: { kind: "sqlite", path, commitInterval: 2 } } });
   assert.equal(broker.broker.store.name, "sqlite");
-  running.add(broker);
-  return broker;
-}
-
-async function stop(broker: TestBroker): Promise<void> {
-  await broker.stop();
-  running.delete(broker);
+  return harness.track(broker);
 }
 
 function sqliteStore(broker: TestBroker): SqliteStore {
@@ -43,18 +28,6 @@ function sqliteStore(broker: TestBroker): SqliteStore {
   assert.ok(store instanceof SqliteStore);
   return store;
 }
-
-function track(client: RawClient): RawClient {
-  clients.add(client);
-  return client;
-}
-
-afterEach(async () => {
-  for (const c of clients) c.destroy();
-  clients.clear();
-  for (const b of running) await b.stop();
-  running.clear();
-});
 
 async function waitFor(check: () => boolean, what: string, ms = 3000): Promise<void> {
   const until = Date.now() + ms;
