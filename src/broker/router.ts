@@ -6,12 +6,41 @@
  * [MQTT-3.3.4-3]. The aggregation marks sessions with a per-message counter instead of building a map
  * per message. Shared subscriptions (`$share/<group>/<filter>`) deliver each message to one member per
  * group, chosen round robin among members that can take it now (see routing/shared-group.ts).
+ *
+ * Route cache. A topic routed again (a device's readings, a dialect's derived topics) skips both trie
+ * walks: the (session, subscription) pairs the direct trie visited and the groups the shared index
+ * matched are remembered per topic (per mount prefix and client topic for a mounted one; see
+ * routing/route-cache.ts) and replayed, in the order visited, through the same visitors, so No Local,
+ * the aggregation of overlapping subscriptions and Retain As Published are decided per message exactly
+ * as after a walk, and each shared group still picks its member per message. Any subscription change
+ * clears the cache. Routes with more than {@linkcode MAX_CACHED_MATCHES} matches are not kept: their
+ * walk is small next to their deliveries, and they would make the cache's memory grow with fan-out.
+ * In a development measurement (Node 20, a tenant-mounted topic built per message, one matching
+ * subscriber among 250) a cached route took about 0.3 µs against 0.38 µs for the walks; hashing the
+ * fresh topic string is most of what remains.
  * @module
  */
 
 import type { QoS } from "../protocol/index.js";
-import { SharedSubscriptions, TopicTrie, type SharedGroup } from "../routing/index.js";
+import { RouteCache, SharedSubscriptions, TopicTrie, type SharedGroup } from "../routing/index.js";
 import type { ApplicationMessage, Session, Subscription } from "../session/index.js";
+
+/** Matches (pairs plus groups) above which a topic's route is not cached. */
+export const MAX_CACHED_MATCHES = 64;
+
+/** What a topic matched: direct (session, subscription) pairs in visit order, and shared groups. */
+interface CachedRoute {
+  readonly sessions: readonly Session[];
+  readonly subscriptions: readonly Subscription[];
+  readonly groups: readonly SharedGroup<Session, Subscription>[];
+}
+
+/** A {@link CachedRoute} being recorded. */
+interface RouteRecording extends CachedRoute {
+  readonly sessions: Session[];
+  readonly subscriptions: Subscription[];
+  readonly groups: SharedGroup<Session, Subscription>[];
+}
 
 interface ScratchDelivery {
   message: ApplicationMessage;
@@ -28,6 +57,9 @@ export class Router {
   #now = 0;
   #deliveries = 0;
   readonly #matched: Session[] = [];
+  readonly #routes: RouteCache<CachedRoute>;
+  /** While a route is being recorded (a topic's second sighting): what the walks visit. */
+  #recording: RouteRecording | undefined = undefined;
   /** Reused for every delivery: sessions copy what they keep (see Session.deliver). */
   readonly #scratch: ScratchDelivery = {
     message: undefined as unknown as ApplicationMessage,
@@ -36,12 +68,23 @@ export class Router {
     subscriptionIdentifiers: undefined,
   };
 
+  /** `cacheCapacity`: topics the route cache remembers (see routing/route-cache.ts). */
+  constructor(cacheCapacity?: number) {
+    this.#routes = new RouteCache<CachedRoute>(cacheCapacity);
+  }
+
+  /** Number of topics the route cache remembers (a diagnostic). */
+  get cachedTopics(): number {
+    return this.#routes.size;
+  }
+
   /** Number of subscriptions (shared members included). */
   get size(): number {
     return this.#direct.size + this.#shared.size;
   }
 
   add(session: Session, subscription: Subscription): void {
+    this.#routes.clear();
     if (subscription.shareGroup === undefined) {
       this.#direct.add(subscription.filter, session, subscription);
       return;
@@ -50,6 +93,7 @@ export class Router {
   }
 
   remove(session: Session, subscription: Subscription): void {
+    this.#routes.clear();
     if (subscription.shareGroup === undefined) {
       this.#direct.remove(subscription.filter, session);
       return;
@@ -69,8 +113,25 @@ export class Router {
     // a mounted topic is matched below its tenant's node (see TopicTrie.matchBelow)
     const below =
       prefix !== undefined && rest !== undefined && prefix.length + rest.length === message.topic.length;
-    if (below) this.#direct.matchBelow(prefix, rest, this.#visitDirect);
-    else this.#direct.match(message.topic, this.#visitDirect);
+    const mount = below ? prefix : undefined;
+    const topic = below ? rest : message.topic;
+    const cached = this.#routes.lookup(mount, topic);
+    let recording: RouteRecording | undefined;
+    if (cached === undefined || cached === null) {
+      let visit = this.#visitDirect;
+      if (cached === null) {
+        // the topic's second sighting: record what it matches for the next ones
+        recording = this.#recording = { sessions: [], subscriptions: [], groups: [] };
+        visit = this.#recordDirect;
+      }
+      if (mount === undefined) this.#direct.match(topic, visit);
+      else this.#direct.matchBelow(mount, topic, visit);
+    } else {
+      // replayed in the order the walk visited them, through the same visitor
+      const sessions = cached.sessions;
+      const subscriptions = cached.subscriptions;
+      for (let i = 0; i < sessions.length; i++) this.#visitDirect(sessions[i]!, subscriptions[i]!);
+    }
     const scratch = this.#scratch;
     scratch.message = message;
     for (let i = 0; i < matched.length; i++) {
@@ -83,12 +144,37 @@ export class Router {
     }
     this.#deliveries += matched.length;
     matched.length = 0;
-    if (below) this.#shared.matchBelow(prefix, rest, this.#visitShared);
-    else this.#shared.match(message.topic, this.#visitShared);
+    if (cached === undefined || cached === null) {
+      const visit = recording === undefined ? this.#visitShared : this.#recordShared;
+      if (mount === undefined) this.#shared.match(topic, visit);
+      else this.#shared.matchBelow(mount, topic, visit);
+    } else {
+      const groups = cached.groups;
+      for (let i = 0; i < groups.length; i++) this.#deliverShared(groups[i]!);
+    }
+    if (recording !== undefined) {
+      this.#recording = undefined;
+      const matches = recording.sessions.length + recording.groups.length;
+      this.#routes.store(mount, topic, matches > MAX_CACHED_MATCHES ? undefined : recording);
+    }
     this.#message = undefined;
     scratch.message = undefined as unknown as ApplicationMessage;
     return this.#deliveries;
   }
+
+  /** {@link visitDirect}, remembering the pair for the route cache. */
+  readonly #recordDirect = (session: Session, subscription: Subscription): void => {
+    const recording = this.#recording!;
+    recording.sessions.push(session);
+    recording.subscriptions.push(subscription);
+    this.#visitDirect(session, subscription);
+  };
+
+  /** {@link visitShared}, remembering the group for the route cache. */
+  readonly #recordShared = (_group: string, group: SharedGroup<Session, Subscription>): void => {
+    this.#recording!.groups.push(group);
+    this.#deliverShared(group);
+  };
 
   readonly #visitDirect = (session: Session, subscription: Subscription): void => {
     const message = this.#message!;
@@ -111,6 +197,11 @@ export class Router {
   };
 
   readonly #visitShared = (_group: string, group: SharedGroup<Session, Subscription>): void => {
+    this.#deliverShared(group);
+  };
+
+  /** Delivers the message to the one member of `group` picked for it (round robin, per message). */
+  #deliverShared(group: SharedGroup<Session, Subscription>): void {
     const message = this.#message!;
     const picked = group.pick(message.qos === 0 ? canTakeQos0 : canTakeQos12);
     if (picked === undefined) return;
@@ -123,7 +214,7 @@ export class Router {
       subscription.subscriptionIdentifier === undefined ? undefined : [subscription.subscriptionIdentifier];
     session.deliver(scratch, this.#now);
     this.#deliveries++;
-  };
+  }
 }
 
 function canTakeQos0(session: Session): boolean {

@@ -52,4 +52,30 @@ describe("FramePool", () => {
       }
     }
   });
+
+  it("release() takes back the frame taken last, zero-filled, and leaves any other alone", () => {
+    const pool = new FramePool();
+    const first = pool.take(40);
+    first.fill(1);
+    const last = pool.take(30);
+    last.fill(2, 0, 10);
+    pool.release(first); // not the last one: kept
+    assert.ok(first.every((b) => b === 1));
+    pool.release(last, 10); // the taker wrote its first 10 bytes
+    const again = pool.take(50);
+    assert.equal(again.buffer, last.buffer);
+    assert.equal(again.byteOffset, last.byteOffset, "the released space is taken again");
+    assert.ok(
+      again.every((b) => b === 0),
+      "what was written is zeroed",
+    );
+    assert.ok(
+      first.every((b) => b === 1),
+      "the earlier frame is untouched",
+    );
+    const own = pool.take(MAX_POOLED_BYTES + 1);
+    pool.release(own); // a buffer of its own: nothing to take back
+    const next = pool.take(8);
+    assert.equal(next.byteOffset, (again.byteOffset + 50 + 7) & ~7);
+  });
 });

@@ -14,6 +14,8 @@
  *   {@linkcode MAX_POOLED_BYTES} get their own buffer, and callers pool only frames that are normally
  *   short-lived (a retained message's frames are not pooled: see session/outbound-publish.ts). Node's
  *   own `Buffer.allocUnsafe` pool makes the same trade (8 KiB slabs, up to 4 KiB each).
+ * - `release` takes back only the frame taken last (an encoder that sized it for an ASCII topic that
+ *   was not), zero-filled again, so the invariants above hold for the next frame carved there.
  * @module
  */
 
@@ -36,5 +38,16 @@ export class FramePool {
     const frame = new Uint8Array(this.#slab, this.#offset, size);
     this.#offset = (this.#offset + size + 7) & ~7; // 8-byte aligned starts
     return frame;
+  }
+
+  /**
+   * Gives back `frame`, which its taker will not use, when it is the last frame taken from the current
+   * slab; its first `written` bytes (what the taker wrote) are zeroed for the next frame. Any other
+   * frame is left alone (and is garbage once unreferenced, as before).
+   */
+  release(frame: Uint8Array, written: number = frame.length): void {
+    if (frame.buffer !== this.#slab || ((frame.byteOffset + frame.length + 7) & ~7) !== this.#offset) return;
+    frame.fill(0, 0, written);
+    this.#offset = frame.byteOffset;
   }
 }

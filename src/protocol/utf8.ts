@@ -8,7 +8,8 @@
  *
  * Hot path: topic names are short ASCII. Those are checked and turned into a string in plain JS with
  * fixed-arity `String.fromCharCode` calls (no subarray, no TextDecoder); everything else is validated
- * in JS and then handed to a `TextDecoder`.
+ * in JS and then handed to a `TextDecoder`. Encoding has an ASCII path too (`encodeAsciiInto`): one
+ * pass that writes and checks each unit, for a frame sized for ASCII before the string was read.
  * @module
  */
 
@@ -209,4 +210,21 @@ export function encodeUtf8Into(value: string, target: Uint8Array, offset: number
     target[pos++] = 0x80 | (unit & 0x3f);
   }
   return pos - offset;
+}
+
+/**
+ * Writes `value` at `offset` one byte per UTF-16 unit, as UTF-8 does for ASCII, and returns true; or
+ * returns false at the first unit of 0x80 or above, having written the units before it. For encoders
+ * that size a frame for an ASCII string (its `length` in bytes) and fall back to `utf8Length` and
+ * `encodeUtf8Into` when it is not: the common ASCII string is then read once instead of twice. The
+ * caller guarantees room for `value.length` bytes.
+ */
+export function encodeAsciiInto(value: string, target: Uint8Array, offset: number): boolean {
+  const length = value.length;
+  for (let i = 0; i < length; i++) {
+    const unit = value.charCodeAt(i);
+    if (unit >= 0x80) return false;
+    target[offset + i] = unit;
+  }
+  return true;
 }

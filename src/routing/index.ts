@@ -7,6 +7,7 @@
  */
 
 export { RetainedIndex, type RetainedVisitor } from "./retained-index.js";
+export { RouteCache, ROUTE_CACHE_CAPACITY, ROUTE_CACHE_PAUSE, ROUTE_CACHE_WINDOW } from "./route-cache.js";
 export { SharedGroup } from "./shared-group.js";
 export { SharedSubscriptions, type SharedGroupVisitor } from "./shared-subscriptions.js";
 export { TopicTrie, type TopicTrieVisitor } from "./topic-trie.js";

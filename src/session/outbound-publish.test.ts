@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { decodePacket } from "../protocol/decode-packet.js";
+import { encodePacket } from "../protocol/encode-packet.js";
+import { FramePool } from "../protocol/frame-pool.js";
 import { PacketType, type ProtocolVersion, type QoS } from "../protocol/packet-type.js";
 import type { PublishPacket } from "../protocol/packets/publish.js";
 import type { Properties } from "../protocol/properties.js";
@@ -264,4 +266,61 @@ describe("packetIdOffsetOf", () => {
       assert.equal(p.topic, topic);
     }
   });
+
+  it("a frame without properties (encoded from the fields) has the bytes of the general encoder, pooled or not", () => {
+    const pool = new FramePool();
+    for (const topic of ["devices/bench-dev-3/meta/temperature", "capteurs/température", "温度/1", ""]) {
+      for (const version of [3, 4, 5] as const) {
+        for (const qos of [0, 1, 2] as const) {
+          for (const retain of [false, true]) {
+            const general: PublishPacket = {
+              type: PacketType.PUBLISH,
+              topic: topic === "" ? "mounted/x" : topic,
+              payload: enc.encode('{"value":21.5}'),
+              qos,
+              retain,
+              dup: false,
+              properties: {}, // the general path, with a Property Length of 0
+            };
+            if (qos > 0) general.packetId = 1;
+            const expected = encodePacket(general, 5);
+            const expectedBytes = version === 5 ? expected : withoutPropertyLength(expected, general);
+            const fields = { version, qos, retain, topic: general.topic };
+            const plain = encodePublishFrame(
+              message({ topic: "$t/a/x", payload: general.payload }),
+              variant(fields),
+              NOW,
+            );
+            const pooled = encodePublishFrame(
+              message({ topic: "$t/a/x", payload: general.payload }),
+              variant({ ...fields, pool }),
+              NOW,
+            );
+            assert.deepEqual(plain.bytes, expectedBytes, `${topic} v${version} QoS ${qos}`);
+            assert.deepEqual(pooled.bytes, expectedBytes);
+            assert.equal(plain.packetIdOffset, qos > 0 ? packetIdOffsetOf(expectedBytes) : -1);
+          }
+        }
+      }
+    }
+  });
 });
+
+/** A v5 PUBLISH frame with an empty property section rewritten as v3.1.1 writes it: no Property Length. */
+function withoutPropertyLength(v5: Uint8Array, packet: PublishPacket): Uint8Array {
+  let i = 1;
+  let remaining = 0;
+  for (let shift = 0; ; shift += 7) {
+    const byte = v5[i++]!;
+    remaining += (byte & 0x7f) * 2 ** shift;
+    if ((byte & 0x80) === 0) break;
+  }
+  const propertyAt = i + 2 + enc.encode(packet.topic).length + (packet.qos > 0 ? 2 : 0);
+  assert.equal(v5[propertyAt], 0, "an empty property section");
+  const header = [v5[0]!];
+  for (let rest = remaining - 1; ; rest >>>= 7) {
+    header.push((rest & 0x7f) | (rest >= 0x80 ? 0x80 : 0));
+    if (rest < 0x80) break;
+  }
+  return Uint8Array.from([...header, ...v5.subarray(i, propertyAt), ...v5.subarray(propertyAt + 1)]);
+}

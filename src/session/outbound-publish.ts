@@ -6,11 +6,14 @@
  * expiry. The common case has no subscription identifiers, no alias and no expiry: its frame depends on
  * (version, QoS, RETAIN) only, and is cached on the message; the packet identifier and DUP bit
  * are patched into the copy made when the connection's batch is written (see `PublishFrame`). Other
- * variants are encoded for the one delivery.
+ * variants are encoded for the one delivery. A frame without properties (every v3.1.1 one; a v5 one
+ * whose message has none, in the common variant) is encoded from the fields (`encodeBarePublish`),
+ * without a packet object.
  * @module
  */
 
 import {
+  encodeBarePublish,
   encodePacket,
   type FramePool,
   PacketType,
@@ -65,20 +68,25 @@ export function encodePublishFrame(
     if (cached !== undefined)
       return { bytes: cached, packetIdOffset: variant.qos > 0 ? packetIdOffsetOf(cached) : -1 };
   }
-  const packet: PublishPacket = {
-    type: PacketType.PUBLISH,
-    topic: variant.omitTopic ? "" : (variant.topic ?? message.topic),
-    payload: message.payload,
-    qos: variant.qos,
-    retain: variant.retain,
-    dup: false,
-  };
-  if (variant.qos > 0) packet.packetId = 1;
-  if (variant.version === 5) {
-    const properties = publishProperties(message, variant, expiry);
-    if (properties !== undefined) packet.properties = properties;
+  const topic = variant.omitTopic ? "" : (variant.topic ?? message.topic);
+  const properties = variant.version === 5 ? publishProperties(message, variant, expiry) : undefined;
+  const pool = message.retain ? undefined : variant.pool;
+  let bytes: Uint8Array;
+  if (properties === undefined) {
+    bytes = encodeBarePublish(topic, message.payload, variant.qos, variant.retain, 1, variant.version, pool);
+  } else {
+    const packet: PublishPacket = {
+      type: PacketType.PUBLISH,
+      topic,
+      payload: message.payload,
+      qos: variant.qos,
+      retain: variant.retain,
+      dup: false,
+      properties,
+    };
+    if (variant.qos > 0) packet.packetId = 1;
+    bytes = encodePacket(packet, variant.version, pool);
   }
-  const bytes = encodePacket(packet, variant.version, message.retain ? undefined : variant.pool);
   const packetIdOffset = variant.qos > 0 ? packetIdOffsetOf(bytes) : -1;
   if (cacheable) (message.frames ??= new Array<Uint8Array | undefined>(CACHE_SLOTS))[slot] = bytes;
   return { bytes, packetIdOffset };

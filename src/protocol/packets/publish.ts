@@ -2,6 +2,13 @@
  * PUBLISH (spec 3.3): the hot path. Decoding allocates the packet object, the topic string, the payload
  * view (no copy) and, only when the Property Length is non-zero, a properties object. Encoding sizes the
  * frame first and writes it in one pass into one Uint8Array.
+ *
+ * A PUBLISH without properties (every v3.1.1 one, and the common forwarded v5 one) can be encoded from
+ * its fields ({@link encodeBarePublish}), with no packet object. Its frame is sized for an ASCII topic
+ * (one byte per character) and the topic written and checked in the same pass; a topic that turns out
+ * not to be ASCII gives its frame back (`FramePool.release`) and is encoded as before, measuring its
+ * UTF-8 length first. The frames are byte for byte those of the general path, which checks the same
+ * limits in the same order: the topic's 65,535 bytes, the Remaining Length, the packet identifier.
  * @module
  */
 
@@ -19,6 +26,8 @@ import {
   writeProperties,
 } from "../property-codec.js";
 import { malformed, protocolViolation } from "../protocol-error.js";
+import { encodeAsciiInto } from "../utf8.js";
+import { MAX_VARIABLE_BYTE_INTEGER } from "../variable-byte-integer.js";
 
 /** PUBLISH (spec 3.3). */
 export interface PublishPacket {
@@ -44,22 +53,87 @@ const RETAIN_FLAG = 0x01;
  */
 export function encodePublish(packet: PublishPacket, version: ProtocolVersion, pool?: FramePool): Uint8Array {
   const qos = packet.qos;
-  const payload = packet.payload;
-  let remainingLength = 2 + checkedStringLength("PUBLISH topic name", packet.topic) + payload.length;
-  if (qos > 0) remainingLength += 2;
-  let propsLength = 0;
-  if (version === 5) {
-    propsLength = propertiesLength(packet.properties, PacketType.PUBLISH);
-    remainingLength += propertySectionLength(propsLength);
-  }
   let firstByte = (PacketType.PUBLISH << 4) | (qos << 1);
   if (packet.retain) firstByte |= RETAIN_FLAG;
   if (packet.dup && qos > 0) firstByte |= DUP_FLAG;
+  if (version !== 5 || packet.properties === undefined) {
+    return writeBarePublish(firstByte, packet.topic, packet.payload, packet.packetId, version, pool);
+  }
+  const payload = packet.payload;
+  let remainingLength = 2 + checkedStringLength("PUBLISH topic name", packet.topic) + payload.length;
+  if (qos > 0) remainingLength += 2;
+  const propsLength = propertiesLength(packet.properties, PacketType.PUBLISH);
+  remainingLength += propertySectionLength(propsLength);
   const frame = startFrame(firstByte, remainingLength, pool);
   let pos = writeUtf8String(frame, frame.length - remainingLength, packet.topic);
   if (qos > 0) pos = writeUint16(frame, pos, checkPacketId("PUBLISH", packet.packetId));
-  if (version === 5) pos = writeProperties(frame, pos, packet.properties, propsLength);
+  pos = writeProperties(frame, pos, packet.properties, propsLength);
   frame.set(payload, pos);
+  return frame;
+}
+
+/**
+ * Encodes a PUBLISH without properties (v5: a Property Length of 0) and with DUP 0 from its fields, as
+ * {@link encodePublish} does the packet `{ topic, payload, qos, retain, dup: false, packetId }`.
+ * `packetId` is required when qos > 0 and ignored for QoS 0.
+ */
+export function encodeBarePublish(
+  topic: string,
+  payload: Uint8Array,
+  qos: QoS,
+  retain: boolean,
+  packetId: number | undefined,
+  version: ProtocolVersion,
+  pool?: FramePool,
+): Uint8Array {
+  let firstByte = (PacketType.PUBLISH << 4) | (qos << 1);
+  if (retain) firstByte |= RETAIN_FLAG;
+  return writeBarePublish(firstByte, topic, payload, packetId, version, pool);
+}
+
+/** A PUBLISH without properties: its fixed header's byte 1 (type and flags) and its fields. */
+function writeBarePublish(
+  firstByte: number,
+  topic: string,
+  payload: Uint8Array,
+  packetId: number | undefined,
+  version: ProtocolVersion,
+  pool: FramePool | undefined,
+): Uint8Array {
+  const qos = (firstByte >> 1) & 3;
+  // what follows the Topic Name: packet identifier, Property Length 0 (v5), payload
+  const after = (qos > 0 ? 2 : 0) + (version === 5 ? 1 : 0) + payload.length;
+  const frame = startPublishFrame(firstByte, topic, after, pool);
+  let pos = frame.length - after;
+  if (qos > 0) pos = writeUint16(frame, pos, checkPacketId("PUBLISH", packetId));
+  if (version === 5) frame[pos++] = 0;
+  frame.set(payload, pos);
+  return frame;
+}
+
+/**
+ * Allocates a PUBLISH frame with `after` bytes after the Topic Name, and writes the fixed header and
+ * the Topic Name: sized for ASCII first (see the module notes), else for its UTF-8 length.
+ */
+function startPublishFrame(
+  firstByte: number,
+  topic: string,
+  after: number,
+  pool: FramePool | undefined,
+): Uint8Array {
+  const units = topic.length;
+  if (units <= 0xffff && 2 + units + after <= MAX_VARIABLE_BYTE_INTEGER) {
+    const frame = startFrame(firstByte, 2 + units + after, pool);
+    const at = frame.length - after - units;
+    if (encodeAsciiInto(topic, frame, at)) {
+      writeUint16(frame, at - 2, units);
+      return frame;
+    }
+    pool?.release(frame, at + units); // not ASCII: its UTF-8 is longer than the frame has room for
+  }
+  const length = checkedStringLength("PUBLISH topic name", topic);
+  const frame = startFrame(firstByte, 2 + length + after, pool);
+  writeUtf8String(frame, frame.length - after - 2 - length, topic);
   return frame;
 }
 

@@ -1,0 +1,99 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+
+import { ROUTE_CACHE_PAUSE, ROUTE_CACHE_WINDOW, RouteCache } from "./route-cache.js";
+
+/** Looks `topic` up and stores `route` when asked to record; returns what the lookup answered. */
+function see<R extends object>(
+  cache: RouteCache<R>,
+  prefix: string | undefined,
+  topic: string,
+  route: R,
+): R | null | undefined {
+  const found = cache.lookup(prefix, topic);
+  if (found === null) cache.store(prefix, topic, route);
+  return found;
+}
+
+describe("RouteCache", () => {
+  it("marks a first sighting, asks to record on the second and serves from the third", () => {
+    const cache = new RouteCache<{ id: number }>();
+    const route = { id: 1 };
+    assert.equal(cache.lookup(undefined, "a/b"), undefined);
+    assert.equal(cache.lookup(undefined, "a/b"), null);
+    cache.store(undefined, "a/b", route);
+    assert.equal(cache.lookup(undefined, "a/b"), route);
+    assert.equal(cache.lookup(undefined, "a/b"), route);
+    assert.equal(cache.size, 1);
+  });
+
+  it("keeps mounted topics apart per mount prefix, and apart from plain topics", () => {
+    const cache = new RouteCache<{ id: number }>();
+    const acme = { id: 1 };
+    const other = { id: 2 };
+    const plain = { id: 3 };
+    for (let i = 0; i < 3; i++) {
+      see(cache, "$t/acme/", "x", acme);
+      see(cache, "$t/other/", "x", other);
+      see(cache, undefined, "x", plain);
+    }
+    assert.equal(cache.lookup("$t/acme/", "x"), acme);
+    assert.equal(cache.lookup("$t/other/", "x"), other);
+    assert.equal(cache.lookup(undefined, "x"), plain);
+    assert.equal(cache.size, 3);
+  });
+
+  it("forgets everything on clear, and ignores a route recorded across a clear", () => {
+    const cache = new RouteCache<{ id: number }>();
+    see(cache, "$t/a/", "x", { id: 1 });
+    see(cache, "$t/a/", "x", { id: 1 });
+    cache.clear();
+    assert.equal(cache.size, 0);
+    assert.equal(cache.lookup("$t/a/", "x"), undefined, "a first sighting again");
+    assert.equal(cache.lookup("$t/a/", "x"), null);
+    cache.clear(); // a subscription changed while the route was being recorded
+    cache.store("$t/a/", "x", { id: 2 });
+    assert.equal(cache.lookup("$t/a/", "x"), undefined, "the stale route was not stored");
+  });
+
+  it("remembers a route it was told not to keep as such: never asks to record it again", () => {
+    const cache = new RouteCache<{ id: number }>();
+    cache.lookup(undefined, "big");
+    assert.equal(cache.lookup(undefined, "big"), null);
+    cache.store(undefined, "big", undefined);
+    for (let i = 0; i < 5; i++) assert.equal(cache.lookup(undefined, "big"), undefined);
+  });
+
+  it("remembers at most its capacity of topics, then starts again", () => {
+    const cache = new RouteCache<{ id: number }>(4);
+    for (let i = 0; i < 50; i++) {
+      see(cache, i % 2 === 0 ? "$t/a/" : undefined, `t/${i}`, { id: i });
+      assert.ok(cache.size <= 4, `size ${cache.size} <= 4`);
+    }
+    // a working set within the capacity is served
+    const route = { id: 99 };
+    for (let i = 0; i < 3; i++) see(cache, "$t/a/", "hot", route);
+    assert.equal(cache.lookup("$t/a/", "hot"), route);
+  });
+
+  it("pauses lookups after a window in which fewer than half hit, then resumes with what it kept", () => {
+    const cache = new RouteCache<{ id: number }>(ROUTE_CACHE_WINDOW * 4);
+    const hot = { id: 1 };
+    see(cache, undefined, "hot", hot);
+    see(cache, undefined, "hot", hot);
+    for (let i = 2; i < ROUTE_CACHE_WINDOW; i++)
+      assert.equal(cache.lookup(undefined, `unique/${i}`), undefined);
+    assert.equal(cache.paused, true);
+    for (let i = 0; i < ROUTE_CACHE_PAUSE; i++) assert.equal(cache.lookup(undefined, "hot"), undefined);
+    assert.equal(cache.paused, false);
+    assert.equal(cache.lookup(undefined, "hot"), hot);
+  });
+
+  it("does not pause while most lookups hit", () => {
+    const cache = new RouteCache<{ id: number }>();
+    const routes = Array.from({ length: 10 }, (_, id) => ({ id }));
+    for (let i = 0; i < ROUTE_CACHE_WINDOW * 3; i++) see(cache, "$t/a/", `t/${i % 10}`, routes[i % 10]!);
+    assert.equal(cache.paused, false);
+    assert.equal(cache.lookup("$t/a/", "t/3"), routes[3]);
+  });
+});
