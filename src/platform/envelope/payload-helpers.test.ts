@@ -11,6 +11,7 @@ import {
   jsonString,
   jsonText,
   parseIsoTimestamp,
+  NUMBER_MAX_BYTES,
   PayloadWriter,
   TimestampParser,
 } from "./index.js";
@@ -83,6 +84,22 @@ describe("PayloadWriter", () => {
     for (const [text, bytes] of written) assert.deepEqual(bytes, encoder.encode(text), text.slice(0, 40));
     writer.begin(0);
     assert.deepEqual(writer.end(), new Uint8Array(0));
+  });
+
+  it("numbers: JSON.stringify's text in at most NUMBER_MAX_BYTES, also at a slab's very end", () => {
+    const values = [-0.0000013364954730665688, -1.2345678901234567e-308, 21.4, -0, Number.NaN, 2 ** 53];
+    const longest = Math.max(...values.map((v) => String(v).length));
+    assert.equal(longest, NUMBER_MAX_BYTES);
+    const writer = new PayloadWriter();
+    for (let fill = 0; fill < 400; fill++) {
+      const value = values[fill % values.length]!;
+      writer.begin(NUMBER_MAX_BYTES);
+      writer.number(value);
+      assert.equal(new TextDecoder().decode(writer.end()), JSON.stringify(value), String(value));
+      writer.begin(fill % 29); // moves the next number's start through a slab's last bytes
+      writer.ascii("x".repeat(fill % 29));
+      writer.end();
+    }
   });
 });
 

@@ -20,8 +20,12 @@ const SHARED_MAX_LENGTH = 1024;
 /** Most bytes one UTF-16 code unit becomes in UTF-8. */
 const MAX_BYTES_PER_UNIT = 3;
 
-/** Most bytes {@link PayloadWriter.number} writes (`String` of a double: at most 24 characters). */
-export const NUMBER_MAX_BYTES = 24;
+/**
+ * Most bytes {@link PayloadWriter.number} writes: `String` of a double is at most 25 characters, a sign,
+ * "0.", five zeros and 17 digits (`-0.0000013364954730665688`); the exponent form is shorter
+ * (`-1.2345678901234567e-308`, 24).
+ */
+export const NUMBER_MAX_BYTES = 25;
 
 const encoder = new TextEncoder();
 const EMPTY = new Uint8Array(0);

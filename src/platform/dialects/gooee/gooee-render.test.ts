@@ -22,6 +22,8 @@ const VALUES: unknown[] = [
   -41.5,
   0.1 + 0.2,
   0.05,
+  -0.0000013364954730665688, // the longest String() of a double: 25 characters
+  -1.2345678901234567e-308,
   1e-7,
   2 ** 53,
   Number.NaN,
