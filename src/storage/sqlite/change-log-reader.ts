@@ -17,7 +17,7 @@ import {
   SubscriptionFlag,
   WillFlag,
 } from "./change-log-format.js";
-import { publisherFromJson } from "./publisher-json.js";
+import { withPublisher } from "./publisher-json.js";
 import type { StoreOp } from "./store-op.js";
 
 class Cursor {
@@ -262,8 +262,7 @@ export function readChanges(bytes: Uint8Array, visit: (op: StoreOp) => void): vo
         const will = { clientId: id, messageId, delay, dueAt };
         visit({
           kind: "putWill",
-          will:
-            flags & WillFlag.publisher ? { ...will, publisher: publisherFromJson(cursor.string()) } : will,
+          will: flags & WillFlag.publisher ? withPublisher(will, cursor.string()) : will,
         });
         break;
       }

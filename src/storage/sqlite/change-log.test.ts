@@ -8,6 +8,7 @@ import type { Store, StoreSnapshot, StoredPublisher } from "../../hooks/index.js
 import type { ApplicationMessage } from "../../session/index.js";
 import { MemoryStore } from "../memory/memory-store.js";
 import { readChanges } from "./change-log-reader.js";
+import { publisherFromJson, publisherToJson } from "./publisher-json.js";
 import { ChangeLogWriter } from "./change-log-writer.js";
 import { MIGRATIONS } from "./migrations.js";
 import { SqliteStore, type SqliteStoreOptions } from "./sqlite-store.js";
@@ -489,7 +490,7 @@ describe("SqliteStore change log", () => {
     ]);
   });
 
-  it("refuses a will's publisher that is not one", () => {
+  it("reads a will's publisher that is not one as none, and writes an infinite expiry as none", () => {
     const bad = [
       "{",
       "null",
@@ -515,8 +516,20 @@ describe("SqliteStore change log", () => {
         will: { clientId: "c", messageId: 1, delay: 0, dueAt: undefined, publisher: publisher("c", "o") },
       },
     ]);
-    for (const text of bad)
-      assert.throws(() => readChanges(record(text), () => {}), { code: "SB_ERR_STORE" }, text);
+    for (const text of bad) {
+      const ops: StoreOp[] = [];
+      readChanges(record(text), (op) => ops.push(op));
+      assert.deepEqual(
+        ops,
+        [{ kind: "putWill", will: { clientId: "c", messageId: 1, delay: 0, dueAt: undefined } }],
+        text,
+      );
+    }
+    const forever = publisher("c", "o", Number.POSITIVE_INFINITY);
+    assert.deepEqual(publisherFromJson(publisherToJson(forever)), {
+      ...forever,
+      principal: { ...forever.principal, expiresAt: undefined },
+    });
   });
 
   it("a session's owner and a will's publisher come back through a crash replay of the change log", async () => {

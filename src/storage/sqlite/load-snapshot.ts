@@ -17,7 +17,7 @@ import type {
 import type { ProtocolVersion, QoS, RetainHandling } from "../../protocol/index.js";
 import type { ApplicationMessage } from "../../session/index.js";
 import { messageFromRow, type MessageRow } from "./message-row.js";
-import { publisherFromJson } from "./publisher-json.js";
+import { withPublisher } from "./publisher-json.js";
 
 interface SessionParts {
   readonly session: StoredSession;
@@ -145,7 +145,7 @@ export function loadSnapshot(db: Database): StoreSnapshot {
       dueAt: row.due_at ?? undefined,
     };
     // NULL: stored before schema version 5, the publisher is unknown
-    return row.publisher === null ? will : { ...will, publisher: publisherFromJson(row.publisher) };
+    return row.publisher === null ? will : withPublisher(will, row.publisher);
   });
   return {
     sessions: [...sessions.values()],
