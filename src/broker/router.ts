@@ -18,6 +18,11 @@
  * In a development measurement (Node 20, a tenant-mounted topic built per message, one matching
  * subscriber among 250) a cached route took about 0.3 µs against 0.38 µs for the walks; hashing the
  * fresh topic string is most of what remains.
+ *
+ * Re-entry. A delivery may publish synchronously (a hook), which routes again while a route is still
+ * delivering: that inner route runs on state of its own (`#routeNested`: no cache, a map instead of the
+ * per-session marks), and a route recorded across a subscription change is never stored (the cache's
+ * generations). A hook must still not subscribe or unsubscribe while a shared group is being walked.
  * @module
  */
 
@@ -58,6 +63,8 @@ export class Router {
   #deliveries = 0;
   readonly #matched: Session[] = [];
   readonly #routes: RouteCache<CachedRoute>;
+  /** True while {@link route} runs: a route made by one of its deliveries takes {@link #routeNested}. */
+  #routing = false;
   /** While a route is being recorded (a topic's second sighting): what the walks visit. */
   #recording: RouteRecording | undefined = undefined;
   /** Reused for every delivery: sessions copy what they keep (see Session.deliver). */
@@ -103,6 +110,16 @@ export class Router {
 
   /** Delivers `message` to every matching subscriber; returns the number of sessions it was given to. */
   route(message: ApplicationMessage, now: number): number {
+    if (this.#routing) return this.#routeNested(message, now);
+    this.#routing = true;
+    try {
+      return this.#route(message, now);
+    } finally {
+      this.#routing = false;
+    }
+  }
+
+  #route(message: ApplicationMessage, now: number): number {
     this.#mark = (this.#mark + 1) | 0;
     this.#message = message;
     this.#now = now;
@@ -115,6 +132,7 @@ export class Router {
       prefix !== undefined && rest !== undefined && prefix.length + rest.length === message.topic.length;
     const mount = below ? prefix : undefined;
     const topic = below ? rest : message.topic;
+    const generation = this.#routes.generation;
     const cached = this.#routes.lookup(mount, topic);
     let recording: RouteRecording | undefined;
     if (cached === undefined || cached === null) {
@@ -155,11 +173,70 @@ export class Router {
     if (recording !== undefined) {
       this.#recording = undefined;
       const matches = recording.sessions.length + recording.groups.length;
-      this.#routes.store(mount, topic, matches > MAX_CACHED_MATCHES ? undefined : recording);
+      this.#routes.store(mount, topic, matches > MAX_CACHED_MATCHES ? undefined : recording, generation);
     }
     this.#message = undefined;
     scratch.message = undefined as unknown as ApplicationMessage;
     return this.#deliveries;
+  }
+
+  /**
+   * A route made while another is delivering (a synchronous hook that publishes from a delivery: a
+   * bridge's transform, an authorizer): the tries are walked without the cache and the deliveries are
+   * aggregated in a map of its own, so the outer route's per-session marks, matched list, scratch
+   * delivery and recording are left as they were. The rules are the same as {@link #route}'s.
+   */
+  #routeNested(message: ApplicationMessage, now: number): number {
+    const found = new Map<Session, { qos: QoS; retain: boolean; ids: number[] | undefined }>();
+    const visit = (session: Session, subscription: Subscription): void => {
+      if (subscription.noLocal && session.clientId === message.publisherId) return; // [MQTT-3.8.3-3]
+      const id = subscription.subscriptionIdentifier;
+      const seen = found.get(session);
+      if (seen === undefined) {
+        found.set(session, {
+          qos: subscription.qos,
+          retain: subscription.retainAsPublished,
+          ids: id === undefined ? undefined : [id],
+        });
+        return;
+      }
+      if (subscription.qos > seen.qos) seen.qos = subscription.qos; // [MQTT-3.3.4-2] [MQTT-3.3.4-3]
+      if (subscription.retainAsPublished) seen.retain = true;
+      if (id !== undefined) (seen.ids ??= []).push(id);
+    };
+    const prefix = message.mountPrefix;
+    const rest = message.clientTopic;
+    const below =
+      prefix !== undefined && rest !== undefined && prefix.length + rest.length === message.topic.length;
+    if (below) this.#direct.matchBelow(prefix, rest, visit);
+    else this.#direct.match(message.topic, visit);
+    for (const [session, seen] of found) {
+      const qos = Math.min(message.qos, seen.qos) as QoS;
+      session.deliver(
+        { message, qos, retain: seen.retain && message.retain, subscriptionIdentifiers: seen.ids },
+        now,
+      );
+    }
+    let deliveries = found.size;
+    const share = (_group: string, group: SharedGroup<Session, Subscription>): void => {
+      const picked = group.pick(message.qos === 0 ? canTakeQos0 : canTakeQos12);
+      if (picked === undefined) return;
+      const [session, subscription] = picked;
+      const id = subscription.subscriptionIdentifier;
+      session.deliver(
+        {
+          message,
+          qos: Math.min(message.qos, subscription.qos) as QoS,
+          retain: subscription.retainAsPublished && message.retain,
+          subscriptionIdentifiers: id === undefined ? undefined : [id],
+        },
+        now,
+      );
+      deliveries++;
+    };
+    if (below) this.#shared.matchBelow(prefix, rest, share);
+    else this.#shared.match(message.topic, share);
+    return deliveries;
   }
 
   /** {@link visitDirect}, remembering the pair for the route cache. */

@@ -10,8 +10,9 @@ function see<R extends object>(
   topic: string,
   route: R,
 ): R | null | undefined {
+  const generation = cache.generation;
   const found = cache.lookup(prefix, topic);
-  if (found === null) cache.store(prefix, topic, route);
+  if (found === null) cache.store(prefix, topic, route, generation);
   return found;
 }
 
@@ -21,7 +22,7 @@ describe("RouteCache", () => {
     const route = { id: 1 };
     assert.equal(cache.lookup(undefined, "a/b"), undefined);
     assert.equal(cache.lookup(undefined, "a/b"), null);
-    cache.store(undefined, "a/b", route);
+    cache.store(undefined, "a/b", route, cache.generation);
     assert.equal(cache.lookup(undefined, "a/b"), route);
     assert.equal(cache.lookup(undefined, "a/b"), route);
     assert.equal(cache.size, 1);
@@ -50,17 +51,25 @@ describe("RouteCache", () => {
     cache.clear();
     assert.equal(cache.size, 0);
     assert.equal(cache.lookup("$t/a/", "x"), undefined, "a first sighting again");
+    let generation = cache.generation;
     assert.equal(cache.lookup("$t/a/", "x"), null);
     cache.clear(); // a subscription changed while the route was being recorded
-    cache.store("$t/a/", "x", { id: 2 });
+    cache.store("$t/a/", "x", { id: 2 }, generation);
     assert.equal(cache.lookup("$t/a/", "x"), undefined, "the stale route was not stored");
+    // the topic marked again after the clear (a route made while this one was recorded): still not stored
+    generation = cache.generation;
+    assert.equal(cache.lookup("$t/a/", "x"), null);
+    cache.clear();
+    assert.equal(cache.lookup("$t/a/", "x"), undefined, "marked again in the new generation");
+    cache.store("$t/a/", "x", { id: 3 }, generation);
+    assert.equal(cache.lookup("$t/a/", "x"), null, "still only marked: the old recording was dropped");
   });
 
   it("remembers a route it was told not to keep as such: never asks to record it again", () => {
     const cache = new RouteCache<{ id: number }>();
     cache.lookup(undefined, "big");
     assert.equal(cache.lookup(undefined, "big"), null);
-    cache.store(undefined, "big", undefined);
+    cache.store(undefined, "big", undefined, cache.generation);
     for (let i = 0; i < 5; i++) assert.equal(cache.lookup(undefined, "big"), undefined);
   });
 

@@ -9,7 +9,8 @@
  *
  * Validity. A route is only valid for the subscriptions it was computed from: the owner calls
  * {@link RouteCache.clear} on every subscription change, before the next lookup. A route recorded
- * across a clear is not stored (see {@link RouteCache.store}).
+ * across a clear is not stored: each clear starts a new generation, and {@link RouteCache.store} takes
+ * the generation the recording began in.
  *
  * Cost. A lookup hashes the topic: a fresh topic string (the usual case: built per message) costs
  * about half as much to hash as a short trie walk, and a miss (marking the topic, keeping its string)
@@ -48,8 +49,9 @@ type Slot<R> = R | typeof SEEN | typeof SKIP;
  * ```ts
  * const cache = new RouteCache<string[]>();
  * cache.lookup(undefined, "a/b"); // undefined: first sighting, route without recording
+ * const generation = cache.generation;
  * cache.lookup(undefined, "a/b"); // null: route, recording, then:
- * cache.store(undefined, "a/b", ["client-1"]);
+ * cache.store(undefined, "a/b", ["client-1"], generation);
  * cache.lookup(undefined, "a/b"); // ["client-1"]
  * ```
  */
@@ -64,6 +66,8 @@ export class RouteCache<R extends object> {
   #hits = 0;
   /** Lookups still to skip. */
   #pause = 0;
+  /** Increases with every {@link clear}: a route recorded under an older generation is not stored. */
+  #generation = 0;
   /** The mount prefix looked up last and its map. */
   #lastPrefix: string | undefined = undefined;
   #lastBelow: Map<string, Slot<R>> | undefined = undefined;
@@ -75,6 +79,11 @@ export class RouteCache<R extends object> {
   /** Number of topics remembered (marks included). */
   get size(): number {
     return this.#size;
+  }
+
+  /** Increases with every {@link clear}; pass the value read before recording to {@link store}. */
+  get generation(): number {
+    return this.#generation;
   }
 
   /** True while lookups are paused after a window of misses. */
@@ -110,10 +119,13 @@ export class RouteCache<R extends object> {
   }
 
   /**
-   * Remembers `route` for a topic {@link lookup} answered null for (undefined: do not record it again).
-   * Ignored when the memo was cleared since: the route may predate a subscription change.
+   * Remembers `route` for a topic {@link lookup} answered null for (undefined: do not record it again),
+   * `generation` being {@link generation} as it was then. Ignored when the memo was cleared since: the
+   * route may predate a subscription change (even if the topic was marked again in between, by a route
+   * made while this one was being recorded).
    */
-  store(prefix: string | undefined, topic: string, route: R | undefined): void {
+  store(prefix: string | undefined, topic: string, route: R | undefined, generation: number): void {
+    if (generation !== this.#generation) return;
     const map = prefix === undefined ? this.#plain : this.#below(prefix);
     if (map?.get(topic) !== SEEN) return;
     map.set(topic, route ?? SKIP);
@@ -121,6 +133,7 @@ export class RouteCache<R extends object> {
 
   /** Forgets every topic (after any subscription change). */
   clear(): void {
+    this.#generation++;
     if (this.#size === 0) return;
     this.#plain.clear();
     this.#mounted.clear();
