@@ -26,6 +26,7 @@ import {
   type Deadline,
   type Delivery,
   encodePublishFrame,
+  type InflightDelivery,
   type Session,
   type DropReason,
   type SessionLink,
@@ -154,10 +155,17 @@ export class Connection implements TransportSink, SessionLink, TimedTask {
   sendPublish(delivery: Delivery, packetId: number, dup: boolean, now: number): DropReason | undefined {
     let message = delivery.message;
     const privacy = this.broker.privacy; // undefined unless a tenant has privacy rules (docs/privacy.md)
-    if (privacy !== undefined) {
-      const shown = privacy.shown(message, this.identity!.principal);
-      if (shown === undefined) return "privacy";
-      message = shown;
+    // QoS 1/2 deliveries are the session's in-flight entries: a resend is the PUBLISH first sent
+    // [MQTT-3.3.1-1], as the privacy rules then showed it, whatever they say by now
+    const inflight = packetId === 0 ? undefined : (delivery as InflightDelivery);
+    if (dup && inflight?.shown !== undefined) message = inflight.shown;
+    else {
+      if (privacy !== undefined) {
+        const shown = privacy.shown(message, this.identity!.principal);
+        if (shown === undefined) return "privacy";
+        message = shown;
+      }
+      if (inflight !== undefined) inflight.shown = message;
     }
     const topic = clientTopicOf(message); // without the tenant mount: the same for every subscriber
     if (!this.broker.guard.mayReceive(this, topic)) return "not-authorized";

@@ -29,4 +29,10 @@ export interface InflightDelivery extends Delivery {
   readonly packetId: number;
   /** "publish": awaiting PUBACK or PUBREC; "pubrel": PUBREL sent, awaiting PUBCOMP. */
   phase: "publish" | "pubrel";
+  /**
+   * The message as first sent, when a delivery hook decided what this client is shown (the broker's
+   * privacy rules): a resend sends it again as it was [MQTT-3.3.1-1], whatever the rules say by then.
+   * Kept in memory only: an entry restored from the store has none.
+   */
+  shown?: ApplicationMessage | undefined;
 }

@@ -14,6 +14,8 @@ export interface SessionLink {
   /**
    * Encodes and queues a PUBLISH (packetId 0 for QoS 0). Returns undefined when it was sent, or why it
    * was not: it exceeds the client's Maximum Packet Size [MQTT-3.1.2-25], or the client may not receive it.
+   * With a packet id, `delivery` is the session's {@link InflightDelivery} entry: the link keeps on it
+   * (`shown`) the message as first sent, and sends that again for a resend (`dup`).
    */
   sendPublish(delivery: Delivery, packetId: number, dup: boolean, now: number): DropReason | undefined;
   sendPubrel(packetId: number): void;

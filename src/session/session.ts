@@ -286,6 +286,7 @@ export class Session {
       subscriptionIdentifiers: delivery.subscriptionIdentifiers,
       packetId,
       phase: "publish",
+      shown: undefined,
     };
     const notSent = link.sendPublish(entry, packetId, false, now);
     if (notSent !== undefined) {

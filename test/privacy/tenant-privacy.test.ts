@@ -11,7 +11,9 @@ import { createHmac } from "node:crypto";
 import { after, before, describe, it } from "node:test";
 import type { IClientOptions, MqttClient } from "mqtt";
 import { generateApiKey } from "../../src/auth/index.js";
+import { PacketType } from "../../src/protocol/packet-type.js";
 import { connectWithInbox, type ConnectedClient } from "../helpers/mqttjs.js";
+import { bytes, RawClient, text } from "../helpers/raw-client.js";
 import { startTestBroker, type TestBroker } from "../helpers/test-broker.js";
 
 const HASH_KEY = "acme-tenant-hash-key-0001";
@@ -316,6 +318,59 @@ describe("tenant privacy: rule sets of the tenant and of subscriber roles", () =
       sample: "ada@example.com",
     });
     assert.equal(keyless.status, 400);
+  });
+
+  it("resends an unacknowledged message as first shown, whatever the rules say by then [MQTT-3.3.1-1]", async () => {
+    const persistent = {
+      clientId: "guest-dup",
+      cleanStart: false,
+      username: keys.guest.key.split("_")[1]!,
+      password: bytes(keys.guest.key),
+      properties: { sessionExpiryInterval: 300 },
+    };
+    const first = await RawClient.connected(broker.port, { ...persistent, cleanStart: true });
+    first.send({
+      type: PacketType.SUBSCRIBE,
+      packetId: 1,
+      subscriptions: [
+        { topicFilter: "dup/#", qos: 2, noLocal: false, retainAsPublished: false, retainHandling: 0 },
+      ],
+    });
+    await first.expect(PacketType.SUBACK);
+    const publisher = await login("staff", "publisher-dup");
+    await new Promise<void>((resolve, reject) =>
+      publisher.client.publish("dup/1", JSON.stringify({ name: "Bob" }), { qos: 2 }, (error) =>
+        error ? reject(error) : resolve(),
+      ),
+    );
+    const sent = await first.expect(PacketType.PUBLISH);
+    assert.deepEqual(JSON.parse(text(sent.payload)), { name: "[hidden]" });
+    first.destroy(); // no PUBREC: the QoS 2 delivery stays in flight
+
+    // the guests' rules now drop every event with a name: a fresh delivery would not be sent at all
+    const stricter = structuredClone(PRIVACY);
+    stricter.roles[0]!.ruleSets[0]!.rules[0] = {
+      id: "names",
+      match: { key: "name" },
+      action: "drop",
+    };
+    assert.equal((await call("PATCH", "/api/v1/tenants/acme", { privacy: stricter })).status, 200);
+    try {
+      const back = await RawClient.open(broker.port);
+      const connack = await back.connect(persistent);
+      assert.equal(connack.sessionPresent, true);
+      const resent = await back.expect(PacketType.PUBLISH);
+      assert.equal(resent.dup, true);
+      assert.equal(resent.packetId, sent.packetId, "the same packet identifier [MQTT-4.4.0-1]");
+      assert.deepEqual(resent.payload, sent.payload, "the payload the client was first sent");
+      back.send({ type: PacketType.PUBREC, packetId: resent.packetId! });
+      await back.expect(PacketType.PUBREL);
+      back.send({ type: PacketType.PUBCOMP, packetId: resent.packetId! });
+      back.destroy();
+    } finally {
+      assert.equal((await call("PATCH", "/api/v1/tenants/acme", { privacy: PRIVACY })).status, 200);
+      await end(publisher.client);
+    }
   });
 
   it("stops applying the rules once the settings are removed", async () => {
