@@ -68,6 +68,7 @@ export function restoreState(broker: Broker, snapshot: StoreSnapshot, now: numbe
           entry.subscriptionIdentifiers.length > 0 ? entry.subscriptionIdentifiers : undefined,
         packetId: entry.packetId,
         phase: entry.phase,
+        shown: undefined, // not stored: a resend after a restart is shown anew (docs/privacy.md)
       });
     }
     for (const entry of [...state.queue].sort((a, b) => a.seq - b.seq)) {
