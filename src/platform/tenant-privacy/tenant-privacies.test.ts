@@ -143,6 +143,29 @@ describe("TenantPrivacies", () => {
     assert.equal(privacies.shown(m, guest), m);
   });
 
+  it("shows a message kept across a settings change (a retained one) under the new settings, once", () => {
+    const { registry, privacies } = setup(tenant("acme", PRIVACY));
+    const guest = principal("acme", ["guest"]);
+    const retained = message("$t/acme/a", '{"name":"Ada","email":"ada@example.com"}');
+    const before = privacies.shown(retained, guest)!;
+    assert.deepEqual(JSON.parse(decode(before.payload)), {
+      name: "***",
+      email: hmac(KEY, "ada@example.com"),
+    });
+    const stricter = {
+      ...PRIVACY,
+      roles: [
+        { role: "guest", ruleSets: [{ id: "guest", rules: [{ match: { key: "name" }, action: "drop" }] }] },
+      ],
+    } as Tenant["privacy"];
+    registry.update(tenant("acme", stricter));
+    const evaluated = privacies.counters("acme")!.events.evaluated;
+    assert.equal(privacies.shown(retained, guest), undefined, "withheld under the new settings");
+    assert.equal(privacies.shown(retained, guest), undefined);
+    assert.equal(privacies.counters("acme")!.events.evaluated, evaluated + 1, "evaluated once, then cached");
+    assert.notEqual(privacies.shown(retained, principal("acme", [])), undefined, "other plans still shown");
+  });
+
   it("applies the tenant's sets once on the bridge path, then the bridge's own", () => {
     const { privacies } = setup(tenant("acme", PRIVACY));
     const bridges = new BridgePrivacy();

@@ -70,7 +70,15 @@ interface PrincipalPlan {
 }
 
 /** What a message became for one plan: a copy, itself, or null (withheld). */
-type Shown = Map<PrivacyPlan, ApplicationMessage | null>;
+/**
+ * What a message was shown as, per plan of the tenant's settings `state` (null: withheld). Settings
+ * that change make a new state, so the outputs of the old ones are dropped the next time the message
+ * is shown instead of staying with it (a retained value would keep one per plan it was ever sent under).
+ */
+interface Shown {
+  readonly state: TenantState;
+  readonly outputs: Map<PrivacyPlan, ApplicationMessage | null>;
+}
 
 const BROKEN: PrivacyPlan = Object.freeze({ ruleSets: Object.freeze([]), hashKey: undefined });
 
@@ -135,7 +143,8 @@ export class TenantPrivacies implements DeliveryPrivacy {
     const plan = this.#planOf(state, principal);
     if (plan.ruleSets.length === 0 && state.policy !== undefined) return message;
     let shown = this.#shown.get(message);
-    const cached = shown?.get(plan);
+    if (shown?.state !== state) shown = undefined; // made under settings since replaced
+    const cached = shown?.outputs.get(plan);
     if (cached !== undefined) return cached ?? undefined;
     const rules: PayloadRules =
       state.policy === undefined
@@ -144,9 +153,8 @@ export class TenantPrivacies implements DeliveryPrivacy {
     const payload = applyToPayload(message.payload, rules);
     const result =
       payload === undefined ? null : payload === message.payload ? message : copyWith(message, payload);
-    if (shown === undefined)
-      this.#shown.set(message, (shown = new Map<PrivacyPlan, ApplicationMessage | null>()));
-    shown.set(plan, result);
+    if (shown === undefined) this.#shown.set(message, (shown = { state, outputs: new Map() }));
+    shown.outputs.set(plan, result);
     return result ?? undefined;
   }
 
