@@ -219,20 +219,7 @@ export class Router {
     }
     let deliveries = found.size;
     const share = (_group: string, group: SharedGroup<Session, Subscription>): void => {
-      const picked = group.pick(message.qos === 0 ? canTakeQos0 : canTakeQos12);
-      if (picked === undefined) return;
-      const [session, subscription] = picked;
-      const id = subscription.subscriptionIdentifier;
-      session.deliver(
-        {
-          message,
-          qos: Math.min(message.qos, subscription.qos) as QoS,
-          retain: subscription.retainAsPublished && message.retain,
-          subscriptionIdentifiers: id === undefined ? undefined : [id],
-        },
-        now,
-      );
-      deliveries++;
+      if (deliverToMember(group, message, now, undefined)) deliveries++;
     };
     if (below) this.#shared.matchBelow(prefix, rest, share);
     else this.#shared.match(message.topic, share);
@@ -279,19 +266,36 @@ export class Router {
 
   /** Delivers the message to the one member of `group` picked for it (round robin, per message). */
   #deliverShared(group: SharedGroup<Session, Subscription>): void {
-    const message = this.#message!;
-    const picked = group.pick(message.qos === 0 ? canTakeQos0 : canTakeQos12);
-    if (picked === undefined) return;
-    const [session, subscription] = picked;
-    const scratch = this.#scratch;
-    scratch.message = message;
-    scratch.qos = Math.min(message.qos, subscription.qos) as QoS;
-    scratch.retain = subscription.retainAsPublished && message.retain;
-    scratch.subscriptionIdentifiers =
-      subscription.subscriptionIdentifier === undefined ? undefined : [subscription.subscriptionIdentifier];
-    session.deliver(scratch, this.#now);
-    this.#deliveries++;
+    if (deliverToMember(group, this.#message!, this.#now, this.#scratch)) this.#deliveries++;
   }
+}
+
+/**
+ * Gives `message` to the member of a shared group picked for it (round robin among those that can take
+ * it now), in `into` (the router's reused delivery) or a new delivery; false when none can take it.
+ */
+function deliverToMember(
+  group: SharedGroup<Session, Subscription>,
+  message: ApplicationMessage,
+  now: number,
+  into: ScratchDelivery | undefined,
+): boolean {
+  const picked = group.pick(message.qos === 0 ? canTakeQos0 : canTakeQos12);
+  if (picked === undefined) return false;
+  const [session, subscription] = picked;
+  const id = subscription.subscriptionIdentifier;
+  const delivery: ScratchDelivery = into ?? {
+    message,
+    qos: 0,
+    retain: false,
+    subscriptionIdentifiers: undefined,
+  };
+  delivery.message = message;
+  delivery.qos = Math.min(message.qos, subscription.qos) as QoS;
+  delivery.retain = subscription.retainAsPublished && message.retain;
+  delivery.subscriptionIdentifiers = id === undefined ? undefined : [id];
+  session.deliver(delivery, now);
+  return true;
 }
 
 function canTakeQos0(session: Session): boolean {
