@@ -48,6 +48,8 @@ import {
   unknownEntity,
 } from "./gooee-errors.js";
 import { isMetaName, matchesNamePattern } from "./meta-name.js";
+import { MetaShape, type MetaSlots } from "./meta-shape.js";
+import { MetaShapeCache } from "./meta-shape-cache.js";
 import type { SchemaCache } from "./schema-cache.js";
 
 export const GOOEE = "gooee";
@@ -61,7 +63,10 @@ const decoder = new TextDecoder();
 type Parsed = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly text: string };
 
 function parseJson(payload: Uint8Array): Parsed {
-  const text = decoder.decode(payload);
+  return parseText(decoder.decode(payload));
+}
+
+function parseText(text: string): Parsed {
   try {
     return { ok: true, value: JSON.parse(text) as unknown };
   } catch {
@@ -178,9 +183,20 @@ function metaItemError(item: unknown, i: number): GooeeError | undefined {
  * value against the tenant's payload schema for the name.
  */
 export function ingestMeta(schemas: SchemaCache, ids: EnvelopeIds, times: TimestampParser): IngestHandler {
+  const shapes = new MetaShapeCache();
+  const slots: ShapedSlots = { values: [], times: [], micros: [] };
   return (publish, context) => {
     const id = publish.params["id"]!;
-    const parsed = parseJson(publish.payload);
+    const text = decoder.decode(publish.payload);
+    const shape = shapes.shape(id);
+    if (shape !== undefined && shape.read(text, slots)) {
+      const outcome = acceptShaped(shape, slots, id, context, schemas, ids, times);
+      if (outcome !== undefined) {
+        shapes.hit(id);
+        return outcome;
+      }
+    }
+    const parsed = parseText(text);
     if (!parsed.ok)
       return reject(
         invalid("malformed JSON", "(root)", parsed.text, META_PAYLOAD_SCHEMA),
@@ -229,26 +245,99 @@ export function ingestMeta(schemas: SchemaCache, ids: EnvelopeIds, times: Timest
         filled.push({ ...item, timestamp: (nowText ??= formatIsoMillis(now)) });
       } else filled?.push(item);
       envelopes.push(
-        createEnvelope(
-          {
-            id: ids.next(),
-            tenant,
-            source,
-            channel: name,
-            type: "meta",
-            data: value,
-            dialect: GOOEE,
-            sourceTime,
-            sourceTimeMicros,
-            attributes: metaAttributes(item),
-          },
+        metaEnvelope(
+          ids,
+          tenant,
+          source,
+          name,
+          value,
+          sourceTime,
+          sourceTimeMicros,
+          metaAttributes(item),
           now,
         ),
       );
       state.push({ tenant, entity: source, channel: name, value, time: now, sourceTime });
     }
-    return { kind: "accept", envelopes, state, forward: filled === undefined ? true : jsonBytes(filled) };
+    if (filled !== undefined) return { kind: "accept", envelopes, state, forward: jsonBytes(filled) };
+    shapes.accepted(id, () => MetaShape.learn(text, data, metaAttributes));
+    return { kind: "accept", envelopes, state, forward: true };
   };
+}
+
+/** A meta value's envelope; the fast and the long way make them alike. */
+function metaEnvelope(
+  ids: EnvelopeIds,
+  tenant: string,
+  source: EntityRef,
+  name: string,
+  value: unknown,
+  sourceTime: string | undefined,
+  sourceTimeMicros: number | undefined,
+  attributes: Readonly<Record<string, string>>,
+  now: number,
+): EventEnvelope {
+  return createEnvelope(
+    {
+      id: ids.next(),
+      tenant,
+      source,
+      channel: name,
+      type: "meta",
+      data: value,
+      dialect: GOOEE,
+      sourceTime,
+      sourceTimeMicros,
+      attributes,
+    },
+    now,
+  );
+}
+
+/** {@link MetaSlots} plus the microseconds of each timestamp, filled while checking them. */
+interface ShapedSlots extends MetaSlots {
+  readonly micros: number[];
+}
+
+/**
+ * The outcome of a meta array read against its device's shape (see meta-shape.ts), when it is
+ * accepted: the items' shape and names are the learned array's, so what is left to check is the
+ * device, each timestamp and each value. Anything the long way would reject gives undefined, and the
+ * caller takes the long way, which finds the same problem and reports it with the parsed payload.
+ */
+function acceptShaped(
+  shape: MetaShape,
+  slots: ShapedSlots,
+  id: string,
+  context: DialectContext,
+  schemas: SchemaCache,
+  ids: EnvelopeIds,
+  times: TimestampParser,
+): IngestOutcome | undefined {
+  if (deviceError(context, id) !== undefined) return undefined;
+  const { tenant, now, registry } = context;
+  const { names, constants } = shape;
+  const { values, micros } = slots;
+  const count = shape.size;
+  for (let i = 0; i < count; i++) {
+    const parsed = times.parse(slots.times[i]!);
+    if (parsed === undefined) return undefined;
+    micros[i] = parsed;
+    const schema = registry.payloadSchema(tenant, names[i]!);
+    if (schema !== undefined && !schemas.passes(schema, values[i])) return undefined;
+  }
+  const source: EntityRef = { kind: "devices", id };
+  const envelopes: EventEnvelope[] = [];
+  const state: StateWrite[] = [];
+  for (let i = 0; i < count; i++) {
+    const name = names[i]!;
+    const value = values[i];
+    const sourceTime = slots.times[i]!;
+    const attributes = constants[i] as Readonly<Record<string, string>>;
+    envelopes.push(metaEnvelope(ids, tenant, source, name, value, sourceTime, micros[i], attributes, now));
+    state.push({ tenant, entity: source, channel: name, value, time: now, sourceTime });
+  }
+  return { kind: "accept", envelopes, state, forward: true };
 }
 
 const NO_ATTRIBUTES: Readonly<Record<string, string>> = Object.freeze({});
@@ -261,7 +350,7 @@ function metaAttributes(item: JsonObject): Readonly<Record<string, string>> {
   const attributes: Record<string, string> = {};
   if (typeof displayName === "string") attributes["display_name"] = displayName;
   if (typeof unit === "string") attributes["unit_of_measure"] = unit;
-  return attributes;
+  return Object.freeze(attributes); // a shape's are shared by the envelopes of every publish it reads
 }
 
 /** Parses a single-object payload; the parsed object, or the rejection. */

@@ -1,0 +1,252 @@
+/**
+ * A meta array read against a learned shape gives what `JSON.parse` gives, or does not read: checked
+ * on arrays of every layout the generator below makes (whitespace, key orders, extra keys with nested
+ * values, values of every JSON type), on new values in the same layout, and on texts with a character
+ * changed, inserted or removed anywhere. The property held: whenever a text reads, `JSON.parse` of it
+ * is the learned array with the read values and timestamps put in.
+ */
+
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { MetaShape, numberAt, numberEnd, type MetaSlots } from "./meta-shape.js";
+
+/** A small seeded generator (mulberry32), so a failure can be replayed. */
+function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+type Rng = () => number;
+const pick = <T>(rng: Rng, list: readonly T[]): T => list[Math.floor(rng() * list.length)]!;
+
+const NUMBERS = [
+  "0",
+  "-0",
+  "21.4",
+  "-41.5",
+  "612",
+  "0.05",
+  "1e21",
+  "1E-7",
+  "2.5e+3",
+  "-0.0",
+  "9007199254740993",
+  "123456789012345",
+  "1234567890123456",
+  "0.1234567890123456789",
+  "3.141592653589793",
+];
+const STRINGS = ['"on"', '"0123456789abcdef"', '""', '"°C ✓"', '"a\\"b"', '"\\u0041"', '"tab\\there"'];
+const TIMES = ['"2016-08-09T20:00:47.539000Z"', '"2026-11-22T10:00:00Z"', '"x"', '"\\u0032016"'];
+
+function randomNumber(rng: Rng): string {
+  if (rng() < 0.5) return pick(rng, NUMBERS);
+  const whole = String(Math.floor(rng() * 10 ** Math.floor(rng() * 18)));
+  const fraction =
+    rng() < 0.5 ? "" : `.${String(Math.floor(rng() * 1e6)).padStart(Math.floor(rng() * 8), "0")}`;
+  const exponent = rng() < 0.8 ? "" : `e${pick(rng, ["", "+", "-"])}${Math.floor(rng() * 30)}`;
+  return `${rng() < 0.3 ? "-" : ""}${whole}${fraction}${exponent}`;
+}
+
+function randomValue(rng: Rng): string {
+  const kind = rng();
+  if (kind < 0.5) return randomNumber(rng);
+  if (kind < 0.75) return pick(rng, STRINGS);
+  if (kind < 0.9) return pick(rng, ["true", "false", "null"]);
+  return pick(rng, ['{"a":1}', "[1,2]", "[]"]);
+}
+
+const space = (rng: Rng): string => (rng() < 0.7 ? "" : pick(rng, [" ", "\n", "\t ", "\r\n  "]));
+
+interface Layout {
+  /** Per item: its keys in order, with the text of every value but `value` and `timestamp`. */
+  readonly items: readonly (readonly (readonly [string, string])[])[];
+  readonly spaces: readonly string[];
+}
+
+function randomLayout(rng: Rng): Layout {
+  const count = 1 + Math.floor(rng() * 5);
+  const items: (readonly [string, string])[][] = [];
+  for (let i = 0; i < count; i++) {
+    const keys: [string, string][] = [
+      ["name", `"${pick(rng, ["temperature", "co2", "stamp", "als", "~hidden"])}"`],
+      ["value", ""],
+      ["timestamp", ""],
+    ];
+    if (rng() < 0.5) keys.push(["display_name", pick(rng, ['"Temperature"', '"CO\\u2082"'])]);
+    if (rng() < 0.5) keys.push(["unit_of_measure", '"C"']);
+    if (rng() < 0.2) keys.push(["extra", pick(rng, ['{"nested":[1,{"value":2}]}', '"a]}"', "12", "null"])]);
+    for (let k = keys.length - 1; k > 0; k--) {
+      const j = Math.floor(rng() * (k + 1));
+      [keys[k], keys[j]] = [keys[j]!, keys[k]!];
+    }
+    items.push(keys);
+  }
+  return { items, spaces: Array.from({ length: 64 }, () => space(rng)) };
+}
+
+/** The text of `layout` with the given value and timestamp texts per item. */
+function write(layout: Layout, values: readonly string[], times: readonly string[]): string {
+  let s = 0;
+  const sp = (): string => layout.spaces[s++ % layout.spaces.length]!;
+  const items = layout.items.map((keys, i) => {
+    const fields = keys.map(([key, text]) => {
+      const value = key === "value" ? values[i]! : key === "timestamp" ? times[i]! : text;
+      return `${sp()}"${key}"${sp()}:${sp()}${value}${sp()}`;
+    });
+    return `${sp()}{${fields.join(",")}}${sp()}`;
+  });
+  return `${sp()}[${items.join(",")}]${sp()}`;
+}
+
+const slots = (): MetaSlots => ({ values: [], times: [] });
+const constants = (item: Readonly<Record<string, unknown>>): unknown => item["unit_of_measure"] ?? null;
+
+/** Asserts the property: `text` reads against `shape` only if its parse is the learned array with the read slots. */
+function assertSound(shape: MetaShape, learned: readonly Record<string, unknown>[], text: string): boolean {
+  const read = slots();
+  if (!shape.read(text, read)) return false;
+  let parsed: unknown;
+  assert.doesNotThrow(
+    () => (parsed = JSON.parse(text)),
+    `read, but JSON.parse refused: ${JSON.stringify(text)}`,
+  );
+  const expected = learned.map((item, i) => ({ ...item, value: read.values[i], timestamp: read.times[i] }));
+  assert.deepEqual(parsed, expected, `read differently from JSON.parse: ${JSON.stringify(text)}`);
+  return true;
+}
+
+describe("MetaShape", () => {
+  it("reads the values and timestamps of an array in the learned layout", () => {
+    const first =
+      '[{"name":"stamp","value":"00ff","timestamp":"2016-08-09T20:00:47.539000Z"},{"name":"temperature","display_name":"Temperature","value":21.4,"unit_of_measure":"C","timestamp":"2016-08-09T20:00:47.539000Z"}]';
+    const shape = MetaShape.learn(first, JSON.parse(first) as unknown[], constants);
+    assert.ok(shape);
+    assert.deepEqual(shape.names, ["stamp", "temperature"]);
+    assert.deepEqual(shape.constants, [null, "C"]);
+    const read = slots();
+    const next = first.replace('"00ff"', '"0a0b"').replace("21.4", "-3e2").replaceAll("47.539", "48.001");
+    assert.equal(shape.read(next, read), true);
+    assert.deepEqual(read.values, ["0a0b", -300]);
+    assert.deepEqual(read.times, ["2016-08-09T20:00:48.001000Z", "2016-08-09T20:00:48.001000Z"]);
+  });
+
+  it("does not read a text with an escape, a control character, another layout or more items", () => {
+    const first = '[{"name":"co2","value":612,"timestamp":"2016-08-09T20:00:47Z"}]';
+    const shape = MetaShape.learn(first, JSON.parse(first) as unknown[], constants)!;
+    for (const text of [
+      first.replace("612", '"a\\"b"'),
+      first.replace("612", '"a\u0001b"'),
+      first.replace("612", '{"a":1}'),
+      first.replace("612", "0612"),
+      first.replace("612", "6."),
+      first.replace("612", "tru"),
+      first.replace(":612", ": 612"),
+      first.replace("]", ',{"name":"co2","value":1,"timestamp":"2016-08-09T20:00:47Z"}]'),
+      first.replace('"2016-08-09T20:00:47Z"', "12"),
+      `${first} `,
+      first.slice(0, -1),
+    ])
+      assert.equal(shape.read(text, slots()), false, text);
+  });
+
+  it("learns nothing it could not read soundly", () => {
+    for (const text of [
+      '[{"name":"co2","\\u0076alue":1,"timestamp":"t"}]', // an escaped key
+      '[{"name":"co2","value":1,"value":2,"timestamp":"t"}]', // a key twice
+      '[{"name":"co2","value":1}]', // no timestamp
+      '[{"name":"co2","value":{"a":1},"timestamp":"t"}]', // a nested value
+      '[{"name":"co2","value":[1],"timestamp":"t"}]',
+      '[{"name":"co2","value":1,"timestamp":5}]', // a timestamp that is not a string
+      '[{"name":"co2","value":"a\\nb","timestamp":"t"}]', // an escaped value
+      "[]",
+    ])
+      assert.equal(MetaShape.learn(text, JSON.parse(text) as unknown[], constants), undefined, text);
+  });
+
+  it("reads exactly what JSON.parse reads, over random layouts, values and damaged texts", () => {
+    const rng = random(20261122);
+    let learned = 0;
+    let reads = 0;
+    let damagedReads = 0;
+    for (let round = 0; round < 1500; round++) {
+      const layout = randomLayout(rng);
+      const count = layout.items.length;
+      const values = Array.from({ length: count }, () => randomValue(rng));
+      const times = Array.from({ length: count }, () => pick(rng, TIMES));
+      const text = write(layout, values, times);
+      const parsed = JSON.parse(text) as Record<string, unknown>[];
+      const shape = MetaShape.learn(text, parsed, constants);
+      if (shape === undefined) continue;
+      learned++;
+      assert.equal(assertSound(shape, parsed, text), true, `does not read the text it learned: ${text}`);
+      for (let k = 0; k < 20; k++) {
+        const next = write(
+          layout,
+          Array.from({ length: count }, () => randomValue(rng)),
+          Array.from({ length: count }, () => pick(rng, TIMES)),
+        );
+        if (assertSound(shape, parsed, next)) reads++;
+        // damage: a character changed, inserted or removed
+        const at = Math.floor(rng() * next.length);
+        const char = pick(rng, [
+          '"',
+          "\\",
+          ",",
+          "}",
+          "]",
+          "[",
+          "{",
+          "0",
+          "9",
+          "-",
+          ".",
+          "e",
+          " ",
+          "\u0001",
+          "a",
+        ]);
+        const op = rng();
+        const damaged =
+          op < 0.4
+            ? next.slice(0, at) + char + next.slice(at + 1)
+            : op < 0.7
+              ? next.slice(0, at) + char + next.slice(at)
+              : next.slice(0, at) + next.slice(at + 1);
+        if (assertSound(shape, parsed, damaged)) damagedReads++;
+      }
+    }
+    // the generator must exercise both sides
+    assert.ok(learned > 100, `only ${learned} shapes learned`);
+    assert.ok(reads > 1000, `only ${reads} texts read`);
+    assert.ok(damagedReads > 50, `only ${damagedReads} damaged texts read`);
+  });
+});
+
+describe("numberAt", () => {
+  it("gives JSON.parse's double for every JSON number", () => {
+    const rng = random(7);
+    const texts = [...NUMBERS, "-9007199254740993", "0.000001", "1.7976931348623157e308", "5e-324"];
+    for (let i = 0; i < 200_000; i++) texts.push(randomNumber(rng));
+    for (let i = 0; i < 100_000; i++) texts.push(String((rng() - 0.5) * 10 ** Math.floor(rng() * 40 - 20)));
+    for (const text of texts) {
+      const padded = `[${text},`;
+      const end = numberEnd(padded, 1);
+      assert.equal(end, 1 + text.length, text);
+      assert.ok(Object.is(numberAt(padded, 1, end), JSON.parse(text)), text);
+    }
+  });
+
+  it("finds no number where JSON has none", () => {
+    for (const text of ["-", "01", ".5", "1.", "1e", "1e+", "+1", "-x", "Infinity", "NaN"]) {
+      const end = numberEnd(`${text},`, 0);
+      assert.ok(end < 0 || end < text.length, text);
+    }
+  });
+});
