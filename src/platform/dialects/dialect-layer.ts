@@ -65,6 +65,15 @@ export interface Origin {
   readonly expiresAt: number | undefined;
 }
 
+/** A remembered answer of `DialectLayer.lookupTopic`: valid for that list of dialects only. */
+interface TopicAnswer {
+  readonly dialects: readonly CompiledDialect[];
+  readonly match: DialectMatch | undefined;
+}
+
+/** Topics whose lookup a layer remembers; the next new one beyond it clears them all. */
+const TOPIC_ANSWERS_KEPT = 4096;
+
 const EMIT_ORIGIN: Origin = { qos: 0, retain: false, expiresAt: undefined };
 const NONE: readonly CompiledDialect[] = Object.freeze([]);
 const NO_RENDERINGS: readonly Rendered[] = Object.freeze([]);
@@ -87,6 +96,8 @@ export class DialectLayer {
   #lastDialects: readonly CompiledDialect[] | undefined;
   #lastTopic: string | undefined;
   #lastMatch: DialectMatch | undefined;
+  /** {@link lookupTopic}'s answers by topic, each with the list of dialects it is for. */
+  readonly #answers = new Map<string, TopicAnswer>();
   #stopped: Promise<void> | undefined;
 
   constructor(options: DialectLayerOptions) {
@@ -175,12 +186,22 @@ export class DialectLayer {
   /**
    * {@link lookup} for a topic name as a string. The last answer is remembered: the authorizer and then
    * the stage ask about each inbound PUBLISH's topic in turn, and the second question is then free.
-   * Tables never change once compiled, and a tenant's list of dialects is replaced, not changed, so
-   * the (list, topic) pair is a sound key.
+   * The answers for recent topics are remembered too (at most {@link TOPIC_ANSWERS_KEPT}, of any
+   * tenant): devices publish to the same few topics again and again, and hashing the topic costs a
+   * fraction of splitting it and matching the levels against the table's rows. Tables never change
+   * once compiled, and a tenant's list of dialects is replaced, not changed, so the (list, topic) pair
+   * is a sound key.
    */
   lookupTopic(dialects: readonly CompiledDialect[], topic: string): DialectMatch | undefined {
     if (this.#lastDialects === dialects && this.#lastTopic === topic) return this.#lastMatch;
-    const found = this.lookup(dialects, topic.split("/"));
+    const known = this.#answers.get(topic);
+    let found: DialectMatch | undefined;
+    if (known !== undefined && known.dialects === dialects) found = known.match;
+    else {
+      found = this.lookup(dialects, topic.split("/"));
+      if (this.#answers.size >= TOPIC_ANSWERS_KEPT) this.#answers.clear(); // then starts again
+      this.#answers.set(topic, { dialects, match: found });
+    }
     this.#lastDialects = dialects;
     this.#lastTopic = topic;
     this.#lastMatch = found;

@@ -68,38 +68,81 @@ describe("PayloadWriter", () => {
     assert.deepEqual(writer.text(""), new Uint8Array(0));
   });
 
-  it("puts payloads together from ASCII parts, interleaved with texts, across slabs and beyond one", () => {
-    const writer = new PayloadWriter();
-    const encoder = new TextEncoder();
-    const written: [string, Uint8Array][] = [];
-    for (let i = 0; i < 3000; i++) {
-      const parts = ['{"name":"', `v${i}`, '","value":', String(i * 1.5), "}"];
-      if (i % 211 === 0) parts.splice(1, 0, "y".repeat(1100)); // longer than a shared payload
-      writer.begin(parts.reduce((sum, part) => sum + part.length, 0));
-      for (const part of parts) writer.ascii(part);
-      written.push([parts.join(""), writer.end()]);
-      const text = `°${i}`;
-      written.push([text, writer.text(text)]);
-    }
-    for (const [text, bytes] of written) assert.deepEqual(bytes, encoder.encode(text), text.slice(0, 40));
-    writer.begin(0);
-    assert.deepEqual(writer.end(), new Uint8Array(0));
-  });
-
   it("numbers: JSON.stringify's text in at most NUMBER_MAX_BYTES, also at a slab's very end", () => {
     const values = [-0.0000013364954730665688, -1.2345678901234567e-308, 21.4, -0, Number.NaN, 2 ** 53];
     const longest = Math.max(...values.map((v) => String(v).length));
     assert.equal(longest, NUMBER_MAX_BYTES);
     const writer = new PayloadWriter();
+    const none = new Uint8Array(0);
     for (let fill = 0; fill < 400; fill++) {
       const value = values[fill % values.length]!;
-      writer.begin(NUMBER_MAX_BYTES);
-      writer.number(value);
-      assert.equal(new TextDecoder().decode(writer.end()), JSON.stringify(value), String(value));
-      writer.begin(fill % 29); // moves the next number's start through a slab's last bytes
-      writer.ascii("x".repeat(fill % 29));
-      writer.end();
+      const payload = writer.value(none, value, none)!;
+      assert.equal(new TextDecoder().decode(payload), JSON.stringify(value), String(value));
+      writer.value(none, "x".repeat(fill % 29), none); // moves the next number's start through a slab's last bytes
     }
+  });
+});
+
+describe("PayloadWriter.value", () => {
+  /** Strings made of the characters at the edges of what `value` writes itself. */
+  function randomString(random: () => number): string {
+    const edges = [0x00, 0x1f, 0x20, 0x21, 0x22, 0x5c, 0x7e, 0x7f, 0x80, 0xff, 0x2028, 0xd83d, 0xde00];
+    let text = "";
+    const length = Math.floor(random() * 40);
+    for (let i = 0; i < length; i++)
+      text += String.fromCharCode(
+        random() < 0.9 ? 0x20 + Math.floor(random() * 0x5f) : edges[Math.floor(random() * edges.length)]!,
+      );
+    return text;
+  }
+
+  it("writes prefix, JSON.stringify of a number or a plain string, and suffix; undefined for the rest", () => {
+    const writer = new PayloadWriter();
+    const encoder = new TextEncoder();
+    const decoder = new TextDecoder();
+    let seed = 7;
+    const random = (): number => {
+      seed = (Math.imul(seed, 1_103_515_245) + 12_345) >>> 0;
+      return seed / 2 ** 32;
+    };
+    const written: [string, Uint8Array][] = [];
+    const plain = (value: unknown): boolean =>
+      typeof value === "number" ||
+      (typeof value === "string" &&
+        JSON.stringify(value) === `"${value}"` &&
+        encoder.encode(value).byteLength === value.length);
+    for (let i = 0; i < 20_000; i++) {
+      const prefix = encoder.encode(`{"name":"n${i % 7}","value":`);
+      const suffix = encoder.encode(i % 3 === 0 ? "}" : `,"timestamp":"2016-08-09T20:00:47.${i}Z"}`);
+      const value =
+        i % 4 === 0
+          ? randomString(random)
+          : i % 4 === 1
+            ? (random() - 0.5) * 10 ** Math.floor(random() * 30 - 10)
+            : VALUES[i % VALUES.length];
+      const payload = writer.value(prefix, value, suffix);
+      const expected = `${decoder.decode(prefix)}${JSON.stringify(value)}${decoder.decode(suffix)}`;
+      if (plain(value)) {
+        assert.ok(payload !== undefined, String(value));
+        written.push([expected, payload]);
+      } else assert.equal(payload, undefined, String(value));
+      if (i % 5 === 0) written.push([`°${i}`, writer.text(`°${i}`)]); // interleaved with other payloads
+    }
+    // every payload kept its bytes while the later ones were written (a refused string wrote none of its own)
+    for (const [text, bytes] of written) assert.equal(decoder.decode(bytes), text);
+  });
+
+  it("leaves a payload longer than a shared one to the caller", () => {
+    const writer = new PayloadWriter();
+    const encoder = new TextEncoder();
+    const prefix = encoder.encode(`{"name":"${"n".repeat(990)}","value":`);
+    const suffix = encoder.encode("}");
+    assert.equal(writer.value(prefix, 1, suffix), undefined); // 25 bytes counted for a number
+    assert.equal(writer.value(prefix, "x".repeat(30), suffix), undefined);
+    assert.deepEqual(
+      writer.value(prefix, "x".repeat(10), suffix),
+      encoder.encode(`{"name":"${"n".repeat(990)}","value":"xxxxxxxxxx"}`),
+    );
   });
 });
 
@@ -114,6 +157,17 @@ describe("EnvelopeIds", () => {
         assert.ok(!seen.has(id), id);
         seen.add(id);
       }
+    }
+  });
+
+  it("count in their last 12 hex digits, across the blocks the generator writes them in", () => {
+    const ids = new EnvelopeIds();
+    const first = ids.next();
+    assert.equal(first.slice(24), "000000000001");
+    for (let i = 2; i <= 70_000; i++) {
+      const id = ids.next();
+      assert.equal(id.slice(0, 24), first.slice(0, 24));
+      if (id.slice(24) !== i.toString(16).padStart(12, "0")) assert.fail(`id ${i} is ${id}`);
     }
   });
 });

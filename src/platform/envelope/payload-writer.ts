@@ -21,23 +21,22 @@ const SHARED_MAX_LENGTH = 1024;
 const MAX_BYTES_PER_UNIT = 3;
 
 /**
- * Most bytes {@link PayloadWriter.number} writes: `String` of a double is at most 25 characters, a sign,
- * "0.", five zeros and 17 digits (`-0.0000013364954730665688`); the exponent form is shorter
- * (`-1.2345678901234567e-308`, 24).
+ * Most bytes a number's JSON text takes ({@link PayloadWriter.value} counts them for any number):
+ * `String` of a double is at most 25 characters, a sign, "0.", five zeros and 17 digits
+ * (`-0.0000013364954730665688`); the exponent form is shorter (`-1.2345678901234567e-308`, 24).
  */
 export const NUMBER_MAX_BYTES = 25;
 
 const encoder = new TextEncoder();
-const EMPTY = new Uint8Array(0);
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
 
 /** Make one per owner (a dialect instance): it keeps the slab being filled. */
 export class PayloadWriter {
   #slab = new Uint8Array(SLAB_BYTES);
+  /** The slab's buffer: a payload is made as a view of it (`subarray` costs twice as much). */
+  #buffer = this.#slab.buffer;
   #used = 0;
-  /** The payload being put together (see {@link begin}): its buffer, where it starts and its end so far. */
-  #part = EMPTY;
-  #partStart = 0;
-  #partAt = 0;
 
   /**
    * The UTF-8 bytes of `text`: a read-only view of the slab (do not write into it).
@@ -50,83 +49,69 @@ export class PayloadWriter {
    */
   text(text: string): Uint8Array {
     if (text.length > SHARED_MAX_LENGTH) return encoder.encode(text);
-    let start = this.#used;
-    if (start + text.length * MAX_BYTES_PER_UNIT > SLAB_BYTES) {
-      this.#slab = new Uint8Array(SLAB_BYTES);
-      start = 0;
-    }
-    const slab = this.#slab;
-    const { written } = encoder.encodeInto(text, slab.subarray(start));
+    const start = this.#room(text.length * MAX_BYTES_PER_UNIT);
+    const { written } = encoder.encodeInto(text, this.#slab.subarray(start));
     this.#used = start + written;
-    return slab.subarray(start, start + written);
+    return new Uint8Array(this.#buffer, start, written);
   }
 
   /**
-   * Starts a payload of at most `maxBytes` bytes, put together from parts with {@link bytes} and
-   * {@link ascii} and ended with {@link end}: a small payload made of parts that repeat (encoded once
-   * and kept by the caller) and a few short strings is written into the slab as it goes, instead of
-   * joining strings (a rope V8 must flatten) and encoding the result.
+   * `prefix`, the JSON text of `value` and `suffix` as one payload, written straight into the slab:
+   * for a number (`JSON.stringify`'s digits, {@link writeJsonNumber}) or a string of printable ASCII
+   * characters without `"` or `\` (quoted as it is). Undefined, with nothing kept, for any other value
+   * and when the whole could be longer than a shared payload: the caller then takes the general way.
+   * One call and one pass over the string's characters (checked as they are copied) is what a derived
+   * value payload costs, instead of making its JSON text, checking it and copying it.
    *
    * @example
    * ```ts
-   * const prefix = new TextEncoder().encode('{"value":'); // kept
-   * writer.begin(32);
-   * writer.bytes(prefix);
-   * writer.ascii(String(310));
-   * writer.ascii("}");
-   * writer.end(); // the bytes {"value":310}
+   * const encoder = new TextEncoder();
+   * writer.value(encoder.encode('{"value":'), 310, encoder.encode("}")); // the bytes {"value":310}
+   * writer.value(encoder.encode('{"value":'), "°C", encoder.encode("}")); // undefined
    * ```
    */
-  begin(maxBytes: number): void {
-    if (maxBytes > SHARED_MAX_LENGTH) {
-      this.#part = new Uint8Array(maxBytes);
-      this.#partStart = 0;
-      this.#partAt = 0;
-      return;
-    }
-    if (this.#used + maxBytes > SLAB_BYTES) {
-      this.#slab = new Uint8Array(SLAB_BYTES);
-      this.#used = 0;
-    }
-    this.#part = this.#slab;
-    this.#partStart = this.#used;
-    this.#partAt = this.#used;
+  value(prefix: Uint8Array, value: unknown, suffix: Uint8Array): Uint8Array | undefined {
+    const fixed = prefix.byteLength + suffix.byteLength;
+    let slab: Uint8Array;
+    let start: number;
+    let at: number;
+    if (typeof value === "number") {
+      if (fixed + NUMBER_MAX_BYTES > SHARED_MAX_LENGTH) return undefined;
+      start = this.#room(fixed + NUMBER_MAX_BYTES);
+      slab = this.#slab;
+      slab.set(prefix, start);
+      at = writeJsonNumber(value, slab, start + prefix.byteLength);
+      if (at < 0)
+        at = writeAscii(Number.isFinite(value) ? String(value) : "null", slab, start + prefix.byteLength);
+    } else if (typeof value === "string") {
+      const length = value.length;
+      if (fixed + length + 2 > SHARED_MAX_LENGTH) return undefined;
+      start = this.#room(fixed + length + 2);
+      slab = this.#slab;
+      slab.set(prefix, start);
+      at = start + prefix.byteLength;
+      slab[at++] = QUOTE;
+      for (let i = 0; i < length; i++) {
+        const code = value.charCodeAt(i);
+        // JSON escapes control characters, quote and backslash; beyond ASCII a character is several bytes
+        if (code < 0x20 || code === QUOTE || code === BACKSLASH || code >= 0x80) return undefined;
+        slab[at++] = code;
+      }
+      slab[at++] = QUOTE;
+    } else return undefined;
+    slab.set(suffix, at);
+    at += suffix.byteLength;
+    this.#used = at;
+    return new Uint8Array(this.#buffer, start, at - start);
   }
 
-  /**
-   * Appends `text`, every character of which must be ASCII (below U+0080), after {@link begin}; one
-   * character at a time, which is quicker than `set` only for a few characters.
-   */
-  ascii(text: string): void {
-    const part = this.#part;
-    let at = this.#partAt;
-    for (let i = 0; i < text.length; i++) part[at++] = text.charCodeAt(i);
-    this.#partAt = at;
-  }
-
-  /**
-   * Appends `JSON.stringify(value)` of a number after {@link begin} (`null` when it is not finite),
-   * written from its digits where {@link writeJsonNumber} can; count {@link NUMBER_MAX_BYTES} for it.
-   */
-  number(value: number): void {
-    const end = writeJsonNumber(value, this.#part, this.#partAt);
-    if (end >= 0) this.#partAt = end;
-    else this.ascii(Number.isFinite(value) ? String(value) : "null");
-  }
-
-  /** Appends `data` after {@link begin}. */
-  bytes(data: Uint8Array): void {
-    this.#part.set(data, this.#partAt);
-    this.#partAt += data.byteLength;
-  }
-
-  /** The payload put together since {@link begin}: a read-only view (do not write into it). */
-  end(): Uint8Array {
-    const part = this.#part;
-    const payload = part.subarray(this.#partStart, this.#partAt);
-    if (part === this.#slab) this.#used = this.#partAt;
-    this.#part = EMPTY;
-    return payload;
+  /** Where a payload of at most `maxBytes` (at most a shared payload) starts: in the slab, or a new one. */
+  #room(maxBytes: number): number {
+    if (this.#used + maxBytes <= SLAB_BYTES) return this.#used;
+    this.#slab = new Uint8Array(SLAB_BYTES);
+    this.#buffer = this.#slab.buffer;
+    this.#used = 0;
+    return 0;
   }
 
   /** {@link text} of `value` as JSON (`undefined`, a function or a symbol: the text `null`). */
@@ -134,4 +119,10 @@ export class PayloadWriter {
     const text = JSON.stringify(value) as string | undefined;
     return this.text(text ?? "null");
   }
+}
+
+/** Writes `text` (ASCII) at `at`; the offset after it. */
+function writeAscii(text: string, out: Uint8Array, at: number): number {
+  for (let i = 0; i < text.length; i++) out[at++] = text.charCodeAt(i);
+  return at;
 }

@@ -717,6 +717,54 @@ describe("Registry state", () => {
     assert.deepEqual(seen, [20, 21, null]);
   });
 
+  it("checks each write's owner again once any entity changed (the last write's owner is remembered)", async () => {
+    const registry = await populated();
+    value(registry.create("devices", { id: "d1", tenant: "acme", name: "D" }));
+    value(registry.create("devices", { id: "d2", tenant: "acme", name: "D2" }));
+    const seen: unknown[] = [];
+    registry.onStateChange((s) => seen.push(s.value));
+    const d1 = { kind: "devices", id: "d1" } as const;
+    const write = (tenant: string, id: string, channel: string, v: unknown) =>
+      registry.setState({
+        tenant,
+        entity: { kind: "devices", id },
+        channel,
+        value: v,
+        time: 1,
+        sourceTime: undefined,
+      });
+    write("acme", "d1", "a", 1);
+    write("acme", "d1", "b", 2);
+    write("other", "d1", "a", 3); // the remembered owner is acme's: dropped
+    write("acme", "d2", "a", 4);
+    write("acme", "d1", "a", 5);
+    value(registry.delete("devices", "d1"));
+    write("acme", "d1", "a", 6); // no such device now: dropped
+    value(registry.create("devices", { id: "d1", tenant: "other", name: "D again" }));
+    write("acme", "d1", "a", 7); // now other's: dropped
+    write("other", "d1", "c", 8);
+    write("other", "d1", "d", 9);
+    assert.deepEqual(
+      registry.state(d1).map((s) => [s.tenant, s.channel, s.value]),
+      [
+        ["other", "c", 8],
+        ["other", "d", 9],
+      ],
+    );
+    assert.deepEqual(
+      registry.state({ kind: "devices", id: "d2" }).map((s) => [s.channel, s.value]),
+      [["a", 4]],
+    );
+    assert.equal(registry.droppedStateWrites, 3);
+    assert.deepEqual(seen, [1, 2, 4, 5, 8, 9]);
+    const stored = (await registry.store.load()).state.map((s) => [s.entity.id, s.channel, s.value]);
+    assert.deepEqual(stored.sort(), [
+      ["d1", "c", 8],
+      ["d1", "d", 9],
+      ["d2", "a", 4],
+    ]);
+  });
+
   it("tenantDialects() joins the configured dialects and the tenant's own", async () => {
     const registry = await populated();
     value(registry.update("tenants", "acme", { dialects: ["gooee", "placeos"] }));

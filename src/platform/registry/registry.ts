@@ -123,6 +123,19 @@ export class Registry implements RegistryView, RuleContext {
   /** The entity of the last state lookup and its channels (a publish sets several channels of one entity). */
   #lastState:
     { readonly kind: string; readonly id: string; readonly channels: Map<string, StateValue> } | undefined;
+  /**
+   * The entity of the last accepted state write, with the tenant that owns it and its channels: the
+   * next write to it (a publish sets several channels of one entity) needs neither the owner's lookup
+   * nor the channels'. Forgotten whenever any entity is put or deleted.
+   */
+  #lastWrite:
+    | {
+        readonly kind: string;
+        readonly id: string;
+        readonly tenant: string;
+        readonly channels: Map<string, StateValue>;
+      }
+    | undefined;
   readonly #listeners = new Set<(change: RegistryChange) => void>();
   readonly #stateListeners = new Set<(value: StateValue) => void>();
 
@@ -261,6 +274,7 @@ export class Registry implements RegistryView, RuleContext {
     this.#unindex(kind, before);
     this.#maps[kind].delete(id);
     this.#ordered.delete(kind);
+    this.#lastWrite = undefined;
     this.store.deleteEntity(kind, id);
     if (
       kind === "devices" ||
@@ -352,22 +366,32 @@ export class Registry implements RegistryView, RuleContext {
   }
 
   setState(write: StateWrite): void {
-    const owner = this.#maps[write.entity.kind].get(write.entity.id);
-    if (owner === undefined || owner.tenant !== write.tenant) {
-      this.droppedStateWrites++;
-      return;
+    const { entity, tenant } = write;
+    const last = this.#lastWrite;
+    let channels: Map<string, StateValue>;
+    if (last !== undefined && last.id === entity.id && last.kind === entity.kind && last.tenant === tenant)
+      channels = last.channels; // the owner checked for the write before, and no entity changed since
+    else {
+      const owner = this.#maps[entity.kind].get(entity.id);
+      if (owner === undefined || owner.tenant !== tenant) {
+        this.droppedStateWrites++;
+        return;
+      }
+      channels = this.#stateOf(entity, true);
+      this.#lastWrite = { kind: entity.kind, id: entity.id, tenant, channels };
     }
     const value: StateValue = {
-      tenant: write.tenant,
-      entity: write.entity,
+      tenant,
+      entity,
       channel: write.channel,
       value: write.value === undefined ? null : write.value,
       time: write.time,
       sourceTime: write.sourceTime,
     };
-    this.#stateOf(write.entity, true).set(write.channel, value);
+    channels.set(write.channel, value);
     this.store.putState(value);
-    for (const listener of this.#stateListeners) this.#call(listener, value);
+    if (this.#stateListeners.size > 0)
+      for (const listener of this.#stateListeners) this.#call(listener, value);
   }
 
   state(entity: EntityRef): readonly StateValue[] {
@@ -415,6 +439,7 @@ export class Registry implements RegistryView, RuleContext {
   #put<K extends EntityKind>(kind: K, entity: EntityOf[K]): void {
     const map = this.#maps[kind] as Map<string, EntityOf[K]>;
     if (!map.has(entity.id)) this.#ordered.delete(kind);
+    this.#lastWrite = undefined; // it may have been the owner of the last state write
     map.set(entity.id, entity);
     this.#index(kind, entity, true);
   }

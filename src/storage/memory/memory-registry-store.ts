@@ -16,6 +16,10 @@ export class MemoryRegistryStore implements RegistryStore {
    * device message in a dialect) then builds and hashes no new string.
    */
   readonly #state = new Map<EntityKind, Map<string, Map<string, StateValue>>>();
+  /** The entity of the last state write and its channels (a publish sets several channels of one entity). */
+  #lastKind: EntityKind | undefined;
+  #lastId = "";
+  #lastChannels: Map<string, StateValue> | undefined;
 
   load(): Promise<RegistrySnapshot> {
     const entities = [...this.#entities.values()].sort(
@@ -40,20 +44,27 @@ export class MemoryRegistryStore implements RegistryStore {
 
   putState(value: StateValue): void {
     const { kind, id } = value.entity;
-    let byId = this.#state.get(kind);
-    if (byId === undefined) {
-      byId = new Map();
-      this.#state.set(kind, byId);
-    }
-    let channels = byId.get(id);
-    if (channels === undefined) {
-      channels = new Map();
-      byId.set(id, channels);
+    let channels = this.#lastChannels;
+    if (channels === undefined || id !== this.#lastId || kind !== this.#lastKind) {
+      let byId = this.#state.get(kind);
+      if (byId === undefined) {
+        byId = new Map();
+        this.#state.set(kind, byId);
+      }
+      channels = byId.get(id);
+      if (channels === undefined) {
+        channels = new Map();
+        byId.set(id, channels);
+      }
+      this.#lastKind = kind;
+      this.#lastId = id;
+      this.#lastChannels = channels;
     }
     channels.set(value.channel, value);
   }
 
   deleteState(entity: EntityRef): void {
+    this.#lastChannels = undefined;
     const byId = this.#state.get(entity.kind);
     if (byId === undefined) return;
     byId.delete(entity.id);

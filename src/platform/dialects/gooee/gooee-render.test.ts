@@ -110,6 +110,50 @@ describe("Gooee rendering", () => {
           }
   });
 
+  it("value payloads of many devices, names and times, as JSON.stringify writes them (beyond what is kept)", () => {
+    const renderer = new GooeeRenderer();
+    let seed = 11;
+    const random = (n: number): number => {
+      seed = (Math.imul(seed, 1_103_515_245) + 12_345) >>> 0;
+      return Math.floor((seed / 2 ** 32) * n);
+    };
+    const names = ["temperature", "co2", "~hidden", "a_b", "Bad", "rejected", "x"];
+    const strings = ["plain", "°C", 'q"', "b\\", "tab\t", "", "0123456789abcdef0123456789abcdef"];
+    for (let i = 0; i < 40_000; i++) {
+      // new devices beyond the renderer's 16,384 kept topics, and the same few again
+      const device = i % 2 === 0 ? `dev-${i}` : `dev-${random(5)}`;
+      const name = names[random(names.length)]!;
+      const data = [random(2000) / 10 - 100, strings[random(strings.length)], random(3) === 0 ? null : true][
+        random(3)
+      ];
+      const sourceTime = random(4) === 0 ? undefined : `2016-08-09T20:00:${10 + random(50)}.539000Z`;
+      const envelope = createEnvelope(
+        {
+          tenant: "t",
+          source: { kind: "devices", id: device },
+          channel: name,
+          type: "meta",
+          data,
+          dialect: "x",
+          sourceTime,
+        },
+        INGEST_TIME + random(3),
+      );
+      const context: DialectContext = {
+        registry: EMPTY_REGISTRY,
+        tenant: "t",
+        now: 0,
+        inboundTopic: `devices/${device}/meta`,
+      };
+      const timestamp = sourceTime ?? formatIsoMillis(envelope.ingestTime);
+      const expected =
+        name === "Bad" || name === "rejected" || name === "x"
+          ? []
+          : [[`devices/${device}/meta/${name}`, JSON.stringify({ name, value: data, timestamp })]];
+      assert.deepEqual(rendered(renderer, envelope, context), expected, `${device} ${name}`);
+    }
+  });
+
   it("a source time made by hand that needs escapes is still valid JSON", () => {
     const renderer = new GooeeRenderer();
     const envelope: EventEnvelope = {

@@ -23,7 +23,6 @@ import {
   isJsonObject,
   jsonString,
   jsonText,
-  NUMBER_MAX_BYTES,
   PayloadWriter,
   withoutKey,
 } from "../../envelope/index.js";
@@ -42,30 +41,34 @@ const ZONE_TOPICS = { area: "areas", space: "spaces", building: "buildings" } as
  */
 export class GooeeRenderer {
   readonly #payloads = new PayloadWriter();
-  /** The device of the last meta rendering (a valid topic level) and its `devices/<id>/meta` (a publish has several values). */
+  /**
+   * The device of the last meta rendering (a valid topic level), its `devices/<id>/meta` and its value
+   * targets (a publish has several values of one device).
+   */
   #metaDevice: string | undefined;
   #metaBase = "";
-  /** The last timestamp rendered and its JSON string (the values of a publish mostly share one). */
-  #time = "";
+  #metaTargets = new Map<string, ValueTarget>();
+  /** The ingest time last written as text, and that text (the values of a publish share it). */
+  #ingestTime = Number.NaN;
+  #ingestText = "";
+  /** The last timestamp rendered, its JSON string and `,"timestamp":<time>}` as bytes (the values of a publish mostly share one). */
+  #time: string | undefined;
   #timeJson = '""';
-  /** `,"timestamp":<time>}` as bytes, for the time (a JSON string) in `#suffixTime`. */
-  #suffixTime = "";
   #suffix = new Uint8Array(0);
   /** `{"name":"<name>","value":` as bytes, per meta name (at most {@link PREFIXES_KEPT}). */
   readonly #prefixes = new Map<string, Uint8Array>();
-  /** `devices/<id>/meta/<name>` by device and name, at most {@link TOPICS_KEPT} in all. */
-  readonly #topics = new Map<string, Map<string, string>>();
-  #topicCount = 0;
+  /** Value targets by device and meta name, at most {@link TOPICS_KEPT} in all. */
+  readonly #targets = new Map<string, Map<string, ValueTarget>>();
+  #targetCount = 0;
 
-  render(envelope: EventEnvelope, context: DialectContext): Rendered[] {
-    const out: Rendered[] = [];
+  render(envelope: EventEnvelope, context: DialectContext): readonly Rendered[] {
     const { source } = envelope;
     // an id that would change the topic's shape (checked once for the values of one device in a row)
-    if (source.id !== this.#metaDevice && !isTopicLevel(source.id)) return out;
-    switch (envelope.type) {
-      case "meta":
-        if (source.kind === "devices" && isMetaName(envelope.channel)) this.#meta(envelope, context, out);
-        break;
+    if (source.id !== this.#metaDevice && !isTopicLevel(source.id)) return NOTHING;
+    const type = envelope.type;
+    if (type === "meta") return source.kind === "devices" ? this.#meta(envelope, context) : NOTHING;
+    const out: Rendered[] = [];
+    switch (type) {
       case "action":
         this.#action(envelope, context, out);
         break;
@@ -84,93 +87,110 @@ export class GooeeRenderer {
     if (topic !== context.inboundTopic) out.push({ topic, payload: this.#payloads.json(value) });
   }
 
-  /** `jsonString(time)`, remembered for the next value. */
-  #quoted(time: string): string {
-    if (time !== this.#time) {
-      this.#time = time;
-      this.#timeJson = jsonString(time);
+  /** {@link envelopeTime}, the text of the last ingest time kept (the values of a publish share it). */
+  #timeOf(envelope: EventEnvelope): string {
+    const sourceTime = envelope.sourceTime;
+    if (sourceTime !== undefined) return sourceTime;
+    if (envelope.ingestTime !== this.#ingestTime) {
+      this.#ingestTime = envelope.ingestTime;
+      this.#ingestText = envelopeTime(envelope);
     }
-    return this.#timeJson;
+    return this.#ingestText;
   }
 
-  #meta(envelope: EventEnvelope, context: DialectContext, out: Rendered[]): void {
+  /** A meta value of a device: the array item on `devices/<id>/meta`, the value on `devices/<id>/meta/<name>`. */
+  #meta(envelope: EventEnvelope, context: DialectContext): readonly Rendered[] {
     const device = envelope.source.id;
     if (device !== this.#metaDevice) {
       this.#metaDevice = device;
       this.#metaBase = `devices/${device}/meta`;
+      this.#metaTargets = this.#targetsOf(device);
     }
     const base = this.#metaBase;
     const name = envelope.channel;
-    const timestamp = envelopeTime(envelope);
-    if (base !== context.inboundTopic) {
-      const item: Record<string, unknown> = { name };
+    // a name with a target is a meta name (checked when the target was made)
+    const target =
+      this.#metaTargets.get(name) ?? (isMetaName(name) ? this.#newTarget(base, name) : undefined);
+    if (target === undefined) return NOTHING;
+    const timestamp = this.#timeOf(envelope);
+    const inbound = context.inboundTopic;
+    let item: Rendered | undefined;
+    if (base !== inbound) {
+      const fields: Record<string, unknown> = { name };
       const { display_name: displayName, unit_of_measure: unit } = envelope.attributes;
-      if (displayName !== undefined) item["display_name"] = displayName;
-      item["value"] = envelope.data;
-      if (unit !== undefined) item["unit_of_measure"] = unit;
-      item["timestamp"] = timestamp;
-      out.push({ topic: base, payload: this.#payloads.json([item]) });
+      if (displayName !== undefined) fields["display_name"] = displayName;
+      fields["value"] = envelope.data;
+      if (unit !== undefined) fields["unit_of_measure"] = unit;
+      fields["timestamp"] = timestamp;
+      item = { topic: base, payload: this.#payloads.json([fields]) };
     }
-    const topic = this.#valueTopic(device, base, name);
-    if (topic !== context.inboundTopic)
-      out.push({ topic, payload: this.#valuePayload(name, envelope.data, this.#quoted(timestamp)) });
+    const topic = target.topic;
+    if (topic === inbound) return item === undefined ? NOTHING : [item];
+    const value: Rendered = {
+      topic,
+      payload: this.#valuePayload(target.prefix, name, envelope.data, timestamp),
+    };
+    return item === undefined ? [value] : [item, value];
   }
 
-  /**
-   * `<base>/<name>` of a device, kept: the same few topics come again with every publish of the
-   * device, and a kept topic is a flat string whose hash is known (a new one would be joined, then
-   * flattened and hashed again by each step that routes it).
-   */
-  #valueTopic(device: string, base: string, name: string): string {
-    let topics = this.#topics.get(device);
-    if (topics === undefined) {
-      if (this.#topicCount >= TOPICS_KEPT) {
-        this.#topics.clear();
-        this.#topicCount = 0;
+  /** The value targets of a device, kept (a new device when {@link TOPICS_KEPT} are kept: all are dropped first). */
+  #targetsOf(device: string): Map<string, ValueTarget> {
+    let targets = this.#targets.get(device);
+    if (targets === undefined) {
+      if (this.#targetCount >= TOPICS_KEPT) {
+        this.#targets.clear();
+        this.#targetCount = 0;
       }
-      topics = new Map();
-      this.#topics.set(device, topics);
+      targets = new Map();
+      this.#targets.set(device, targets);
+      this.#targetCount++; // counted too: devices whose names are all refused add no target
     }
-    let topic = topics.get(name);
-    if (topic === undefined) {
-      if (this.#topicCount >= TOPICS_KEPT) return `${base}/${name}`; // full: kept ones stay until a new device
-      topic = `${base}/${name}`;
-      topics.set(name, topic);
-      this.#topicCount++;
-    }
-    return topic;
+    return targets;
   }
 
   /**
-   * {@link valueText} as UTF-8, put together in the slab from the bytes of `{"name":"<name>","value":`
-   * (kept per name), the value's text (a number's digits written straight into the slab) and the bytes
-   * of `,"timestamp":<time>}` (kept for the last time: the values of a publish share it); that spares
-   * joining a text and encoding it again. A value whose JSON is not ASCII takes the plain way.
+   * The target of meta name `name` of the current device, kept unless {@link TOPICS_KEPT} are: the
+   * same few topics come again with every publish of the device, and a kept topic is a flat string
+   * whose hash is known (a new one would be joined, then flattened and hashed again by each step that
+   * routes it).
    */
-  #valuePayload(name: string, value: unknown, time: string): Uint8Array {
-    let text: string | undefined;
-    if (typeof value !== "number") {
-      text = jsonText(value);
-      if (text === undefined || !isAscii(text)) return this.#payloads.text(valueText(name, value, time));
-    }
-    if (time !== this.#suffixTime) {
-      this.#suffixTime = time;
-      this.#suffix = encoder.encode(`,"timestamp":${time}}`);
-    }
+  #newTarget(base: string, name: string): ValueTarget {
+    const target: ValueTarget = { topic: `${base}/${name}`, prefix: this.#prefix(name) };
+    if (this.#targetCount < TOPICS_KEPT) {
+      this.#metaTargets.set(name, target);
+      this.#targetCount++;
+    } // full: kept ones stay until a new device
+    return target;
+  }
+
+  /** `{"name":"<name>","value":` as bytes, kept per name. */
+  #prefix(name: string): Uint8Array {
     let prefix = this.#prefixes.get(name);
     if (prefix === undefined) {
       if (this.#prefixes.size >= PREFIXES_KEPT) this.#prefixes.clear();
       prefix = encoder.encode(`{"name":"${name}","value":`); // a meta name needs no escape
       this.#prefixes.set(name, prefix);
     }
-    const suffix = this.#suffix;
-    const payloads = this.#payloads;
-    payloads.begin(prefix.byteLength + (text?.length ?? NUMBER_MAX_BYTES) + suffix.byteLength);
-    payloads.bytes(prefix);
-    if (text === undefined) payloads.number(value as number);
-    else payloads.ascii(text);
-    payloads.bytes(suffix);
-    return payloads.end();
+    return prefix;
+  }
+
+  /**
+   * {@link valueText} as UTF-8, put together in the slab from `prefix` (the bytes of
+   * `{"name":"<name>","value":`), the value's text (a number's digits or a plain string's characters
+   * written straight into the slab) and the bytes of `,"timestamp":<time>}` (kept for the last time:
+   * the values of a publish share it); that spares joining a text and encoding it again. Any other
+   * value (an object, a string with escapes or beyond ASCII) takes the plain way.
+   */
+  #valuePayload(prefix: Uint8Array, name: string, value: unknown, time: string): Uint8Array {
+    if (time !== this.#time) {
+      this.#time = time;
+      this.#timeJson = jsonString(time);
+      this.#suffix = encoder.encode(`,"timestamp":${this.#timeJson}}`);
+    }
+    return (
+      this.#payloads.value(prefix, value, this.#suffix) ??
+      this.#payloads.text(valueText(name, value, this.#timeJson))
+    );
   }
 
   #action(envelope: EventEnvelope, context: DialectContext, out: Rendered[]): void {
@@ -211,7 +231,7 @@ export class GooeeRenderer {
     const shown = name === "head_count" ? "headcount" : name; // the seed's payloads write `headcount`
     out.push({
       topic,
-      payload: this.#valuePayload(shown, envelope.data, this.#quoted(envelopeTime(envelope))),
+      payload: this.#valuePayload(this.#prefix(shown), shown, envelope.data, this.#timeOf(envelope)),
     });
   }
 }
@@ -228,7 +248,7 @@ function valueText(name: string, value: unknown, time: string): string {
     : `{"name":"${name}","value":${text},"timestamp":${time}}`;
 }
 
-/** Value topics a renderer keeps; beyond it, it starts again with the next new device. */
+/** Value targets (topics) and devices a renderer keeps; beyond it, it starts again with the next new device. */
 const TOPICS_KEPT = 16_384;
 
 /** Meta names whose payload prefix a renderer keeps; beyond it, it starts again. */
@@ -236,9 +256,12 @@ const PREFIXES_KEPT = 1024;
 
 const encoder = new TextEncoder();
 
-function isAscii(text: string): boolean {
-  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) >= 0x80) return false;
-  return true;
+const NOTHING: readonly Rendered[] = Object.freeze([]);
+
+/** Where a device's value of one meta name is rendered: its topic, and the first bytes of its payloads. */
+interface ValueTarget {
+  readonly topic: string;
+  readonly prefix: Uint8Array;
 }
 
 /** Whether an id can be one topic level: not empty, no "/", "+", "#" or U+0000. */
