@@ -37,6 +37,7 @@ import {
   ConnackReturnCode,
   ReasonCode,
   toV3ConnackReturnCode,
+  TopicFields,
 } from "../protocol/index.js";
 import {
   type ApplicationMessage,
@@ -100,6 +101,8 @@ export class Broker {
   readonly router = new Router();
   /** Outgoing PUBLISH frames are carved from its slabs (protocol/frame-pool.ts). */
   readonly framePool = new FramePool();
+  /** Encoded Topic Names of topics sent again and again (protocol/topic-fields.ts). */
+  readonly topicFields = new TopicFields();
   readonly retained: RetainedMessages;
   readonly sessions: SessionRegistry;
   readonly cluster: ClusterBus;

@@ -32,6 +32,7 @@ import {
   type SessionLink,
   OutboundTopicAliases,
   type InboundTopicAliases,
+  writeSinglePublish,
 } from "../session/index.js";
 import type { Transport, TransportSink } from "../transport/index.js";
 import { clientTopicOf } from "../tenancy/index.js";
@@ -97,6 +98,8 @@ export class Connection implements TransportSink, SessionLink, TimedTask {
   /** Write-ahead: bytes of batches handed to the broker and not yet written (see `takeBatch`). */
   #takenBytes = 0;
   readonly #writeAhead: boolean;
+  /** `mqtt.writeHighWaterMark`: read for every delivery (see {@link writable}). */
+  readonly #highWaterMark: number;
   #paused = false;
   #writable = true;
 
@@ -108,6 +111,7 @@ export class Connection implements TransportSink, SessionLink, TimedTask {
     this.lastPacketAt = broker.now();
     this.log = new ConnectionLogger(broker.logger, this);
     this.#writeAhead = broker.writeAhead;
+    this.#highWaterMark = broker.config.mqtt.writeHighWaterMark;
   }
 
   get clientId(): string | undefined {
@@ -147,8 +151,7 @@ export class Connection implements TransportSink, SessionLink, TimedTask {
   get writable(): boolean {
     return (
       this.#writable &&
-      this.#batch.bytes + this.#takenBytes + this.transport.bufferedBytes <
-        this.broker.config.mqtt.writeHighWaterMark
+      this.#batch.bytes + this.#takenBytes + this.transport.bufferedBytes < this.#highWaterMark
     );
   }
 
@@ -170,6 +173,25 @@ export class Connection implements TransportSink, SessionLink, TimedTask {
     const topic = clientTopicOf(message); // without the tenant mount: the same for every subscriber
     if (!this.broker.guard.mayReceive(this, topic)) return "not-authorized";
     const alias = this.outboundAliases.enabled ? this.outboundAliases.lookup(topic) : undefined;
+    const pool = this.broker.framePool;
+    const maximum = this.params!.clientMaximumPacketSize;
+    if (
+      message === this.broker.router.singleDelivery &&
+      delivery.qos === 0 &&
+      !delivery.retain &&
+      alias === undefined &&
+      (this.version !== 5 || delivery.subscriptionIdentifiers === undefined)
+    ) {
+      // the message's only delivery: written straight into the pool's slab when it can be
+      const size = writeSinglePublish(message, this.version, topic, pool, this.broker.topicFields, maximum);
+      if (size > 0) {
+        if (size > maximum) return "too-large"; // [MQTT-3.1.2-24] [MQTT-3.1.2-25]
+        this.#batch.addPublishAt(undefined, pool.slab!, pool.lastStart, pool.lastEnd);
+        this.broker.metrics.publishSent++;
+        this.#queued();
+        return undefined;
+      }
+    }
     const frame = encodePublishFrame(
       message,
       {
@@ -180,13 +202,20 @@ export class Connection implements TransportSink, SessionLink, TimedTask {
         topic,
         topicAlias: alias?.alias,
         omitTopic: alias?.known === true,
-        pool: this.broker.framePool,
+        pool,
+        fields: this.broker.topicFields,
       },
       now,
     );
-    if (frame.bytes.byteLength > this.params!.clientMaximumPacketSize) return "too-large"; // [MQTT-3.1.2-24] [MQTT-3.1.2-25]
+    const bytes = frame.bytes;
+    // a QoS 0 frame the pool carved last (a message's first delivery): where it sits is known, so it
+    // can join the batch's run of frames (outbound-batch.ts)
+    const slab = frame.packetIdOffset < 0 ? pool.slabOf(bytes) : undefined;
+    const size = slab === undefined ? bytes.byteLength : pool.lastEnd - pool.lastStart;
+    if (size > maximum) return "too-large"; // [MQTT-3.1.2-24] [MQTT-3.1.2-25]
     if (alias !== undefined) this.outboundAliases.record(topic, alias);
-    this.#batch.addPublish(frame.bytes, frame.packetIdOffset, packetId, dup);
+    if (slab === undefined) this.#batch.addPublish(bytes, frame.packetIdOffset, packetId, dup);
+    else this.#batch.addPublishAt(bytes, slab, pool.lastStart, pool.lastEnd);
     this.broker.metrics.publishSent++;
     this.#queued();
     return undefined;
@@ -218,7 +247,7 @@ export class Connection implements TransportSink, SessionLink, TimedTask {
     if (this.#batch.empty || this.state === "closed") return;
     this.broker.metrics.bytesSent += this.#batch.bytes;
     this.#batch.writeTo(this.transport);
-    if (this.transport.bufferedBytes >= this.broker.config.mqtt.writeHighWaterMark) this.#writable = false;
+    if (this.transport.bufferedBytes >= this.#highWaterMark) this.#writable = false;
   }
 
   /**
@@ -250,7 +279,7 @@ export class Connection implements TransportSink, SessionLink, TimedTask {
     if (batch.empty || this.state === "closed") return;
     this.broker.metrics.bytesSent += batch.bytes;
     batch.writeTo(this.transport);
-    if (this.transport.bufferedBytes >= this.broker.config.mqtt.writeHighWaterMark) this.#writable = false;
+    if (this.transport.bufferedBytes >= this.#highWaterMark) this.#writable = false;
     else if (this.state === "connected") this.session?.drain(this.broker.now());
   }
 

@@ -2,9 +2,10 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { decodePacket } from "../protocol/decode-packet.js";
 import { encodePacket } from "../protocol/encode-packet.js";
+import { FramePool } from "../protocol/frame-pool.js";
 import { PacketType, type QoS } from "../protocol/packet-type.js";
 import type { Packet } from "../protocol/packet.js";
-import type { PublishPacket } from "../protocol/packets/publish.js";
+import { encodeBarePublish, type PublishPacket } from "../protocol/packets/publish.js";
 import type { ApplicationMessage } from "../session/application-message.js";
 import { encodePublishFrame, type PublishFrame } from "../session/outbound-publish.js";
 import type { Transport, TransportSink } from "../transport/transport.js";
@@ -241,5 +242,88 @@ describe("OutboundBatch", () => {
     );
     assert.equal(batch.empty, true);
     assert.equal(batch.bytes, 0);
+  });
+
+  it("OutboundBatch.addPublishAt() joins frames that follow one another in a buffer into one run, written as it is", () => {
+    const transport = new FakeTransport();
+    const batch = new OutboundBatch();
+    const pool = new FramePool();
+    const frames: Uint8Array[] = [];
+    for (let i = 0; i < 5; i++) {
+      const frame = encodeBarePublish(`t/${i}`, new Uint8Array(20 + i).fill(i), 0, false, undefined, 5, pool);
+      batch.addPublishAt(frame, pool.slabOf(frame)!, pool.lastStart, pool.lastEnd);
+      frames.push(frame);
+    }
+    assert.equal(batch.empty, false);
+    assert.equal(batch.bytes, concat(frames).byteLength);
+    batch.writeTo(transport);
+    assert.equal(transport.writes.length, 1);
+    const written = transport.writes[0]!;
+    assert.equal(written.buffer, frames[0]!.buffer, "a view of the slab: no copy");
+    assert.equal(written.byteOffset, frames[0]!.byteOffset);
+    assert.deepEqual([...written], [...concat(frames)]);
+    assert.equal(batch.empty, true);
+    assert.equal(batch.bytes, 0);
+  });
+
+  it("OutboundBatch: a run of one frame is written as that frame; runs, frames and patches keep their order", () => {
+    const transport = new FakeTransport();
+    const batch = new OutboundBatch();
+    const pool = new FramePool();
+    const qos0 = (i: number): Uint8Array => {
+      const frame = encodeBarePublish(`r/${i}`, Uint8Array.of(i), 0, false, undefined, 5, pool);
+      batch.addPublishAt(frame, pool.slabOf(frame)!, pool.lastStart, pool.lastEnd);
+      return frame;
+    };
+    const only = qos0(1);
+    batch.writeTo(transport);
+    assert.equal(transport.writes[0], only, "the very frame");
+
+    const shared = publishFrame(9, 1);
+    const expected: Uint8Array[] = [];
+    expected.push(qos0(2), qos0(3)); // a run of two
+    const ack = pubrel(5);
+    batch.add(ack);
+    expected.push(ack);
+    expected.push(qos0(4)); // a run of one, closed by the patched frame
+    batch.addPublish(shared.bytes, shared.packetIdOffset, 77, false);
+    expected.push(shared.bytes);
+    pool.take(3); // a gap in the slab: the next frame opens a new run
+    expected.push(qos0(5), qos0(6));
+    const other = new FramePool(); // another buffer at the offset where the run ends: not joined
+    other.take(pool.lastEnd);
+    const foreign = encodeBarePublish("f/1", Uint8Array.of(1), 0, false, undefined, 5, other);
+    assert.equal(other.lastStart, pool.lastEnd);
+    batch.addPublishAt(foreign, other.slab!, other.lastStart, other.lastEnd);
+    expected.push(foreign);
+    batch.writeTo(transport);
+    assert.equal(transport.writes.length, 2);
+    const plain = (p: Packet): unknown =>
+      p.type === PacketType.PUBLISH ? { ...p, payload: [...p.payload] } : p;
+    const packets = decodeStream(transport.writes[1]!).map(plain);
+    const expectedPackets = expected.map((f) => decodeStream(f)[0]!);
+    (expectedPackets[4] as PublishPacket).packetId = 77;
+    assert.deepEqual(packets, expectedPackets.map(plain));
+  });
+
+  it("OutboundBatch.addPublishAt() takes frames written in place, without a frame object", () => {
+    const transport = new FakeTransport();
+    const batch = new OutboundBatch();
+    const pool = new FramePool();
+    const expected: Uint8Array[] = [];
+    for (let i = 0; i < 3; i++) {
+      const payload = new Uint8Array(10).fill(i);
+      const frame = encodeBarePublish("a/b", payload, 0, false, undefined, 4);
+      pool.reserve(frame.length);
+      pool.slabBytes!.set(frame, pool.lastStart);
+      batch.addPublishAt(undefined, pool.slab!, pool.lastStart, pool.lastEnd);
+      expected.push(frame);
+      if (i === 0) {
+        batch.writeTo(transport); // one frame in place: a view of its bytes
+        assert.deepEqual([...transport.writes[0]!], [...frame]);
+      }
+    }
+    batch.writeTo(transport);
+    assert.deepEqual([...transport.writes[1]!], [...concat(expected.slice(1))]);
   });
 });

@@ -412,6 +412,73 @@ describe("Router", () => {
       }
     }
   });
+
+  it("singleDelivery names a message only while its cached route gives it to its one subscriber", () => {
+    const seen: boolean[] = [];
+    const router = new Router();
+    const session = (clientId: string): Session => {
+      const s = new Session({
+        clientId,
+        protocolVersion: 5,
+        expiryInterval: 0,
+        inflightCapacity: 100,
+        queueLimits: { maxMessages: 100, maxBytes: 1e9, queueQos0: false, overflow: "drop-new" },
+        observer: { dropped: () => assert.fail("nothing is dropped") },
+      });
+      s.attach(
+        {
+          writable: true,
+          sendPublish: (delivery) => {
+            seen.push(router.singleDelivery === delivery.message);
+            return undefined;
+          },
+          sendPubrel: () => undefined,
+        },
+        100,
+        0,
+      );
+      return s;
+    };
+    const world = new World();
+    const routeFresh = (topic: string): boolean[] => {
+      seen.length = 0;
+      router.route(world.message(topic, { qos: 0 }), 0);
+      assert.equal(router.singleDelivery, undefined, "not after the route");
+      return [...seen];
+    };
+    const a = session("a");
+    router.add(a, sub("one/+"));
+    assert.deepEqual(
+      [1, 2, 3, 4].map(() => routeFresh("one/x")),
+      [[false], [false], [true], [true]],
+    );
+    router.add(session("b"), sub("two/#"));
+    router.add(session("c"), sub("two/+"));
+    assert.deepEqual(
+      [1, 2, 3].map(() => routeFresh("two/x")),
+      [
+        [false, false],
+        [false, false],
+        [false, false],
+      ],
+    );
+    router.add(a, sub("three/x"));
+    router.add(a, sub("three/+")); // overlapping: one delivery, aggregated, not the single-session route
+    assert.deepEqual(
+      [1, 2, 3].map(() => routeFresh("three/x")),
+      [[false], [false], [false]],
+    );
+    router.add(session("d"), sub("four/x"));
+    router.add(session("e"), sub("four/x", { shareGroup: "g" }));
+    assert.deepEqual(
+      [1, 2, 3].map(() => routeFresh("four/x")),
+      [
+        [false, false],
+        [false, false],
+        [false, false],
+      ],
+    );
+  });
 });
 
 /** Deliveries with their identifiers sorted (their order follows the trie's visit order). */

@@ -19,6 +19,14 @@
  * subscriber among 250) a cached route took about 0.3 µs against 0.38 µs for the walks; hashing the
  * fresh topic string is most of what remains.
  *
+ * A cached route whose pairs name no session twice (no overlapping subscriptions: the common case)
+ * has nothing to aggregate: its pairs are delivered one by one (`#deliverDistinct`), with the values
+ * the visitors would have given them, and a route to one session and no group tells the link that
+ * the message goes to no one else ({@link Router.singleDelivery}), so its frame need not be kept for
+ * other subscribers. With the encoding steps after it (session/outbound-publish.ts, the connection's
+ * batch), a dialect's derived message (one subscriber, QoS 0) went from about 0.6 to 0.25 µs of broker
+ * time in a development measurement (Node 20).
+ *
  * Re-entry. A delivery may publish synchronously (a hook), which routes again while a route is still
  * delivering: that inner route runs on state of its own (`#routeNested`: no cache, a map instead of the
  * per-session marks), and a route recorded across a subscription change is never stored (the cache's
@@ -38,10 +46,17 @@ interface CachedRoute {
   readonly sessions: readonly Session[];
   readonly subscriptions: readonly Subscription[];
   readonly groups: readonly SharedGroup<Session, Subscription>[];
+  /**
+   * Set when no session appears twice among the pairs (no overlapping subscriptions to aggregate): the
+   * pairs are then delivered one by one, each with its subscription's identifier list from `ids`.
+   */
+  readonly distinct: boolean;
+  /** Per pair, its subscription identifier as a list (shared by every message: never changed). */
+  readonly ids: readonly (readonly number[] | undefined)[];
 }
 
 /** A {@link CachedRoute} being recorded. */
-interface RouteRecording extends CachedRoute {
+interface RouteRecording {
   readonly sessions: Session[];
   readonly subscriptions: Subscription[];
   readonly groups: SharedGroup<Session, Subscription>[];
@@ -63,6 +78,8 @@ export class Router {
   #deliveries = 0;
   readonly #matched: Session[] = [];
   readonly #routes: RouteCache<CachedRoute>;
+  /** The message being given to its only subscriber, while it is (see {@link singleDelivery}). */
+  #single: ApplicationMessage | undefined = undefined;
   /** True while {@link route} runs: a route made by one of its deliveries takes {@link #routeNested}. */
   #routing = false;
   /** While a route is being recorded (a topic's second sighting): what the walks visit. */
@@ -83,6 +100,16 @@ export class Router {
   /** Number of topics the route cache remembers (a diagnostic). */
   get cachedTopics(): number {
     return this.#routes.size;
+  }
+
+  /**
+   * The message being delivered now to the only session its route has (a cached route of one session
+   * and no shared group), else undefined: a link sending it need not keep its frame for other
+   * subscribers (Connection.sendPublish). Only a hint: a frame encoded again costs time, not
+   * correctness.
+   */
+  get singleDelivery(): ApplicationMessage | undefined {
+    return this.#single;
   }
 
   /** Number of subscriptions (shared members included). */
@@ -116,6 +143,7 @@ export class Router {
       return this.#route(message, now);
     } finally {
       this.#routing = false;
+      this.#single = undefined; // also after a delivery that threw
     }
   }
 
@@ -134,6 +162,12 @@ export class Router {
     const topic = below ? rest : message.topic;
     const generation = this.#routes.generation;
     const cached = this.#routes.lookup(mount, topic);
+    if (cached !== undefined && cached !== null && cached.distinct) {
+      this.#deliverDistinct(cached, message, now);
+      const groups = cached.groups;
+      for (let i = 0; i < groups.length; i++) this.#deliverShared(groups[i]!);
+      return this.#routeDone();
+    }
     let recording: RouteRecording | undefined;
     if (cached === undefined || cached === null) {
       let visit = this.#visitDirect;
@@ -160,8 +194,10 @@ export class Router {
       scratch.subscriptionIdentifiers = session.routeSubscriptionIds;
       session.deliver(scratch, now);
     }
-    this.#deliveries += matched.length;
-    matched.length = 0;
+    if (matched.length > 0) {
+      this.#deliveries += matched.length;
+      matched.length = 0;
+    }
     if (cached === undefined || cached === null) {
       const visit = recording === undefined ? this.#visitShared : this.#recordShared;
       if (mount === undefined) this.#shared.match(topic, visit);
@@ -173,10 +209,20 @@ export class Router {
     if (recording !== undefined) {
       this.#recording = undefined;
       const matches = recording.sessions.length + recording.groups.length;
-      this.#routes.store(mount, topic, matches > MAX_CACHED_MATCHES ? undefined : recording, generation);
+      this.#routes.store(
+        mount,
+        topic,
+        matches > MAX_CACHED_MATCHES ? undefined : cachedRoute(recording),
+        generation,
+      );
     }
+    return this.#routeDone();
+  }
+
+  /** Forgets the message routed (nothing keeps it alive) and returns its number of deliveries. */
+  #routeDone(): number {
     this.#message = undefined;
-    scratch.message = undefined as unknown as ApplicationMessage;
+    this.#scratch.message = undefined as unknown as ApplicationMessage;
     return this.#deliveries;
   }
 
@@ -226,6 +272,37 @@ export class Router {
     return deliveries;
   }
 
+  /**
+   * A cached route's pairs when no session appears twice: what {@link visitDirect} and the delivery
+   * loop of {@link #route} do, without the per-session aggregation (there is nothing to aggregate),
+   * in the same order and with the same values: No Local, the granted QoS, Retain As Published and
+   * the subscription's identifier.
+   */
+  #deliverDistinct(cached: CachedRoute, message: ApplicationMessage, now: number): void {
+    const sessions = cached.sessions;
+    const subscriptions = cached.subscriptions;
+    const ids = cached.ids;
+    const scratch = this.#scratch;
+    scratch.message = message;
+    // one subscriber in all: its frame need not be kept for others (session/outbound-publish.ts)
+    if (sessions.length === 1 && cached.groups.length === 0) this.#single = message;
+    let deliveries = 0;
+    for (let i = 0; i < sessions.length; i++) {
+      const session = sessions[i]!;
+      const subscription = subscriptions[i]!;
+      // [MQTT-3.8.3-3] No Local: not to the publisher's own client identifier
+      if (subscription.noLocal && session.clientId === message.publisherId) continue;
+      scratch.qos = Math.min(message.qos, subscription.qos) as QoS; // [MQTT-3.8.4-8]
+      // [MQTT-3.3.1-12] [MQTT-3.3.1-13] RETAIN as published only with Retain As Published
+      scratch.retain = subscription.retainAsPublished && message.retain;
+      scratch.subscriptionIdentifiers = ids[i];
+      session.deliver(scratch, now);
+      deliveries++;
+    }
+    this.#single = undefined;
+    this.#deliveries += deliveries;
+  }
+
   /** {@link visitDirect}, remembering the pair for the route cache. */
   readonly #recordDirect = (session: Session, subscription: Subscription): void => {
     const recording = this.#recording!;
@@ -268,6 +345,23 @@ export class Router {
   #deliverShared(group: SharedGroup<Session, Subscription>): void {
     if (deliverToMember(group, this.#message!, this.#now, this.#scratch)) this.#deliveries++;
   }
+}
+
+/** The route to keep for a recording: whether its sessions are distinct, and its identifier lists. */
+function cachedRoute(recording: RouteRecording): CachedRoute {
+  const { sessions, subscriptions, groups } = recording;
+  let distinct = true;
+  for (let i = 1; i < sessions.length && distinct; i++)
+    for (let j = 0; j < i; j++)
+      if (sessions[j] === sessions[i]) {
+        distinct = false;
+        break;
+      }
+  const ids = subscriptions.map((subscription) => {
+    const id = subscription.subscriptionIdentifier;
+    return id === undefined ? undefined : [id];
+  });
+  return { sessions, subscriptions, groups, distinct, ids };
 }
 
 /**

@@ -28,6 +28,7 @@ export {
   packetIdOffsetOf,
   type PublishFrame,
   type PublishVariant,
+  writeSinglePublish,
 } from "./outbound-publish.js";
 export { Session, type AckResult, type QueueLimits, type SessionOptions } from "./session.js";
 export {

@@ -7,7 +7,13 @@ import { PacketType, type ProtocolVersion, type QoS } from "../protocol/packet-t
 import type { PublishPacket } from "../protocol/packets/publish.js";
 import type { Properties } from "../protocol/properties.js";
 import type { ApplicationMessage, MessageProperties } from "./application-message.js";
-import { encodePublishFrame, packetIdOffsetOf, type PublishVariant } from "./outbound-publish.js";
+import { TopicFields } from "../protocol/topic-fields.js";
+import {
+  encodePublishFrame,
+  packetIdOffsetOf,
+  type PublishVariant,
+  writeSinglePublish,
+} from "./outbound-publish.js";
 
 const NOW = 1_700_000_000_000;
 const enc = new TextEncoder();
@@ -324,3 +330,67 @@ function withoutPropertyLength(v5: Uint8Array, packet: PublishPacket): Uint8Arra
   }
   return Uint8Array.from([...header, ...v5.subarray(i, propertyAt), ...v5.subarray(propertyAt + 1)]);
 }
+
+describe("writeSinglePublish", () => {
+  /** A TopicFields that keeps `topic`'s field. */
+  function keeping(topic: string): TopicFields {
+    const fields = new TopicFields();
+    fields.field(topic);
+    fields.field(topic);
+    return fields;
+  }
+
+  it("writes in place the bytes encodePublishFrame makes for the QoS 0 common variant, and keeps no frame", () => {
+    const pool = new FramePool();
+    for (const version of [3, 4, 5] as const) {
+      for (const topic of ["sensors/room-1/temp", "devices/d1/meta/température"]) {
+        for (const payload of [new Uint8Array(0), enc.encode("21.5"), new Uint8Array(1500).fill(3)]) {
+          for (const properties of version === 5 ? [undefined] : [undefined, PROPERTIES]) {
+            const m = message({ topic: `$t/acme/${topic}`, payload, ...(properties ? { properties } : {}) });
+            const size = writeSinglePublish(m, version, topic, pool, keeping(topic), 1 << 20);
+            const expected = encodePublishFrame(
+              message({ topic: `$t/acme/${topic}`, payload }),
+              variant({ version, qos: 0, topic }),
+              NOW,
+            ).bytes;
+            assert.equal(size, expected.length);
+            assert.deepEqual(pool.slabBytes!.subarray(pool.lastStart, pool.lastEnd), expected);
+            assert.equal(m.frames, undefined, "nothing cached on the message");
+          }
+        }
+      }
+    }
+  });
+
+  it("does not apply (0, nothing written) to retained messages, expiring ones, v5 properties, unkept topics or frames the pool does not carve", () => {
+    const pool = new FramePool();
+    const topic = "a/b";
+    const fields = keeping(topic);
+    const none = (m: ApplicationMessage, version: ProtocolVersion = 5, f = fields): void => {
+      pool.take(1);
+      const end = pool.lastEnd;
+      assert.equal(writeSinglePublish(m, version, topic, pool, f, 1 << 20), 0);
+      assert.equal(pool.lastEnd, end, "no room taken");
+    };
+    none({ ...message({ topic }), retain: true });
+    none(message({ topic, expiresAt: NOW + 10_000 }));
+    none(message({ topic, properties: PROPERTIES }));
+    none(message({ topic }), 5, new TopicFields());
+    none(message({ topic, payload: new Uint8Array(4000) }));
+  });
+
+  it("returns the size of a frame above the maximum without writing it", () => {
+    const pool = new FramePool();
+    const topic = "a/b";
+    const m = message({ topic, payload: new Uint8Array(100) });
+    const size = encodePublishFrame(
+      message({ topic, payload: new Uint8Array(100) }),
+      variant({ qos: 0 }),
+      NOW,
+    ).bytes.length;
+    pool.take(1);
+    const end = pool.lastEnd;
+    assert.equal(writeSinglePublish(m, 5, topic, pool, keeping(topic), size - 1), size);
+    assert.equal(pool.lastEnd, end);
+  });
+});

@@ -1,15 +1,17 @@
 /**
  * PUBLISH encoding without properties (`encodeBarePublish`, and `encodePublish` for such packets): the
  * ASCII fast path and its fallback give the bytes of an independent reference encoder and of the
- * general (properties) path, and keep the topic's limits.
+ * general (properties) path, and keep the topic's limits; so do a kept Topic Name field
+ * (`TopicFields`) and a QoS 0 PUBLISH written in place into a pool's slab (`writeQos0PublishInto`).
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 
 import { encodePacket } from "../encode-packet.js";
-import { FramePool } from "../frame-pool.js";
+import { FramePool, MAX_POOLED_BYTES } from "../frame-pool.js";
 import { PacketType, type ProtocolVersion, type QoS } from "../packet-type.js";
-import { encodeBarePublish, type PublishPacket } from "./publish.js";
+import { TopicFields } from "../topic-fields.js";
+import { encodeBarePublish, type PublishPacket, writeQos0PublishInto } from "./publish.js";
 
 /** Spec 3.3 written out plainly: fixed header, UTF-8 topic (TextEncoder), packet id, Property Length 0, payload. */
 function reference(
@@ -177,5 +179,80 @@ describe("PUBLISH without properties", () => {
       encodeBarePublish("a/b", payload, 0, false, undefined, 4),
       reference("a/b", payload, 0, false, false, 0, 4),
     );
+  });
+
+  it("a kept Topic Name field (TopicFields) gives the same bytes as encoding the topic, from the first sighting on", () => {
+    const fields = new TopicFields();
+    const pool = new FramePool();
+    for (const topic of [...ASCII_TOPICS, ...NON_ASCII_TOPICS]) {
+      for (let sighting = 0; sighting < 3; sighting++) {
+        for (const version of VERSIONS) {
+          for (const qos of QOS) {
+            for (const payload of [new Uint8Array(0), new Uint8Array(130).fill(5)]) {
+              const what = `${JSON.stringify(topic)} sighting ${sighting} v${version} QoS ${qos}`;
+              const expected = reference(topic, payload, qos, sighting === 1, false, 0x1234, version);
+              assert.deepEqual(
+                encodeBarePublish(topic, payload, qos, sighting === 1, 0x1234, version, pool, fields),
+                expected,
+                what,
+              );
+            }
+          }
+        }
+      }
+    }
+  });
+
+  it("a topic over 65,535 bytes is refused as before when a TopicFields memo is given", () => {
+    const fields = new TopicFields();
+    const topic = "a".repeat(0x10000);
+    for (let i = 0; i < 3; i++)
+      assert.throws(
+        () => encodeBarePublish(topic, Uint8Array.of(1), 0, false, undefined, 5, undefined, fields),
+        {
+          message: "Cannot encode PUBLISH topic name: string is 65536 bytes, more than 65535",
+        },
+      );
+  });
+
+  it("writeQos0PublishInto writes in place the bytes encodeBarePublish makes, one frame after another", () => {
+    const fields = new TopicFields();
+    const pool = new FramePool();
+    const written: [Uint8Array, Uint8Array][] = [];
+    for (const topic of [...ASCII_TOPICS, ...NON_ASCII_TOPICS]) {
+      fields.field(topic);
+      const field = fields.field(topic);
+      if (field === undefined) continue; // too long to be kept
+      for (const version of VERSIONS) {
+        for (const size of [0, 1, 90, 124 - field.length, 125 - field.length, 600]) {
+          const payload = new Uint8Array(Math.max(0, size)).map((_, i) => (i * 7) & 0xff);
+          const expected = encodeBarePublish(topic, payload, 0, false, undefined, version);
+          const length = writeQos0PublishInto(pool, field, payload, version, 1 << 20);
+          assert.equal(length, expected.length, `${JSON.stringify(topic)} v${version} ${payload.length} B`);
+          assert.equal(pool.lastEnd - pool.lastStart, length);
+          const bytes = pool.slabBytes!.subarray(pool.lastStart, pool.lastEnd);
+          assert.deepEqual(bytes, expected, `${JSON.stringify(topic)} v${version} ${payload.length} B`);
+          written.push([bytes, expected]);
+        }
+      }
+    }
+    // no frame was overwritten by a later one
+    for (const [bytes, expected] of written) assert.deepEqual(bytes, expected);
+  });
+
+  it("writeQos0PublishInto writes nothing for a frame above the maximum (returning its size), nor above the pool's frames (0)", () => {
+    const fields = new TopicFields();
+    const pool = new FramePool();
+    fields.field("a/b");
+    const field = fields.field("a/b")!;
+    const payload = new Uint8Array(100).fill(1);
+    const size = encodeBarePublish("a/b", payload, 0, false, undefined, 5).length;
+    pool.take(1);
+    const end = pool.lastEnd;
+    assert.equal(writeQos0PublishInto(pool, field, payload, 5, size - 1), size);
+    assert.equal(pool.lastEnd, end, "no room was taken");
+    assert.equal(writeQos0PublishInto(pool, field, new Uint8Array(MAX_POOLED_BYTES), 5, 1 << 30), 0);
+    assert.equal(pool.lastEnd, end, "no room was taken");
+    assert.equal(writeQos0PublishInto(pool, field, payload, 5, size), size, "at the maximum: written");
   });
 });

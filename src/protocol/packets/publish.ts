@@ -7,7 +7,8 @@
  * its fields ({@link encodeBarePublish}), with no packet object. Its frame is sized for an ASCII topic
  * (one byte per character) and the topic written and checked in the same pass; a topic that turns out
  * not to be ASCII gives its frame back (`FramePool.release`) and is encoded as before, measuring its
- * UTF-8 length first. The frames are byte for byte those of the general path, which checks the same
+ * UTF-8 length first. With a {@link TopicFields} memo, a topic sent again is copied from its kept field
+ * in one call instead (see topic-fields.ts). The frames are byte for byte those of the general path, which checks the same
  * limits in the same order: the topic's 65,535 bytes, the Remaining Length, the packet identifier.
  * @module
  */
@@ -15,9 +16,10 @@
 import type { ByteReader } from "../byte-reader.js";
 import { checkedStringLength, checkPacketId, writeUint16, writeUtf8String } from "../byte-writer.js";
 import { startFrame } from "../fixed-header.js";
-import type { FramePool } from "../frame-pool.js";
+import { type FramePool, MAX_POOLED_BYTES } from "../frame-pool.js";
 import { readPacketId } from "../packet-id.js";
 import { PacketType, type ProtocolVersion, type QoS } from "../packet-type.js";
+import type { TopicFields } from "../topic-fields.js";
 import type { Properties } from "../properties.js";
 import {
   propertiesLength,
@@ -27,7 +29,11 @@ import {
 } from "../property-codec.js";
 import { malformed, protocolViolation } from "../protocol-error.js";
 import { encodeAsciiInto } from "../utf8.js";
-import { MAX_VARIABLE_BYTE_INTEGER } from "../variable-byte-integer.js";
+import {
+  MAX_VARIABLE_BYTE_INTEGER,
+  variableByteIntegerLength,
+  writeVariableByteInteger,
+} from "../variable-byte-integer.js";
 
 /** PUBLISH (spec 3.3). */
 export interface PublishPacket {
@@ -57,7 +63,15 @@ export function encodePublish(packet: PublishPacket, version: ProtocolVersion, p
   if (packet.retain) firstByte |= RETAIN_FLAG;
   if (packet.dup && qos > 0) firstByte |= DUP_FLAG;
   if (version !== 5 || packet.properties === undefined) {
-    return writeBarePublish(firstByte, packet.topic, packet.payload, packet.packetId, version, pool);
+    return writeBarePublish(
+      firstByte,
+      packet.topic,
+      packet.payload,
+      packet.packetId,
+      version,
+      pool,
+      undefined,
+    );
   }
   const payload = packet.payload;
   let remainingLength = 2 + checkedStringLength("PUBLISH topic name", packet.topic) + payload.length;
@@ -75,7 +89,8 @@ export function encodePublish(packet: PublishPacket, version: ProtocolVersion, p
 /**
  * Encodes a PUBLISH without properties (v5: a Property Length of 0) and with DUP 0 from its fields, as
  * {@link encodePublish} does the packet `{ topic, payload, qos, retain, dup: false, packetId }`.
- * `packetId` is required when qos > 0 and ignored for QoS 0.
+ * `packetId` is required when qos > 0 and ignored for QoS 0. `fields`: where topics sent again keep
+ * their encoded Topic Name (the frame is the same with or without it).
  */
 export function encodeBarePublish(
   topic: string,
@@ -85,10 +100,43 @@ export function encodeBarePublish(
   packetId: number | undefined,
   version: ProtocolVersion,
   pool?: FramePool,
+  fields?: TopicFields,
 ): Uint8Array {
   let firstByte = (PacketType.PUBLISH << 4) | (qos << 1);
   if (retain) firstByte |= RETAIN_FLAG;
-  return writeBarePublish(firstByte, topic, payload, packetId, version, pool);
+  return writeBarePublish(firstByte, topic, payload, packetId, version, pool, fields);
+}
+
+/**
+ * Writes into a pool's slab, in place (`FramePool.reserve`: no frame of its own), the QoS 0 PUBLISH
+ * without properties and with RETAIN 0 whose Topic Name field (length prefix and UTF-8, as
+ * {@link TopicFields} keeps it) is `field`: byte for byte what {@link encodeBarePublish} makes of
+ * (the topic, `payload`, QoS 0, RETAIN 0, `version`). Returns the frame's size; its bytes are then
+ * [`pool.lastStart`, `pool.lastEnd`) of `pool.slabBytes`, but only when the size is at most `maximum`:
+ * above it nothing is written (the caller drops the frame as too large). Returns 0, nothing written,
+ * for a frame the pool does not carve (above `MAX_POOLED_BYTES`): the caller encodes it the usual way,
+ * which also checks the limits (a pooled frame is far below them).
+ */
+export function writeQos0PublishInto(
+  pool: FramePool,
+  field: Uint8Array,
+  payload: Uint8Array,
+  version: ProtocolVersion,
+  maximum: number,
+): number {
+  const remainingLength = field.length + (version === 5 ? 1 : 0) + payload.length;
+  const size = 1 + variableByteIntegerLength(remainingLength) + remainingLength;
+  if (size > MAX_POOLED_BYTES) return 0;
+  if (size > maximum) return size;
+  pool.reserve(size);
+  const target = pool.slabBytes!;
+  target[pool.lastStart] = PacketType.PUBLISH << 4;
+  let pos = writeVariableByteInteger(target, pool.lastStart + 1, remainingLength);
+  target.set(field, pos);
+  pos += field.length;
+  if (version === 5) target[pos++] = 0; // Property Length 0
+  target.set(payload, pos);
+  return size;
 }
 
 /** A PUBLISH without properties: its fixed header's byte 1 (type and flags) and its fields. */
@@ -99,11 +147,19 @@ function writeBarePublish(
   packetId: number | undefined,
   version: ProtocolVersion,
   pool: FramePool | undefined,
+  fields: TopicFields | undefined,
 ): Uint8Array {
   const qos = (firstByte >> 1) & 3;
   // what follows the Topic Name: packet identifier, Property Length 0 (v5), payload
   const after = (qos > 0 ? 2 : 0) + (version === 5 ? 1 : 0) + payload.length;
-  const frame = startPublishFrame(firstByte, topic, after, pool);
+  const field = fields?.field(topic);
+  let frame: Uint8Array;
+  if (field === undefined) frame = startPublishFrame(firstByte, topic, after, pool);
+  else {
+    // a kept field: the topic's 65,535 bytes were checked when it was made
+    frame = startFrame(firstByte, field.length + after, pool);
+    frame.set(field, frame.length - after - field.length);
+  }
   let pos = frame.length - after;
   if (qos > 0) pos = writeUint16(frame, pos, checkPacketId("PUBLISH", packetId));
   if (version === 5) frame[pos++] = 0;
