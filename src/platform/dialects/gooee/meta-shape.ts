@@ -132,7 +132,9 @@ export class MetaShape {
             if (hasControl(value)) return false; // not allowed in a JSON string
             checkedTime = value;
           }
-          times[items[s]!] = value;
+          // the one string for equal timestamps: comparisons of it further on (the caller's parse of
+          // it, the renderer's) are then a pointer comparison
+          times[items[s]!] = checkedTime;
         } else if (hasControl(value)) return false;
         else values[items[s]!] = value;
         at = end + 1;
