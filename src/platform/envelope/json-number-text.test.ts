@@ -55,6 +55,19 @@ describe("writeJsonNumber()", () => {
     assert.equal(written(0.05), "0.05");
   });
 
+  it("writes the same across the int32 and double ways of taking digits", () => {
+    // whole numbers and mantissas on both sides of 2^31, where the digits stop being taken in int32
+    for (const base of [2 ** 31, 2 ** 32, 10 ** 9, 10 ** 10, 2 ** 52, 2 ** 53])
+      for (let delta = -3; delta <= 3; delta++)
+        for (const scale of [1, 10, 100, 1000]) {
+          const value = (base + delta) / scale;
+          assert.equal(written(value) ?? String(value), String(value), String(value));
+          assert.equal(written(-value) ?? String(-value), String(-value), String(-value));
+        }
+    assert.equal(written(2 ** 31 - 1), "2147483647");
+    assert.equal(written(2 ** 31 + 0.5), "2147483648.5");
+  });
+
   it("leaves to String what it cannot tell: exponents, huge, non-finite", () => {
     for (const value of [1e-7, -1e-7, 2 ** 53, 1e21, 1e300, Number.NaN, Infinity, -Infinity, 5e-324])
       assert.equal(written(value), undefined, String(value));

@@ -21,6 +21,8 @@ const POWERS = Array.from({ length: 16 }, (_, i) => 10 ** i);
 const MANTISSA_LIMIT = 2 ** 52;
 /** Below it, JavaScript writes a number with an exponent. */
 const SMALLEST_FIXED = 1e-6;
+/** Below it, a whole number's digits are taken with int32 arithmetic. */
+const INT32_LIMIT = 2 ** 31;
 const ZERO = 0x30;
 
 /**
@@ -52,25 +54,42 @@ export function writeJsonNumber(value: number, out: Uint8Array, at: number): num
     const mantissa = Math.round(magnitude * power);
     if (mantissa >= MANTISSA_LIMIT) return -1;
     if (mantissa / power === magnitude) {
-      if (mantissa % 10 === 0) return -1; // a shorter k should have matched: not sure of the shortest text
+      // a shorter k should have matched: not sure of the shortest text (`%` of a double is a slow call)
+      if (Math.floor(mantissa / 10) * 10 === mantissa) return -1;
       return writeDigits(mantissa, k, out, start);
     }
   }
   return -1;
 }
 
-/** Writes `mantissa * 10^-fraction` (a safe integer) in fixed notation, a leading "0" before a bare point. */
+/**
+ * Writes `mantissa * 10^-fraction` (a safe integer) in fixed notation, a leading "0" before a bare point.
+ * Each digit is `rest - 10 * floor(rest / 10)`, exact below 2^53 (`rest / 10` is within 1/16 of its
+ * value there, so it never rounds across a whole number), in int32 arithmetic when the mantissa allows:
+ * `%` of a double is a call into the runtime, several times dearer than the rest of a digit.
+ */
 function writeDigits(mantissa: number, fraction: number, out: Uint8Array, at: number): number {
   let digits = 1;
-  for (let rest = mantissa; rest >= 10; rest = Math.floor(rest / 10)) digits++;
+  while (digits < POWERS.length && mantissa >= POWERS[digits]!) digits++;
   if (digits <= fraction) digits = fraction + 1; // 0.05: the "0" and the leading zeros of the fraction
   const end = at + digits + (fraction > 0 ? 1 : 0);
   let p = end;
+  if (mantissa < INT32_LIMIT) {
+    let rest = mantissa | 0;
+    for (let written = 0; written < digits; written++) {
+      if (written === fraction && fraction > 0) out[--p] = 0x2e; // "."
+      const next = (rest / 10) | 0;
+      out[--p] = ZERO + (rest - next * 10);
+      rest = next;
+    }
+    return end;
+  }
   let rest = mantissa;
   for (let written = 0; written < digits; written++) {
-    if (fraction > 0 && written === fraction) out[--p] = 0x2e; // "."
-    out[--p] = ZERO + (rest % 10);
-    rest = Math.floor(rest / 10);
+    if (written === fraction && fraction > 0) out[--p] = 0x2e; // "."
+    const next = Math.floor(rest / 10);
+    out[--p] = ZERO + (rest - next * 10);
+    rest = next;
   }
   return end;
 }

@@ -15,6 +15,7 @@ import {
   PayloadWriter,
   TimestampParser,
 } from "./index.js";
+import { PayloadPart } from "./payload-writer.js";
 
 const VALUES: unknown[] = [
   0,
@@ -73,7 +74,7 @@ describe("PayloadWriter", () => {
     const longest = Math.max(...values.map((v) => String(v).length));
     assert.equal(longest, NUMBER_MAX_BYTES);
     const writer = new PayloadWriter();
-    const none = new Uint8Array(0);
+    const none = new PayloadPart("");
     for (let fill = 0; fill < 400; fill++) {
       const value = values[fill % values.length]!;
       const payload = writer.value(none, value, none)!;
@@ -112,8 +113,8 @@ describe("PayloadWriter.value", () => {
         JSON.stringify(value) === `"${value}"` &&
         encoder.encode(value).byteLength === value.length);
     for (let i = 0; i < 20_000; i++) {
-      const prefix = encoder.encode(`{"name":"n${i % 7}","value":`);
-      const suffix = encoder.encode(i % 3 === 0 ? "}" : `,"timestamp":"2016-08-09T20:00:47.${i}Z"}`);
+      const prefix = new PayloadPart(`{"name":"n${i % 7}","value":`);
+      const suffix = new PayloadPart(i % 3 === 0 ? "}" : `,"timestamp":"2016-08-09T20:00:47.${i}Z"}`);
       const value =
         i % 4 === 0
           ? randomString(random)
@@ -121,7 +122,7 @@ describe("PayloadWriter.value", () => {
             ? (random() - 0.5) * 10 ** Math.floor(random() * 30 - 10)
             : VALUES[i % VALUES.length];
       const payload = writer.value(prefix, value, suffix);
-      const expected = `${decoder.decode(prefix)}${JSON.stringify(value)}${decoder.decode(suffix)}`;
+      const expected = `${decoder.decode(prefix.bytes)}${JSON.stringify(value)}${decoder.decode(suffix.bytes)}`;
       if (plain(value)) {
         assert.ok(payload !== undefined, String(value));
         written.push([expected, payload]);
@@ -132,11 +133,24 @@ describe("PayloadWriter.value", () => {
     for (const [text, bytes] of written) assert.equal(decoder.decode(bytes), text);
   });
 
+  it("parts keep their UTF-8 bytes and byte length", () => {
+    const encoder = new TextEncoder();
+    for (const text of ["", "}", '{"name":"als","value":', ',"unit":"°C ✓ 漢字 \ud83d\ude00"}']) {
+      const part = new PayloadPart(text);
+      assert.deepEqual(part.bytes, encoder.encode(text));
+      assert.equal(part.length, part.bytes.byteLength);
+    }
+    // a multi-byte part around a value: the length in bytes, not in characters, places the value
+    const writer = new PayloadWriter();
+    const payload = writer.value(new PayloadPart('{"°":'), 21.4, new PayloadPart(',"✓":1}'))!;
+    assert.equal(new TextDecoder().decode(payload), '{"°":21.4,"✓":1}');
+  });
+
   it("leaves a payload longer than a shared one to the caller", () => {
     const writer = new PayloadWriter();
     const encoder = new TextEncoder();
-    const prefix = encoder.encode(`{"name":"${"n".repeat(990)}","value":`);
-    const suffix = encoder.encode("}");
+    const prefix = new PayloadPart(`{"name":"${"n".repeat(990)}","value":`);
+    const suffix = new PayloadPart("}");
     assert.equal(writer.value(prefix, 1, suffix), undefined); // 25 bytes counted for a number
     assert.equal(writer.value(prefix, "x".repeat(30), suffix), undefined);
     assert.deepEqual(

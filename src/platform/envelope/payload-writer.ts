@@ -29,7 +29,28 @@ export const NUMBER_MAX_BYTES = 25;
 
 const encoder = new TextEncoder();
 const QUOTE = 0x22;
+/** Characters from U+0020 up to U+007F, which JSON writes as they are (but `"` and `\`). */
+const PRINTABLE_ASCII = 0x60;
 const BACKSLASH = 0x5c;
+
+/**
+ * Bytes {@link PayloadWriter.value} puts before or after a value (the UTF-8 of `text`), with their
+ * length kept as a number. Make one per text and keep it: it is read, never written.
+ *
+ * @example
+ * ```ts
+ * new PayloadPart('{"name":"als","value":').length; // 22
+ * ```
+ */
+export class PayloadPart {
+  readonly bytes: Uint8Array;
+  readonly length: number;
+
+  constructor(text: string) {
+    this.bytes = encoder.encode(text);
+    this.length = this.bytes.byteLength;
+  }
+}
 
 /** Make one per owner (a dialect instance): it keeps the slab being filled. */
 export class PayloadWriter {
@@ -61,17 +82,21 @@ export class PayloadWriter {
    * characters without `"` or `\` (quoted as it is). Undefined, with nothing kept, for any other value
    * and when the whole could be longer than a shared payload: the caller then takes the general way.
    * One call and one pass over the string's characters (checked as they are copied) is what a derived
-   * value payload costs, instead of making its JSON text, checking it and copying it.
+   * value payload costs, instead of making its JSON text, checking it and copying it. The parts carry
+   * their lengths: reading a typed array's `byteLength` is an accessor call, dearer than a field.
    *
    * @example
    * ```ts
-   * const encoder = new TextEncoder();
-   * writer.value(encoder.encode('{"value":'), 310, encoder.encode("}")); // the bytes {"value":310}
-   * writer.value(encoder.encode('{"value":'), "°C", encoder.encode("}")); // undefined
+   * const open = new PayloadPart('{"value":');
+   * const close = new PayloadPart("}");
+   * writer.value(open, 310, close); // the bytes {"value":310}
+   * writer.value(open, "°C", close); // undefined
    * ```
    */
-  value(prefix: Uint8Array, value: unknown, suffix: Uint8Array): Uint8Array | undefined {
-    const fixed = prefix.byteLength + suffix.byteLength;
+  value(prefix: PayloadPart, value: unknown, suffix: PayloadPart): Uint8Array | undefined {
+    const prefixLength = prefix.length;
+    const suffixLength = suffix.length;
+    const fixed = prefixLength + suffixLength;
     let slab: Uint8Array;
     let start: number;
     let at: number;
@@ -79,28 +104,29 @@ export class PayloadWriter {
       if (fixed + NUMBER_MAX_BYTES > SHARED_MAX_LENGTH) return undefined;
       start = this.#room(fixed + NUMBER_MAX_BYTES);
       slab = this.#slab;
-      slab.set(prefix, start);
-      at = writeJsonNumber(value, slab, start + prefix.byteLength);
+      slab.set(prefix.bytes, start);
+      at = writeJsonNumber(value, slab, start + prefixLength);
       if (at < 0)
-        at = writeAscii(Number.isFinite(value) ? String(value) : "null", slab, start + prefix.byteLength);
+        at = writeAscii(Number.isFinite(value) ? String(value) : "null", slab, start + prefixLength);
     } else if (typeof value === "string") {
       const length = value.length;
       if (fixed + length + 2 > SHARED_MAX_LENGTH) return undefined;
       start = this.#room(fixed + length + 2);
       slab = this.#slab;
-      slab.set(prefix, start);
-      at = start + prefix.byteLength;
+      slab.set(prefix.bytes, start);
+      at = start + prefixLength;
       slab[at++] = QUOTE;
       for (let i = 0; i < length; i++) {
         const code = value.charCodeAt(i);
-        // JSON escapes control characters, quote and backslash; beyond ASCII a character is several bytes
-        if (code < 0x20 || code === QUOTE || code === BACKSLASH || code >= 0x80) return undefined;
+        // JSON escapes control characters, quote and backslash; beyond ASCII a character is several
+        // bytes (one unsigned comparison refuses both ends: below 0x20 wraps around)
+        if ((code - 0x20) >>> 0 >= PRINTABLE_ASCII || code === QUOTE || code === BACKSLASH) return undefined;
         slab[at++] = code;
       }
       slab[at++] = QUOTE;
     } else return undefined;
-    slab.set(suffix, at);
-    at += suffix.byteLength;
+    slab.set(suffix.bytes, at);
+    at += suffixLength;
     this.#used = at;
     return new Uint8Array(this.#buffer, start, at - start);
   }

@@ -23,6 +23,7 @@ import {
   isJsonObject,
   jsonString,
   jsonText,
+  PayloadPart,
   PayloadWriter,
   withoutKey,
 } from "../../envelope/index.js";
@@ -54,9 +55,9 @@ export class GooeeRenderer {
   /** The last timestamp rendered, its JSON string and `,"timestamp":<time>}` as bytes (the values of a publish mostly share one). */
   #time: string | undefined;
   #timeJson = '""';
-  #suffix = new Uint8Array(0);
+  #suffix = new PayloadPart("");
   /** `{"name":"<name>","value":` as bytes, per meta name (at most {@link PREFIXES_KEPT}). */
-  readonly #prefixes = new Map<string, Uint8Array>();
+  readonly #prefixes = new Map<string, PayloadPart>();
   /** Value targets by device and meta name, at most {@link TOPICS_KEPT} in all. */
   readonly #targets = new Map<string, Map<string, ValueTarget>>();
   #targetCount = 0;
@@ -164,11 +165,11 @@ export class GooeeRenderer {
   }
 
   /** `{"name":"<name>","value":` as bytes, kept per name. */
-  #prefix(name: string): Uint8Array {
+  #prefix(name: string): PayloadPart {
     let prefix = this.#prefixes.get(name);
     if (prefix === undefined) {
       if (this.#prefixes.size >= PREFIXES_KEPT) this.#prefixes.clear();
-      prefix = encoder.encode(`{"name":"${name}","value":`); // a meta name needs no escape
+      prefix = new PayloadPart(`{"name":"${name}","value":`); // a meta name needs no escape
       this.#prefixes.set(name, prefix);
     }
     return prefix;
@@ -181,11 +182,11 @@ export class GooeeRenderer {
    * the values of a publish share it); that spares joining a text and encoding it again. Any other
    * value (an object, a string with escapes or beyond ASCII) takes the plain way.
    */
-  #valuePayload(prefix: Uint8Array, name: string, value: unknown, time: string): Uint8Array {
+  #valuePayload(prefix: PayloadPart, name: string, value: unknown, time: string): Uint8Array {
     if (time !== this.#time) {
       this.#time = time;
       this.#timeJson = jsonString(time);
-      this.#suffix = encoder.encode(`,"timestamp":${this.#timeJson}}`);
+      this.#suffix = new PayloadPart(`,"timestamp":${this.#timeJson}}`);
     }
     return (
       this.#payloads.value(prefix, value, this.#suffix) ??
@@ -254,14 +255,12 @@ const TOPICS_KEPT = 16_384;
 /** Meta names whose payload prefix a renderer keeps; beyond it, it starts again. */
 const PREFIXES_KEPT = 1024;
 
-const encoder = new TextEncoder();
-
 const NOTHING: readonly Rendered[] = Object.freeze([]);
 
 /** Where a device's value of one meta name is rendered: its topic, and the first bytes of its payloads. */
 interface ValueTarget {
   readonly topic: string;
-  readonly prefix: Uint8Array;
+  readonly prefix: PayloadPart;
 }
 
 /** Whether an id can be one topic level: not empty, no "/", "+", "#" or U+0000. */
