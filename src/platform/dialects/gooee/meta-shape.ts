@@ -168,9 +168,15 @@ function matchesAt(text: string, at: number, segment: string): boolean {
   return text.slice(at, at + segment.length) === segment;
 }
 
+/**
+ * A control character, which JSON does not allow in a string. A regular expression: for a slice of a
+ * text it is about twice as fast in this V8 as a loop over its characters.
+ */
+// eslint-disable-next-line no-control-regex -- looking for control characters is the point
+const CONTROL_CHARACTER = /[\u0000-\u001f]/;
+
 function hasControl(text: string): boolean {
-  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) < 0x20) return true;
-  return false;
+  return CONTROL_CHARACTER.test(text);
 }
 
 /** The index of the closing quote of a string whose characters start at `from`; -1 for an escape, a control character or no end. */
