@@ -367,6 +367,27 @@ describe("Router", () => {
       );
   });
 
+  it("a delivery that throws leaves nothing behind for the next route", () => {
+    const world = new World();
+    const router = new Router();
+    const a = world.session("a");
+    const b = world.session("b");
+    router.add(a, sub("t"));
+    router.add(b, sub("t"));
+    router.add(b, sub("u"));
+    const link = a.link as RecordingLink;
+    const send = link.sendPublish.bind(link);
+    link.sendPublish = () => {
+      throw new Error("a failing link");
+    };
+    // the walk matched a and b; a's delivery throws before b's
+    assert.throws(() => router.route(world.message("t"), 0), /a failing link/);
+    link.sendPublish = send;
+    // b was left in the walk's list: the next route, of a topic only b has, must not deliver "t" again
+    assert.deepEqual(clients(world.route(router, world.message("u"))), ["b"]);
+    assert.deepEqual(clients(world.route(router, world.message("t"))), ["a", "b"]);
+  });
+
   it("agrees with a brute-force reference over random subscription changes and routings", (t) => {
     const seed =
       process.env["SEED"] === undefined ? (Math.random() * 2 ** 32) >>> 0 : Number(process.env["SEED"]);

@@ -144,6 +144,9 @@ export class Router {
     } finally {
       this.#routing = false;
       this.#single = undefined; // also after a delivery that threw
+      // a delivery that threw left the rest of the walk's sessions: never delivered to by the next route
+      if (this.#matched.length > 0) this.#matched.length = 0;
+      this.#recording = undefined;
     }
   }
 
