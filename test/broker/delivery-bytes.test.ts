@@ -2,147 +2,27 @@
  * What a subscriber receives does not depend on how the broker made it: a topic's first routing (the
  * trie walks), its second (recorded for the route cache) and the later ones (a cached route; for a
  * route to one session, its QoS 0 frame written straight into the frame pool's slab: Router
- * `singleDelivery`, session/outbound-publish.ts `writeSinglePublish`, kept Topic Name fields, runs of
- * frames in the connection's batch) give the bytes an independent encode of the expected PUBLISH
- * gives, in order, for MQTT 3.1.1 and 5, plain and tenant-mounted topics, payloads below and above
+ * `singleDelivery`, src/session/outbound-publish.ts `writeSinglePublish`, kept Topic Name fields,
+ * runs of frames in the connection's batch) give the bytes an independent encode of the expected
+ * PUBLISH gives, in order, for MQTT 3.1.1 and 5, plain and tenant-mounted topics, payloads below and above
  * the pool's frame size, properties, expiry, retained messages, a client's Maximum Packet Size,
  * overlapping subscriptions with identifiers, and a second subscriber. A fast path that diverged from
  * the general one fails here.
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { pino } from "pino";
 
-import { AnonymousAuthenticator } from "../auth/index.js";
-import { loadConfig } from "../config/index.js";
-import { encodePacket } from "../protocol/encode-packet.js";
-import { MAX_POOLED_BYTES } from "../protocol/frame-pool.js";
-import { PacketType, type ProtocolVersion, type QoS } from "../protocol/packet-type.js";
-import type { Packet } from "../protocol/packet.js";
-import type { PublishPacket } from "../protocol/packets/publish.js";
-import type { Properties } from "../protocol/properties.js";
-import type { ApplicationMessage, MessageProperties } from "../session/application-message.js";
-import { MemoryStore } from "../storage/index.js";
-import type { Transport, TransportSink } from "../transport/transport.js";
-import { Broker } from "./broker.js";
+import type { Broker } from "../../src/broker/broker.js";
+import { encodePacket } from "../../src/protocol/encode-packet.js";
+import { MAX_POOLED_BYTES } from "../../src/protocol/frame-pool.js";
+import { PacketType, type ProtocolVersion } from "../../src/protocol/packet-type.js";
+import type { PublishPacket } from "../../src/protocol/packets/publish.js";
+import type { Properties } from "../../src/protocol/properties.js";
+import type { ApplicationMessage, MessageProperties } from "../../src/session/application-message.js";
+import { NOW, concat, settle, startBroker, subscriber, turn } from "../helpers/capture-broker.js";
 
-const NOW = 1_700_000_000_000;
 const TENANT = "acme";
 const PREFIX = `$t/${TENANT}/`;
-
-/** A transport that keeps every byte the broker writes, and feeds it the client's packets. */
-class CaptureTransport implements Transport {
-  readonly kind = "memory" as const;
-  readonly remoteAddress = "capture";
-  readonly bufferedBytes = 0;
-  sink: TransportSink | undefined;
-  chunks: Uint8Array[] = [];
-  #closed = false;
-
-  start(sink: TransportSink): void {
-    this.sink = sink;
-  }
-
-  write(chunk: Uint8Array): boolean {
-    this.chunks.push(chunk.slice());
-    return true;
-  }
-
-  end(): void {
-    this.destroy();
-  }
-
-  destroy(): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    queueMicrotask(() => this.sink?.closed(undefined));
-  }
-
-  /** Everything written since the last call. */
-  take(): Uint8Array {
-    const out = concat(this.chunks);
-    this.chunks = [];
-    return out;
-  }
-}
-
-function concat(chunks: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.byteLength, 0));
-  let offset = 0;
-  for (const c of chunks) {
-    out.set(c, offset);
-    offset += c.byteLength;
-  }
-  return out;
-}
-
-const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
-/** Lets the broker answer a CONNECT or SUBSCRIBE (its handlers may wait for promises). */
-const settle = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 10));
-
-/**
- * `writeAhead`: a memory store that says `ackAfterCommit`, so the broker hands each turn's batch over
- * and writes it after the commit (write-ahead.ts), as with the SQLite store in `strict` mode.
- */
-async function startBroker(tenant: boolean, writeAhead = false): Promise<Broker> {
-  const store = new MemoryStore();
-  if (writeAhead) (store as { ackAfterCommit: boolean }).ackAfterCommit = true;
-  const config = loadConfig({
-    env: {},
-    values: { listeners: [], storage: { kind: "memory" }, sys: { interval: 0 }, log: { level: "silent" } },
-  });
-  const broker = new Broker({
-    config,
-    logger: pino({ level: "silent" }),
-    authenticators: [
-      new AnonymousAuthenticator({ allowAnonymous: true, ...(tenant ? { tenant: TENANT } : {}) }),
-    ],
-    clock: () => NOW,
-    store,
-  });
-  await broker.start();
-  return broker;
-}
-
-interface Subscriber {
-  readonly transport: CaptureTransport;
-  readonly version: ProtocolVersion;
-}
-
-async function subscriber(
-  broker: Broker,
-  version: ProtocolVersion,
-  clientId: string,
-  filters: readonly { filter: string; qos: QoS; id?: number }[],
-  connectProperties?: Properties,
-): Promise<Subscriber> {
-  const transport = new CaptureTransport();
-  broker.accept(transport, { name: "capture", loopback: true });
-  const send = (packet: Packet): void => transport.sink!.data(encodePacket(packet, version));
-  send({
-    type: PacketType.CONNECT,
-    protocolName: "MQTT",
-    protocolVersion: version,
-    clientId,
-    cleanStart: true,
-    keepAlive: 0,
-    ...(connectProperties === undefined ? {} : { properties: connectProperties }),
-  });
-  await settle();
-  for (const [i, { filter, qos, id }] of filters.entries()) {
-    send({
-      type: PacketType.SUBSCRIBE,
-      packetId: i + 1,
-      subscriptions: [
-        { topicFilter: filter, qos, noLocal: false, retainAsPublished: false, retainHandling: 0 },
-      ],
-      ...(id === undefined ? {} : { properties: { subscriptionIdentifiers: [id] } }),
-    });
-    await settle();
-  }
-  transport.take(); // CONNACK, SUBACKs
-  return { transport, version };
-}
 
 interface Sent {
   readonly clientTopic: string;
@@ -222,7 +102,7 @@ describe("Delivered bytes (route cache, single deliveries written in place, runs
     [5, true, true],
   ] as const) {
     it(`v${version} ${mounted ? "tenant-mounted" : "plain"} topics${writeAhead ? ", write-ahead store" : ""}: every routing gives the same bytes, in order`, async () => {
-      const broker = await startBroker(mounted, writeAhead);
+      const broker = await startBroker({ tenant: mounted ? TENANT : undefined, writeAhead });
       try {
         const sub = await subscriber(broker, version, "sub", [{ filter: "devices/+/meta/+", qos: 0 }]);
         const sent = stream();
@@ -234,7 +114,7 @@ describe("Delivered bytes (route cache, single deliveries written in place, runs
           await turn();
         }
         await settle();
-        assert.deepEqual(sub.transport.take(), concat(sent.map((s) => expectedFrame(s, version))));
+        assert.deepEqual(sub.take(), concat(sent.map((s) => expectedFrame(s, version))));
         assert.equal(broker.metrics.publishSent, sent.length);
       } finally {
         await broker.close();
@@ -243,7 +123,7 @@ describe("Delivered bytes (route cache, single deliveries written in place, runs
   }
 
   it("v5: properties, expiry and retained messages take the general path, with the same bytes as before", async () => {
-    const broker = await startBroker(true);
+    const broker = await startBroker({ tenant: TENANT });
     try {
       const sub = await subscriber(broker, 5, "sub", [{ filter: "devices/+/meta/+", qos: 0 }]);
       const properties: MessageProperties = { contentType: "application/json", userProperties: [["k", "v"]] };
@@ -256,14 +136,14 @@ describe("Delivered bytes (route cache, single deliveries written in place, runs
       }
       for (const s of sent) broker.publish(message(broker, s, true), NOW);
       await turn();
-      assert.deepEqual(sub.transport.take(), concat(sent.map((s) => expectedFrame(s, 5))));
+      assert.deepEqual(sub.take(), concat(sent.map((s) => expectedFrame(s, 5))));
     } finally {
       await broker.close();
     }
   });
 
   it("[MQTT-3.1.2-25] a frame above the client's Maximum Packet Size is dropped on every path", async () => {
-    const broker = await startBroker(false);
+    const broker = await startBroker();
     try {
       const sub = await subscriber(broker, 5, "sub", [{ filter: "devices/+/meta/+", qos: 0 }], {
         maximumPacketSize: 120,
@@ -276,7 +156,7 @@ describe("Delivered bytes (route cache, single deliveries written in place, runs
       await turn();
       const fits = sent.filter((s) => expectedFrame(s, 5).length <= 120);
       assert.equal(fits.length, 5, "the 10-byte payloads");
-      assert.deepEqual(sub.transport.take(), concat(fits.map((s) => expectedFrame(s, 5))));
+      assert.deepEqual(sub.take(), concat(fits.map((s) => expectedFrame(s, 5))));
       assert.equal(broker.metrics.dropped["too-large"], sent.length - fits.length);
     } finally {
       await broker.close();
@@ -284,7 +164,7 @@ describe("Delivered bytes (route cache, single deliveries written in place, runs
   });
 
   it("two subscribers, and a subscriber whose subscriptions overlap, get the same bytes on every routing", async () => {
-    const broker = await startBroker(false);
+    const broker = await startBroker();
     try {
       const a = await subscriber(broker, 5, "a", [{ filter: "devices/+/meta/+", qos: 0 }]);
       const b = await subscriber(broker, 4, "b", [{ filter: "devices/#", qos: 0 }]);
@@ -295,11 +175,11 @@ describe("Delivered bytes (route cache, single deliveries written in place, runs
       const sent = stream();
       for (const s of sent) broker.publish(message(broker, s, false), NOW);
       await turn();
-      assert.deepEqual(a.transport.take(), concat(sent.map((s) => expectedFrame(s, 5))));
-      assert.deepEqual(b.transport.take(), concat(sent.map((s) => expectedFrame(s, 4))));
+      assert.deepEqual(a.take(), concat(sent.map((s) => expectedFrame(s, 5))));
+      assert.deepEqual(b.take(), concat(sent.map((s) => expectedFrame(s, 4))));
       const forC = sent.filter((s) => s.clientTopic.startsWith("devices/d1/"));
       assert.deepEqual(
-        c.transport.take(),
+        c.take(),
         concat(forC.map((s) => expectedFrame(s, 5, s.clientTopic.endsWith("/temperature") ? [7, 9] : [7]))),
       );
     } finally {
@@ -308,7 +188,7 @@ describe("Delivered bytes (route cache, single deliveries written in place, runs
   });
 
   it("QoS 1 deliveries between QoS 0 ones keep their order and packet identifiers", async () => {
-    const broker = await startBroker(false);
+    const broker = await startBroker();
     try {
       const sub = await subscriber(broker, 5, "sub", [{ filter: "devices/+/meta/+", qos: 1 }]);
       const topic = TOPICS[0]!;
@@ -330,7 +210,7 @@ describe("Delivered bytes (route cache, single deliveries written in place, runs
         expected.push(encodePacket(packet, 5));
       }
       await turn();
-      assert.deepEqual(sub.transport.take(), concat(expected));
+      assert.deepEqual(sub.take(), concat(expected));
     } finally {
       await broker.close();
     }

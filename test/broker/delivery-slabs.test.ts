@@ -8,140 +8,15 @@
 import assert from "node:assert/strict";
 import { connect, createServer, type Server, type Socket } from "node:net";
 import { describe, it } from "node:test";
-import { pino } from "pino";
 
-import { AnonymousAuthenticator } from "../auth/index.js";
-import { loadConfig } from "../config/index.js";
-import { encodePacket } from "../protocol/encode-packet.js";
-import { PacketType, type ProtocolVersion, type QoS } from "../protocol/packet-type.js";
-import type { Packet } from "../protocol/packet.js";
-import type { PublishPacket } from "../protocol/packets/publish.js";
-import type { Properties } from "../protocol/properties.js";
-import type { ApplicationMessage } from "../session/application-message.js";
-import { MemoryStore } from "../storage/index.js";
-import { SocketTransport } from "../transport/index.js";
-import type { Transport, TransportSink } from "../transport/transport.js";
-import { Broker } from "./broker.js";
-
-const NOW = 1_700_000_000_000;
-
-/** Keeps the chunks it is given (not copies) and a copy of each, to see whether one changed later. */
-class KeepingTransport implements Transport {
-  readonly kind = "memory" as const;
-  readonly remoteAddress = "keeping";
-  readonly bufferedBytes = 0;
-  sink: TransportSink | undefined;
-  readonly kept: Uint8Array[] = [];
-  readonly copies: Uint8Array[] = [];
-  #closed = false;
-
-  start(sink: TransportSink): void {
-    this.sink = sink;
-  }
-
-  write(chunk: Uint8Array): boolean {
-    this.kept.push(chunk);
-    this.copies.push(chunk.slice());
-    return true;
-  }
-
-  end(): void {
-    this.destroy();
-  }
-
-  destroy(): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    queueMicrotask(() => this.sink?.closed(undefined));
-  }
-
-  /** Chunks whose bytes changed after they were written. */
-  changed(): number {
-    return this.kept.filter((chunk, i) => !Buffer.from(chunk).equals(Buffer.from(this.copies[i]!))).length;
-  }
-
-  /** What was written, after the handshake's `skip` chunks. */
-  bytes(skip = 0): Uint8Array {
-    return concat(this.copies.slice(skip));
-  }
-}
-
-function concat(chunks: readonly Uint8Array[]): Uint8Array {
-  return new Uint8Array(Buffer.concat(chunks.map((c) => Buffer.from(c))));
-}
-
-const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
-const settle = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 10));
-
-async function startBroker(writeAhead = false): Promise<Broker> {
-  const store = new MemoryStore();
-  if (writeAhead) (store as { ackAfterCommit: boolean }).ackAfterCommit = true;
-  const config = loadConfig({
-    env: {},
-    values: { listeners: [], storage: { kind: "memory" }, sys: { interval: 0 }, log: { level: "silent" } },
-  });
-  const broker = new Broker({
-    config,
-    logger: pino({ level: "silent" }),
-    authenticators: [new AnonymousAuthenticator({ allowAnonymous: true })],
-    clock: () => NOW,
-    store,
-  });
-  await broker.start();
-  return broker;
-}
-
-interface Filter {
-  readonly filter: string;
-  readonly qos: QoS;
-  readonly id?: number;
-  readonly noLocal?: boolean;
-  readonly retainAsPublished?: boolean;
-}
-
-function handshake(version: ProtocolVersion, clientId: string, filters: readonly Filter[]): Packet[] {
-  return [
-    {
-      type: PacketType.CONNECT,
-      protocolName: "MQTT",
-      protocolVersion: version,
-      clientId,
-      cleanStart: true,
-      keepAlive: 0,
-    },
-    ...filters.map(
-      (f, i): Packet => ({
-        type: PacketType.SUBSCRIBE,
-        packetId: i + 1,
-        subscriptions: [
-          {
-            topicFilter: f.filter,
-            qos: f.qos,
-            noLocal: f.noLocal ?? false,
-            retainAsPublished: f.retainAsPublished ?? false,
-            retainHandling: 0,
-          },
-        ],
-        ...(f.id === undefined ? {} : { properties: { subscriptionIdentifiers: [f.id] } }),
-      }),
-    ),
-  ];
-}
-
-async function keepingSubscriber(
-  broker: Broker,
-  version: ProtocolVersion,
-  clientId: string,
-  filters: readonly Filter[],
-): Promise<KeepingTransport> {
-  const transport = new KeepingTransport();
-  broker.accept(transport, { name: "keeping", loopback: true });
-  for (const packet of handshake(version, clientId, filters)) {
-    transport.sink!.data(encodePacket(packet, version));
-    await settle();
-  }
-  return transport;
-}
+import type { Broker } from "../../src/broker/broker.js";
+import { encodePacket } from "../../src/protocol/encode-packet.js";
+import { PacketType, type ProtocolVersion, type QoS } from "../../src/protocol/packet-type.js";
+import type { PublishPacket } from "../../src/protocol/packets/publish.js";
+import type { Properties } from "../../src/protocol/properties.js";
+import type { ApplicationMessage } from "../../src/session/application-message.js";
+import { SocketTransport } from "../../src/transport/index.js";
+import { NOW, concat, handshake, settle, startBroker, subscriber, turn } from "../helpers/capture-broker.js";
 
 function message(
   broker: Broker,
@@ -191,17 +66,17 @@ const TOPICS = ["s/a/t", "s/b/température", "s/c/日本語", "s/d/😀", "s/e/h
 describe("Hot path review: bytes handed to a transport never change, and equal an independent encode", () => {
   for (const writeAhead of [false, true]) {
     it(`one and two subscribers, non-ASCII topics, many slabs${writeAhead ? ", write-ahead store" : ""}`, async () => {
-      const broker = await startBroker(writeAhead);
+      const broker = await startBroker({ writeAhead });
       try {
         // "one": the only subscriber of s/a/# and s/b/# (single deliveries written in place);
         // "both" and "one" share s/c/# (a cached frame joined to two runs)
-        const one = await keepingSubscriber(broker, 4, "one", [
+        const one = await subscriber(broker, 4, "one", [
           { filter: "s/a/#", qos: 0 },
           { filter: "s/b/#", qos: 0 },
           { filter: "s/c/#", qos: 0 },
           { filter: "s/d/#", qos: 0 },
         ]);
-        const both = await keepingSubscriber(broker, 5, "both", [
+        const both = await subscriber(broker, 5, "both", [
           { filter: "s/c/#", qos: 0 },
           { filter: "s/e/#", qos: 0 },
         ]);
@@ -214,7 +89,8 @@ describe("Hot path review: bytes handed to a transport never change, and equal a
             const body = payload([0, 7, 120, 700, 1500][(round + i) % 5]!, round);
             broker.publish(message(broker, topic, body), NOW);
             if (!topic.startsWith("s/e/")) forOne.push(publishFrame(topic, body, 4));
-            if (topic.startsWith("s/c/") || topic.startsWith("s/e/")) forBoth.push(publishFrame(topic, body, 5));
+            if (topic.startsWith("s/c/") || topic.startsWith("s/e/"))
+              forBoth.push(publishFrame(topic, body, 5));
           }
           if (round % 7 === 6) await turn();
         }
@@ -233,7 +109,7 @@ describe("Hot path review: bytes handed to a transport never change, and equal a
   it("v5 cached distinct routes: No Local, Retain As Published, QoS downgrade and identifiers as before", async () => {
     const broker = await startBroker();
     try {
-      const sub = await keepingSubscriber(broker, 5, "sub", [
+      const sub = await subscriber(broker, 5, "sub", [
         { filter: "n/+", qos: 0, id: 3, noLocal: true },
         { filter: "r/+", qos: 0, retainAsPublished: true },
         { filter: "q/+", qos: 1 },
@@ -269,8 +145,8 @@ describe("Hot path review: bytes handed to a transport never change, and equal a
   it("a shared group next to a direct subscriber: each gets its own bytes on every routing", async () => {
     const broker = await startBroker();
     try {
-      const direct = await keepingSubscriber(broker, 4, "direct", [{ filter: "g/+", qos: 0 }]);
-      const member = await keepingSubscriber(broker, 5, "member", [{ filter: "$share/grp/g/+", qos: 0 }]);
+      const direct = await subscriber(broker, 4, "direct", [{ filter: "g/+", qos: 0 }]);
+      const member = await subscriber(broker, 5, "member", [{ filter: "$share/grp/g/+", qos: 0 }]);
       const skipDirect = direct.copies.length;
       const skipMember = member.copies.length;
       const forDirect: Uint8Array[] = [];
@@ -293,8 +169,8 @@ describe("Hot path review: bytes handed to a transport never change, and equal a
   it("a frame at the offset where a connection's run ended, but in the next slab, starts a run of its own", async () => {
     const broker = await startBroker();
     try {
-      const a = await keepingSubscriber(broker, 4, "a", [{ filter: "x/a", qos: 0 }]);
-      const b = await keepingSubscriber(broker, 4, "b", [{ filter: "x/b", qos: 0 }]);
+      const a = await subscriber(broker, 4, "a", [{ filter: "x/a", qos: 0 }]);
+      const b = await subscriber(broker, 4, "b", [{ filter: "x/b", qos: 0 }]);
       const skipA = a.copies.length;
       const skipB = b.copies.length;
       // v4 QoS 0 on a 3-character topic: 1 + 2 (Remaining Length) + 5 + payload bytes
@@ -355,10 +231,7 @@ describe("Hot path review: bytes handed to a transport never change, and equal a
       client.resume();
       for (let i = 0; i < 200 && Buffer.concat(received).length < total; i++) await settle();
       assert.equal(broker.metrics.dropped["slow-consumer"], 0);
-      assert.deepEqual(
-        new Uint8Array(Buffer.concat(received).subarray(handshakeBytes)),
-        concat(expected),
-      );
+      assert.deepEqual(new Uint8Array(Buffer.concat(received).subarray(handshakeBytes)), concat(expected));
     } finally {
       client.destroy();
       await broker.close();
