@@ -2,7 +2,8 @@
  * `devices/<id>/meta` read against a device's learned shape (meta-shape.ts) has the outcome of the long
  * way, `JSON.parse` and every check, publish after publish: the same envelopes (but their ids), state
  * writes, forwarding, and the same rejections, reason codes and reports; and the shape is used (no
- * `JSON.parse`) for an array like the last one accepted.
+ * `JSON.parse`) for an array like the last one accepted. Also over JSON edge cases in every slot, a
+ * payload that is not valid UTF-8, and random edits of learned arrays.
  */
 
 import assert from "node:assert/strict";
@@ -39,7 +40,7 @@ async function world(): Promise<Registry> {
   return registry;
 }
 
-function publish(id: string, text: string): InboundPublish {
+function publish(id: string, text: string | Uint8Array): InboundPublish {
   return {
     tenant: TENANT,
     client: {
@@ -57,7 +58,7 @@ function publish(id: string, text: string): InboundPublish {
     },
     topic: `devices/${id}/meta`,
     params: { id },
-    payload: new TextEncoder().encode(text),
+    payload: typeof text === "string" ? new TextEncoder().encode(text) : text,
     qos: 0,
     retain: false,
     properties: undefined,
@@ -134,5 +135,197 @@ describe("devices/<id>/meta read against its shape", () => {
       ingest(publish("dev-1", base("00fe", "21", T1)), { ...context, tenant: "other" }).kind,
       "reject",
     );
+  });
+});
+
+const VALUE_TOKENS = [
+  "0",
+  "-0",
+  "-0.0",
+  "1E400",
+  "-1E400",
+  "1e-7",
+  "1.5e3",
+  "123456789012345678",
+  "999999999999999",
+  "9999999999999999",
+  "0.30000000000000004",
+  "0.1",
+  "0.000000000000001",
+  "12.340",
+  "1.",
+  "01",
+  ".5",
+  "+1",
+  "-",
+  "1e",
+  "1e+",
+  "true",
+  "false",
+  "null",
+  "nul",
+  "tru",
+  "truex",
+  '"abc"',
+  '"a\\"b"',
+  '"\u2028"',
+  '"\u0001"',
+  '"é\ud83d"',
+  "{}",
+  "[]",
+  '"',
+  '"x',
+  "Infinity",
+  "NaN",
+  " 1",
+  "1 ",
+  '""',
+  "21.4",
+  "150",
+  "150.0000000000001",
+  "-1",
+  "1e2",
+  "0x10",
+  "1_0",
+];
+const TIME_TOKENS = [
+  `"${T1}"`,
+  '"2016-08-09T20:00:48Z"',
+  '"bad"',
+  "1",
+  "null",
+  '"2016-08-09T20:00:48\u0001Z"',
+  '""',
+];
+
+const layout = (value: string, temp: string, time: string, ws = ""): string =>
+  `[{"name":"label",${ws}"value":${value},"timestamp":${time}},` +
+  `{"name":"temperature","display_name":"T","value":${temp},"unit_of_measure":"C","timestamp":${time}}]`;
+
+describe("shaped meta reads against the long way", () => {
+  it("gives the long way's outcome for JSON edge cases in every slot", async () => {
+    const registry = await world();
+    const schemas = new SchemaCache();
+    const encoder = new TextEncoder();
+    let step = 0;
+    const texts: string[] = [];
+    for (const v of VALUE_TOKENS) for (const t of TIME_TOKENS) texts.push(layout(v, "20", t));
+    for (const v of VALUE_TOKENS) texts.push(layout('"x"', v, `"${T1}"`));
+    texts.push(layout("1", "2", `"${T1}"`, " "), ` ${layout("1", "2", `"${T1}"`)} `);
+    for (const text of texts) {
+      // each text after the base layout was learned
+      const shaped = ingestMeta(schemas, new EnvelopeIds(), new TimestampParser());
+      const context: DialectContext = { registry, tenant: TENANT, now: 1_700_000_000_000 + step++ };
+      assert.equal(
+        shaped(publish("dev-1", encoder.encode(layout('"x"', "20", `"${T1}"`))), context).kind,
+        "accept",
+      );
+      shaped(publish("dev-1", encoder.encode(layout('"y"', "21", `"${T1}"`))), context);
+      const longWay: IngestHandler = ingestMeta(schemas, new EnvelopeIds(), new TimestampParser());
+      const expected = comparable(longWay(publish("dev-1", encoder.encode(text)), context));
+      const actual = comparable(shaped(publish("dev-1", encoder.encode(text)), context));
+      assert.deepStrictEqual(actual, expected, text);
+    }
+  });
+
+  it("gives the long way's outcome for a payload that is not valid UTF-8", async () => {
+    const registry = await world();
+    const schemas = new SchemaCache();
+    const context: DialectContext = { registry, tenant: TENANT, now: 1_700_000_000_000 };
+    const shaped = ingestMeta(schemas, new EnvelopeIds(), new TimestampParser());
+    const encoder = new TextEncoder();
+    shaped(publish("dev-1", encoder.encode(layout('"x"', "20", `"${T1}"`))), context);
+    const bad = encoder.encode(layout('"xy"', "20", `"${T1}"`));
+    bad[bad.indexOf(0x79)] = 0xff; // "y" as a byte no UTF-8 text holds
+    const withBom = new Uint8Array([0xef, 0xbb, 0xbf, ...encoder.encode(layout('"x"', "20", `"${T1}"`))]);
+    for (const payload of [bad, withBom]) {
+      const longWay = ingestMeta(schemas, new EnvelopeIds(), new TimestampParser());
+      assert.deepStrictEqual(
+        comparable(shaped(publish("dev-1", payload), context)),
+        comparable(longWay(publish("dev-1", payload), context)),
+      );
+    }
+  });
+});
+
+describe("random edits of learned arrays", () => {
+  it("a shaped read has the long way's outcome whatever one edit does to the text", async () => {
+    const registry = await world();
+    const schemas = new SchemaCache();
+    const encoder = new TextEncoder();
+    let seed = 7;
+    const random = (n: number): number => {
+      seed = (Math.imul(seed, 1_103_515_245) + 12_345) >>> 0;
+      return Math.floor((seed / 2 ** 32) * n);
+    };
+    const bases = [
+      layout('"x"', "20", `"${T1}"`),
+      ` [ { "name" : "label" , "value" : -0.5e1 , "timestamp" : "${T1}" , "__proto__" : {"value": [1, "]}"]} } ,` +
+        `{"timestamp":"${T1}","value":12,"name":"temperature","extra":[{"timestamp":1}]}]\n`,
+      `[{"name":"a","value":1,"timestamp":"${T1}"},{"name":"a","value":"\u2028é","timestamp":"2016-08-09T20:00:48Z"}]`,
+    ];
+    const pieces = [
+      '"',
+      "\\",
+      " ",
+      ",",
+      ":",
+      "{",
+      "}",
+      "[",
+      "]",
+      "0",
+      "1",
+      "-",
+      ".",
+      "e",
+      "E",
+      "+",
+      "t",
+      "n",
+      "\u0001",
+      "é",
+      "\u2028",
+      "value",
+      "timestamp",
+      '"value":2,',
+      "true",
+      "null",
+      "9999999999999999",
+    ];
+    let shapedReads = 0;
+    for (let n = 0; n < 20_000; n++) {
+      const base = bases[n % bases.length]!;
+      const shaped = ingestMeta(schemas, new EnvelopeIds(), new TimestampParser());
+      const context: DialectContext = { registry, tenant: TENANT, now: 1_700_000_000_000 };
+      shaped(publish("dev-1", encoder.encode(base)), context);
+      let text = base;
+      for (let edits = 1 + random(2); edits > 0; edits--) {
+        const at = random(text.length + 1);
+        const cut = random(3);
+        text =
+          text.slice(0, at) + (random(4) === 0 ? "" : pieces[random(pieces.length)]!) + text.slice(at + cut);
+      }
+      const longWay = ingestMeta(schemas, new EnvelopeIds(), new TimestampParser());
+      const parse = JSON.parse;
+      let parses = 0;
+      let actual: IngestOutcome;
+      try {
+        JSON.parse = (t: string, reviver?: Parameters<typeof parse>[1]) => {
+          parses++;
+          return parse(t, reviver) as unknown;
+        };
+        actual = shaped(publish("dev-1", encoder.encode(text)), context);
+      } finally {
+        JSON.parse = parse;
+      }
+      if (parses === 0) shapedReads++;
+      assert.deepStrictEqual(
+        comparable(actual),
+        comparable(longWay(publish("dev-1", encoder.encode(text)), context)),
+        text,
+      );
+    }
+    assert.ok(shapedReads > 100, `read against the shape: ${shapedReads}`);
   });
 });

@@ -2,12 +2,13 @@
  * Gooee's renderings of meta and head count envelopes hold the payloads JSON.stringify would make of
  * `[{name, display_name?, value, unit_of_measure?, timestamp}]` and `{name, value, timestamp}`, byte
  * for byte, whatever the value and whatever the envelope's source time (the renderer puts value payloads
- * together from kept bytes and a number's digits, and reuses topics and the last timestamp's JSON).
+ * together from kept bytes and a number's digits, and reuses topics and the last timestamp's JSON),
+ * and stay so while later payloads fill the slab; envelope ids keep their counter across blocks of 256.
  */
 
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { createEnvelope, type EventEnvelope, formatIsoMillis } from "../../envelope/index.js";
+import { createEnvelope, EnvelopeIds, type EventEnvelope, formatIsoMillis } from "../../envelope/index.js";
 import type { Zone } from "../../registry/model.js";
 import type { RegistryView } from "../../registry/registry-view.js";
 import { EMPTY_REGISTRY } from "../empty-registry.js";
@@ -228,6 +229,76 @@ describe("Gooee rendering", () => {
         0,
       );
       assert.deepEqual(renderer.render(envelope, context), [], `${id} ${channel}`);
+    }
+  });
+});
+
+describe("rendered value payloads stay JSON.stringify's bytes", () => {
+  it("every payload, kept while many more are rendered (slab reuse), near the shared payload limit", () => {
+    const renderer = new GooeeRenderer();
+    const decoder = new TextDecoder();
+    const kept: [Uint8Array, string][] = [];
+    const values: unknown[] = [
+      "a".repeat(960),
+      "a".repeat(990),
+      "a".repeat(1000),
+      "a".repeat(1100),
+      `${"a".repeat(980)}é`,
+      `${"b".repeat(500)}\u007f`,
+      "\u007f",
+      "é",
+      'x"',
+      1.5,
+      -0,
+      1e21,
+      5e-7,
+      123456789.123,
+      2 ** 31,
+      2 ** 31 - 1,
+      4503599627370495.5,
+      9007199254740991,
+      0.1 + 0.2,
+      true,
+      null,
+      { a: 1 },
+      undefined,
+    ];
+    for (let i = 0; i < 3000; i++) {
+      const data = values[i % values.length];
+      const sourceTime = i % 3 === 0 ? undefined : `2016-08-09T20:00:${10 + (i % 40)}.539000Z`;
+      const envelope = createEnvelope(
+        {
+          tenant: "t",
+          source: { kind: "devices", id: `d${i % 7}` },
+          channel: i % 2 ? "co2" : "temperature",
+          type: "meta",
+          data,
+          dialect: "gooee",
+          sourceTime,
+        },
+        1_700_000_000_000 + (i % 5),
+      );
+      const context = { registry: EMPTY_REGISTRY, tenant: "t", now: 0 };
+      for (const r of renderer.render(envelope, context)) {
+        const timestamp = sourceTime ?? formatIsoMillis(envelope.ingestTime);
+        const expected = r.topic.endsWith("/meta")
+          ? JSON.stringify([{ name: envelope.channel, value: data, timestamp }])
+          : JSON.stringify({ name: envelope.channel, value: data, timestamp });
+        assert.equal(decoder.decode(r.payload), expected);
+        kept.push([r.payload, expected]);
+      }
+    }
+    for (const [payload, expected] of kept) assert.equal(decoder.decode(payload), expected);
+  });
+
+  it("envelope ids count as before across blocks of 256", () => {
+    const ids = new EnvelopeIds();
+    const first = ids.next();
+    const prefix = first.slice(0, -12);
+    assert.equal(first.slice(-12), "000000000001");
+    for (let count = 2; count < 70_000; count++) {
+      const id = ids.next();
+      assert.equal(id, prefix + count.toString(16).padStart(12, "0"));
     }
   });
 });
