@@ -58,7 +58,8 @@ class World {
   readonly received: Received[] = [];
   #nextId = 1;
 
-  session(clientId: string): Session {
+  /** A session on the world's log, or on `link` when given. */
+  session(clientId: string, link: SessionLink = new RecordingLink(clientId, this.received)): Session {
     const session = new Session({
       clientId,
       protocolVersion: 5,
@@ -67,7 +68,7 @@ class World {
       queueLimits: { maxMessages: 1000, maxBytes: 1e9, queueQos0: false, overflow: "drop-new" },
       observer: { dropped: () => assert.fail("no delivery is dropped in these tests") },
     });
-    session.attach(new RecordingLink(clientId, this.received), 65_535, 0);
+    session.attach(link, 65_535, 0);
     return session;
   }
 
@@ -437,30 +438,16 @@ describe("Router", () => {
   it("singleDelivery names a message only while its cached route gives it to its one subscriber", () => {
     const seen: boolean[] = [];
     const router = new Router();
-    const session = (clientId: string): Session => {
-      const s = new Session({
-        clientId,
-        protocolVersion: 5,
-        expiryInterval: 0,
-        inflightCapacity: 100,
-        queueLimits: { maxMessages: 100, maxBytes: 1e9, queueQos0: false, overflow: "drop-new" },
-        observer: { dropped: () => assert.fail("nothing is dropped") },
-      });
-      s.attach(
-        {
-          writable: true,
-          sendPublish: (delivery) => {
-            seen.push(router.singleDelivery === delivery.message);
-            return undefined;
-          },
-          sendPubrel: () => undefined,
-        },
-        100,
-        0,
-      );
-      return s;
-    };
     const world = new World();
+    const session = (clientId: string): Session =>
+      world.session(clientId, {
+        writable: true,
+        sendPublish: (delivery) => {
+          seen.push(router.singleDelivery === delivery.message);
+          return undefined;
+        },
+        sendPubrel: () => undefined,
+      });
     const routeFresh = (topic: string): boolean[] => {
       seen.length = 0;
       router.route(world.message(topic, { qos: 0 }), 0);
