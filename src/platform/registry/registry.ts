@@ -89,7 +89,6 @@ export interface RegistryOptions {
 
 type Maps = { [K in EntityKind]: Map<string, EntityOf[K]> };
 
-const refKey = (ref: EntityRef): string => `${ref.kind}\u0000${ref.id}`;
 const slotKey = (systemId: string, name: string, index: number): string =>
   `${systemId}\u0000${name}\u0000${index}`;
 const q = (value: string): string => JSON.stringify(value);
@@ -119,7 +118,8 @@ export class Registry implements RegistryView, RuleContext {
   readonly #schemaNames = new Map<string, Map<string, PayloadSchema>>();
   readonly #moduleSlots = new Map<string, Module>();
   readonly #children = new Map<string, Set<string>>();
-  readonly #state = new Map<string, Map<string, StateValue>>();
+  /** Current state by entity kind, then id, then channel (no key string made per write). */
+  readonly #state = new Map<string, Map<string, Map<string, StateValue>>>();
   /** The entity of the last state lookup and its channels (a publish sets several channels of one entity). */
   #lastState:
     { readonly kind: string; readonly id: string; readonly channels: Map<string, StateValue> } | undefined;
@@ -285,7 +285,7 @@ export class Registry implements RegistryView, RuleContext {
     ) {
       const ref = { kind, id } as EntityRef;
       this.#lastState = undefined;
-      if (this.#state.delete(refKey(ref))) this.store.deleteState(ref);
+      if (this.#state.get(ref.kind)?.delete(ref.id) === true) this.store.deleteState(ref);
     }
     this.#emit({ kind, op: "delete", before, after: undefined } as RegistryChange);
     return { ok: true, value: before };
@@ -406,11 +406,16 @@ export class Registry implements RegistryView, RuleContext {
   #stateOf(entity: EntityRef, create: boolean): Map<string, StateValue> | undefined {
     const last = this.#lastState;
     if (last !== undefined && last.id === entity.id && last.kind === entity.kind) return last.channels;
-    const key = refKey(entity);
-    let channels = this.#state.get(key);
+    let byId = this.#state.get(entity.kind);
+    if (byId === undefined) {
+      if (!create) return undefined;
+      byId = new Map();
+      this.#state.set(entity.kind, byId);
+    }
+    let channels = byId.get(entity.id);
     if (channels === undefined && create) {
       channels = new Map();
-      this.#state.set(key, channels);
+      byId.set(entity.id, channels);
     }
     if (channels !== undefined) this.#lastState = { kind: entity.kind, id: entity.id, channels };
     return channels;
