@@ -10,6 +10,7 @@ import type { RegistryView } from "../registry/registry-view.js";
 const NOTHING: readonly never[] = Object.freeze([]);
 
 export const EMPTY_REGISTRY: RegistryView = Object.freeze({
+  generation: 0,
   device: () => undefined,
   zone: () => undefined,
   system: () => undefined,

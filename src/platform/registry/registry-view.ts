@@ -26,6 +26,11 @@ export interface StateWrite {
 }
 
 export interface RegistryView {
+  /**
+   * Grows with every change of an entity (created, updated, deleted, loaded): what was derived from
+   * entities stays valid while it is the same (a dialect's checks of a device's publishes).
+   */
+  readonly generation: number;
   device(id: string): Device | undefined;
   zone(id: string): Zone | undefined;
   system(id: string): System | undefined;

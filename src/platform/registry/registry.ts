@@ -136,6 +136,7 @@ export class Registry implements RegistryView, RuleContext {
         readonly channels: Map<string, StateValue>;
       }
     | undefined;
+  #generation = 0;
   readonly #listeners = new Set<(change: RegistryChange) => void>();
   readonly #stateListeners = new Set<(value: StateValue) => void>();
 
@@ -156,6 +157,10 @@ export class Registry implements RegistryView, RuleContext {
       const created = this.create("tenants", { id: DEFAULT_TENANT, name: "Default" });
       if (!created.ok) throw new Error(created.problem.message);
     }
+  }
+
+  get generation(): number {
+    return this.#generation;
   }
 
   /** Resolves once every change so far is durable. */
@@ -273,6 +278,7 @@ export class Registry implements RegistryView, RuleContext {
       for (const key of this.list("apiKeys", { where: { userId: id } }).items) this.delete("apiKeys", key.id);
     this.#unindex(kind, before);
     this.#maps[kind].delete(id);
+    this.#generation++;
     this.#ordered.delete(kind);
     this.#lastWrite = undefined;
     this.store.deleteEntity(kind, id);
@@ -445,6 +451,7 @@ export class Registry implements RegistryView, RuleContext {
     const map = this.#maps[kind] as Map<string, EntityOf[K]>;
     if (!map.has(entity.id)) this.#ordered.delete(kind);
     this.#lastWrite = undefined; // it may have been the owner of the last state write
+    this.#generation++;
     map.set(entity.id, entity);
     this.#index(kind, entity, true);
   }

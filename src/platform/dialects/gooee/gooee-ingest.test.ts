@@ -121,6 +121,30 @@ describe("devices/<id>/meta read against its shape", () => {
     }
   });
 
+  it("follows registry changes after the shape's checks were made: a schema changed or deleted, a device disabled", async () => {
+    const registry = await world();
+    const ingest = ingestMeta(new SchemaCache(), new EnvelopeIds(), new TimestampParser());
+    const context: DialectContext = { registry, tenant: TENANT, now: 1_700_000_000_000 };
+    const outcome = (temperature: string): IngestOutcome =>
+      ingest(publish("dev-1", base("00ff", temperature, T1)), context);
+    assert.equal(outcome("21").kind, "accept"); // learned
+    assert.equal(outcome("22").kind, "accept"); // read against the shape: its checks made
+    const schema = registry.schemaNamed(TENANT, "temperature")!;
+    assert.ok(registry.update("schemas", schema.id, { schema: { type: "number", maximum: 10 } }).ok);
+    const tooWarm = outcome("22");
+    assert.ok(tooWarm.kind === "reject");
+    assert.equal(tooWarm.reasonCode, 0x99);
+    assert.equal(outcome("9").kind, "accept");
+    assert.ok(registry.delete("schemas", schema.id).ok);
+    assert.equal(outcome("500").kind, "accept"); // no schema: any value
+    assert.ok(registry.update("devices", "dev-1", { enabled: false }).ok);
+    const disabled = outcome("20");
+    assert.ok(disabled.kind === "reject");
+    assert.equal(disabled.reasonCode, 0x83);
+    assert.ok(registry.update("devices", "dev-1", { enabled: true }).ok);
+    assert.equal(outcome("20").kind, "accept");
+  });
+
   it("refuses a device disabled or moved to another tenant after its shape was learned", async () => {
     const registry = await world();
     assert.ok(registry.create("tenants", { id: "other", name: "Other" }).ok);

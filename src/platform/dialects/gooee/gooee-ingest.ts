@@ -51,6 +51,7 @@ import { isMetaName, matchesNamePattern } from "./meta-name.js";
 import { MetaShape, type MetaSlots } from "./meta-shape.js";
 import { MetaShapeCache } from "./meta-shape-cache.js";
 import type { SchemaCache } from "./schema-cache.js";
+import type { ValidateFunction } from "ajv";
 
 export const GOOEE = "gooee";
 
@@ -184,13 +185,14 @@ function metaItemError(item: unknown, i: number): GooeeError | undefined {
  */
 export function ingestMeta(schemas: SchemaCache, ids: EnvelopeIds, times: TimestampParser): IngestHandler {
   const shapes = new MetaShapeCache();
+  const checks = new WeakMap<MetaShape, ShapeChecks>();
   const slots: ShapedSlots = { values: [], times: [], micros: [] };
   return (publish, context) => {
     const id = publish.params["id"]!;
     const text = decoder.decode(publish.payload);
     const shape = shapes.shape(id);
     if (shape !== undefined && shape.read(text, slots)) {
-      const outcome = acceptShaped(shape, slots, id, context, schemas, ids, times);
+      const outcome = acceptShaped(shape, slots, id, context, schemas, ids, times, checks);
       if (outcome !== undefined) {
         shapes.hit(id);
         return outcome;
@@ -294,6 +296,36 @@ function metaEnvelope(
   );
 }
 
+/**
+ * What a shape's arrays are checked with besides their timestamps, valid while the registry's
+ * generation and the tenant are those it was made for: the device was found enabled in the tenant, and
+ * each item's payload schema validator (undefined: the name has none).
+ */
+interface ShapeChecks {
+  readonly generation: number;
+  readonly tenant: string;
+  readonly validators: readonly (ValidateFunction | undefined)[];
+}
+
+/** The {@link ShapeChecks} of `shape` now; undefined when the device is refused or a schema does not compile (the long way reports it). */
+function shapeChecks(
+  shape: MetaShape,
+  id: string,
+  context: DialectContext,
+  schemas: SchemaCache,
+): ShapeChecks | undefined {
+  const { registry, tenant } = context;
+  if (deviceError(context, id) !== undefined) return undefined;
+  const validators: (ValidateFunction | undefined)[] = [];
+  for (const name of shape.names) {
+    const schema = registry.payloadSchema(tenant, name);
+    const validate = schema === undefined ? undefined : schemas.validator(schema);
+    if (validate instanceof Error) return undefined;
+    validators.push(validate);
+  }
+  return { generation: registry.generation, tenant, validators };
+}
+
 /** {@link MetaSlots} plus the microseconds of each timestamp, filled while checking them. */
 interface ShapedSlots extends MetaSlots {
   readonly micros: number[];
@@ -302,8 +334,10 @@ interface ShapedSlots extends MetaSlots {
 /**
  * The outcome of a meta array read against its device's shape (see meta-shape.ts), when it is
  * accepted: the items' shape and names are the learned array's, so what is left to check is the
- * device, each timestamp and each value. Anything the long way would reject gives undefined, and the
- * caller takes the long way, which finds the same problem and reports it with the parsed payload.
+ * device, each timestamp and each value. The device's check and the items' validators are looked up
+ * once per registry generation (`memo`); a timestamp and a value are checked every time. Anything the
+ * long way would reject gives undefined, and the caller takes the long way, which finds the same
+ * problem and reports it with the parsed payload.
  */
 function acceptShaped(
   shape: MetaShape,
@@ -313,18 +347,25 @@ function acceptShaped(
   schemas: SchemaCache,
   ids: EnvelopeIds,
   times: TimestampParser,
+  memo: WeakMap<MetaShape, ShapeChecks>,
 ): IngestOutcome | undefined {
-  if (deviceError(context, id) !== undefined) return undefined;
   const { tenant, now, registry } = context;
+  let checks = memo.get(shape);
+  if (checks === undefined || checks.generation !== registry.generation || checks.tenant !== tenant) {
+    checks = shapeChecks(shape, id, context, schemas);
+    if (checks === undefined) return undefined;
+    memo.set(shape, checks);
+  }
   const { names, constants } = shape;
   const { values, micros } = slots;
+  const validators = checks.validators;
   const count = shape.size;
   for (let i = 0; i < count; i++) {
     const parsed = times.parse(slots.times[i]!);
     if (parsed === undefined) return undefined;
     micros[i] = parsed;
-    const schema = registry.payloadSchema(tenant, names[i]!);
-    if (schema !== undefined && !schemas.passes(schema, values[i])) return undefined;
+    const validate = validators[i];
+    if (validate !== undefined && !validate(values[i])) return undefined;
   }
   const source: EntityRef = { kind: "devices", id };
   const envelopes: EventEnvelope[] = [];
