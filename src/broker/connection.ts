@@ -19,6 +19,7 @@ import {
   ProtocolError,
   ReasonCode,
   reasonCodeName,
+  type TopicFields,
 } from "../protocol/index.js";
 import type { ClientIdentity } from "../hooks/index.js";
 import {
@@ -175,6 +176,9 @@ export class Connection implements TransportSink, SessionLink, TimedTask {
     const alias = this.outboundAliases.enabled ? this.outboundAliases.lookup(topic) : undefined;
     const pool = this.broker.framePool;
     const maximum = this.params!.clientMaximumPacketSize;
+    // a single delivery's topic is looked up among the kept fields once, by the in-place write: a
+    // second lookup in the general encode would count it twice (and keep it from its first sighting)
+    let fields: TopicFields | undefined = this.broker.topicFields;
     if (
       message === this.broker.router.singleDelivery &&
       delivery.qos === 0 &&
@@ -183,7 +187,8 @@ export class Connection implements TransportSink, SessionLink, TimedTask {
       (this.version !== 5 || delivery.subscriptionIdentifiers === undefined)
     ) {
       // the message's only delivery: written straight into the pool's slab when it can be
-      const size = writeSinglePublish(message, this.version, topic, pool, this.broker.topicFields, maximum);
+      const size = writeSinglePublish(message, this.version, topic, pool, fields, maximum);
+      fields = undefined;
       if (size > 0) {
         if (size > maximum) return "too-large"; // [MQTT-3.1.2-24] [MQTT-3.1.2-25]
         this.#batch.addPublishAt(undefined, pool.slab!, pool.lastStart, pool.lastEnd);
@@ -203,7 +208,7 @@ export class Connection implements TransportSink, SessionLink, TimedTask {
         topicAlias: alias?.alias,
         omitTopic: alias?.known === true,
         pool,
-        fields: this.broker.topicFields,
+        fields,
       },
       now,
     );
