@@ -11,7 +11,8 @@
  *   envelopes, state, rendering of 5 derived messages and the broker messages for them);
  * - `JSON.parse`: decoding and parsing the payload alone, what the stage would spend on it without the
  *   device's learned shape (src/platform/dialects/gooee/meta-shape.ts);
- * - `MetaShape.read`: decoding the payload and reading it against that shape, what it spends instead.
+ * - `MetaShape.read`: decoding the payload and reading it against that shape, what it spends instead:
+ *   segment by segment, and compiled (what a hot shape costs).
  *
  * The world is the `sb-gooee` variant's (bench/brokers/gooee-world.ts): a memory registry with the
  * tenant, devices in a space of a building and a payload schema per meta name. Results vary with CPU,
@@ -139,6 +140,10 @@ let reads = 0;
 const read = measure(PAYLOADS, (i) => {
   if (shape.read(decoder.decode(messages[i]!.payload), slots)) reads++;
 });
+shape.compile();
+const compiledRead = measure(PAYLOADS, (i) => {
+  if (shape.read(decoder.decode(messages[i]!.payload), slots)) reads++;
+});
 if (made === 0 || parsed === 0 || reads === 0) throw new Error("nothing was made");
 
 console.log(`Node ${process.version}, ${SECONDS} s per case; ns per publish (5 values, 602 bytes)`);
@@ -148,4 +153,5 @@ console.log(
 console.log(
   `  JSON.parse     ${parse.toFixed(0).padStart(7)}  (what the stage would spend without the shape)`,
 );
-console.log(`  MetaShape.read ${read.toFixed(0).padStart(7)}  (what it spends instead)`);
+console.log(`  MetaShape.read ${read.toFixed(0).padStart(7)}  (what it spends instead, segment by segment)`);
+console.log(`    compiled     ${compiledRead.toFixed(0).padStart(7)}  (once the shape is hot and compiled)`);

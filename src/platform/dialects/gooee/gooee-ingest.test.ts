@@ -13,6 +13,7 @@ import { Registry } from "../../registry/index.js";
 import { MemoryRegistryStore } from "../../../storage/index.js";
 import type { DialectContext, IngestHandler, IngestOutcome, InboundPublish } from "../dialect.js";
 import { ingestMeta } from "./gooee-ingest.js";
+import { MetaShapeCache } from "./meta-shape-cache.js";
 import { SchemaCache } from "./schema-cache.js";
 
 const TENANT = "acme";
@@ -145,6 +146,35 @@ describe("devices/<id>/meta read against its shape", () => {
     assert.equal(outcome("20").kind, "accept");
   });
 
+  it("shares a shape between the devices of a layout, and checks each device on its own", async () => {
+    const registry = await world();
+    const ingest = ingestMeta(new SchemaCache(), new EnvelopeIds(), new TimestampParser());
+    const context: DialectContext = { registry, tenant: TENANT, now: 1_700_000_000_000 };
+    const parse = JSON.parse;
+    let parses = 0;
+    try {
+      JSON.parse = (text: string, reviver?: Parameters<typeof parse>[1]) => {
+        parses++;
+        return parse(text, reviver) as unknown;
+      };
+      assert.equal(ingest(publish("dev-1", base("00ff", "21", T1)), context).kind, "accept"); // learned
+      assert.equal(ingest(publish("dev-2", base("00ff", "21", T1)), context).kind, "accept"); // the same layout
+      parses = 0;
+      for (const device of ["dev-1", "dev-2"])
+        assert.equal(ingest(publish(device, base("0a0b", "22", T2)), context).kind, "accept");
+      assert.equal(parses, 0); // both read against the shared shape
+      assert.ok(registry.update("devices", "dev-2", { enabled: false }).ok);
+      const refused = ingest(publish("dev-2", base("0a0b", "23", T2)), context);
+      assert.ok(refused.kind === "reject");
+      assert.equal(refused.reasonCode, 0x83);
+      parses = 0;
+      assert.equal(ingest(publish("dev-1", base("0a0b", "23", T2)), context).kind, "accept");
+      assert.equal(parses, 0);
+    } finally {
+      JSON.parse = parse;
+    }
+  });
+
   it("refuses a device disabled or moved to another tenant after its shape was learned", async () => {
     const registry = await world();
     assert.ok(registry.create("tenants", { id: "other", name: "Other" }).ok);
@@ -226,31 +256,38 @@ const layout = (value: string, temp: string, time: string, ws = ""): string =>
   `[{"name":"label",${ws}"value":${value},"timestamp":${time}},` +
   `{"name":"temperature","display_name":"T","value":${temp},"unit_of_measure":"C","timestamp":${time}}]`;
 
+/** A handler whose shapes are read segment by segment, or compiled at their first fit. */
+const SHAPE_WAYS = [
+  { name: "segment by segment", shapes: () => new MetaShapeCache() },
+  { name: "compiled", shapes: () => new MetaShapeCache({ compileAfter: 1 }) },
+] as const;
+
 describe("shaped meta reads against the long way", () => {
-  it("gives the long way's outcome for JSON edge cases in every slot", async () => {
-    const registry = await world();
-    const schemas = new SchemaCache();
-    const encoder = new TextEncoder();
-    let step = 0;
-    const texts: string[] = [];
-    for (const v of VALUE_TOKENS) for (const t of TIME_TOKENS) texts.push(layout(v, "20", t));
-    for (const v of VALUE_TOKENS) texts.push(layout('"x"', v, `"${T1}"`));
-    texts.push(layout("1", "2", `"${T1}"`, " "), ` ${layout("1", "2", `"${T1}"`)} `);
-    for (const text of texts) {
-      // each text after the base layout was learned
-      const shaped = ingestMeta(schemas, new EnvelopeIds(), new TimestampParser());
-      const context: DialectContext = { registry, tenant: TENANT, now: 1_700_000_000_000 + step++ };
-      assert.equal(
-        shaped(publish("dev-1", encoder.encode(layout('"x"', "20", `"${T1}"`))), context).kind,
-        "accept",
-      );
-      shaped(publish("dev-1", encoder.encode(layout('"y"', "21", `"${T1}"`))), context);
-      const longWay: IngestHandler = ingestMeta(schemas, new EnvelopeIds(), new TimestampParser());
-      const expected = comparable(longWay(publish("dev-1", encoder.encode(text)), context));
-      const actual = comparable(shaped(publish("dev-1", encoder.encode(text)), context));
-      assert.deepStrictEqual(actual, expected, text);
-    }
-  });
+  for (const way of SHAPE_WAYS)
+    it(`gives the long way's outcome for JSON edge cases in every slot (${way.name})`, async () => {
+      const registry = await world();
+      const schemas = new SchemaCache();
+      const encoder = new TextEncoder();
+      let step = 0;
+      const texts: string[] = [];
+      for (const v of VALUE_TOKENS) for (const t of TIME_TOKENS) texts.push(layout(v, "20", t));
+      for (const v of VALUE_TOKENS) texts.push(layout('"x"', v, `"${T1}"`));
+      texts.push(layout("1", "2", `"${T1}"`, " "), ` ${layout("1", "2", `"${T1}"`)} `);
+      for (const text of texts) {
+        // each text after the base layout was learned (and, compiled, read once)
+        const shaped = ingestMeta(schemas, new EnvelopeIds(), new TimestampParser(), way.shapes());
+        const context: DialectContext = { registry, tenant: TENANT, now: 1_700_000_000_000 + step++ };
+        assert.equal(
+          shaped(publish("dev-1", encoder.encode(layout('"x"', "20", `"${T1}"`))), context).kind,
+          "accept",
+        );
+        shaped(publish("dev-1", encoder.encode(layout('"y"', "21", `"${T1}"`))), context);
+        const longWay: IngestHandler = ingestMeta(schemas, new EnvelopeIds(), new TimestampParser());
+        const expected = comparable(longWay(publish("dev-1", encoder.encode(text)), context));
+        const actual = comparable(shaped(publish("dev-1", encoder.encode(text)), context));
+        assert.deepStrictEqual(actual, expected, text);
+      }
+    });
 
   it("gives the long way's outcome for a payload that is not valid UTF-8", async () => {
     const registry = await world();
@@ -273,83 +310,91 @@ describe("shaped meta reads against the long way", () => {
 });
 
 describe("random edits of learned arrays", () => {
-  it("a shaped read has the long way's outcome whatever one edit does to the text", async () => {
-    const registry = await world();
-    const schemas = new SchemaCache();
-    const encoder = new TextEncoder();
-    let seed = 7;
-    const random = (n: number): number => {
-      seed = (Math.imul(seed, 1_103_515_245) + 12_345) >>> 0;
-      return Math.floor((seed / 2 ** 32) * n);
-    };
-    const bases = [
-      layout('"x"', "20", `"${T1}"`),
-      ` [ { "name" : "label" , "value" : -0.5e1 , "timestamp" : "${T1}" , "__proto__" : {"value": [1, "]}"]} } ,` +
-        `{"timestamp":"${T1}","value":12,"name":"temperature","extra":[{"timestamp":1}]}]\n`,
-      `[{"name":"a","value":1,"timestamp":"${T1}"},{"name":"a","value":"\u2028é","timestamp":"2016-08-09T20:00:48Z"}]`,
-    ];
-    const pieces = [
-      '"',
-      "\\",
-      " ",
-      ",",
-      ":",
-      "{",
-      "}",
-      "[",
-      "]",
-      "0",
-      "1",
-      "-",
-      ".",
-      "e",
-      "E",
-      "+",
-      "t",
-      "n",
-      "\u0001",
-      "é",
-      "\u2028",
-      "value",
-      "timestamp",
-      '"value":2,',
-      "true",
-      "null",
-      "9999999999999999",
-    ];
-    let shapedReads = 0;
-    for (let n = 0; n < 20_000; n++) {
-      const base = bases[n % bases.length]!;
-      const shaped = ingestMeta(schemas, new EnvelopeIds(), new TimestampParser());
-      const context: DialectContext = { registry, tenant: TENANT, now: 1_700_000_000_000 };
-      shaped(publish("dev-1", encoder.encode(base)), context);
-      let text = base;
-      for (let edits = 1 + random(2); edits > 0; edits--) {
-        const at = random(text.length + 1);
-        const cut = random(3);
-        text =
-          text.slice(0, at) + (random(4) === 0 ? "" : pieces[random(pieces.length)]!) + text.slice(at + cut);
+  // a compiled shape costs its expression's compilation in every round: fewer rounds
+  for (const [way, rounds] of [
+    [SHAPE_WAYS[0], 20_000],
+    [SHAPE_WAYS[1], 10_000],
+  ] as const)
+    it(`a shaped read has the long way's outcome whatever one edit does to the text (${way.name})`, async () => {
+      const registry = await world();
+      const schemas = new SchemaCache();
+      const encoder = new TextEncoder();
+      let seed = 7;
+      const random = (n: number): number => {
+        seed = (Math.imul(seed, 1_103_515_245) + 12_345) >>> 0;
+        return Math.floor((seed / 2 ** 32) * n);
+      };
+      const bases = [
+        layout('"x"', "20", `"${T1}"`),
+        ` [ { "name" : "label" , "value" : -0.5e1 , "timestamp" : "${T1}" , "__proto__" : {"value": [1, "]}"]} } ,` +
+          `{"timestamp":"${T1}","value":12,"name":"temperature","extra":[{"timestamp":1}]}]\n`,
+        `[{"name":"a","value":1,"timestamp":"${T1}"},{"name":"a","value":"\u2028é","timestamp":"2016-08-09T20:00:48Z"}]`,
+      ];
+      const pieces = [
+        '"',
+        "\\",
+        " ",
+        ",",
+        ":",
+        "{",
+        "}",
+        "[",
+        "]",
+        "0",
+        "1",
+        "-",
+        ".",
+        "e",
+        "E",
+        "+",
+        "t",
+        "n",
+        "\u0001",
+        "é",
+        "\u2028",
+        "value",
+        "timestamp",
+        '"value":2,',
+        "true",
+        "null",
+        "9999999999999999",
+      ];
+      let shapedReads = 0;
+      for (let n = 0; n < rounds; n++) {
+        const base = bases[n % bases.length]!;
+        const shaped = ingestMeta(schemas, new EnvelopeIds(), new TimestampParser(), way.shapes());
+        const context: DialectContext = { registry, tenant: TENANT, now: 1_700_000_000_000 };
+        shaped(publish("dev-1", encoder.encode(base)), context); // learned
+        shaped(publish("dev-1", encoder.encode(base)), context); // fitted (compiled, the second way)
+        let text = base;
+        for (let edits = 1 + random(2); edits > 0; edits--) {
+          const at = random(text.length + 1);
+          const cut = random(3);
+          text =
+            text.slice(0, at) +
+            (random(4) === 0 ? "" : pieces[random(pieces.length)]!) +
+            text.slice(at + cut);
+        }
+        const longWay = ingestMeta(schemas, new EnvelopeIds(), new TimestampParser());
+        const parse = JSON.parse;
+        let parses = 0;
+        let actual: IngestOutcome;
+        try {
+          JSON.parse = (t: string, reviver?: Parameters<typeof parse>[1]) => {
+            parses++;
+            return parse(t, reviver) as unknown;
+          };
+          actual = shaped(publish("dev-1", encoder.encode(text)), context);
+        } finally {
+          JSON.parse = parse;
+        }
+        if (parses === 0) shapedReads++;
+        assert.deepStrictEqual(
+          comparable(actual),
+          comparable(longWay(publish("dev-1", encoder.encode(text)), context)),
+          text,
+        );
       }
-      const longWay = ingestMeta(schemas, new EnvelopeIds(), new TimestampParser());
-      const parse = JSON.parse;
-      let parses = 0;
-      let actual: IngestOutcome;
-      try {
-        JSON.parse = (t: string, reviver?: Parameters<typeof parse>[1]) => {
-          parses++;
-          return parse(t, reviver) as unknown;
-        };
-        actual = shaped(publish("dev-1", encoder.encode(text)), context);
-      } finally {
-        JSON.parse = parse;
-      }
-      if (parses === 0) shapedReads++;
-      assert.deepStrictEqual(
-        comparable(actual),
-        comparable(longWay(publish("dev-1", encoder.encode(text)), context)),
-        text,
-      );
-    }
-    assert.ok(shapedReads > 100, `read against the shape: ${shapedReads}`);
-  });
+      assert.ok(shapedReads > rounds / 200, `read against the shape: ${shapedReads}`);
+    });
 });

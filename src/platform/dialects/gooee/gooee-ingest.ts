@@ -49,7 +49,7 @@ import {
 } from "./gooee-errors.js";
 import { isMetaName, matchesNamePattern } from "./meta-name.js";
 import { MetaShape, type MetaSlots } from "./meta-shape.js";
-import { MetaShapeCache } from "./meta-shape-cache.js";
+import { MetaShapeCache, type ShapeEntry } from "./meta-shape-cache.js";
 import type { SchemaCache } from "./schema-cache.js";
 import type { ValidateFunction } from "ajv";
 
@@ -181,20 +181,26 @@ function metaItemError(item: unknown, i: number): GooeeError | undefined {
 /**
  * `devices/<id>/meta`: an array of `{name, value, display_name?, unit_of_measure?, timestamp?}`. One
  * bad item rejects the array; each item is checked in Gooee's order: shape, name, timestamp, then the
- * value against the tenant's payload schema for the name.
+ * value against the tenant's payload schema for the name. An array like the device's last accepted one
+ * is read against its shape (`shapes`, see meta-shape-cache.ts) instead of parsed.
  */
-export function ingestMeta(schemas: SchemaCache, ids: EnvelopeIds, times: TimestampParser): IngestHandler {
-  const shapes = new MetaShapeCache();
+export function ingestMeta(
+  schemas: SchemaCache,
+  ids: EnvelopeIds,
+  times: TimestampParser,
+  shapes: MetaShapeCache = new MetaShapeCache(),
+): IngestHandler {
   const checks = new WeakMap<MetaShape, ShapeChecks>();
   const slots: ShapedSlots = { values: [], times: [], micros: [] };
   return (publish, context) => {
     const id = publish.params["id"]!;
     const text = decoder.decode(publish.payload);
-    const shape = shapes.shape(id);
+    const entry = shapes.entry(id);
+    const shape = entry?.shape;
     if (shape !== undefined && shape.read(text, slots)) {
-      const outcome = acceptShaped(shape, slots, id, context, schemas, ids, times, checks);
+      const outcome = acceptShaped(entry!, shape, slots, id, context, schemas, ids, times, checks);
       if (outcome !== undefined) {
-        shapes.hit(id);
+        shapes.fitted(entry!, shape);
         return outcome;
       }
     }
@@ -262,7 +268,7 @@ export function ingestMeta(schemas: SchemaCache, ids: EnvelopeIds, times: Timest
       state.push({ tenant, entity: source, channel: name, value, time: now, sourceTime });
     }
     if (filled !== undefined) return { kind: "accept", envelopes, state, forward: jsonBytes(filled) };
-    shapes.accepted(id, () => MetaShape.learn(text, data, metaAttributes));
+    shapes.accepted(id, tenant, () => MetaShape.learn(text, data, metaAttributes));
     return { kind: "accept", envelopes, state, forward: true };
   };
 }
@@ -297,9 +303,8 @@ function metaEnvelope(
 }
 
 /**
- * What a shape's arrays are checked with besides their timestamps, valid while the registry's
- * generation and the tenant are those it was made for: the device was found enabled in the tenant, and
- * each item's payload schema validator (undefined: the name has none).
+ * The payload schema validators of a shape's items (undefined: the name has none), valid while the
+ * registry's generation and the tenant are those they were looked up for.
  */
 interface ShapeChecks {
   readonly generation: number;
@@ -307,15 +312,13 @@ interface ShapeChecks {
   readonly validators: readonly (ValidateFunction | undefined)[];
 }
 
-/** The {@link ShapeChecks} of `shape` now; undefined when the device is refused or a schema does not compile (the long way reports it). */
+/** The {@link ShapeChecks} of `shape` now; undefined when a schema does not compile (the long way reports it). */
 function shapeChecks(
   shape: MetaShape,
-  id: string,
   context: DialectContext,
   schemas: SchemaCache,
 ): ShapeChecks | undefined {
   const { registry, tenant } = context;
-  if (deviceError(context, id) !== undefined) return undefined;
   const validators: (ValidateFunction | undefined)[] = [];
   for (const name of shape.names) {
     const schema = registry.payloadSchema(tenant, name);
@@ -334,12 +337,14 @@ interface ShapedSlots extends MetaSlots {
 /**
  * The outcome of a meta array read against its device's shape (see meta-shape.ts), when it is
  * accepted: the items' shape and names are the learned array's, so what is left to check is the
- * device, each timestamp and each value. The device's check and the items' validators are looked up
- * once per registry generation (`memo`); a timestamp and a value are checked every time. Anything the
- * long way would reject gives undefined, and the caller takes the long way, which finds the same
- * problem and reports it with the parsed payload.
+ * device, each timestamp and each value. The device is checked once per registry generation (in its
+ * `entry`), and the items' validators are looked up once per generation (`memo`, per shape: devices
+ * of one layout share it); a timestamp and a value are checked every time. Anything the long way would
+ * reject gives undefined, and the caller takes the long way, which finds the same problem and reports
+ * it with the parsed payload.
  */
 function acceptShaped(
+  entry: ShapeEntry,
   shape: MetaShape,
   slots: ShapedSlots,
   id: string,
@@ -350,9 +355,15 @@ function acceptShaped(
   memo: WeakMap<MetaShape, ShapeChecks>,
 ): IngestOutcome | undefined {
   const { tenant, now, registry } = context;
+  const generation = registry.generation;
+  if (entry.checkedGeneration !== generation || entry.checkedTenant !== tenant) {
+    if (deviceError(context, id) !== undefined) return undefined;
+    entry.checkedGeneration = generation;
+    entry.checkedTenant = tenant;
+  }
   let checks = memo.get(shape);
-  if (checks === undefined || checks.generation !== registry.generation || checks.tenant !== tenant) {
-    checks = shapeChecks(shape, id, context, schemas);
+  if (checks === undefined || checks.generation !== generation || checks.tenant !== tenant) {
+    checks = shapeChecks(shape, context, schemas);
     if (checks === undefined) return undefined;
     memo.set(shape, checks);
   }

@@ -1,24 +1,37 @@
 /**
- * The shapes kept per device: learned on acceptance, kept while they fit, and not learned for a while
- * for a device whose arrays keep changing layout; bounded.
+ * The shapes kept per device: learned on acceptance, kept while they fit, not learned for a while for
+ * a device whose arrays keep changing layout, shared by the devices of one layout and scope, compiled
+ * once hot (a bounded number of them); bounded.
  */
 
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { MetaShape } from "./meta-shape.js";
-import { MetaShapeCache } from "./meta-shape-cache.js";
+import { COMPILE_AFTER, COMPILED_KEPT, MetaShapeCache } from "./meta-shape-cache.js";
 
 const TEXT = '[{"name":"co2","value":612,"timestamp":"2016-08-09T20:00:47Z"}]';
-const learn = (): MetaShape | undefined => MetaShape.learn(TEXT, JSON.parse(TEXT) as unknown[], () => null);
+const learnText = (text: string) => (): MetaShape | undefined =>
+  MetaShape.learn(text, JSON.parse(text) as unknown[], () => null);
+const learn = learnText(TEXT);
+
+/** `count` arrays read against `device`'s shape, each accepted. */
+function fit(cache: MetaShapeCache, device: string, count: number): void {
+  const entry = cache.entry(device)!;
+  const slots = { values: [], times: [] };
+  for (let i = 0; i < count; i++) {
+    assert.equal(entry.shape!.read(TEXT, slots), true);
+    cache.fitted(entry, entry.shape!);
+  }
+}
 
 describe("MetaShapeCache", () => {
   it("keeps the shape learned from an accepted array while the arrays fit", () => {
     const cache = new MetaShapeCache();
     assert.equal(cache.shape("d"), undefined);
-    cache.accepted("d", learn);
+    cache.accepted("d", "t", learn);
     const shape = cache.shape("d");
     assert.ok(shape);
-    cache.hit("d");
+    fit(cache, "d", 1);
     assert.equal(cache.shape("d"), shape);
   });
 
@@ -29,36 +42,76 @@ describe("MetaShapeCache", () => {
       learned++;
       return learn();
     };
-    cache.accepted("d", counting); // learned
-    for (let i = 0; i < 3; i++) cache.accepted("d", counting); // misses 1..3: learned again each time
+    cache.accepted("d", "t", counting); // learned
+    for (let i = 0; i < 3; i++) cache.accepted("d", "t", counting); // misses 1..3: learned again each time
     assert.equal(learned, 4);
-    cache.accepted("d", counting); // the 4th miss in a row: paused
+    cache.accepted("d", "t", counting); // the 4th miss in a row: paused
     assert.equal(cache.shape("d"), undefined);
-    for (let i = 0; i < 256; i++) cache.accepted("d", counting);
+    for (let i = 0; i < 256; i++) cache.accepted("d", "t", counting);
     assert.equal(learned, 4);
-    cache.accepted("d", counting);
+    cache.accepted("d", "t", counting);
     assert.equal(learned, 5);
     assert.ok(cache.shape("d"));
   });
 
-  it("a hit between misses starts the count again", () => {
+  it("a fit between misses starts the count again", () => {
     const cache = new MetaShapeCache();
-    cache.accepted("d", learn);
+    cache.accepted("d", "t", learn);
     for (let round = 0; round < 10; round++) {
-      for (let i = 0; i < 3; i++) cache.accepted("d", learn);
-      cache.hit("d");
+      for (let i = 0; i < 3; i++) cache.accepted("d", "t", learn);
+      fit(cache, "d", 1);
     }
     assert.ok(cache.shape("d"));
   });
 
+  it("shares one shape between the devices of a layout and scope, not across scopes", () => {
+    const cache = new MetaShapeCache();
+    cache.accepted("a", "t1", learn);
+    cache.accepted("b", "t1", learnText(TEXT.replace("612", '"x"')));
+    cache.accepted("c", "t2", learn);
+    cache.accepted("d", "t1", learnText(TEXT.replace("co2", "als")));
+    assert.equal(cache.shape("a"), cache.shape("b"));
+    assert.notEqual(cache.shape("a"), cache.shape("c"));
+    assert.notEqual(cache.shape("a"), cache.shape("d"));
+    assert.equal(cache.layouts, 3);
+    // each device keeps its own check of the registry
+    cache.entry("a")!.checkedGeneration = 7;
+    assert.equal(cache.entry("b")!.checkedGeneration, -1);
+  });
+
+  it(`compiles a shape after ${COMPILE_AFTER} reads, and at most ${COMPILED_KEPT} shapes`, () => {
+    const cache = new MetaShapeCache();
+    cache.accepted("a", "t", learn);
+    cache.accepted("b", "t", learn); // the same shape: its reads count together
+    fit(cache, "a", COMPILE_AFTER / 2);
+    fit(cache, "b", COMPILE_AFTER / 2 - 1);
+    assert.equal(cache.shape("a")!.compiled, false);
+    fit(cache, "b", 1);
+    assert.equal(cache.shape("a")!.compiled, true);
+    fit(cache, "b", 10); // compiled reads still read
+    for (let i = 1; i < COMPILED_KEPT + 5; i++) {
+      const device = `d${i}`;
+      cache.accepted(device, `scope-${i}`, learn);
+      fit(cache, device, COMPILE_AFTER);
+      assert.equal(cache.shape(device)!.compiled, i < COMPILED_KEPT, device);
+    }
+  });
+
   it("starts again when full", () => {
-    const cache = new MetaShapeCache(2);
-    cache.accepted("a", learn);
-    cache.accepted("b", learn);
+    const cache = new MetaShapeCache({ capacity: 2 });
+    cache.accepted("a", "t", learn);
+    cache.accepted("b", "t", learn);
     assert.equal(cache.size, 2);
-    cache.accepted("c", learn);
+    cache.accepted("c", "t", learn);
     assert.equal(cache.size, 1);
     assert.equal(cache.shape("a"), undefined);
     assert.ok(cache.shape("c"));
+    // layouts count too
+    const layouts = new MetaShapeCache({ capacity: 2 });
+    layouts.accepted("a", "t1", learn);
+    layouts.accepted("a", "t2", learn);
+    layouts.accepted("a", "t3", learn);
+    assert.equal(layouts.layouts, 1);
+    assert.equal(layouts.size, 1);
   });
 });

@@ -2,31 +2,63 @@
  * The {@link MetaShape} of each device's last accepted meta array, bounded, with a back-off for
  * devices whose arrays keep changing layout (learning costs a walk of the text on top of the parse,
  * and would be wasted on them).
+ *
+ * Devices of one model publish arrays of one layout (the same names, display names and units, written
+ * alike): a shape is kept once per layout and scope (the tenant), and shared by every device whose
+ * arrays have it. A shared shape that has read {@link COMPILE_AFTER} arrays (by default) is compiled
+ * ({@link MetaShape.compile}: its reads then cost about half), at most {@link COMPILED_KEPT} of them:
+ * compiling costs about a thousand reads and keeps some tens of KiB of machine code, so it is spent on
+ * the layouts that carry the traffic.
  * @module
  */
 
 import type { MetaShape } from "./meta-shape.js";
 
-/** Devices whose shape is kept; beyond it, the cache starts again. */
+/** Devices whose shape is kept, and layouts kept; beyond either, the cache starts again. */
 export const META_SHAPES_KEPT = 4096;
+/** Reads after which a shape is compiled. */
+export const COMPILE_AFTER = 2048;
+/** Compiled shapes at most (until the cache starts again). */
+export const COMPILED_KEPT = 128;
 /** Misses in a row after which a device is not learned for {@link PAUSE_PUBLISHES} publishes. */
 const MISSES_BEFORE_PAUSE = 4;
 const PAUSE_PUBLISHES = 256;
 
-interface Entry {
+/** A device's entry: its shape, and what its caller checked about the device and when. */
+export interface ShapeEntry {
   shape: MetaShape | undefined;
   /** Misses since the last read that fitted. */
   misses: number;
   /** Publishes left before the device is learned again. */
   paused: number;
+  /** The registry generation at which the caller last found the device fit to publish (-1: never). */
+  checkedGeneration: number;
+  /** The tenant it was checked in. */
+  checkedTenant: string;
+}
+
+export interface MetaShapeCacheOptions {
+  /** Devices, and layouts, kept (default {@link META_SHAPES_KEPT}). */
+  readonly capacity?: number;
+  /** Reads after which a shape is compiled (default {@link COMPILE_AFTER}). */
+  readonly compileAfter?: number;
+  /** Compiled shapes at most (default {@link COMPILED_KEPT}). */
+  readonly compiledKept?: number;
 }
 
 export class MetaShapeCache {
-  readonly #entries = new Map<string, Entry>();
+  readonly #entries = new Map<string, ShapeEntry>();
+  /** Shapes by scope and layout. */
+  readonly #layouts = new Map<string, MetaShape>();
   readonly #capacity: number;
+  readonly #compileAfter: number;
+  readonly #compiledKept: number;
+  #compiled = 0;
 
-  constructor(capacity = META_SHAPES_KEPT) {
-    this.#capacity = capacity;
+  constructor(options: MetaShapeCacheOptions = {}) {
+    this.#capacity = options.capacity ?? META_SHAPES_KEPT;
+    this.#compileAfter = options.compileAfter ?? COMPILE_AFTER;
+    this.#compiledKept = options.compiledKept ?? COMPILED_KEPT;
   }
 
   /** Number of devices with an entry (a diagnostic). */
@@ -34,26 +66,39 @@ export class MetaShapeCache {
     return this.#entries.size;
   }
 
+  /** Number of distinct shapes kept (a diagnostic). */
+  get layouts(): number {
+    return this.#layouts.size;
+  }
+
+  /** `device`'s entry, if it has one. */
+  entry(device: string): ShapeEntry | undefined {
+    return this.#entries.get(device);
+  }
+
   /** The shape to read `device`'s next array with, if any. */
   shape(device: string): MetaShape | undefined {
     return this.#entries.get(device)?.shape;
   }
 
-  /** `device`'s array fitted its shape. */
-  hit(device: string): void {
-    const entry = this.#entries.get(device);
-    if (entry !== undefined) entry.misses = 0;
+  /** `entry`'s array fitted its shape and was accepted. */
+  fitted(entry: ShapeEntry, shape: MetaShape): void {
+    entry.misses = 0;
+    if (shape.reads >= this.#compileAfter && !shape.compiled && this.#compiled < this.#compiledKept) {
+      shape.compile();
+      this.#compiled++;
+    }
   }
 
   /**
-   * `device`'s array was read the long way and accepted: learns its shape (`learn` runs only when the
-   * device is not paused and the text is not the one the kept shape already reads).
+   * `device`'s array was read the long way and accepted in `scope`: learns its shape (`learn` runs
+   * only when the device is not paused), or takes the kept shape of the same layout and scope.
    */
-  accepted(device: string, learn: () => MetaShape | undefined): void {
+  accepted(device: string, scope: string, learn: () => MetaShape | undefined): void {
     let entry = this.#entries.get(device);
     if (entry === undefined) {
-      if (this.#entries.size >= this.#capacity) this.#entries.clear();
-      entry = { shape: undefined, misses: 0, paused: 0 };
+      if (this.#entries.size >= this.#capacity) this.#clear();
+      entry = { shape: undefined, misses: 0, paused: 0, checkedGeneration: -1, checkedTenant: "" };
       this.#entries.set(device, entry);
     }
     if (entry.paused > 0) {
@@ -66,6 +111,29 @@ export class MetaShapeCache {
       entry.paused = PAUSE_PUBLISHES;
       return;
     }
-    entry.shape = learn();
+    const learned = learn();
+    if (learned === undefined) {
+      entry.shape = undefined;
+      return;
+    }
+    const key = `${scope}\u0000${learned.layout}`;
+    const kept = this.#layouts.get(key);
+    if (kept !== undefined) {
+      entry.shape = kept;
+      return;
+    }
+    if (this.#layouts.size >= this.#capacity) {
+      this.#clear();
+      entry = { shape: undefined, misses: 0, paused: 0, checkedGeneration: -1, checkedTenant: "" };
+      this.#entries.set(device, entry);
+    }
+    this.#layouts.set(key, learned);
+    entry.shape = learned;
+  }
+
+  #clear(): void {
+    this.#entries.clear();
+    this.#layouts.clear();
+    this.#compiled = 0;
   }
 }

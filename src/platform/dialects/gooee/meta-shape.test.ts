@@ -3,7 +3,8 @@
  * on arrays of every layout the generator below makes (whitespace, key orders, extra keys with nested
  * values, values of every JSON type), on new values in the same layout, and on texts with a character
  * changed, inserted or removed anywhere. The property held: whenever a text reads, `JSON.parse` of it
- * is the learned array with the read values and timestamps put in.
+ * is the learned array with the read values and timestamps put in; and a compiled shape reads exactly
+ * what the same shape reads segment by segment.
  */
 
 import assert from "node:assert/strict";
@@ -108,10 +109,30 @@ function write(layout: Layout, values: readonly string[], times: readonly string
 const slots = (): MetaSlots => ({ values: [], times: [] });
 const constants = (item: Readonly<Record<string, unknown>>): unknown => item["unit_of_measure"] ?? null;
 
-/** Asserts the property: `text` reads against `shape` only if its parse is the learned array with the read slots. */
-function assertSound(shape: MetaShape, learned: readonly Record<string, unknown>[], text: string): boolean {
+/** A shape learned from `text` twice: as learned (read segment by segment) and compiled. */
+function learnBoth(text: string, parsed: unknown[]): readonly [MetaShape, MetaShape] | undefined {
+  const plain = MetaShape.learn(text, parsed, constants);
+  const compiled = MetaShape.learn(text, parsed, constants);
+  if (plain === undefined || compiled === undefined) return undefined;
+  compiled.compile();
+  return [plain, compiled];
+}
+
+/**
+ * Asserts the property: `text` reads against the shape only if its parse is the learned array with
+ * the read slots, and the compiled shape reads exactly what the plain one reads.
+ */
+function assertSound(
+  [plain, compiled]: readonly [MetaShape, MetaShape],
+  learned: readonly Record<string, unknown>[],
+  text: string,
+): boolean {
   const read = slots();
-  if (!shape.read(text, read)) return false;
+  const ok = plain.read(text, read);
+  const readCompiled = slots();
+  assert.equal(compiled.read(text, readCompiled), ok, `the two ways disagree on ${JSON.stringify(text)}`);
+  if (!ok) return false;
+  assert.deepEqual(readCompiled, read, `the two ways read differently: ${JSON.stringify(text)}`);
   let parsed: unknown;
   assert.doesNotThrow(
     () => (parsed = JSON.parse(text)),
@@ -126,20 +147,34 @@ describe("MetaShape", () => {
   it("reads the values and timestamps of an array in the learned layout", () => {
     const first =
       '[{"name":"stamp","value":"00ff","timestamp":"2016-08-09T20:00:47.539000Z"},{"name":"temperature","display_name":"Temperature","value":21.4,"unit_of_measure":"C","timestamp":"2016-08-09T20:00:47.539000Z"}]';
-    const shape = MetaShape.learn(first, JSON.parse(first) as unknown[], constants);
-    assert.ok(shape);
-    assert.deepEqual(shape.names, ["stamp", "temperature"]);
-    assert.deepEqual(shape.constants, [null, "C"]);
-    const read = slots();
-    const next = first.replace('"00ff"', '"0a0b"').replace("21.4", "-3e2").replaceAll("47.539", "48.001");
-    assert.equal(shape.read(next, read), true);
-    assert.deepEqual(read.values, ["0a0b", -300]);
-    assert.deepEqual(read.times, ["2016-08-09T20:00:48.001000Z", "2016-08-09T20:00:48.001000Z"]);
+    for (const shape of learnBoth(first, JSON.parse(first) as unknown[])!) {
+      assert.deepEqual(shape.names, ["stamp", "temperature"]);
+      assert.deepEqual(shape.constants, [null, "C"]);
+      const read = slots();
+      const next = first.replace('"00ff"', '"0a0b"').replace("21.4", "-3e2").replaceAll("47.539", "48.001");
+      assert.equal(shape.read(next, read), true);
+      assert.deepEqual(read.values, ["0a0b", -300]);
+      assert.deepEqual(read.times, ["2016-08-09T20:00:48.001000Z", "2016-08-09T20:00:48.001000Z"]);
+      // timestamps that differ (the compiled shape's first expression wants them equal)
+      const apart = next.replace("48.001", "49.5");
+      assert.equal(shape.read(apart, read), true);
+      assert.deepEqual(read.times, ["2016-08-09T20:00:49.5000Z", "2016-08-09T20:00:48.001000Z"]);
+    }
+  });
+
+  it("is shared by layout: texts alike but for their slots have one layout", () => {
+    const a = '[{"name":"co2","value":612,"timestamp":"2016-08-09T20:00:47Z"}]';
+    const b = '[{"name":"co2","value":"x","timestamp":"2026-11-22T10:00:00Z"}]';
+    const c = '[{"name":"co2", "value":612,"timestamp":"2016-08-09T20:00:47Z"}]';
+    const layout = (text: string): string =>
+      MetaShape.learn(text, JSON.parse(text) as unknown[], constants)!.layout;
+    assert.equal(layout(a), layout(b));
+    assert.notEqual(layout(a), layout(c));
   });
 
   it("does not read a text with an escape, a control character, another layout or more items", () => {
     const first = '[{"name":"co2","value":612,"timestamp":"2016-08-09T20:00:47Z"}]';
-    const shape = MetaShape.learn(first, JSON.parse(first) as unknown[], constants)!;
+    const shapes = learnBoth(first, JSON.parse(first) as unknown[])!;
     for (const text of [
       first.replace("612", '"a\\"b"'),
       first.replace("612", '"a\u0001b"'),
@@ -153,7 +188,7 @@ describe("MetaShape", () => {
       `${first} `,
       first.slice(0, -1),
     ])
-      assert.equal(shape.read(text, slots()), false, text);
+      for (const shape of shapes) assert.equal(shape.read(text, slots()), false, text);
   });
 
   it("learns nothing it could not read soundly", () => {
@@ -182,7 +217,7 @@ describe("MetaShape", () => {
       const times = Array.from({ length: count }, () => pick(rng, TIMES));
       const text = write(layout, values, times);
       const parsed = JSON.parse(text) as Record<string, unknown>[];
-      const shape = MetaShape.learn(text, parsed, constants);
+      const shape = learnBoth(text, parsed);
       if (shape === undefined) continue;
       learned++;
       assert.equal(assertSound(shape, parsed, text), true, `does not read the text it learned: ${text}`);

@@ -9,17 +9,26 @@
  * A shape is learned from a text `JSON.parse` read and the dialect accepted: the text is cut at each
  * item's `value` and `timestamp` tokens (the slots); what lies between them (the segments) is kept
  * as it is. A later text is read against it: every segment must be there character for character,
- * and every slot must hold one JSON token of the kind allowed there (a string without escapes, a
- * number, `true`, `false`, `null`; a timestamp only a string). A text that reads is then valid JSON
- * whose parse would be the learned array with those values and timestamps put in: the segments come
- * from valid JSON, and each slot ends where its token ends by JSON's grammar, not where the next
- * segment begins. Anything else (another layout, an escape, a nested value, one item more) does not
- * read, and the caller takes `JSON.parse`.
+ * and every slot must hold one JSON token of the kind allowed there (a string without escapes or
+ * control characters, a number, `true`, `false`, `null`; a timestamp only a string). A text that reads
+ * is then valid JSON whose parse would be the learned array with those values and timestamps put in:
+ * the segments come from valid JSON, and each slot ends where its token ends by JSON's grammar, not
+ * where the next segment begins. Anything else (another layout, an escape, a nested value, one item
+ * more) does not read, and the caller takes `JSON.parse`.
+ *
+ * Two ways to read, one result: segment by segment in JavaScript, or, once the caller has compiled
+ * the shape ({@link MetaShape.compile}), with one regular expression made from it, whose captures are
+ * the slots' tokens. The expression is one native match of the whole text and costs about half as much
+ * (in V8 every comparison of a slice of a text is a call into the runtime), but compiling it costs
+ * about a thousand reads and its machine code some tens of KiB, so it is kept for shapes that are hot.
+ *
+ * A shape whose learned timestamps were all equal first tries an expression in which every timestamp
+ * must repeat the first (a backreference): the items then share one timestamp string, and the
+ * comparisons of it further on (the timestamp parser's, the renderer's) are pointer comparisons.
  *
  * Learning refuses what a slot could not stand for: a key written with an escape (`"\u0076alue"` is
  * `value` once parsed), an item with a key twice (the parse keeps the last), an item without both
- * slots, a `value` that is an object or an array; and a text with any escape, as a read looks for
- * escapes once in the whole text rather than string by string.
+ * slots, a `value` that is an object or an array; and a text with any escape (a segment would hold it).
  *
  * Pure: no Node imports.
  * @module
@@ -46,6 +55,26 @@ const NINE = 0x39;
 const LOWER_E = 0x65;
 const UPPER_E = 0x45;
 
+/** One JSON string without escapes or control characters, its characters captured. */
+const STRING_SLOT = '"([^"\\\\\\u0000-\\u001f]*)"';
+/** A `value` slot: a string (as above), a JSON number or a literal; one capture group for each. */
+const VALUE_SLOT = `(?:${STRING_SLOT}|(-?(?:0|[1-9][0-9]*)(?:\\.[0-9]+)?(?:[eE][+-]?[0-9]+)?)|(true|false|null))`;
+
+/** A compiled reading of a shape: the expression and, per slot, the group its token is captured in. */
+interface Reading {
+  readonly expression: RegExp;
+  /** Per slot: the index of its first capture group (a `value` slot has three: string, number, literal). */
+  readonly groups: readonly number[];
+}
+
+/** A shape's compiled readings (see {@link MetaShape.compile}). */
+interface Compiled {
+  /** Every timestamp must equal the first (one capture for them all), when the learned ones did. */
+  readonly equalTimes: Reading | undefined;
+  /** A capture per timestamp. */
+  readonly anyTimes: Reading;
+}
+
 export class MetaShape {
   /** The text before each slot, and after the last one: one more than there are slots. */
   readonly #segments: readonly string[];
@@ -53,6 +82,15 @@ export class MetaShape {
   readonly #items: readonly number[];
   /** Per slot: true for the item's `timestamp`, false for its `value`. */
   readonly #isTime: readonly boolean[];
+  /** Whether the learned array's timestamps were all equal (there were several). */
+  readonly #equalTimes: boolean;
+  #compiled: Compiled | undefined;
+  #reads = 0;
+  /**
+   * The segments and the kind of each slot, as one string: equal for every device whose arrays share
+   * a layout, so one shape can serve them all (see MetaShapeCache).
+   */
+  readonly layout: string;
   /** Per item: its `name` (part of the segments, so the same in every text that reads). */
   readonly names: readonly string[];
   /** Per item: what the caller derived from its constant fields when the shape was learned. */
@@ -62,14 +100,19 @@ export class MetaShape {
     segments: readonly string[],
     items: readonly number[],
     isTime: readonly boolean[],
+    equalTimes: boolean,
     names: readonly string[],
     constants: readonly unknown[],
   ) {
     this.#segments = segments;
     this.#items = items;
     this.#isTime = isTime;
+    this.#equalTimes = equalTimes;
     this.names = names;
     this.constants = constants;
+    let layout = "";
+    for (let s = 0; s < isTime.length; s++) layout += `${segments[s]!}\u0000${isTime[s]! ? "t" : "v"}`;
+    this.layout = layout + segments[isTime.length]!;
   }
 
   /**
@@ -88,6 +131,8 @@ export class MetaShape {
     if (cut === undefined) return undefined;
     const names: string[] = [];
     const constants: unknown[] = [];
+    let time: unknown;
+    let equalTimes = items.length > 1;
     for (let i = 0; i < items.length; i++) {
       const item = items[i] as Readonly<Record<string, unknown>>;
       const name = item["name"];
@@ -95,8 +140,10 @@ export class MetaShape {
       if (typeof name !== "string" || Object.keys(item).length !== cut.keys[i]) return undefined;
       names.push(name);
       constants.push(constant(item));
+      if (i === 0) time = item["timestamp"];
+      else if (item["timestamp"] !== time) equalTimes = false;
     }
-    return new MetaShape(cut.segments.map(flat), cut.items, cut.isTime, names, constants);
+    return new MetaShape(cut.segments.map(flat), cut.items, cut.isTime, equalTimes, names, constants);
   }
 
   /** Number of items. */
@@ -104,11 +151,80 @@ export class MetaShape {
     return this.names.length;
   }
 
+  /** Texts read segment by segment (counted until the shape is compiled). */
+  get reads(): number {
+    return this.#reads;
+  }
+
+  /** Whether {@link compile} has run. */
+  get compiled(): boolean {
+    return this.#compiled !== undefined;
+  }
+
+  /**
+   * Compiles the shape into a regular expression, which later reads use. A read then costs about half
+   * (one native match of the whole text instead of a comparison per segment), but compiling costs
+   * about as much as a thousand reads and each compiled shape keeps some tens of KiB of machine code:
+   * the caller compiles shapes that have proved hot, and only so many.
+   */
+  compile(): void {
+    this.#compiled ??= {
+      equalTimes: this.#equalTimes ? reading(this.#segments, this.#isTime, true) : undefined,
+      anyTimes: reading(this.#segments, this.#isTime, false),
+    };
+  }
+
   /**
    * Reads `text` against the shape into `slots` (`values[i]` and `times[i]` per item); false when it
-   * does not read, leaving `slots` partly written.
+   * does not read, leaving `slots` partly written. Equal timestamps come out as one string.
    */
   read(text: string, slots: MetaSlots): boolean {
+    const compiled = this.#compiled;
+    if (compiled !== undefined) return this.#readCompiled(compiled, text, slots);
+    if (!this.#readSegments(text, slots)) return false;
+    this.#reads++;
+    return true;
+  }
+
+  /** {@link read} with the compiled expressions. */
+  #readCompiled(compiled: Compiled, text: string, slots: MetaSlots): boolean {
+    let reading = compiled.equalTimes;
+    let match = reading === undefined ? null : reading.expression.exec(text);
+    if (match === null) {
+      reading = compiled.anyTimes;
+      match = reading.expression.exec(text);
+      if (match === null) return false;
+    }
+    const groups = reading!.groups;
+    const items = this.#items;
+    const isTime = this.#isTime;
+    const { values, times } = slots;
+    let lastTime = ""; // with a capture per timestamp, equal ones are still given as one string
+    for (let s = 0; s < items.length; s++) {
+      const group = groups[s]!;
+      const item = items[s]!;
+      if (isTime[s]!) {
+        const time = match[group]!;
+        times[item] = time === lastTime ? lastTime : (lastTime = time);
+        continue;
+      }
+      const string = match[group];
+      if (string !== undefined) {
+        values[item] = string;
+        continue;
+      }
+      const number = match[group + 1];
+      if (number !== undefined) values[item] = numberAt(number, 0, number.length);
+      else {
+        const literal = match[group + 2]!;
+        values[item] = literal === "true" ? true : literal === "false" ? false : null;
+      }
+    }
+    return true;
+  }
+
+  /** {@link read} segment by segment, before the shape is compiled. */
+  #readSegments(text: string, slots: MetaSlots): boolean {
     const segments = this.#segments;
     const items = this.#items;
     const isTime = this.#isTime;
@@ -150,6 +266,42 @@ export class MetaShape {
     const last = segments[items.length]!;
     return at + last.length === text.length && matchesAt(text, at, last);
   }
+}
+
+/**
+ * The expression that matches a text of the shape: each segment as it is, each slot one token of the
+ * kinds allowed there. Linear: every slot's alternatives start with different characters, a string
+ * slot ends at the first quote and a number where its digits end, and a segment is a literal. With
+ * `equalTimes`, every timestamp after the first must repeat the first's characters (a backreference),
+ * so one string stands for them all.
+ */
+function reading(segments: readonly string[], isTime: readonly boolean[], equalTimes: boolean): Reading {
+  let source = "^";
+  let group = 1;
+  let firstTime = 0;
+  const groups: number[] = [];
+  for (let s = 0; s < isTime.length; s++) {
+    source += escapeLiteral(segments[s]!);
+    groups.push(group);
+    if (!isTime[s]) {
+      source += VALUE_SLOT;
+      group += 3;
+    } else if (equalTimes && firstTime > 0) {
+      source += `"\\${firstTime}"`;
+      groups[s] = firstTime;
+    } else {
+      source += STRING_SLOT;
+      if (firstTime === 0) firstTime = group;
+      group += 1;
+    }
+  }
+  source += `${escapeLiteral(segments[isTime.length]!)}$`;
+  return { expression: new RegExp(source), groups };
+}
+
+/** `text` as a regular expression that matches it and nothing else. */
+function escapeLiteral(text: string): string {
+  return text.replace(/[\\^$.*+?()[\]{}|/]/g, "\\$&");
 }
 
 /**
