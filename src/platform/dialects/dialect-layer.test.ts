@@ -1,13 +1,15 @@
 /**
  * The dialect layer's topic lookup: `lookupTopic` remembers answers by topic, and must answer what
  * `lookup` of the split topic answers, for every tenant's list of dialects, a replaced list, and more
- * topics than it keeps.
+ * topics than it keeps. And rendering: every dialect of the tenant adds its renderings, and one that
+ * throws adds none.
  */
 
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { pino } from "pino";
-import type { Dialect } from "./dialect.js";
+import { createEnvelope } from "../envelope/index.js";
+import type { Dialect, Rendered } from "./dialect.js";
 import { type DialectMatch, DialectLayer } from "./dialect-layer.js";
 import { EMPTY_REGISTRY } from "./empty-registry.js";
 import { createGooeeDialect, GOOEE_REFUSALS } from "./gooee/index.js";
@@ -20,7 +22,7 @@ const OTHER: Dialect = {
     { pattern: "x/{a}/{b}", publish: false, subscribe: true, description: "" },
   ],
   refusals: GOOEE_REFUSALS,
-  render: () => [],
+  render: () => undefined,
 };
 
 function shown(found: DialectMatch | undefined): unknown {
@@ -62,5 +64,51 @@ describe("DialectLayer.lookupTopic", () => {
       assert.deepEqual(shown(layer.lookupTopic(dialects, topic)), expected, `${tenant} ${topic}`);
       assert.deepEqual(shown(layer.lookupTopic(dialects, topic)), expected, `${tenant} ${topic} again`);
     }
+  });
+});
+
+describe("DialectLayer.render", () => {
+  it("adds every dialect's renderings after what the list holds, and none of a dialect that throws", () => {
+    const rendering = (topic: string): Rendered => ({ topic, payload: new Uint8Array([1]) });
+    const half: Dialect = {
+      ...OTHER,
+      name: "half",
+      render: (_envelope, _context, out) => {
+        out.push(rendering("half/1"));
+        throw new Error("failed half way");
+      },
+    };
+    const whole: Dialect = {
+      ...OTHER,
+      name: "whole",
+      render: (_envelope, _context, out) => void out.push(rendering("whole")),
+    };
+    const errors: string[] = [];
+    const logger = pino({ level: "error" }, { write: (line: string) => void errors.push(line) });
+    const layer = new DialectLayer({
+      dialects: [half, whole],
+      configured: { half: ["t"], whole: ["t"] },
+      registry: EMPTY_REGISTRY,
+      logger,
+    });
+    const envelope = createEnvelope(
+      {
+        tenant: "t",
+        source: { kind: "devices", id: "d" },
+        channel: "c",
+        type: "meta",
+        data: 1,
+        dialect: "x",
+      },
+      0,
+    );
+    const out = [rendering("before")];
+    layer.render(layer.forTenant("t"), envelope, { registry: EMPTY_REGISTRY, tenant: "t", now: 0 }, out);
+    assert.deepEqual(
+      out.map((r) => r.topic),
+      ["before", "whole"],
+    );
+    assert.equal(errors.length, 1);
+    assert.equal((JSON.parse(errors[0]!) as { msg: string }).msg, 'Dialect "half" failed to render an event');
   });
 });

@@ -76,7 +76,6 @@ const TOPIC_ANSWERS_KEPT = 4096;
 
 const EMIT_ORIGIN: Origin = { qos: 0, retain: false, expiresAt: undefined };
 const NONE: readonly CompiledDialect[] = Object.freeze([]);
-const NO_RENDERINGS: readonly Rendered[] = Object.freeze([]);
 
 export class DialectLayer {
   readonly registry: RegistryView;
@@ -229,8 +228,10 @@ export class DialectLayer {
     const tenant = this.forTenant(envelope.tenant);
     const now = host.now();
     const context: DialectContext = { registry: this.registry, tenant: envelope.tenant, now };
+    const renderings: Rendered[] = [];
+    this.render(tenant, envelope, context, renderings);
     let deliveries = 0;
-    for (const rendered of this.render(tenant, envelope, context))
+    for (const rendered of renderings)
       deliveries += host.publish(this.toMessage(tenant.mount, rendered, EMIT_ORIGIN, now), now);
     return deliveries;
   }
@@ -272,21 +273,25 @@ export class DialectLayer {
     };
   }
 
-  /** The renderings of `envelope` by every dialect of the tenant (a dialect that throws is logged and skipped). */
-  render(tenant: TenantDialects, envelope: EventEnvelope, context: DialectContext): readonly Rendered[] {
-    let out: readonly Rendered[] = NO_RENDERINGS;
-    for (const { dialect } of tenant.dialects) {
+  /**
+   * Adds the renderings of `envelope` by every dialect of the tenant to `out` (a dialect that throws
+   * is logged and skipped: what it added before it threw is taken out again).
+   */
+  render(tenant: TenantDialects, envelope: EventEnvelope, context: DialectContext, out: Rendered[]): void {
+    const dialects = tenant.dialects;
+    for (let i = 0; i < dialects.length; i++) {
+      const dialect = dialects[i]!.dialect;
+      const before = out.length;
       try {
-        const rendered = dialect.render(envelope, context);
-        if (rendered.length > 0) out = out.length === 0 ? rendered : [...out, ...rendered]; // mostly one dialect
+        dialect.render(envelope, context, out);
       } catch (error) {
+        out.length = before;
         this.logger.error(
           { err: error, dialect: dialect.name, envelope: envelope.id },
           `Dialect "${dialect.name}" failed to render an event`,
         );
       }
     }
-    return out;
   }
 
   /** A broker message for a rendering in the tenant's namespace. */

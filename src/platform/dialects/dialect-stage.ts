@@ -91,8 +91,9 @@ export class DialectStage implements MessageStage {
       skip === undefined
         ? context
         : { registry: context.registry, tenant: context.tenant, now, inboundTopic: skip };
-    for (const envelope of outcome.envelopes)
-      this.#add(made, layer.render(tenant, envelope, renderContext), mount, message, now, skip);
+    const renderings: Rendered[] = [];
+    for (const envelope of outcome.envelopes) layer.render(tenant, envelope, renderContext, renderings);
+    this.#add(made, renderings, mount, message, now, skip);
     if (forward === false) return { kind: "consume", publish: made };
     if (forward === true) return { kind: "continue", publish: made };
     return { kind: "continue", message: { ...message, payload: forward }, publish: made };
@@ -108,6 +109,10 @@ export class DialectStage implements MessageStage {
     skip: string | undefined,
   ): void {
     if (rendered === undefined) return;
-    for (const r of rendered) if (r.topic !== skip) made.push(this.#layer.toMessage(mount, r, origin, now));
+    const layer = this.#layer;
+    for (let i = 0; i < rendered.length; i++) {
+      const r = rendered[i]!;
+      if (r.topic !== skip) made.push(layer.toMessage(mount, r, origin, now));
+    }
   }
 }

@@ -156,8 +156,12 @@ export interface Dialect {
   readonly name: string;
   readonly topics: readonly DialectTopic[];
   readonly refusals: DialectRefusals;
-  /** Where and how an envelope appears on this dialect's topics (none: `[]`). */
-  render(envelope: EventEnvelope, context: DialectContext): readonly Rendered[];
+  /**
+   * Where and how an envelope appears on this dialect's topics: adds its renderings to `out` (none:
+   * adds nothing). Pushing onto the caller's list spares a list per envelope: a meta publish of 5
+   * values is rendered 5 times.
+   */
+  render(envelope: EventEnvelope, context: DialectContext, out: Rendered[]): void;
   /**
    * Called once by `DialectLayer.start`, after the broker has loaded its state: a dialect that follows
    * registry changes or publishes a snapshot starts here.

@@ -150,7 +150,7 @@ export function createGooeeDialect(): GooeeDialect {
     name: GOOEE,
     topics,
     refusals: GOOEE_REFUSALS,
-    render: (envelope, context) => renderer.render(envelope, context),
+    render: (envelope, context, out) => renderer.render(envelope, context, out),
     schemas,
   };
 }

@@ -12,7 +12,7 @@ import { createEnvelope, EnvelopeIds, type EventEnvelope, formatIsoMillis } from
 import type { Zone } from "../../registry/model.js";
 import type { RegistryView } from "../../registry/registry-view.js";
 import { EMPTY_REGISTRY } from "../empty-registry.js";
-import type { DialectContext } from "../dialect.js";
+import type { DialectContext, Rendered } from "../dialect.js";
 import { GooeeRenderer } from "./gooee-render.js";
 
 const VALUES: unknown[] = [
@@ -60,7 +60,16 @@ function rendered(
   envelope: EventEnvelope,
   context: DialectContext,
 ): [string, string][] {
-  return renderer.render(envelope, context).map((r) => [r.topic, decoder.decode(r.payload)]);
+  return renderAll(renderer, envelope, context).map((r) => [r.topic, decoder.decode(r.payload)]);
+}
+
+/** What `renderer` adds for `envelope` to an empty list, after a rendering already in it (left as it is). */
+function renderAll(renderer: GooeeRenderer, envelope: EventEnvelope, context: DialectContext): Rendered[] {
+  const before: Rendered = { topic: "before", payload: new Uint8Array(0) };
+  const out = [before];
+  renderer.render(envelope, context, out);
+  assert.equal(out[0], before);
+  return out.slice(1);
 }
 
 describe("Gooee rendering", () => {
@@ -228,7 +237,7 @@ describe("Gooee rendering", () => {
         { tenant: "t", source: { kind: "devices", id }, channel, type: "meta", data: 1, dialect: "x" },
         0,
       );
-      assert.deepEqual(renderer.render(envelope, context), [], `${id} ${channel}`);
+      assert.deepEqual(renderAll(renderer, envelope, context), [], `${id} ${channel}`);
     }
   });
 });
@@ -279,7 +288,7 @@ describe("rendered value payloads stay JSON.stringify's bytes", () => {
         1_700_000_000_000 + (i % 5),
       );
       const context = { registry: EMPTY_REGISTRY, tenant: "t", now: 0 };
-      for (const r of renderer.render(envelope, context)) {
+      for (const r of renderAll(renderer, envelope, context)) {
         const timestamp = sourceTime ?? formatIsoMillis(envelope.ingestTime);
         const expected = r.topic.endsWith("/meta")
           ? JSON.stringify([{ name: envelope.channel, value: data, timestamp }])

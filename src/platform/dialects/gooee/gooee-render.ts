@@ -62,13 +62,16 @@ export class GooeeRenderer {
   readonly #targets = new Map<string, Map<string, ValueTarget>>();
   #targetCount = 0;
 
-  render(envelope: EventEnvelope, context: DialectContext): readonly Rendered[] {
+  /** Adds the envelope's renderings on Gooee's topics to `out`. */
+  render(envelope: EventEnvelope, context: DialectContext, out: Rendered[]): void {
     const { source } = envelope;
     // an id that would change the topic's shape (checked once for the values of one device in a row)
-    if (source.id !== this.#metaDevice && !isTopicLevel(source.id)) return NOTHING;
+    if (source.id !== this.#metaDevice && !isTopicLevel(source.id)) return;
     const type = envelope.type;
-    if (type === "meta") return source.kind === "devices" ? this.#meta(envelope, context) : NOTHING;
-    const out: Rendered[] = [];
+    if (type === "meta") {
+      if (source.kind === "devices") this.#meta(envelope, context, out);
+      return;
+    }
     switch (type) {
       case "action":
         this.#action(envelope, context, out);
@@ -80,7 +83,6 @@ export class GooeeRenderer {
         this.#headCount(envelope, context, out);
         break;
     }
-    return out;
   }
 
   /** Adds `value` as JSON on `topic`, unless that is the inbound topic. */
@@ -100,7 +102,7 @@ export class GooeeRenderer {
   }
 
   /** A meta value of a device: the array item on `devices/<id>/meta`, the value on `devices/<id>/meta/<name>`. */
-  #meta(envelope: EventEnvelope, context: DialectContext): readonly Rendered[] {
+  #meta(envelope: EventEnvelope, context: DialectContext, out: Rendered[]): void {
     const device = envelope.source.id;
     if (device !== this.#metaDevice) {
       this.#metaDevice = device;
@@ -112,10 +114,9 @@ export class GooeeRenderer {
     // a name with a target is a meta name (checked when the target was made)
     const target =
       this.#metaTargets.get(name) ?? (isMetaName(name) ? this.#newTarget(base, name) : undefined);
-    if (target === undefined) return NOTHING;
+    if (target === undefined) return;
     const timestamp = this.#timeOf(envelope);
     const inbound = context.inboundTopic;
-    let item: Rendered | undefined;
     if (base !== inbound) {
       const fields: Record<string, unknown> = { name };
       const { display_name: displayName, unit_of_measure: unit } = envelope.attributes;
@@ -123,15 +124,11 @@ export class GooeeRenderer {
       fields["value"] = envelope.data;
       if (unit !== undefined) fields["unit_of_measure"] = unit;
       fields["timestamp"] = timestamp;
-      item = { topic: base, payload: this.#payloads.json([fields]) };
+      out.push({ topic: base, payload: this.#payloads.json([fields]) });
     }
     const topic = target.topic;
-    if (topic === inbound) return item === undefined ? NOTHING : [item];
-    const value: Rendered = {
-      topic,
-      payload: this.#valuePayload(target.prefix, name, envelope.data, timestamp),
-    };
-    return item === undefined ? [value] : [item, value];
+    if (topic !== inbound)
+      out.push({ topic, payload: this.#valuePayload(target.prefix, name, envelope.data, timestamp) });
   }
 
   /** The value targets of a device, kept (a new device when {@link TOPICS_KEPT} are kept: all are dropped first). */
@@ -254,8 +251,6 @@ const TOPICS_KEPT = 16_384;
 
 /** Meta names whose payload prefix a renderer keeps; beyond it, it starts again. */
 const PREFIXES_KEPT = 1024;
-
-const NOTHING: readonly Rendered[] = Object.freeze([]);
 
 /** Where a device's value of one meta name is rendered: its topic, and the first bytes of its payloads. */
 interface ValueTarget {

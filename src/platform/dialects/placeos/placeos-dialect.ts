@@ -133,7 +133,9 @@ export function createPlaceosDialect(
     hierarchy,
     projection,
     sync,
-    render: (envelope, context) => projection.render(envelope, context),
+    render: (envelope, context, out) => {
+      for (const rendered of projection.render(envelope, context)) out.push(rendered);
+    },
     start: (runtime) => sync.start(runtime),
     stop: () => sync.stop(),
   };
