@@ -12,6 +12,15 @@ export class TimestampParser {
   #text = "";
   #micros: number | undefined;
 
+  /**
+   * The text last parsed: after {@link parse}, a string equal to the one parsed, and the same string as
+   * long as the texts are equal. A caller that keeps it rather than its own makes later comparisons of
+   * equal timestamps (its own, or a renderer's) pointer comparisons.
+   */
+  get text(): string {
+    return this.#text;
+  }
+
   /** {@link parseIsoTimestamp} of `text`. */
   parse(text: string): number | undefined {
     if (text !== this.#text) {

@@ -43,7 +43,10 @@ export interface RegistryView {
   payloadSchema(tenant: string, name: string): PayloadSchema | undefined;
   /** Dialects enabled for a tenant (configuration and registry together). */
   tenantDialects(tenant: string): readonly string[];
-  /** Records the current value of a channel (kept in the store, readable over REST). */
+  /**
+   * Records the current value of a channel (kept in the store, readable over REST). The write itself
+   * may be kept as the value: the caller hands it over and does not change it.
+   */
   setState(write: StateWrite): void;
   /** The current values of an entity's channels. */
   state(entity: EntityRef): readonly StateValue[];

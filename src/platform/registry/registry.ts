@@ -386,14 +386,18 @@ export class Registry implements RegistryView, RuleContext {
       channels = this.#stateOf(entity, true);
       this.#lastWrite = { kind: entity.kind, id: entity.id, tenant, channels };
     }
-    const value: StateValue = {
-      tenant,
-      entity,
-      channel: write.channel,
-      value: write.value === undefined ? null : write.value,
-      time: write.time,
-      sourceTime: write.sourceTime,
-    };
+    // the write is the value (handed over, see RegistryView.setState), unless its value needs a null
+    const value: StateValue =
+      write.value !== undefined
+        ? write
+        : {
+            tenant,
+            entity,
+            channel: write.channel,
+            value: null,
+            time: write.time,
+            sourceTime: write.sourceTime,
+          };
     channels.set(write.channel, value);
     this.store.putState(value);
     if (this.#stateListeners.size > 0)
