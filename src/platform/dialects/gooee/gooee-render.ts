@@ -58,8 +58,8 @@ export class GooeeRenderer {
   #suffix = new PayloadPart("");
   /** `{"name":"<name>","value":` as bytes, per meta name (at most {@link PREFIXES_KEPT}). */
   readonly #prefixes = new Map<string, PayloadPart>();
-  /** Value targets by device and meta name, at most {@link TOPICS_KEPT} in all. */
-  readonly #targets = new Map<string, Map<string, ValueTarget>>();
+  /** Per device: its `devices/<id>/meta` and value targets by meta name, at most {@link TOPICS_KEPT} in all. */
+  readonly #targets = new Map<string, DeviceTargets>();
   #targetCount = 0;
 
   /** Adds the envelope's renderings on Gooee's topics to `out`. */
@@ -105,9 +105,11 @@ export class GooeeRenderer {
   #meta(envelope: EventEnvelope, context: DialectContext, out: Rendered[]): void {
     const device = envelope.source.id;
     if (device !== this.#metaDevice) {
+      // kept per device: a topic made anew for each publish would be flattened when first compared
+      const kept = this.#targetsOf(device);
       this.#metaDevice = device;
-      this.#metaBase = `devices/${device}/meta`;
-      this.#metaTargets = this.#targetsOf(device);
+      this.#metaBase = kept.base;
+      this.#metaTargets = kept.targets;
     }
     const base = this.#metaBase;
     const name = envelope.channel;
@@ -131,19 +133,19 @@ export class GooeeRenderer {
       out.push({ topic, payload: this.#valuePayload(target.prefix, name, envelope.data, timestamp) });
   }
 
-  /** The value targets of a device, kept (a new device when {@link TOPICS_KEPT} are kept: all are dropped first). */
-  #targetsOf(device: string): Map<string, ValueTarget> {
-    let targets = this.#targets.get(device);
-    if (targets === undefined) {
+  /** The meta topic and value targets of a device, kept (a new device when {@link TOPICS_KEPT} are kept: all are dropped first). */
+  #targetsOf(device: string): DeviceTargets {
+    let kept = this.#targets.get(device);
+    if (kept === undefined) {
       if (this.#targetCount >= TOPICS_KEPT) {
         this.#targets.clear();
         this.#targetCount = 0;
       }
-      targets = new Map();
-      this.#targets.set(device, targets);
+      kept = { base: `devices/${device}/meta`, targets: new Map() };
+      this.#targets.set(device, kept);
       this.#targetCount++; // counted too: devices whose names are all refused add no target
     }
-    return targets;
+    return kept;
   }
 
   /**
@@ -251,6 +253,12 @@ const TOPICS_KEPT = 16_384;
 
 /** Meta names whose payload prefix a renderer keeps; beyond it, it starts again. */
 const PREFIXES_KEPT = 1024;
+
+/** A device's `devices/<id>/meta`, and its value targets by meta name. */
+interface DeviceTargets {
+  readonly base: string;
+  readonly targets: Map<string, ValueTarget>;
+}
 
 /** Where a device's value of one meta name is rendered: its topic, and the first bytes of its payloads. */
 interface ValueTarget {
