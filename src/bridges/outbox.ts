@@ -25,7 +25,7 @@
  */
 
 import type { OutboxEntry, OutboxStore } from "../hooks/index.js";
-import type { MessageProperties } from "../session/index.js";
+import { compactBytes, type MessageProperties } from "../session/index.js";
 
 /** A message to append. */
 export interface OutboxMessage {
@@ -151,7 +151,7 @@ export class Outbox {
     const entry: OutboxEntry = {
       seq: this.#nextSeq++,
       topic: message.topic,
-      payload: compact(message.payload),
+      payload: compactBytes(message.payload),
       retain: message.retain,
       properties: message.properties,
       createdAt: this.#now(),
@@ -340,10 +340,4 @@ export class Outbox {
     this.#cursor = cursor;
     this.#marked = 0;
   }
-}
-
-/** A copy of a payload that is a small view into a large buffer (a socket read chunk), so the outbox does not pin it. */
-function compact(payload: Uint8Array): Uint8Array {
-  const buffer = payload.buffer.byteLength;
-  return buffer > 4096 && buffer > 2 * payload.byteLength ? payload.slice() : payload;
 }

@@ -83,13 +83,23 @@ export function isExpired(message: ApplicationMessage, now: number): boolean {
   return message.expiresAt !== undefined && message.expiresAt <= now;
 }
 
+/** Buffers above which a view that uses less than half of one is copied by {@link compactBytes}. */
+const COMPACT_ABOVE_BYTES = 4096;
+
+/**
+ * `bytes` itself, or a copy of it when it is a small view into a large buffer (a socket read chunk),
+ * so that keeping it does not pin the whole chunk in memory. The copy is made with the Uint8Array
+ * constructor: a view may be a Node Buffer, whose `slice` is another view, not a copy.
+ */
+export function compactBytes(bytes: Uint8Array): Uint8Array {
+  const buffer = bytes.buffer.byteLength;
+  return buffer > COMPACT_ABOVE_BYTES && buffer > 2 * bytes.byteLength ? new Uint8Array(bytes) : bytes;
+}
+
 /**
  * Replaces a payload that is a small view into a large buffer (a socket read chunk) by a copy, so a
  * message kept in a queue or as a retained value does not pin the whole chunk in memory.
  */
 export function compactPayload(message: ApplicationMessage): void {
-  const payload = message.payload;
-  if (payload.buffer.byteLength > 4096 && payload.buffer.byteLength > 2 * payload.byteLength) {
-    message.payload = payload.slice();
-  }
+  message.payload = compactBytes(message.payload);
 }

@@ -5,6 +5,7 @@
  */
 
 export {
+  compactBytes,
   compactPayload,
   isExpired,
   remainingExpirySeconds,
