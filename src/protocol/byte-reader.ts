@@ -18,18 +18,35 @@ export class ByteReader {
   pos: number;
   /** One past the last byte this reader may read; property decoding narrows it temporarily. */
   end: number;
+  /** The buffer under `bytes`, and where `bytes` starts in it (read once per chunk: slow accessors). */
+  #buffer: ArrayBufferLike;
+  #offset: number;
 
   constructor(bytes: Uint8Array = new Uint8Array(0), start = 0, end = bytes.length) {
     this.bytes = bytes;
     this.pos = start;
     this.end = end;
+    this.#buffer = bytes.buffer;
+    this.#offset = bytes.byteOffset;
   }
 
   /** Points the reader at `bytes[start, end)`. */
   reset(bytes: Uint8Array, start: number, end: number): void {
-    this.bytes = bytes;
+    if (bytes !== this.bytes) {
+      this.bytes = bytes;
+      this.#buffer = bytes.buffer;
+      this.#offset = bytes.byteOffset;
+    }
     this.pos = start;
     this.end = end;
+  }
+
+  /**
+   * `bytes[start, stop)` as a plain Uint8Array view. Not `subarray`: on a Node Buffer (a socket's
+   * chunk) that makes another Buffer, several times slower, and one whose `slice` is a view, not a copy.
+   */
+  #view(start: number, stop: number): Uint8Array {
+    return new Uint8Array(this.#buffer, this.#offset + start, stop - start);
   }
 
   get remaining(): number {
@@ -91,14 +108,14 @@ export class ByteReader {
     const stop = start + length;
     if (stop > this.end) throw tooShort(field);
     this.pos = stop;
-    return this.bytes.subarray(start, stop);
+    return this.#view(start, stop);
   }
 
   /** Everything up to `end`, as a view. */
   rest(): Uint8Array {
     const start = this.pos;
     this.pos = this.end;
-    return this.bytes.subarray(start, this.end);
+    return this.#view(start, this.end);
   }
 
   /** Throws a Malformed Packet error when bytes are left over after the last field of `packetName`. */
