@@ -72,6 +72,50 @@ describe("topicNameError()", () => {
     const message = topicNameError(`${"x".repeat(100)}/+`) ?? "";
     assert.equal(message, `Topic name "${"x".repeat(64)}…" must not contain wildcards`);
   });
+
+  it("accepts exactly the valid names over random ones (the ASCII fast path agrees with the rules)", () => {
+    let seed = 11;
+    const random = (n: number): number => {
+      seed = (Math.imul(seed, 1_103_515_245) + 12_345) >>> 0;
+      return Math.floor((seed / 2 ** 32) * n);
+    };
+    const pieces = [
+      "a",
+      "/",
+      "Z",
+      "0",
+      " ",
+      "\u007f",
+      "\u0001",
+      "\u0000",
+      "#",
+      "+",
+      "é",
+      "€",
+      "\u{1F600}",
+      "\ud800",
+      "\udc00",
+      "$",
+    ];
+    const unpaired = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+    const encoder = new TextEncoder();
+    let valid = 0;
+    for (let n = 0; n < 20_000; n++) {
+      let topic = "";
+      for (let k = random(12); k > 0; k--) topic += pieces[random(pieces.length)]!;
+      if (random(50) === 0) topic += "x".repeat(MAX_TOPIC_BYTES - random(4));
+      const expected =
+        topic.length > 0 &&
+        !topic.includes("\u0000") &&
+        !topic.includes("#") &&
+        !topic.includes("+") &&
+        !unpaired.test(topic) &&
+        encoder.encode(topic).length <= MAX_TOPIC_BYTES;
+      assert.equal(topicNameError(topic) === undefined, expected, JSON.stringify(topic.slice(0, 40)));
+      if (expected) valid++;
+    }
+    assert.ok(valid > 1000 && valid < 19_000, `${valid} valid`);
+  });
 });
 
 describe("topicFilterError()", () => {

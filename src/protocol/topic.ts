@@ -53,6 +53,10 @@ function quote(value: string): string {
  * no unpaired surrogate [MQTT-1.5.4-1], and at most {@linkcode MAX_TOPIC_BYTES} of UTF-8 [MQTT-4.7.3-3].
  * `subject` names the value in the message, e.g. `Topic name`.
  */
+/** A Topic Name of ASCII characters other than U+0000, "#" and "+": valid at up to 65,535 of them. */
+// eslint-disable-next-line no-control-regex -- U+0001 and up are allowed in a topic
+const PLAIN_TOPIC_NAME = /^[\u0001-\u0022\u0024-\u002a\u002c-\u007f]+$/;
+
 function characterError(subject: string, value: string): string | undefined {
   let bytes = 0;
   for (let i = 0; i < value.length; i++) {
@@ -114,6 +118,8 @@ function wildcardError(subject: string, filter: string): string | undefined {
  */
 export function topicNameError(topic: string): string | undefined {
   if (topic.length === 0) return "Topic name must not be empty"; // [MQTT-4.7.3-1]
+  // the common case checked natively: ASCII (a byte per character) without U+0000 or wildcards
+  if (topic.length <= MAX_TOPIC_BYTES && PLAIN_TOPIC_NAME.test(topic)) return undefined;
   const characters = characterError("Topic name", topic);
   if (characters !== undefined) return characters;
   // [MQTT-3.3.2-2] [MQTT-4.7.0-1] wildcards are for filters only.
