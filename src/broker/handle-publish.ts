@@ -174,11 +174,18 @@ function accept(
   }
   const now = broker.now();
   // the publisher id is the session key (mounted client id), as sessions compare it for No Local
-  const message = messageFromPublish(packet, mounted, conn.clientId!, broker.nextMessageId(), now);
-  if (mounted !== topic) {
-    message.clientTopic = topic; // what subscribers (all of this tenant) are sent
-    message.mountPrefix = prefixFor(conn.access!.mount, topic); // mounted = prefix + topic (access-guard.ts)
-  }
+  // a mounted topic carries what subscribers (all of this tenant) are sent, and its mount prefix
+  // (mounted = prefix + topic, access-guard.ts)
+  const isMounted = mounted !== topic;
+  const message = messageFromPublish(
+    packet,
+    mounted,
+    conn.clientId!,
+    broker.nextMessageId(),
+    now,
+    isMounted ? topic : undefined,
+    isMounted ? prefixFor(conn.access!.mount, topic) : undefined,
+  );
   const result = broker.ingest(message, conn.identity!, now);
   if (packet.qos === 0) return;
   const reasonCode = !result.accepted

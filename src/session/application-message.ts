@@ -42,13 +42,13 @@ export interface ApplicationMessage {
    * `tenancy/tenant-mount.ts`: `clientTopicOf`); every subscriber of a mounted topic is of the same
    * tenant, so one value serves them all. Never persisted.
    */
-  clientTopic?: string;
+  clientTopic?: string | undefined;
   /**
    * Runtime: with `clientTopic`, the tenant mount `topic` begins with (`topic` is `mountPrefix` +
    * `clientTopic`), set where the topic was mounted. The router then matches the client's topic below
    * the mount (`TopicTrie.matchBelow`) and never reads the joined string. Never persisted.
    */
-  mountPrefix?: string;
+  mountPrefix?: string | undefined;
 }
 
 /** Seconds left of a message's expiry interval at `now`, rounded up; undefined when it never expires [MQTT-3.3.2-6]. */

@@ -150,7 +150,7 @@ export function unmountTopic(topic: string): string {
 /** What {@link clientTopicOf} needs of a message: its internal topic and a slot to cache the result. */
 export interface MountedMessage {
   readonly topic: string;
-  clientTopic?: string;
+  clientTopic?: string | undefined;
 }
 
 /**

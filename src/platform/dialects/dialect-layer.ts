@@ -308,11 +308,10 @@ export class DialectLayer {
       createdAt: now,
       expiresAt: origin.expiresAt,
       publisherId: undefined, // the broker's message: No Local does not hold it back
+      // in the literal, set or not (added afterwards: a property store and two transitions per message)
+      clientTopic: prefix === undefined ? undefined : topic,
+      mountPrefix: prefix,
     };
-    if (prefix !== undefined) {
-      message.clientTopic = topic;
-      message.mountPrefix = prefix;
-    }
     return message;
   }
 }
