@@ -18,18 +18,17 @@
 
 import { pino } from "pino";
 
-import { GOOEE_META_SCHEMAS, payloadFormat } from "./load/payload-format.js";
+import { payloadFormat } from "./load/payload-format.js";
+import { gooeeRegistry } from "./gooee-registry.js";
 import { GOOEE_TENANT } from "./brokers/gooee-world.js";
 import { loadConfig } from "../src/config/index.js";
 import { startSwitchboard } from "../src/main.js";
 import { DialectStage } from "../src/platform/dialects/dialect-stage.js";
-import { Registry } from "../src/platform/registry/index.js";
 import { encodePacket } from "../src/protocol/encode-packet.js";
 import { PacketType } from "../src/protocol/packet-type.js";
 import type { Packet } from "../src/protocol/packet.js";
 import type { ApplicationMessage } from "../src/session/index.js";
 import type { StageResult } from "../src/hooks/index.js";
-import { MemoryRegistryStore } from "../src/storage/index.js";
 import type { Transport, TransportSink } from "../src/transport/transport.js";
 
 const SECONDS = Number(process.argv[2] ?? 3);
@@ -39,11 +38,6 @@ if (!["meta", "plain", "floor"].includes(MODE))
 const DEVICES = 10;
 /** PUBLISH frames per chunk handed to the broker (the load generator writes its credit as one buffer). */
 const FRAMES_PER_CHUNK = 20;
-
-function must<T>(result: { ok: true; value: T } | { ok: false; problem: { message: string } }): T {
-  if (!result.ok) throw new Error(`the registry refused an entity: ${result.problem.message}`);
-  return result.value;
-}
 
 /** A transport that counts what the broker writes and hands the broker what it is given. */
 class CountingTransport implements Transport {
@@ -109,24 +103,7 @@ if (MODE === "floor") {
 }
 
 const tenant = GOOEE_TENANT;
-const registry = new Registry({ store: new MemoryRegistryStore() });
-await registry.load();
-must(registry.create("tenants", { id: tenant, name: "Bench" }));
-must(registry.create("zones", { id: "bench-building", tenant, name: "B", type: "building" }));
-must(
-  registry.create("zones", {
-    id: "bench-space",
-    tenant,
-    name: "S",
-    type: "space",
-    parentId: "bench-building",
-  }),
-);
-for (let i = 0; i < DEVICES; i++)
-  must(registry.create("devices", { id: `bench-dev-${i}`, tenant, name: `D${i}`, zoneId: "bench-space" }));
-for (const [name, { schema, unit }] of Object.entries(GOOEE_META_SCHEMAS))
-  must(registry.create("schemas", { tenant, name, schema, ...(unit === undefined ? {} : { unit }) }));
-await registry.commit();
+const registry = await gooeeRegistry(DEVICES);
 
 const config = loadConfig({
   env: {},

@@ -20,46 +20,18 @@
  */
 import { pino } from "pino";
 
-import { GOOEE_META_SCHEMAS, payloadFormat } from "./load/payload-format.js";
+import { payloadFormat } from "./load/payload-format.js";
+import { gooeeRegistry } from "./gooee-registry.js";
 import { GOOEE_TENANT } from "./brokers/gooee-world.js";
 import { loadConfig } from "../src/config/index.js";
 import type { ClientIdentity } from "../src/hooks/index.js";
 import { createDialectLayer } from "../src/platform/dialects/create-dialect-layer.js";
 import { MetaShape, type MetaSlots } from "../src/platform/dialects/gooee/meta-shape.js";
-import { Registry } from "../src/platform/registry/index.js";
 import type { ApplicationMessage } from "../src/session/index.js";
-import { MemoryRegistryStore } from "../src/storage/index.js";
 
 const SECONDS = Number(process.argv[2] ?? 2);
 const DEVICES = 10;
 const PAYLOADS = 1000;
-
-function must<T>(result: { ok: true; value: T } | { ok: false; problem: { message: string } }): T {
-  if (!result.ok) throw new Error(`the registry refused an entity: ${result.problem.message}`);
-  return result.value;
-}
-
-async function world(): Promise<Registry> {
-  const tenant = GOOEE_TENANT;
-  const registry = new Registry({ store: new MemoryRegistryStore() });
-  await registry.load();
-  must(registry.create("tenants", { id: tenant, name: "Bench" }));
-  must(registry.create("zones", { id: "bench-building", tenant, name: "B", type: "building" }));
-  must(
-    registry.create("zones", {
-      id: "bench-space",
-      tenant,
-      name: "S",
-      type: "space",
-      parentId: "bench-building",
-    }),
-  );
-  for (let i = 0; i < DEVICES; i++)
-    must(registry.create("devices", { id: `bench-dev-${i}`, tenant, name: `D${i}`, zoneId: "bench-space" }));
-  for (const [name, { schema, unit }] of Object.entries(GOOEE_META_SCHEMAS))
-    must(registry.create("schemas", { tenant, name, schema, ...(unit === undefined ? {} : { unit }) }));
-  return registry;
-}
 
 /** Runs `step` over `count` inputs for SECONDS; ns per call. */
 function measure(count: number, step: (i: number) => void): number {
@@ -76,7 +48,7 @@ function measure(count: number, step: (i: number) => void): number {
   return Number(now - start) / calls;
 }
 
-const registry = await world();
+const registry = await gooeeRegistry(DEVICES);
 const config = loadConfig({ env: {}, values: { dialects: { gooee: { tenants: [GOOEE_TENANT] } } } });
 const layer = createDialectLayer({ config, registry, logger: pino({ level: "silent" }) });
 if (layer === undefined) throw new Error("no dialect layer");

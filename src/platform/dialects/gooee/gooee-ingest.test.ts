@@ -72,6 +72,21 @@ function comparable(outcome: IngestOutcome): unknown {
   return { ...outcome, envelopes: outcome.envelopes.map(({ id: _id, ...rest }) => rest) };
 }
 
+/** What `run` returns, and how many times it called `JSON.parse` (counted by a wrapper while it runs). */
+function parsesIn<T>(run: () => T): { readonly result: T; readonly parses: number } {
+  const parse = JSON.parse;
+  let parses = 0;
+  try {
+    JSON.parse = (text: string, reviver?: Parameters<typeof parse>[1]) => {
+      parses++;
+      return parse(text, reviver) as unknown;
+    };
+    return { result: run(), parses };
+  } finally {
+    JSON.parse = parse;
+  }
+}
+
 const base = (stamp: string, temperature: string, time: string): string =>
   `[{"name":"stamp","value":"${stamp}","timestamp":"${time}"},` +
   `{"name":"temperature","display_name":"Temperature","value":${temperature},"unit_of_measure":"C","timestamp":"${time}"},` +
@@ -101,24 +116,13 @@ describe("devices/<id>/meta read against its shape", () => {
       ["dev-1", base("0c0e", "23", T2).replace(`,"timestamp":"${T2}"}]`, "}]"), false], // a time to fill in
       ["dev-1", base("0c0f", "24", T2).replace(',"unit_of_measure":"C"', ""), true],
     ];
-    const parse = JSON.parse;
-    let parses = 0;
-    try {
-      JSON.parse = (text: string, reviver?: Parameters<typeof parse>[1]) => {
-        parses++;
-        return parse(text, reviver) as unknown;
-      };
-      for (const [i, [device, text, shaped]] of steps.entries()) {
-        const context: DialectContext = { registry, tenant: TENANT, now: 1_700_000_000_000 + i };
-        const longWay: IngestHandler = ingestMeta(schemas, new EnvelopeIds(), new TimestampParser());
-        const expected = comparable(longWay(publish(device, text), context));
-        parses = 0;
-        const actual = comparable(learning(publish(device, text), context));
-        assert.deepEqual(actual, expected, `step ${i}: ${text}`);
-        assert.equal(parses === 0, shaped, `step ${i}: read against the shape: ${String(parses === 0)}`);
-      }
-    } finally {
-      JSON.parse = parse;
+    for (const [i, [device, text, shaped]] of steps.entries()) {
+      const context: DialectContext = { registry, tenant: TENANT, now: 1_700_000_000_000 + i };
+      const longWay: IngestHandler = ingestMeta(schemas, new EnvelopeIds(), new TimestampParser());
+      const expected = comparable(longWay(publish(device, text), context));
+      const { result, parses } = parsesIn(() => learning(publish(device, text), context));
+      assert.deepEqual(comparable(result), expected, `step ${i}: ${text}`);
+      assert.equal(parses === 0, shaped, `step ${i}: read against the shape: ${String(parses === 0)}`);
     }
   });
 
@@ -150,29 +154,20 @@ describe("devices/<id>/meta read against its shape", () => {
     const registry = await world();
     const ingest = ingestMeta(new SchemaCache(), new EnvelopeIds(), new TimestampParser());
     const context: DialectContext = { registry, tenant: TENANT, now: 1_700_000_000_000 };
-    const parse = JSON.parse;
-    let parses = 0;
-    try {
-      JSON.parse = (text: string, reviver?: Parameters<typeof parse>[1]) => {
-        parses++;
-        return parse(text, reviver) as unknown;
-      };
-      assert.equal(ingest(publish("dev-1", base("00ff", "21", T1)), context).kind, "accept"); // learned
-      assert.equal(ingest(publish("dev-2", base("00ff", "21", T1)), context).kind, "accept"); // the same layout
-      parses = 0;
-      for (const device of ["dev-1", "dev-2"])
-        assert.equal(ingest(publish(device, base("0a0b", "22", T2)), context).kind, "accept");
-      assert.equal(parses, 0); // both read against the shared shape
-      assert.ok(registry.update("devices", "dev-2", { enabled: false }).ok);
-      const refused = ingest(publish("dev-2", base("0a0b", "23", T2)), context);
-      assert.ok(refused.kind === "reject");
-      assert.equal(refused.reasonCode, 0x83);
-      parses = 0;
-      assert.equal(ingest(publish("dev-1", base("0a0b", "23", T2)), context).kind, "accept");
-      assert.equal(parses, 0);
-    } finally {
-      JSON.parse = parse;
+    assert.equal(ingest(publish("dev-1", base("00ff", "21", T1)), context).kind, "accept"); // learned
+    assert.equal(ingest(publish("dev-2", base("00ff", "21", T1)), context).kind, "accept"); // the same layout
+    for (const device of ["dev-1", "dev-2"]) {
+      const { result, parses } = parsesIn(() => ingest(publish(device, base("0a0b", "22", T2)), context));
+      assert.equal(result.kind, "accept");
+      assert.equal(parses, 0); // read against the shared shape
     }
+    assert.ok(registry.update("devices", "dev-2", { enabled: false }).ok);
+    const refused = ingest(publish("dev-2", base("0a0b", "23", T2)), context);
+    assert.ok(refused.kind === "reject");
+    assert.equal(refused.reasonCode, 0x83);
+    const { result, parses } = parsesIn(() => ingest(publish("dev-1", base("0a0b", "23", T2)), context));
+    assert.equal(result.kind, "accept");
+    assert.equal(parses, 0);
   });
 
   it("refuses a device disabled or moved to another tenant after its shape was learned", async () => {
@@ -376,18 +371,9 @@ describe("random edits of learned arrays", () => {
             text.slice(at + cut);
         }
         const longWay = ingestMeta(schemas, new EnvelopeIds(), new TimestampParser());
-        const parse = JSON.parse;
-        let parses = 0;
-        let actual: IngestOutcome;
-        try {
-          JSON.parse = (t: string, reviver?: Parameters<typeof parse>[1]) => {
-            parses++;
-            return parse(t, reviver) as unknown;
-          };
-          actual = shaped(publish("dev-1", encoder.encode(text)), context);
-        } finally {
-          JSON.parse = parse;
-        }
+        const { result: actual, parses } = parsesIn(() =>
+          shaped(publish("dev-1", encoder.encode(text)), context),
+        );
         if (parses === 0) shapedReads++;
         assert.deepStrictEqual(
           comparable(actual),
