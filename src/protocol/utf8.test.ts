@@ -43,6 +43,15 @@ describe("decodeUtf8()", () => {
     }
   });
 
+  test("decodeUtf8() decodes ASCII of every length up to past the pure-JavaScript limit, at any offset", () => {
+    const alphabet = "abcdefghijklmnopqrstuvwxyz/+#$ 0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ~";
+    for (let length = 0; length <= 300; length++) {
+      const text = Array.from({ length }, (_, i) => alphabet[(i * 7 + length) % alphabet.length]).join("");
+      const bytes = new TextEncoder().encode(`<<${text}>>`);
+      assert.equal(decodeUtf8(bytes, 2, 2 + length), text, `length ${length}`);
+    }
+  });
+
   test("decodeUtf8() decodes a slice of a larger buffer", () => {
     const bytes = Uint8Array.from([0xff, 0x61, 0x62, 0xc3, 0xa9, 0xff]);
     assert.equal(decodeUtf8(bytes, 1, 5), "abé");
