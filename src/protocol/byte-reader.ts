@@ -12,8 +12,8 @@ import { decodeUtf8 } from "./utf8.js";
 
 /** Reads MQTT data types (spec 1.5) from `bytes[pos, end)`, throwing Malformed Packet errors on overrun. */
 export class ByteReader {
-  /** The frame (or the chunk holding it). */
-  bytes: Uint8Array;
+  /** The frame (or the chunk holding it); set with {@link reset}, which also reads its buffer and offset. */
+  #bytes: Uint8Array;
   /** Next byte to read. */
   pos: number;
   /** One past the last byte this reader may read; property decoding narrows it temporarily. */
@@ -23,7 +23,7 @@ export class ByteReader {
   #offset: number;
 
   constructor(bytes: Uint8Array = new Uint8Array(0), start = 0, end = bytes.length) {
-    this.bytes = bytes;
+    this.#bytes = bytes;
     this.pos = start;
     this.end = end;
     this.#buffer = bytes.buffer;
@@ -32,8 +32,8 @@ export class ByteReader {
 
   /** Points the reader at `bytes[start, end)`. */
   reset(bytes: Uint8Array, start: number, end: number): void {
-    if (bytes !== this.bytes) {
-      this.bytes = bytes;
+    if (bytes !== this.#bytes) {
+      this.#bytes = bytes;
       this.#buffer = bytes.buffer;
       this.#offset = bytes.byteOffset;
     }
@@ -56,14 +56,14 @@ export class ByteReader {
   /** Reads a Byte. `field` names what is read, for the error message. */
   uint8(field: string): number {
     if (this.pos >= this.end) throw tooShort(field);
-    return this.bytes[this.pos++]!;
+    return this.#bytes[this.pos++]!;
   }
 
   /** Reads a Two Byte Integer (big-endian). */
   uint16(field: string): number {
     const pos = this.pos;
     if (pos + 2 > this.end) throw tooShort(field);
-    const bytes = this.bytes;
+    const bytes = this.#bytes;
     this.pos = pos + 2;
     return (bytes[pos]! << 8) | bytes[pos + 1]!;
   }
@@ -72,7 +72,7 @@ export class ByteReader {
   uint32(field: string): number {
     const pos = this.pos;
     if (pos + 4 > this.end) throw tooShort(field);
-    const bytes = this.bytes;
+    const bytes = this.#bytes;
     this.pos = pos + 4;
     return ((bytes[pos]! << 24) | (bytes[pos + 1]! << 16) | (bytes[pos + 2]! << 8) | bytes[pos + 3]!) >>> 0;
   }
@@ -83,7 +83,7 @@ export class ByteReader {
     let multiplier = 1;
     for (let count = 0; count < 4; count++) {
       if (this.pos >= this.end) throw tooShort(field);
-      const byte = this.bytes[this.pos++]!;
+      const byte = this.#bytes[this.pos++]!;
       value += (byte & 0x7f) * multiplier;
       if ((byte & 0x80) === 0) return value;
       multiplier *= 0x80;
@@ -98,7 +98,7 @@ export class ByteReader {
     const stop = start + length;
     if (stop > this.end) throw tooShort(field);
     this.pos = stop;
-    return decodeUtf8(this.bytes, start, stop);
+    return decodeUtf8(this.#bytes, start, stop);
   }
 
   /** Reads Binary Data (Two Byte length, then bytes). Returns a view into the frame, not a copy. */

@@ -98,8 +98,7 @@ export class MetaShapeCache {
     let entry = this.#entries.get(device);
     if (entry === undefined) {
       if (this.#entries.size >= this.#capacity) this.#clear();
-      entry = { shape: undefined, misses: 0, paused: 0, checkedGeneration: -1, checkedTenant: "" };
-      this.#entries.set(device, entry);
+      entry = this.#newEntry(device);
     }
     if (entry.paused > 0) {
       entry.paused--;
@@ -124,11 +123,22 @@ export class MetaShapeCache {
     }
     if (this.#layouts.size >= this.#capacity) {
       this.#clear();
-      entry = { shape: undefined, misses: 0, paused: 0, checkedGeneration: -1, checkedTenant: "" };
-      this.#entries.set(device, entry);
+      entry = this.#newEntry(device);
     }
     this.#layouts.set(key, learned);
     entry.shape = learned;
+  }
+
+  #newEntry(device: string): ShapeEntry {
+    const entry: ShapeEntry = {
+      shape: undefined,
+      misses: 0,
+      paused: 0,
+      checkedGeneration: -1,
+      checkedTenant: "",
+    };
+    this.#entries.set(device, entry);
+    return entry;
   }
 
   #clear(): void {
