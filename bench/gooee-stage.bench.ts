@@ -11,8 +11,7 @@
  *   envelopes, state, rendering of 5 derived messages and the broker messages for them);
  * - `JSON.parse`: decoding and parsing the payload alone, what the stage would spend on it without the
  *   device's learned shape (src/platform/dialects/gooee/meta-shape.ts);
- * - `MetaShape.read`: decoding the payload and reading it against that shape, what it spends instead:
- *   segment by segment, and compiled (what a hot shape costs).
+ * - `MetaShape.read`: reading the payload's bytes against that shape, what it spends instead.
  *
  * The world is the `sb-gooee` variant's (bench/brokers/gooee-world.ts): a memory registry with the
  * tenant, devices in a space of a building and a payload schema per meta name. Results vary with CPU,
@@ -26,7 +25,7 @@ import { GOOEE_TENANT } from "./brokers/gooee-world.js";
 import { loadConfig } from "../src/config/index.js";
 import type { ClientIdentity } from "../src/hooks/index.js";
 import { createDialectLayer } from "../src/platform/dialects/create-dialect-layer.js";
-import { MetaShape, type MetaSlots } from "../src/platform/dialects/gooee/meta-shape.js";
+import { MetaShape, MetaSlots } from "../src/platform/dialects/gooee/meta-shape.js";
 import type { ApplicationMessage } from "../src/session/index.js";
 
 const SECONDS = Number(process.argv[2] ?? 2);
@@ -104,17 +103,13 @@ let parsed = 0;
 const parse = measure(PAYLOADS, (i) => {
   parsed += (JSON.parse(decoder.decode(messages[i]!.payload)) as unknown[]).length;
 });
-const texts = messages.map((message) => decoder.decode(message.payload));
-const shape = MetaShape.learn(texts[0]!, JSON.parse(texts[0]!) as unknown[], () => undefined);
+const first = messages[0]!.payload;
+const shape = MetaShape.learn(first, JSON.parse(decoder.decode(first)) as unknown[], () => undefined);
 if (shape === undefined) throw new Error("the payload has no shape");
-const slots: MetaSlots = { values: [], times: [] };
+const slots = new MetaSlots();
 let reads = 0;
 const read = measure(PAYLOADS, (i) => {
-  if (shape.read(decoder.decode(messages[i]!.payload), slots)) reads++;
-});
-shape.compile();
-const compiledRead = measure(PAYLOADS, (i) => {
-  if (shape.read(decoder.decode(messages[i]!.payload), slots)) reads++;
+  if (shape.read(messages[i]!.payload, slots)) reads++;
 });
 if (made === 0 || parsed === 0 || reads === 0) throw new Error("nothing was made");
 
@@ -125,5 +120,4 @@ console.log(
 console.log(
   `  JSON.parse     ${parse.toFixed(0).padStart(7)}  (what the stage would spend without the shape)`,
 );
-console.log(`  MetaShape.read ${read.toFixed(0).padStart(7)}  (what it spends instead, segment by segment)`);
-console.log(`    compiled     ${compiledRead.toFixed(0).padStart(7)}  (once the shape is hot and compiled)`);
+console.log(`  MetaShape.read ${read.toFixed(0).padStart(7)}  (what it spends instead)`);

@@ -52,7 +52,7 @@ export {
   SUBACK_FAILURE_V3,
   toV3ConnackReturnCode,
 } from "./reason-codes.js";
-export { decodeUtf8, encodeUtf8Into, isValidUtf8, utf8Length } from "./utf8.js";
+export { asciiToString, decodeUtf8, encodeUtf8Into, isValidUtf8, utf8Length } from "./utf8.js";
 export { MAX_VARIABLE_BYTE_INTEGER } from "./variable-byte-integer.js";
 export {
   isSystemTopic,

@@ -95,10 +95,11 @@ export function isValidUtf8(bytes: Uint8Array): boolean {
 const ROPE_LENGTH = 13;
 
 /**
- * Builds a string from bytes known to be ASCII: one `fromCharCode` call over an array of the codes
- * when joining pieces would make a rope (a flat string at once), else 16 or 4 or 1 characters per call.
+ * Builds a string from bytes known to be ASCII (below 0x80; not checked): one `fromCharCode` call over
+ * an array of the codes when joining pieces would make a rope (a flat string at once), else 16 or 4 or
+ * 1 characters per call.
  */
-function asciiToString(b: Uint8Array, start: number, end: number): string {
+export function asciiToString(b: Uint8Array, start: number, end: number): string {
   const length = end - start;
   if (length >= ROPE_LENGTH && length !== 16) {
     const codes = new Array<number>(length);

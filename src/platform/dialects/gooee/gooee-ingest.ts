@@ -49,7 +49,7 @@ import {
   unknownEntity,
 } from "./gooee-errors.js";
 import { isMetaName, matchesNamePattern } from "./meta-name.js";
-import { MetaShape, type MetaSlots } from "./meta-shape.js";
+import { MetaShape, MetaSlots } from "./meta-shape.js";
 import { MetaShapeCache, type ShapeEntry } from "./meta-shape-cache.js";
 import type { SchemaCache } from "./schema-cache.js";
 import type { ValidateFunction } from "ajv";
@@ -192,20 +192,20 @@ export function ingestMeta(
   shapes: MetaShapeCache = new MetaShapeCache(),
 ): IngestHandler {
   const checks = new WeakMap<MetaShape, ShapeChecks>();
-  const slots: ShapedSlots = { values: [], times: [], micros: [] };
+  const slots = new ShapedSlots();
   return (publish, context) => {
     const id = publish.params["id"]!;
-    const text = decoder.decode(publish.payload);
+    const payload = publish.payload;
     const entry = shapes.entry(id);
     const shape = entry?.shape;
-    if (shape !== undefined && shape.read(text, slots)) {
+    if (shape !== undefined && shape.read(payload, slots)) {
       const outcome = acceptShaped(entry!, shape, slots, id, context, schemas, ids, times, checks);
       if (outcome !== undefined) {
-        shapes.fitted(entry!, shape);
+        shapes.fitted(entry!);
         return outcome;
       }
     }
-    const parsed = parseText(text);
+    const parsed = parseJson(payload);
     if (!parsed.ok)
       return reject(
         invalid("malformed JSON", "(root)", parsed.text, META_PAYLOAD_SCHEMA),
@@ -269,7 +269,7 @@ export function ingestMeta(
       state.push({ tenant, entity: source, channel: name, value, time: now, sourceTime });
     }
     if (filled !== undefined) return { kind: "accept", envelopes, state, forward: jsonBytes(filled) };
-    shapes.accepted(id, tenant, () => MetaShape.learn(text, data, metaAttributes));
+    shapes.accepted(id, tenant, () => MetaShape.learn(payload, data, metaAttributes));
     return { kind: "accept", envelopes, state, forward: true };
   };
 }
@@ -334,8 +334,8 @@ function shapeChecks(
 }
 
 /** {@link MetaSlots} plus the microseconds of each timestamp, filled while checking them. */
-interface ShapedSlots extends MetaSlots {
-  readonly micros: number[];
+class ShapedSlots extends MetaSlots {
+  readonly micros: number[] = [];
 }
 
 /**
@@ -375,10 +375,17 @@ function acceptShaped(
   const { values, micros } = slots;
   const validators = checks.validators;
   const count = shape.size;
+  // equal timestamps are one string (meta-shape.ts): parsed, and compared with the parser's, once
+  let read: string | undefined;
+  let parsed: number | undefined;
   for (let i = 0; i < count; i++) {
-    const parsed = times.parse(slots.times[i]!);
-    if (parsed === undefined) return undefined;
-    micros[i] = parsed;
+    const time = slots.times[i]!;
+    if (time !== read) {
+      read = time;
+      parsed = times.parse(time);
+      if (parsed === undefined) return undefined;
+    }
+    micros[i] = parsed!;
     slots.times[i] = times.text; // equal, and the previous publish's string while the time is unchanged
     const validate = validators[i];
     if (validate !== undefined && !validate(values[i])) return undefined;

@@ -1,26 +1,26 @@
 /**
  * The shapes kept per device: learned on acceptance, kept while they fit, not learned for a while for
- * a device whose arrays keep changing layout, shared by the devices of one layout and scope, compiled
- * once hot (a bounded number of them); bounded.
+ * a device whose arrays keep changing layout, shared by the devices of one layout and scope; bounded.
  */
 
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { MetaShape } from "./meta-shape.js";
-import { COMPILE_AFTER, COMPILED_KEPT, MetaShapeCache } from "./meta-shape-cache.js";
+import { MetaShape, MetaSlots } from "./meta-shape.js";
+import { MetaShapeCache } from "./meta-shape-cache.js";
 
+const encoder = new TextEncoder();
 const TEXT = '[{"name":"co2","value":612,"timestamp":"2016-08-09T20:00:47Z"}]';
 const learnText = (text: string) => (): MetaShape | undefined =>
-  MetaShape.learn(text, JSON.parse(text) as unknown[], () => null);
+  MetaShape.learn(encoder.encode(text), JSON.parse(text) as unknown[], () => null);
 const learn = learnText(TEXT);
 
 /** `count` arrays read against `device`'s shape, each accepted. */
 function fit(cache: MetaShapeCache, device: string, count: number): void {
   const entry = cache.entry(device)!;
-  const slots = { values: [], times: [] };
+  const slots = new MetaSlots();
   for (let i = 0; i < count; i++) {
-    assert.equal(entry.shape!.read(TEXT, slots), true);
-    cache.fitted(entry, entry.shape!);
+    assert.equal(entry.shape!.read(encoder.encode(TEXT), slots), true);
+    cache.fitted(entry);
   }
 }
 
@@ -77,24 +77,6 @@ describe("MetaShapeCache", () => {
     // each device keeps its own check of the registry
     cache.entry("a")!.checkedGeneration = 7;
     assert.equal(cache.entry("b")!.checkedGeneration, -1);
-  });
-
-  it(`compiles a shape after ${COMPILE_AFTER} reads, and at most ${COMPILED_KEPT} shapes`, () => {
-    const cache = new MetaShapeCache();
-    cache.accepted("a", "t", learn);
-    cache.accepted("b", "t", learn); // the same shape: its reads count together
-    fit(cache, "a", COMPILE_AFTER / 2);
-    fit(cache, "b", COMPILE_AFTER / 2 - 1);
-    assert.equal(cache.shape("a")!.compiled, false);
-    fit(cache, "b", 1);
-    assert.equal(cache.shape("a")!.compiled, true);
-    fit(cache, "b", 10); // compiled reads still read
-    for (let i = 1; i < COMPILED_KEPT + 5; i++) {
-      const device = `d${i}`;
-      cache.accepted(device, `scope-${i}`, learn);
-      fit(cache, device, COMPILE_AFTER);
-      assert.equal(cache.shape(device)!.compiled, i < COMPILED_KEPT, device);
-    }
   });
 
   it("starts again when full", () => {

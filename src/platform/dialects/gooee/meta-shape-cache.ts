@@ -5,10 +5,7 @@
  *
  * Devices of one model publish arrays of one layout (the same names, display names and units, written
  * alike): a shape is kept once per layout and scope (the tenant), and shared by every device whose
- * arrays have it. A shared shape that has read {@link COMPILE_AFTER} arrays (by default) is compiled
- * ({@link MetaShape.compile}: its reads then cost about half), at most {@link COMPILED_KEPT} of them:
- * compiling costs about a thousand reads and keeps some tens of KiB of machine code, so it is spent on
- * the layouts that carry the traffic.
+ * arrays have it.
  * @module
  */
 
@@ -16,10 +13,6 @@ import type { MetaShape } from "./meta-shape.js";
 
 /** Devices whose shape is kept, and layouts kept; beyond either, the cache starts again. */
 export const META_SHAPES_KEPT = 4096;
-/** Reads after which a shape is compiled. */
-export const COMPILE_AFTER = 2048;
-/** Compiled shapes at most (until the cache starts again). */
-export const COMPILED_KEPT = 128;
 /** Misses in a row after which a device is not learned for {@link PAUSE_PUBLISHES} publishes. */
 const MISSES_BEFORE_PAUSE = 4;
 const PAUSE_PUBLISHES = 256;
@@ -40,10 +33,6 @@ export interface ShapeEntry {
 export interface MetaShapeCacheOptions {
   /** Devices, and layouts, kept (default {@link META_SHAPES_KEPT}). */
   readonly capacity?: number;
-  /** Reads after which a shape is compiled (default {@link COMPILE_AFTER}). */
-  readonly compileAfter?: number;
-  /** Compiled shapes at most (default {@link COMPILED_KEPT}). */
-  readonly compiledKept?: number;
 }
 
 export class MetaShapeCache {
@@ -51,14 +40,9 @@ export class MetaShapeCache {
   /** Shapes by scope and layout. */
   readonly #layouts = new Map<string, MetaShape>();
   readonly #capacity: number;
-  readonly #compileAfter: number;
-  readonly #compiledKept: number;
-  #compiled = 0;
 
   constructor(options: MetaShapeCacheOptions = {}) {
     this.#capacity = options.capacity ?? META_SHAPES_KEPT;
-    this.#compileAfter = options.compileAfter ?? COMPILE_AFTER;
-    this.#compiledKept = options.compiledKept ?? COMPILED_KEPT;
   }
 
   /** Number of devices with an entry (a diagnostic). */
@@ -82,12 +66,8 @@ export class MetaShapeCache {
   }
 
   /** `entry`'s array fitted its shape and was accepted. */
-  fitted(entry: ShapeEntry, shape: MetaShape): void {
+  fitted(entry: ShapeEntry): void {
     entry.misses = 0;
-    if (shape.reads >= this.#compileAfter && !shape.compiled && this.#compiled < this.#compiledKept) {
-      shape.compile();
-      this.#compiled++;
-    }
   }
 
   /**
@@ -144,6 +124,5 @@ export class MetaShapeCache {
   #clear(): void {
     this.#entries.clear();
     this.#layouts.clear();
-    this.#compiled = 0;
   }
 }

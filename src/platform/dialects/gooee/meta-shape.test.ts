@@ -1,15 +1,16 @@
 /**
  * A meta array read against a learned shape gives what `JSON.parse` gives, or does not read: checked
  * on arrays of every layout the generator below makes (whitespace, key orders, extra keys with nested
- * values, values of every JSON type), on new values in the same layout, and on texts with a character
- * changed, inserted or removed anywhere. The property held: whenever a text reads, `JSON.parse` of it
- * is the learned array with the read values and timestamps put in; and a compiled shape reads exactly
- * what the same shape reads segment by segment.
+ * values, values of every JSON type, characters beyond ASCII), on new values in the same layout, and on
+ * payloads with a byte changed, inserted or removed anywhere (invalid UTF-8 included), each a view at
+ * some offset of a larger buffer. The property held: whenever a payload reads, `JSON.parse` of its
+ * decoded text is the learned array with the read values and timestamps put in; and slots that have
+ * read other payloads before (a timestamp kept) read exactly what fresh ones read.
  */
 
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { MetaShape, numberAt, numberEnd, type MetaSlots } from "./meta-shape.js";
+import { MetaShape, MetaSlots, numberAt, numberEnd } from "./meta-shape.js";
 
 /** A small seeded generator (mulberry32), so a failure can be replayed. */
 function random(seed: number): () => number {
@@ -106,39 +107,52 @@ function write(layout: Layout, values: readonly string[], times: readonly string
   return `${sp()}[${items.join(",")}]${sp()}`;
 }
 
-const slots = (): MetaSlots => ({ values: [], times: [] });
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
 const constants = (item: Readonly<Record<string, unknown>>): unknown => item["unit_of_measure"] ?? null;
 
-/** A shape learned from `text` twice: as learned (read segment by segment) and compiled. */
-function learnBoth(text: string, parsed: unknown[]): readonly [MetaShape, MetaShape] | undefined {
-  const plain = MetaShape.learn(text, parsed, constants);
-  const compiled = MetaShape.learn(text, parsed, constants);
-  if (plain === undefined || compiled === undefined) return undefined;
-  compiled.compile();
-  return [plain, compiled];
+/** `text` as UTF-8, or `bytes` as they are, at `offset` of a larger buffer filled with `fill` around it. */
+function payload(text: string | Uint8Array, offset = 3, fill = 0x22): Uint8Array {
+  const bytes = typeof text === "string" ? encoder.encode(text) : text;
+  const buffer = new Uint8Array(offset + bytes.length + 16).fill(fill);
+  buffer.set(bytes, offset);
+  return buffer.subarray(offset, offset + bytes.length);
+}
+
+function learn(text: string): MetaShape | undefined {
+  return MetaShape.learn(payload(text), JSON.parse(text) as unknown[], constants);
 }
 
 /**
- * Asserts the property: `text` reads against the shape only if its parse is the learned array with
- * the read slots, and the compiled shape reads exactly what the plain one reads.
+ * Asserts the property: `bytes` read against the shape (with `kept`, slots that have read before, and
+ * with fresh ones alike) only if the parse of their text is the learned array with the read slots.
  */
 function assertSound(
-  [plain, compiled]: readonly [MetaShape, MetaShape],
+  shape: MetaShape,
+  kept: MetaSlots,
   learned: readonly Record<string, unknown>[],
-  text: string,
+  bytes: Uint8Array,
 ): boolean {
-  const read = slots();
-  const ok = plain.read(text, read);
-  const readCompiled = slots();
-  assert.equal(compiled.read(text, readCompiled), ok, `the two ways disagree on ${JSON.stringify(text)}`);
+  const fresh = new MetaSlots();
+  const ok = shape.read(bytes, fresh);
+  const text = decoder.decode(bytes);
+  assert.equal(
+    shape.read(bytes, kept),
+    ok,
+    `a reader that has read before disagrees on ${JSON.stringify(text)}`,
+  );
   if (!ok) return false;
-  assert.deepEqual(readCompiled, read, `the two ways read differently: ${JSON.stringify(text)}`);
+  assert.deepEqual(
+    [kept.values.slice(0, shape.size), kept.times.slice(0, shape.size)],
+    [fresh.values.slice(0, shape.size), fresh.times.slice(0, shape.size)],
+    `the two readers read differently: ${JSON.stringify(text)}`,
+  );
   let parsed: unknown;
   assert.doesNotThrow(
     () => (parsed = JSON.parse(text)),
     `read, but JSON.parse refused: ${JSON.stringify(text)}`,
   );
-  const expected = learned.map((item, i) => ({ ...item, value: read.values[i], timestamp: read.times[i] }));
+  const expected = learned.map((item, i) => ({ ...item, value: fresh.values[i], timestamp: fresh.times[i] }));
   assert.deepEqual(parsed, expected, `read differently from JSON.parse: ${JSON.stringify(text)}`);
   return true;
 }
@@ -147,34 +161,34 @@ describe("MetaShape", () => {
   it("reads the values and timestamps of an array in the learned layout", () => {
     const first =
       '[{"name":"stamp","value":"00ff","timestamp":"2016-08-09T20:00:47.539000Z"},{"name":"temperature","display_name":"Temperature","value":21.4,"unit_of_measure":"C","timestamp":"2016-08-09T20:00:47.539000Z"}]';
-    for (const shape of learnBoth(first, JSON.parse(first) as unknown[])!) {
-      assert.deepEqual(shape.names, ["stamp", "temperature"]);
-      assert.deepEqual(shape.constants, [null, "C"]);
-      const read = slots();
-      const next = first.replace('"00ff"', '"0a0b"').replace("21.4", "-3e2").replaceAll("47.539", "48.001");
-      assert.equal(shape.read(next, read), true);
-      assert.deepEqual(read.values, ["0a0b", -300]);
-      assert.deepEqual(read.times, ["2016-08-09T20:00:48.001000Z", "2016-08-09T20:00:48.001000Z"]);
-      // timestamps that differ (the compiled shape's first expression wants them equal)
-      const apart = next.replace("48.001", "49.5");
-      assert.equal(shape.read(apart, read), true);
-      assert.deepEqual(read.times, ["2016-08-09T20:00:49.5000Z", "2016-08-09T20:00:48.001000Z"]);
-    }
+    const shape = learn(first)!;
+    assert.deepEqual(shape.names, ["stamp", "temperature"]);
+    assert.deepEqual(shape.constants, [null, "C"]);
+    const read = new MetaSlots();
+    const next = first.replace('"00ff"', '"0a0b"').replace("21.4", "-3e2").replaceAll("47.539", "48.001");
+    assert.equal(shape.read(payload(next), read), true);
+    assert.deepEqual(read.values, ["0a0b", -300]);
+    assert.deepEqual(read.times, ["2016-08-09T20:00:48.001000Z", "2016-08-09T20:00:48.001000Z"]);
+    assert.equal(read.times[0], read.times[1]); // one string
+    // timestamps that differ, and a value beyond ASCII
+    const apart = next.replace("48.001", "49.5").replace('"0a0b"', '"°C ✓"');
+    assert.equal(shape.read(payload(apart, 5), read), true);
+    assert.deepEqual(read.values, ["°C ✓", -300]);
+    assert.deepEqual(read.times, ["2016-08-09T20:00:49.5000Z", "2016-08-09T20:00:48.001000Z"]);
   });
 
   it("is shared by layout: texts alike but for their slots have one layout", () => {
     const a = '[{"name":"co2","value":612,"timestamp":"2016-08-09T20:00:47Z"}]';
     const b = '[{"name":"co2","value":"x","timestamp":"2026-11-22T10:00:00Z"}]';
     const c = '[{"name":"co2", "value":612,"timestamp":"2016-08-09T20:00:47Z"}]';
-    const layout = (text: string): string =>
-      MetaShape.learn(text, JSON.parse(text) as unknown[], constants)!.layout;
+    const layout = (text: string): string => learn(text)!.layout;
     assert.equal(layout(a), layout(b));
     assert.notEqual(layout(a), layout(c));
   });
 
-  it("does not read a text with an escape, a control character, another layout or more items", () => {
+  it("does not read a payload with an escape, a control character, another layout or more items", () => {
     const first = '[{"name":"co2","value":612,"timestamp":"2016-08-09T20:00:47Z"}]';
-    const shapes = learnBoth(first, JSON.parse(first) as unknown[])!;
+    const shape = learn(first)!;
     for (const text of [
       first.replace("612", '"a\\"b"'),
       first.replace("612", '"a\u0001b"'),
@@ -185,10 +199,14 @@ describe("MetaShape", () => {
       first.replace(":612", ": 612"),
       first.replace("]", ',{"name":"co2","value":1,"timestamp":"2016-08-09T20:00:47Z"}]'),
       first.replace('"2016-08-09T20:00:47Z"', "12"),
+      first.replace("47Z", "47Z✓"), // a timestamp beyond ASCII
       `${first} `,
+      `\ufeff${first}`, // a byte order mark
       first.slice(0, -1),
     ])
-      for (const shape of shapes) assert.equal(shape.read(text, slots()), false, text);
+      assert.equal(shape.read(payload(text), new MetaSlots()), false, text);
+    // the bytes after the payload's end are not read (the buffer goes on with the end of the array)
+    assert.equal(shape.read(payload(first).subarray(0, -1), new MetaSlots()), false);
   });
 
   it("learns nothing it could not read soundly", () => {
@@ -202,10 +220,16 @@ describe("MetaShape", () => {
       '[{"name":"co2","value":"a\\nb","timestamp":"t"}]', // an escaped value
       "[]",
     ])
-      assert.equal(MetaShape.learn(text, JSON.parse(text) as unknown[], constants), undefined, text);
+      assert.equal(learn(text), undefined, text);
+    // a byte order mark: the decoded text parses, but no payload with it could read
+    const marked = '\ufeff[{"name":"co2","value":1,"timestamp":"t"}]';
+    assert.equal(
+      MetaShape.learn(encoder.encode(marked), [{ name: "co2", value: 1, timestamp: "t" }], constants),
+      undefined,
+    );
   });
 
-  it("reads exactly what JSON.parse reads, over random layouts, values and damaged texts", () => {
+  it("reads exactly what JSON.parse reads, over random layouts, values and damaged payloads", () => {
     const rng = random(20261122);
     let learned = 0;
     let reads = 0;
@@ -217,50 +241,50 @@ describe("MetaShape", () => {
       const times = Array.from({ length: count }, () => pick(rng, TIMES));
       const text = write(layout, values, times);
       const parsed = JSON.parse(text) as Record<string, unknown>[];
-      const shape = learnBoth(text, parsed);
+      const shape = learn(text);
       if (shape === undefined) continue;
       learned++;
-      assert.equal(assertSound(shape, parsed, text), true, `does not read the text it learned: ${text}`);
+      const kept = new MetaSlots();
+      assert.equal(
+        assertSound(shape, kept, parsed, payload(text)),
+        true,
+        `does not read the text it learned: ${text}`,
+      );
       for (let k = 0; k < 20; k++) {
-        const next = write(
-          layout,
-          Array.from({ length: count }, () => randomValue(rng)),
-          Array.from({ length: count }, () => pick(rng, TIMES)),
+        const next = encoder.encode(
+          write(
+            layout,
+            Array.from({ length: count }, () => randomValue(rng)),
+            Array.from({ length: count }, () => pick(rng, TIMES)),
+          ),
         );
-        if (assertSound(shape, parsed, next)) reads++;
-        // damage: a character changed, inserted or removed
+        const offset = Math.floor(rng() * 9);
+        const fill = pick(rng, [0x22, 0x30, 0x5d, 0x7d, 0x20]);
+        if (assertSound(shape, kept, parsed, payload(next, offset, fill))) reads++;
+        // damage: a byte changed, inserted or removed
         const at = Math.floor(rng() * next.length);
-        const char = pick(rng, [
-          '"',
-          "\\",
-          ",",
-          "}",
-          "]",
-          "[",
-          "{",
-          "0",
-          "9",
-          "-",
-          ".",
-          "e",
-          " ",
-          "\u0001",
-          "a",
-        ]);
+        const byte = pick(
+          rng,
+          [
+            0x22, 0x5c, 0x2c, 0x7d, 0x5d, 0x5b, 0x7b, 0x30, 0x39, 0x2d, 0x2e, 0x65, 0x20, 0x01, 0x61, 0x7f,
+            0xc3, 0xff,
+          ],
+        );
         const op = rng();
-        const damaged =
-          op < 0.4
-            ? next.slice(0, at) + char + next.slice(at + 1)
-            : op < 0.7
-              ? next.slice(0, at) + char + next.slice(at)
-              : next.slice(0, at) + next.slice(at + 1);
-        if (assertSound(shape, parsed, damaged)) damagedReads++;
+        const damaged = new Uint8Array(next.length + 1);
+        damaged.set(next.subarray(0, at));
+        let length = at;
+        if (op < 0.7) damaged[length++] = byte; // changed or inserted
+        damaged.set(next.subarray(op < 0.4 || op >= 0.7 ? at + 1 : at), length);
+        length += next.length - (op < 0.4 || op >= 0.7 ? at + 1 : at);
+        if (assertSound(shape, kept, parsed, payload(damaged.subarray(0, length), offset, fill)))
+          damagedReads++;
       }
     }
     // the generator must exercise both sides
     assert.ok(learned > 100, `only ${learned} shapes learned`);
-    assert.ok(reads > 1000, `only ${reads} texts read`);
-    assert.ok(damagedReads > 50, `only ${damagedReads} damaged texts read`);
+    assert.ok(reads > 1000, `only ${reads} payloads read`);
+    assert.ok(damagedReads > 50, `only ${damagedReads} damaged payloads read`);
   });
 });
 
@@ -271,7 +295,7 @@ describe("numberAt", () => {
     for (let i = 0; i < 200_000; i++) texts.push(randomNumber(rng));
     for (let i = 0; i < 100_000; i++) texts.push(String((rng() - 0.5) * 10 ** Math.floor(rng() * 40 - 20)));
     for (const text of texts) {
-      const padded = `[${text},`;
+      const padded = encoder.encode(`[${text},`);
       const end = numberEnd(padded, 1);
       assert.equal(end, 1 + text.length, text);
       assert.ok(Object.is(numberAt(padded, 1, end), JSON.parse(text)), text);
@@ -280,7 +304,7 @@ describe("numberAt", () => {
 
   it("finds no number where JSON has none", () => {
     for (const text of ["-", "01", ".5", "1.", "1e", "1e+", "+1", "-x", "Infinity", "NaN"]) {
-      const end = numberEnd(`${text},`, 0);
+      const end = numberEnd(encoder.encode(`${text},`), 0);
       assert.ok(end < 0 || end < text.length, text);
     }
   });

@@ -1,5 +1,5 @@
 /**
- * The shape of a device's meta array, to read the next ones without `JSON.parse`.
+ * The shape of a device's meta array, to read the next ones without decoding and `JSON.parse`.
  *
  * A device publishes the same array again and again: the same items, names, display names and units,
  * in the same order and layout; only each item's `value` and `timestamp` change. `JSON.parse` builds
@@ -8,23 +8,24 @@
  *
  * A shape is learned from a text `JSON.parse` read and the dialect accepted: the text is cut at each
  * item's `value` and `timestamp` tokens (the slots); what lies between them (the segments) is kept
- * as it is. A later text is read against it: every segment must be there character for character,
- * and every slot must hold one JSON token of the kind allowed there (a string without escapes or
- * control characters, a number, `true`, `false`, `null`; a timestamp only a string). A text that reads
- * is then valid JSON whose parse would be the learned array with those values and timestamps put in:
- * the segments come from valid JSON, and each slot ends where its token ends by JSON's grammar, not
- * where the next segment begins. Anything else (another layout, an escape, a nested value, one item
- * more) does not read, and the caller takes `JSON.parse`.
+ * as its UTF-8 bytes. A later payload is read against it as bytes, as it came: every segment must be
+ * there byte for byte, and every slot must hold one JSON token of the kind allowed there (a string
+ * without escapes or control characters, a number, `true`, `false`, `null`; a timestamp only a
+ * string). A payload that reads is then valid JSON whose parse would be the learned array with those
+ * values and timestamps put in: the segments come from valid JSON, and each slot ends where its token
+ * ends by JSON's grammar, not where the next segment begins. Anything else (another layout, an escape,
+ * a nested value, one item more, a byte order mark) does not read, and the caller takes the long way.
  *
- * Two ways to read, one result: segment by segment in JavaScript, or, once the caller has compiled
- * the shape ({@link MetaShape.compile}), with one regular expression made from it, whose captures are
- * the slots' tokens. The expression is one native match of the whole text and costs about half as much
- * (in V8 every comparison of a slice of a text is a call into the runtime), but compiling it costs
- * about a thousand reads and its machine code some tens of KiB, so it is kept for shapes that are hot.
- *
- * A shape whose learned timestamps were all equal first tries an expression in which every timestamp
- * must repeat the first (a backreference): the items then share one timestamp string, and the
- * comparisons of it further on (the timestamp parser's, the renderer's) are pointer comparisons.
+ * Why bytes. Decoding the payload into a string cost about as much as the rest of the read, and a
+ * string cannot be compared a block at a time: a slice compared with `===` is a runtime call, a regular
+ * expression of the whole shape about a nanosecond per character. Bytes can: a segment is compared 8
+ * bytes at a time, as doubles read through a `DataView` (a double compares equal to another exactly
+ * when their bits are equal, but for +0/-0 and NaN, which no word of valid UTF-8 text is; a segment
+ * with such a word is compared byte by byte all the same). Only the slots become JavaScript values:
+ * a number is read from its digits, a string decoded; a timestamp like the last one read (the items of
+ * an array, and the arrays of a device, mostly share one) is the last one's string, found by comparing
+ * bytes, so equal timestamps come out as one string and later comparisons of it are pointer
+ * comparisons.
  *
  * Learning refuses what a slot could not stand for: a key written with an escape (`"\u0076alue"` is
  * `value` once parsed), an item with a key twice (the parse keeps the last), an item without both
@@ -34,11 +35,7 @@
  * @module
  */
 
-/** What a read gives per item, in the caller's arrays (reused from publish to publish). */
-export interface MetaSlots {
-  readonly values: unknown[];
-  readonly times: string[];
-}
+import { asciiToString } from "../../../protocol/index.js";
 
 /** Ten to the power of 0..22: the powers a double holds exactly. */
 const EXACT_POWERS_OF_TEN: readonly number[] = Object.freeze(Array.from({ length: 23 }, (_, i) => 10 ** i));
@@ -54,38 +51,134 @@ const ZERO = 0x30;
 const NINE = 0x39;
 const LOWER_E = 0x65;
 const UPPER_E = 0x45;
+/** The first byte a string slot decodes with a TextDecoder rather than as ASCII (DEL, then beyond ASCII). */
+const DEL = 0x7f;
+/** Bytes of one word of a segment compared at once. */
+const WORD = 8;
+/** Timestamp bytes a {@link MetaSlots} keeps to compare the next ones with (longer ones are decoded each time). */
+const TIME_BYTES_KEPT = 64;
 
-/** One JSON string without escapes or control characters, its characters captured. */
-const STRING_SLOT = '"([^"\\\\\\u0000-\\u001f]*)"';
-/** A `value` slot: a string (as above), a JSON number or a literal; one capture group for each. */
-const VALUE_SLOT = `(?:${STRING_SLOT}|(-?(?:0|[1-9][0-9]*)(?:\\.[0-9]+)?(?:[eE][+-]?[0-9]+)?)|(true|false|null))`;
+const decoder = new TextDecoder();
 
-/** A compiled reading of a shape: the expression and, per slot, the group its token is captured in. */
-interface Reading {
-  readonly expression: RegExp;
-  /** Per slot: the index of its first capture group (a `value` slot has three: string, number, literal). */
-  readonly groups: readonly number[];
+/**
+ * What a read gives per item (`values[i]`, `times[i]`), in arrays reused from read to read, and what a
+ * read keeps for the next: a view of the last payload's buffer (the frames of one read chunk share
+ * it) and the last timestamp decoded. Make one per reader and reuse it.
+ */
+export class MetaSlots {
+  readonly values: unknown[] = [];
+  readonly times: string[] = [];
+  #buffer: ArrayBufferLike | undefined;
+  #view: DataView = new DataView(new ArrayBuffer(0));
+  /** The bytes of the last timestamp decoded (printable ASCII), and its string. */
+  readonly #time = new Uint8Array(TIME_BYTES_KEPT);
+  readonly #timeView = new DataView(this.#time.buffer);
+  #timeLength = -1;
+  #timeText = "";
+
+  /** A view of all of `bytes`'s buffer (made anew only when the buffer changes). */
+  view(bytes: Uint8Array): DataView {
+    const buffer = bytes.buffer;
+    if (buffer !== this.#buffer) {
+      this.#buffer = buffer;
+      this.#view = new DataView(buffer);
+    }
+    return this.#view;
+  }
+
+  /**
+   * Whether `bytes[at]` starts the last timestamp decoded, closing quote included: `view` is
+   * {@link view} of `bytes`, which starts at `offset` in it. Compared a word at a time, which is exact:
+   * the kept bytes are printable ASCII, so none of their words is a zero or NaN.
+   */
+  isLastTime(bytes: Uint8Array, view: DataView, offset: number, at: number): boolean {
+    const length = this.#timeLength;
+    if (length < 0 || at + length >= bytes.length || bytes[at + length] !== QUOTE) return false;
+    const kept = this.#timeView;
+    const base = offset + at;
+    let i = 0;
+    for (; i + WORD <= length; i += WORD)
+      if (view.getFloat64(base + i, true) !== kept.getFloat64(i, true)) return false;
+    if (i === length) return true;
+    if (length >= WORD)
+      return view.getFloat64(base + length - WORD, true) === kept.getFloat64(length - WORD, true);
+    const bytesKept = this.#time;
+    for (; i < length; i++) if (bytes[at + i] !== bytesKept[i]) return false;
+    return true;
+  }
+
+  /** The string of the last timestamp decoded (after {@link isLastTime} said so). */
+  get lastTime(): string {
+    return this.#timeText;
+  }
+
+  /** The timestamp `bytes[start, end)` (printable ASCII) as a string, kept as the last one. */
+  newTime(bytes: Uint8Array, start: number, end: number): string {
+    const text = asciiToString(bytes, start, end);
+    const length = end - start;
+    if (length <= TIME_BYTES_KEPT) {
+      this.#time.set(bytes.subarray(start, end));
+      this.#timeLength = length;
+      this.#timeText = text;
+    }
+    return text;
+  }
 }
 
-/** A shape's compiled readings (see {@link MetaShape.compile}). */
-interface Compiled {
-  /** Every timestamp must equal the first (one capture for them all), when the learned ones did. */
-  readonly equalTimes: Reading | undefined;
-  /** A capture per timestamp. */
-  readonly anyTimes: Reading;
+/**
+ * A segment's UTF-8 bytes, and the same as doubles to compare a word of 8 bytes at a time: the whole
+ * words, then the last 8 bytes (overlapping the last whole word) when the length is not a multiple
+ * of 8. `words` is empty for a segment compared byte by byte: shorter than a word, or with a word
+ * that is a zero or NaN as a double (see the module comment).
+ */
+interface Segment {
+  readonly bytes: Uint8Array;
+  readonly length: number;
+  readonly words: Float64Array;
+  /** The last 8 bytes as a double (NaN: none, the length is a multiple of 8 or below 8). */
+  readonly tail: number;
+}
+
+function segment(bytes: Uint8Array): Segment {
+  const length = bytes.length;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, length);
+  const bytewise: Segment = { bytes, length, words: new Float64Array(0), tail: Number.NaN };
+  if (length < WORD) return bytewise;
+  const words = new Float64Array(Math.floor(length / WORD));
+  for (let k = 0; k < words.length; k++) words[k] = view.getFloat64(k * WORD, true);
+  const tail = length % WORD === 0 ? Number.NaN : view.getFloat64(length - WORD, true);
+  // equal as doubles but not as bits (zeros), or never equal (NaN): this segment is compared bytewise
+  for (const word of [...words, ...(Number.isNaN(tail) ? [] : [tail])])
+    if (word === 0 || Number.isNaN(word)) return bytewise;
+  return { bytes, length, words, tail };
+}
+
+/**
+ * Whether `segment` is in `bytes` at `at`: `view` is a view of `bytes`'s buffer, where `bytes` starts
+ * at `offset`.
+ */
+function matchesAt(bytes: Uint8Array, view: DataView, offset: number, at: number, segment: Segment): boolean {
+  const length = segment.length;
+  if (at + length > bytes.length) return false;
+  const words = segment.words;
+  if (words.length === 0) {
+    const expected = segment.bytes;
+    for (let i = 0; i < length; i++) if (bytes[at + i] !== expected[i]) return false;
+    return true;
+  }
+  const base = offset + at;
+  for (let k = 0; k < words.length; k++)
+    if (view.getFloat64(base + k * WORD, true) !== words[k]) return false;
+  return length % WORD === 0 || view.getFloat64(base + length - WORD, true) === segment.tail;
 }
 
 export class MetaShape {
-  /** The text before each slot, and after the last one: one more than there are slots. */
-  readonly #segments: readonly string[];
+  /** The bytes before each slot, and after the last one: one more than there are slots. */
+  readonly #segments: readonly Segment[];
   /** Per slot: the index of its item. */
   readonly #items: readonly number[];
   /** Per slot: true for the item's `timestamp`, false for its `value`. */
   readonly #isTime: readonly boolean[];
-  /** Whether the learned array's timestamps were all equal (there were several). */
-  readonly #equalTimes: boolean;
-  #compiled: Compiled | undefined;
-  #reads = 0;
   /**
    * The segments and the kind of each slot, as one string: equal for every device whose arrays share
    * a layout, so one shape can serve them all (see MetaShapeCache).
@@ -96,54 +189,50 @@ export class MetaShape {
   /** Per item: what the caller derived from its constant fields when the shape was learned. */
   readonly constants: readonly unknown[];
 
-  private constructor(
-    segments: readonly string[],
-    items: readonly number[],
-    isTime: readonly boolean[],
-    equalTimes: boolean,
-    names: readonly string[],
-    constants: readonly unknown[],
-  ) {
+  private constructor(bytes: Uint8Array, cut: Cut, names: readonly string[], constants: readonly unknown[]) {
+    const { bounds, items, isTime } = cut;
+    const segments: Segment[] = [];
+    let layout = "";
+    for (let s = 0; s <= isTime.length; s++) {
+      // a copy (`slice` of a Node Buffer would be a view, keeping the payload's whole chunk alive)
+      const own = new Uint8Array(bytes.subarray(bounds[2 * s], bounds[2 * s + 1]));
+      segments.push(segment(own));
+      layout += decoder.decode(own);
+      if (s < isTime.length) layout += `\u0000${isTime[s]! ? "t" : "v"}`;
+    }
     this.#segments = segments;
     this.#items = items;
     this.#isTime = isTime;
-    this.#equalTimes = equalTimes;
     this.names = names;
     this.constants = constants;
-    let layout = "";
-    for (let s = 0; s < isTime.length; s++) layout += `${segments[s]!}\u0000${isTime[s]! ? "t" : "v"}`;
-    this.layout = layout + segments[isTime.length]!;
+    this.layout = layout;
   }
 
   /**
-   * The shape of `text`, whose parse is `items` (each an object with a string `name`), or undefined
-   * when a slot could not stand for it (see the module comment). `constant(item)` is kept per item:
-   * what the caller makes from the fields outside the slots (they are the same in every text that
-   * reads).
+   * The shape of the UTF-8 payload `bytes`, whose parse is `items` (each an object with a string
+   * `name`), or undefined when a slot could not stand for it (see the module comment).
+   * `constant(item)` is kept per item: what the caller makes from the fields outside the slots (they
+   * are the same in every payload that reads).
    */
   static learn(
-    text: string,
+    bytes: Uint8Array,
     items: readonly unknown[],
     constant: (item: Readonly<Record<string, unknown>>) => unknown,
   ): MetaShape | undefined {
-    if (text.indexOf("\\") >= 0) return undefined; // an escape anywhere: no text like it reads
-    const cut = cutSlots(text, items.length);
+    if (bytes.indexOf(BACKSLASH) >= 0) return undefined; // an escape anywhere: no payload like it reads
+    const cut = cutSlots(bytes, items.length);
     if (cut === undefined) return undefined;
     const names: string[] = [];
     const constants: unknown[] = [];
-    let time: unknown;
-    let equalTimes = items.length > 1;
     for (let i = 0; i < items.length; i++) {
       const item = items[i] as Readonly<Record<string, unknown>>;
       const name = item["name"];
-      // a key twice: the text has more keys than the parsed object (the parse kept the last)
+      // a key twice: the payload has more keys than the parsed object (the parse kept the last)
       if (typeof name !== "string" || Object.keys(item).length !== cut.keys[i]) return undefined;
       names.push(name);
       constants.push(constant(item));
-      if (i === 0) time = item["timestamp"];
-      else if (item["timestamp"] !== time) equalTimes = false;
     }
-    return new MetaShape(cut.segments.map(flat), cut.items, cut.isTime, equalTimes, names, constants);
+    return new MetaShape(bytes, cut, names, constants);
   }
 
   /** Number of items. */
@@ -151,264 +240,166 @@ export class MetaShape {
     return this.names.length;
   }
 
-  /** Texts read segment by segment (counted until the shape is compiled). */
-  get reads(): number {
-    return this.#reads;
-  }
-
-  /** Whether {@link compile} has run. */
-  get compiled(): boolean {
-    return this.#compiled !== undefined;
-  }
-
   /**
-   * Compiles the shape into a regular expression, which later reads use. A read then costs about half
-   * (one native match of the whole text instead of a comparison per segment), but compiling costs
-   * about as much as a thousand reads and each compiled shape keeps some tens of KiB of machine code:
-   * the caller compiles shapes that have proved hot, and only so many.
+   * Reads the UTF-8 payload `bytes` against the shape into `slots` (`values[i]` and `times[i]` per
+   * item); false when it does not read, leaving `slots` partly written. Equal timestamps come out as
+   * one string.
    */
-  compile(): void {
-    this.#compiled ??= {
-      equalTimes: this.#equalTimes ? reading(this.#segments, this.#isTime, true) : undefined,
-      anyTimes: reading(this.#segments, this.#isTime, false),
-    };
-  }
-
-  /**
-   * Reads `text` against the shape into `slots` (`values[i]` and `times[i]` per item); false when it
-   * does not read, leaving `slots` partly written. Equal timestamps come out as one string.
-   */
-  read(text: string, slots: MetaSlots): boolean {
-    const compiled = this.#compiled;
-    if (compiled !== undefined) return this.#readCompiled(compiled, text, slots);
-    if (!this.#readSegments(text, slots)) return false;
-    this.#reads++;
-    return true;
-  }
-
-  /** {@link read} with the compiled expressions. */
-  #readCompiled(compiled: Compiled, text: string, slots: MetaSlots): boolean {
-    let reading = compiled.equalTimes;
-    let match = reading === undefined ? null : reading.expression.exec(text);
-    if (match === null) {
-      reading = compiled.anyTimes;
-      match = reading.expression.exec(text);
-      if (match === null) return false;
-    }
-    const groups = reading!.groups;
-    const items = this.#items;
-    const isTime = this.#isTime;
-    const { values, times } = slots;
-    let lastTime = ""; // with a capture per timestamp, equal ones are still given as one string
-    for (let s = 0; s < items.length; s++) {
-      const group = groups[s]!;
-      const item = items[s]!;
-      if (isTime[s]!) {
-        const time = match[group]!;
-        times[item] = time === lastTime ? lastTime : (lastTime = time);
-        continue;
-      }
-      const string = match[group];
-      if (string !== undefined) {
-        values[item] = string;
-        continue;
-      }
-      const number = match[group + 1];
-      if (number !== undefined) values[item] = numberAt(number, 0, number.length);
-      else {
-        const literal = match[group + 2]!;
-        values[item] = literal === "true" ? true : literal === "false" ? false : null;
-      }
-    }
-    return true;
-  }
-
-  /** {@link read} segment by segment, before the shape is compiled. */
-  #readSegments(text: string, slots: MetaSlots): boolean {
+  read(bytes: Uint8Array, slots: MetaSlots): boolean {
     const segments = this.#segments;
     const items = this.#items;
     const isTime = this.#isTime;
     const { values, times } = slots;
-    // no escapes anywhere (a slot's string then ends at the next quote), checked once: natively, as
-    // a loop over the characters would cost more than the rest of the read
-    if (text.indexOf("\\") >= 0) return false;
+    const view = slots.view(bytes);
+    const offset = bytes.byteOffset;
+    const end = bytes.length;
     let at = 0;
-    let checkedTime: string | undefined; // the items of an array mostly share one timestamp
     for (let s = 0; s < items.length; s++) {
       const segment = segments[s]!;
-      if (!matchesAt(text, at, segment)) return false;
+      if (!matchesAt(bytes, view, offset, at, segment)) return false;
       at += segment.length;
-      const code = text.charCodeAt(at);
+      const code = bytes[at];
       if (code === QUOTE) {
-        const end = text.indexOf('"', at + 1);
-        if (end < 0) return false;
-        const value = text.slice(at + 1, end);
+        at++;
         if (isTime[s]!) {
-          if (value !== checkedTime) {
-            if (hasControl(value)) return false; // not allowed in a JSON string
-            checkedTime = value;
+          if (slots.isLastTime(bytes, view, offset, at)) {
+            times[items[s]!] = slots.lastTime;
+            at += slots.lastTime.length + 1;
+            continue;
           }
-          // the one string for equal timestamps: comparisons of it further on (the caller's parse of
-          // it, the renderer's) are then a pointer comparison
-          times[items[s]!] = checkedTime;
-        } else if (hasControl(value)) return false;
-        else values[items[s]!] = value;
-        at = end + 1;
+          const close = asciiStringEnd(bytes, at, end);
+          if (close < 0) return false; // beyond printable ASCII is no timestamp: the long way reports it
+          times[items[s]!] = slots.newTime(bytes, at, close);
+          at = close + 1;
+          continue;
+        }
+        let close = asciiStringEnd(bytes, at, end);
+        if (close >= 0) values[items[s]!] = asciiToString(bytes, at, close);
+        else {
+          close = close === BEYOND_ASCII ? stringEnd(bytes, at, end) : -1;
+          if (close < 0) return false;
+          values[items[s]!] = decoder.decode(bytes.subarray(at, close)); // the quotes are ASCII: a slice decodes alike
+        }
+        at = close + 1;
         continue;
       }
-      if (isTime[s]!) return false;
-      const end = literalOrNumberEnd(text, at, code);
-      if (end < 0) return false;
+      if (isTime[s]! || code === undefined) return false;
+      const close = literalOrNumberEnd(bytes, at, code);
+      if (close < 0) return false;
       values[items[s]!] =
-        code === 0x74 ? true : code === 0x66 ? false : code === 0x6e ? null : numberAt(text, at, end);
-      at = end;
+        code === 0x74 ? true : code === 0x66 ? false : code === 0x6e ? null : numberAt(bytes, at, close);
+      at = close;
     }
     const last = segments[items.length]!;
-    return at + last.length === text.length && matchesAt(text, at, last);
+    return at + last.length === end && matchesAt(bytes, view, offset, at, last);
   }
 }
 
 /**
- * The expression that matches a text of the shape: each segment as it is, each slot one token of the
- * kinds allowed there. Linear: every slot's alternatives start with different characters, a string
- * slot ends at the first quote and a number where its digits end, and a segment is a literal. With
- * `equalTimes`, every timestamp after the first must repeat the first's characters (a backreference),
- * so one string stands for them all.
+ * The index of the closing quote of a string whose characters start at `from` in `bytes` (up to
+ * `end`); -1 for an escape, a control character (JSON allows neither here) or no end.
  */
-function reading(segments: readonly string[], isTime: readonly boolean[], equalTimes: boolean): Reading {
-  let source = "^";
-  let group = 1;
-  let firstTime = 0;
-  const groups: number[] = [];
-  for (let s = 0; s < isTime.length; s++) {
-    source += escapeLiteral(segments[s]!);
-    groups.push(group);
-    if (!isTime[s]) {
-      source += VALUE_SLOT;
-      group += 3;
-    } else if (equalTimes && firstTime > 0) {
-      source += `"\\${firstTime}"`;
-      groups[s] = firstTime;
-    } else {
-      source += STRING_SLOT;
-      if (firstTime === 0) firstTime = group;
-      group += 1;
-    }
-  }
-  source += `${escapeLiteral(segments[isTime.length]!)}$`;
-  return { expression: new RegExp(source), groups };
-}
-
-/** `text` as a regular expression that matches it and nothing else. */
-function escapeLiteral(text: string): string {
-  return text.replace(/[\\^$.*+?()[\]{}|/]/g, "\\$&");
-}
-
-/**
- * `text` as a string of its own: a slice of a longer string is a view into it in V8, which would keep
- * the whole learned text alive and compares more slowly.
- */
-function flat(text: string): string {
-  return JSON.parse(JSON.stringify(text)) as string;
-}
-
-/**
- * Whether `segment` is in `text` at `at`. A slice compared with `===` (a memory compare once the
- * slice is made): `startsWith` compares character by character in this V8, several times slower.
- */
-function matchesAt(text: string, at: number, segment: string): boolean {
-  return text.slice(at, at + segment.length) === segment;
-}
-
-/**
- * A control character, which JSON does not allow in a string. A regular expression: for a slice of a
- * text it is about twice as fast in this V8 as a loop over its characters.
- */
-// eslint-disable-next-line no-control-regex -- looking for control characters is the point
-const CONTROL_CHARACTER = /[\u0000-\u001f]/;
-
-function hasControl(text: string): boolean {
-  return CONTROL_CHARACTER.test(text);
-}
-
-/** The index of the closing quote of a string whose characters start at `from`; -1 for an escape, a control character or no end. */
-function stringEnd(text: string, from: number): number {
-  for (let i = from; i < text.length; i++) {
-    const code = text.charCodeAt(i);
+function stringEnd(bytes: Uint8Array, from: number, end: number): number {
+  for (let i = from; i < end; i++) {
+    const code = bytes[i]!;
     if (code === QUOTE) return i;
     if (code === BACKSLASH || code < 0x20) return -1;
   }
   return -1;
 }
 
-/** Where the `true`, `false`, `null` or JSON number at `at` ends; -1 if there is none. */
-function literalOrNumberEnd(text: string, at: number, code: number): number {
-  if (code === 0x74) return text.startsWith("true", at) ? at + 4 : -1;
-  if (code === 0x66) return text.startsWith("false", at) ? at + 5 : -1;
-  if (code === 0x6e) return text.startsWith("null", at) ? at + 4 : -1;
-  return numberEnd(text, at);
+/** What {@link asciiStringEnd} gives for a string with a character beyond printable ASCII. */
+const BEYOND_ASCII = -2;
+
+/**
+ * {@link stringEnd} for a string of printable ASCII, the common case, in one pass: {@link BEYOND_ASCII}
+ * at the first byte from DEL on (the caller then looks again with {@link stringEnd}).
+ */
+function asciiStringEnd(bytes: Uint8Array, from: number, end: number): number {
+  for (let i = from; i < end; i++) {
+    const code = bytes[i]!;
+    if (code === QUOTE) return i;
+    if (code === BACKSLASH || code < 0x20) return -1;
+    if (code >= DEL) return BEYOND_ASCII;
+  }
+  return -1;
 }
 
-function isDigit(code: number): boolean {
-  return code >= ZERO && code <= NINE;
+/** Whether `bytes` hold the ASCII `word` at `at`. */
+function hasWord(bytes: Uint8Array, at: number, word: string): boolean {
+  for (let i = 0; i < word.length; i++) if (bytes[at + i] !== word.charCodeAt(i)) return false;
+  return true;
+}
+
+/** Where the `true`, `false`, `null` or JSON number at `at` ends; -1 if there is none. */
+function literalOrNumberEnd(bytes: Uint8Array, at: number, code: number): number {
+  if (code === 0x74) return hasWord(bytes, at, "true") ? at + 4 : -1;
+  if (code === 0x66) return hasWord(bytes, at, "false") ? at + 5 : -1;
+  if (code === 0x6e) return hasWord(bytes, at, "null") ? at + 4 : -1;
+  return numberEnd(bytes, at);
+}
+
+function isDigit(code: number | undefined): boolean {
+  return code !== undefined && code >= ZERO && code <= NINE;
 }
 
 /** Where the JSON number at `at` ends (`-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`); -1 if none starts there. */
-export function numberEnd(text: string, at: number): number {
+export function numberEnd(bytes: Uint8Array, at: number): number {
   let i = at;
-  if (text.charCodeAt(i) === MINUS) i++;
-  const first = text.charCodeAt(i);
+  if (bytes[i] === MINUS) i++;
+  const first = bytes[i];
   if (first === ZERO) i++;
-  else if (first > ZERO && first <= NINE) {
+  else if (first !== undefined && first > ZERO && first <= NINE) {
     i++;
-    while (isDigit(text.charCodeAt(i))) i++;
+    while (isDigit(bytes[i])) i++;
   } else return -1;
-  if (text.charCodeAt(i) === DOT) {
+  if (bytes[i] === DOT) {
     i++;
-    if (!isDigit(text.charCodeAt(i))) return -1;
-    while (isDigit(text.charCodeAt(i))) i++;
+    if (!isDigit(bytes[i])) return -1;
+    while (isDigit(bytes[i])) i++;
   }
-  const e = text.charCodeAt(i);
+  const e = bytes[i];
   if (e === LOWER_E || e === UPPER_E) {
     i++;
-    const sign = text.charCodeAt(i);
+    const sign = bytes[i];
     if (sign === PLUS || sign === MINUS) i++;
-    if (!isDigit(text.charCodeAt(i))) return -1;
-    while (isDigit(text.charCodeAt(i))) i++;
+    if (!isDigit(bytes[i])) return -1;
+    while (isDigit(bytes[i])) i++;
   }
   return i;
 }
 
 /**
- * The value of the JSON number `text[at, end)`, as `JSON.parse` gives it. Without an exponent and with
+ * The value of the JSON number `bytes[at, end)`, as `JSON.parse` gives it. Without an exponent and with
  * at most 15 digits the digits are an exact integer and the fraction a division by an exact power of
  * ten: one correctly rounded operation on exact operands, so the nearest double, as `Number` finds it.
  * Others go through `Number`.
  */
-export function numberAt(text: string, at: number, end: number): number {
+export function numberAt(bytes: Uint8Array, at: number, end: number): number {
   let i = at;
-  const negative = text.charCodeAt(i) === MINUS;
+  const negative = bytes[i] === MINUS;
   if (negative) i++;
   let digits = 0;
   let fraction = -1;
   let mantissa = 0;
   for (; i < end; i++) {
-    const code = text.charCodeAt(i);
+    const code = bytes[i]!;
     if (code === DOT) fraction = 0;
     else if (isDigit(code)) {
       mantissa = mantissa * 10 + (code - ZERO);
       digits++;
       if (fraction >= 0) fraction++;
-    } else return Number(text.slice(at, end)); // an exponent
+    } else return Number(asciiToString(bytes, at, end)); // an exponent
   }
-  if (digits > EXACT_DIGITS) return Number(text.slice(at, end));
+  if (digits > EXACT_DIGITS) return Number(asciiToString(bytes, at, end));
   const value = fraction > 0 ? mantissa / EXACT_POWERS_OF_TEN[fraction]! : mantissa;
   return negative ? -value : value;
 }
 
-/** The segments and slots of a meta array's text, or undefined when it cannot have a shape. */
+/** The segments and slots of a meta array's bytes, or undefined when it cannot have a shape. */
 interface Cut {
-  readonly segments: string[];
+  /** Per segment: where it starts and ends in the bytes. */
+  readonly bounds: number[];
   readonly items: number[];
   readonly isTime: boolean[];
   /** Keys written per item. */
@@ -416,74 +407,79 @@ interface Cut {
 }
 
 /**
- * Cuts a meta array's text (valid JSON: `JSON.parse` read it) at its items' `value` and `timestamp`
- * tokens; undefined unless it is an array of `count` objects, each with both keys once, written
- * without escapes, and a scalar value.
+ * Cuts a meta array (valid JSON: `JSON.parse` read it) at its items' `value` and `timestamp` tokens;
+ * undefined unless it is an array of `count` objects, each with both keys once, written without
+ * escapes, and a scalar value.
  */
-function cutSlots(text: string, count: number): Cut | undefined {
-  const cut: Cut = { segments: [], items: [], isTime: [], keys: [] };
+function cutSlots(bytes: Uint8Array, count: number): Cut | undefined {
+  const cut: Cut = { bounds: [], items: [], isTime: [], keys: [] };
+  const end = bytes.length;
   let segmentStart = 0;
-  let at = skipSpace(text, 0);
-  if (text.charCodeAt(at) !== 0x5b || count === 0) return undefined; // [
+  let at = skipSpace(bytes, 0);
+  if (bytes[at] !== 0x5b || count === 0) return undefined; // [
   at++;
   for (let item = 0; item < count; item++) {
-    at = skipSpace(text, at);
-    if (text.charCodeAt(at) !== 0x7b) return undefined; // {
-    at = skipSpace(text, at + 1);
+    at = skipSpace(bytes, at);
+    if (bytes[at] !== 0x7b) return undefined; // {
+    at = skipSpace(bytes, at + 1);
     let keys = 0;
     let slots = 0;
-    while (text.charCodeAt(at) === QUOTE) {
-      const keyEnd = stringEnd(text, at + 1);
+    while (bytes[at] === QUOTE) {
+      const keyEnd = stringEnd(bytes, at + 1, end);
       if (keyEnd < 0) return undefined; // an escape in a key
-      const key = text.slice(at + 1, keyEnd);
-      at = skipSpace(text, keyEnd + 1) + 1; // past ":"
-      at = skipSpace(text, at);
+      const isTime = keyEnd - at - 1 === 9 && hasWord(bytes, at + 1, "timestamp");
+      const isValue = keyEnd - at - 1 === 5 && hasWord(bytes, at + 1, "value");
+      at = skipSpace(bytes, keyEnd + 1) + 1; // past ":"
+      at = skipSpace(bytes, at);
       keys++;
-      const isTime = key === "timestamp";
-      if (isTime || key === "value") {
-        const code = text.charCodeAt(at);
-        const end =
-          code === QUOTE ? stringEnd(text, at + 1) + 1 : isTime ? -1 : literalOrNumberEnd(text, at, code);
-        if (end <= 0) return undefined; // an object or array value, an escaped string, a timestamp not a string
-        cut.segments.push(text.slice(segmentStart, at));
+      if (isTime || isValue) {
+        const code = bytes[at];
+        const close =
+          code === QUOTE
+            ? stringEnd(bytes, at + 1, end) + 1
+            : isTime || code === undefined
+              ? -1
+              : literalOrNumberEnd(bytes, at, code);
+        if (close <= 0) return undefined; // an object or array value, an escaped string, a timestamp not a string
+        cut.bounds.push(segmentStart, at);
         cut.items.push(item);
         cut.isTime.push(isTime);
-        segmentStart = end;
-        at = end;
+        segmentStart = close;
+        at = close;
         slots++;
-      } else at = valueEnd(text, at);
-      at = skipSpace(text, at);
-      if (text.charCodeAt(at) === 0x2c) at = skipSpace(text, at + 1); // ,
+      } else at = valueEnd(bytes, at);
+      at = skipSpace(bytes, at);
+      if (bytes[at] === 0x2c) at = skipSpace(bytes, at + 1); // ,
     }
-    if (text.charCodeAt(at) !== 0x7d || slots !== 2) return undefined; // }
+    if (bytes[at] !== 0x7d || slots !== 2) return undefined; // }
     cut.keys.push(keys);
-    at = skipSpace(text, at + 1);
-    if (text.charCodeAt(at) === 0x2c) at++; // ,
+    at = skipSpace(bytes, at + 1);
+    if (bytes[at] === 0x2c) at++; // ,
   }
-  at = skipSpace(text, at);
-  if (text.charCodeAt(at) !== 0x5d || skipSpace(text, at + 1) !== text.length) return undefined; // ]
-  cut.segments.push(text.slice(segmentStart));
+  at = skipSpace(bytes, at);
+  if (bytes[at] !== 0x5d || skipSpace(bytes, at + 1) !== end) return undefined; // ]
+  cut.bounds.push(segmentStart, end);
   return cut;
 }
 
 /** The first index from `at` that is not JSON whitespace. */
-function skipSpace(text: string, at: number): number {
+function skipSpace(bytes: Uint8Array, at: number): number {
   let i = at;
   for (;;) {
-    const code = text.charCodeAt(i);
+    const code = bytes[i];
     if (code !== 0x20 && code !== 0x0a && code !== 0x0d && code !== 0x09) return i;
     i++;
   }
 }
 
 /** Where the JSON value starting at `at` ends (valid JSON: strings with escapes, nested values). */
-function valueEnd(text: string, at: number): number {
+function valueEnd(bytes: Uint8Array, at: number): number {
   let depth = 0;
   let i = at;
   do {
-    const code = text.charCodeAt(i);
+    const code = bytes[i];
     if (code === QUOTE) {
-      for (i++; text.charCodeAt(i) !== QUOTE; i++) if (text.charCodeAt(i) === BACKSLASH) i++;
+      for (i++; bytes[i] !== QUOTE; i++) if (bytes[i] === BACKSLASH) i++;
       i++;
     } else if (code === 0x7b || code === 0x5b) {
       depth++;
@@ -493,9 +489,9 @@ function valueEnd(text: string, at: number): number {
       i++;
     } else if (depth === 0) {
       // a number or a literal: up to the next delimiter
-      while (i < text.length && !isDelimiter(text.charCodeAt(i))) i++;
+      while (i < bytes.length && !isDelimiter(bytes[i]!)) i++;
     } else i++;
-  } while (depth > 0 && i < text.length);
+  } while (depth > 0 && i < bytes.length);
   return i;
 }
 
