@@ -133,6 +133,40 @@ describe("PayloadWriter.value", () => {
     for (const [text, bytes] of written) assert.equal(decoder.decode(bytes), text);
   });
 
+  it("writes parts of any length and characters byte for byte, whole words and the rest", () => {
+    const writer = new PayloadWriter();
+    const encoder = new TextEncoder();
+    const decoder = new TextDecoder();
+    let seed = 11;
+    const random = (): number => {
+      seed = (Math.imul(seed, 1_103_515_245) + 12_345) >>> 0;
+      return seed / 2 ** 32;
+    };
+    const beyond = ["°", "✓", "漢", "\ud83d\ude00", "\ud83d", "\u007f", "\u0000", "\uffff"];
+    const part = (): string => {
+      let text = "";
+      for (let length = Math.floor(random() * 40); length > 0; length--)
+        text +=
+          random() < 0.8
+            ? String.fromCharCode(0x20 + Math.floor(random() * 0x5f))
+            : beyond[Math.floor(random() * beyond.length)]!;
+      return text;
+    };
+    for (let i = 0; i < 5_000; i++) {
+      const before = part();
+      const after = part();
+      const payload = writer.value(
+        new PayloadPart(before),
+        i % 2 === 0 ? i : `v${i}`,
+        new PayloadPart(after),
+      );
+      const value = i % 2 === 0 ? String(i) : `"v${i}"`;
+      // a lone surrogate is written as U+FFFD, as TextEncoder writes it
+      assert.deepEqual(payload, encoder.encode(`${before}${value}${after}`), `${before}|${after}`);
+      assert.equal(decoder.decode(payload), decoder.decode(encoder.encode(`${before}${value}${after}`)));
+    }
+  });
+
   it("parts keep their UTF-8 bytes and byte length", () => {
     const encoder = new TextEncoder();
     for (const text of ["", "}", '{"name":"als","value":', ',"unit":"°C ✓ 漢字 \ud83d\ude00"}']) {
