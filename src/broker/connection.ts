@@ -85,6 +85,11 @@ export class Connection implements TransportSink, SessionLink, TimedTask {
   will: Will | undefined;
   inboundAliases: InboundTopicAliases | undefined;
   outboundAliases: OutboundTopicAliases = NO_ALIASES;
+  /**
+   * The topic name of the last PUBLISH found valid: the same string again (the frame reader gives a
+   * repeated topic back as the same string) need not be checked again.
+   */
+  validTopic: string | undefined = undefined;
   /** Inbound QoS 1 acknowledgements waiting for a store commit (counted against our Receive Maximum). */
   pendingAcks = 0;
   lastPacketAt: number;

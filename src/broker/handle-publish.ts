@@ -52,12 +52,15 @@ export function handlePublish(conn: Connection, packet: PublishPacket): Promise<
   }
 
   const topic = v5 ? conn.inboundAliases!.resolve(packet.topic, packet.properties?.topicAlias) : packet.topic;
-  const topicError = topicNameError(topic);
-  if (topicError !== undefined) {
-    // [MQTT-3.3.2-2] no wildcards in a topic name; [MQTT-4.7.3-1] not empty
-    throw new ProtocolError(ProtocolErrorCode.TopicNameInvalid, ReasonCode.TopicNameInvalid, topicError, {
-      rule: "MQTT-3.3.2-2",
-    });
+  if (topic !== conn.validTopic) {
+    const topicError = topicNameError(topic);
+    if (topicError !== undefined) {
+      // [MQTT-3.3.2-2] no wildcards in a topic name; [MQTT-4.7.3-1] not empty
+      throw new ProtocolError(ProtocolErrorCode.TopicNameInvalid, ReasonCode.TopicNameInvalid, topicError, {
+        rule: "MQTT-3.3.2-2",
+      });
+    }
+    conn.validTopic = topic;
   }
   if (v5 && packet.properties !== undefined) {
     if (packet.properties.subscriptionIdentifiers !== undefined) {

@@ -135,4 +135,33 @@ describe("FrameReader", () => {
     assert.throws(() => new FrameReader({ maximumPacketSize: 1 }), RangeError);
     assert.throws(() => new FrameReader({ maximumPacketSize: Number.NaN }), RangeError);
   });
+
+  test("a PUBLISH topic like the last one is the same string; any other is decoded and checked", () => {
+    const reader = new FrameReader({ maximumPacketSize: 1024 });
+    const topicOf = (topic: string | Uint8Array): string => {
+      const bytes = typeof topic === "string" ? new TextEncoder().encode(topic) : topic;
+      // a PUBLISH frame written by hand, so any bytes can be its topic
+      reader.push(concat(Uint8Array.of(0x30, bytes.length + 3, 0, bytes.length), bytes, Uint8Array.of(7)));
+      const packet = reader.read();
+      assert.ok(packet?.type === PacketType.PUBLISH);
+      assert.deepEqual(packet.payload, Uint8Array.of(7));
+      return packet.topic;
+    };
+    const first = topicOf("devices/dev-1/meta/temperature");
+    assert.equal(first, "devices/dev-1/meta/temperature");
+    assert.ok(Object.is(topicOf("devices/dev-1/meta/temperature"), first)); // recalled
+    assert.equal(topicOf("devices/dev-2/meta/temperature"), "devices/dev-2/meta/temperature"); // same length
+    assert.equal(topicOf("devices/dev-1/meta/temperature"), first);
+    assert.equal(topicOf("a/°C"), "a/°C"); // beyond ASCII: decoded, not recalled
+    assert.equal(topicOf("a/°C"), "a/°C");
+    assert.equal(topicOf("a/xCC"), "a/xCC"); // as long in bytes as the last
+    // bytes that differ from the last topic's only where the string could not hold them
+    topicOf("ab");
+    assert.throws(() => topicOf(Uint8Array.of(0x61, 0x00)), ProtocolError); // U+0000 [MQTT-1.5.4-2]
+    const failed = new FrameReader({ maximumPacketSize: 1024 });
+    failed.push(concat(Uint8Array.of(0x30, 5, 0, 2, 0x61, 0x62, 7)));
+    assert.equal((failed.read() as { topic: string }).topic, "ab");
+    failed.push(concat(Uint8Array.of(0x30, 5, 0, 2, 0x61, 0xe2, 7))); // ill-formed UTF-8 [MQTT-1.5.4-1]
+    assert.throws(() => failed.read(), ProtocolError);
+  });
 });

@@ -73,6 +73,24 @@ describe("PUBLISH checks (spec 3.3), default limits", () => {
         await expectClosedWith(pub, version, ReasonCode.TopicNameInvalid);
         await sub.expectNothing(100);
       });
+
+      it(`[MQTT-3.3.2-2] a topic name with a wildcard ("${wildcard}") right after a valid one of the same length is refused all the same ${v}`, async () => {
+        // the broker keeps a connection's last topic (its bytes, and that it was valid): an edit of it must not pass
+        const base = uid("wild");
+        const sub = await clients.connect(broker.port, { protocolVersion: version });
+        await subscribe(sub, `${base}/#`, 1);
+        const pub = await clients.connect(broker.port, { protocolVersion: version });
+        const valid = `${base}/${wildcard.replaceAll("+", "x").replaceAll("#", "y")}`;
+        sendPublish(pub, valid, "v", 0);
+        sendPublish(pub, valid, "v", 0);
+        assert.deepEqual(
+          (await receive(sub, 2)).map((packet) => packet.topic),
+          [valid, valid],
+        );
+        sendPublish(pub, `${base}/${wildcard}`, "w", 1);
+        await expectClosedWith(pub, version, ReasonCode.TopicNameInvalid);
+        await sub.expectNothing(100);
+      });
     }
 
     it(`${version === 5 ? "[spec 3.3.2.1]" : "[MQTT-4.7.3-1]"} an empty topic name without a Topic Alias is ${version === 5 ? "a DISCONNECT 0x82 Protocol Error" : "closed"} ${v}`, async () => {

@@ -199,7 +199,7 @@ export function decodePublish(reader: ByteReader, flags: number, version: Protoc
   if (qos === 3) throw malformed("Cannot decode PUBLISH: QoS must not be 3", "MQTT-3.3.1-4");
   const dup = (flags & DUP_FLAG) !== 0;
   if (dup && qos === 0) throw malformed("Cannot decode PUBLISH: DUP must be 0 for QoS 0", "MQTT-3.3.1-2");
-  const topic = reader.utf8("PUBLISH topic name");
+  const topic = reader.recalledUtf8("PUBLISH topic name");
   const packetId = qos > 0 ? readPacketId(reader, "PUBLISH packet identifier", version) : 0;
   const properties = version === 5 ? readProperties(reader, PacketType.PUBLISH) : undefined;
   if (version === 5 && topic.length === 0 && properties?.topicAlias === undefined) {
