@@ -93,6 +93,12 @@ export class Connection implements TransportSink, SessionLink, TimedTask {
   /** Inbound QoS 1 acknowledgements waiting for a store commit (counted against our Receive Maximum). */
   pendingAcks = 0;
   lastPacketAt: number;
+  /**
+   * The broker's clock for the packets being handled: read when their chunk arrived (and again when
+   * handling resumes after a pause), not per packet. The packets of one chunk are handled within about
+   * a millisecond, and a clock read cost ~90 ns here, twice per PUBLISH before.
+   */
+  packetTime: number;
   /** The keep-alive or connect-timeout deadline. */
   deadline: Deadline<TimedTask> | undefined;
   /** Set while the broker's flush list holds this connection. */
@@ -115,6 +121,7 @@ export class Connection implements TransportSink, SessionLink, TimedTask {
     this.listener = listener;
     this.reader = new FrameReader({ maximumPacketSize: broker.config.mqtt.maxPacketSize });
     this.lastPacketAt = broker.now();
+    this.packetTime = this.lastPacketAt;
     this.log = new ConnectionLogger(broker.logger, this);
     this.#writeAhead = broker.writeAhead;
     this.#highWaterMark = broker.config.mqtt.writeHighWaterMark;
@@ -133,7 +140,9 @@ export class Connection implements TransportSink, SessionLink, TimedTask {
   data(chunk: Uint8Array): void {
     if (!this.isOpen) return;
     this.broker.metrics.bytesReceived += chunk.byteLength;
-    this.lastPacketAt = this.broker.now();
+    const now = this.broker.now();
+    this.lastPacketAt = now;
+    this.packetTime = now;
     this.reader.push(chunk);
     if (!this.#paused) this.#process();
   }
@@ -407,6 +416,7 @@ export class Connection implements TransportSink, SessionLink, TimedTask {
 
   #resume(): void {
     this.#paused = false;
+    this.packetTime = this.broker.now();
     if (this.isOpen) this.#process();
   }
 

@@ -35,7 +35,7 @@ export function dispatchPacket(conn: Connection, packet: Packet): Promise<void> 
   }
   // only during an enhanced-authentication exchange: reading is paused while CONNECT is handled
   if (conn.state === "connecting") return handlePacketWhileAuthenticating(conn, packet);
-  const now = conn.broker.now();
+  const now = conn.packetTime;
   switch (packet.type) {
     case PacketType.PUBLISH:
       return handlePublish(conn, packet);

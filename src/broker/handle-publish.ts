@@ -142,8 +142,9 @@ export function handlePublish(conn: Connection, packet: PublishPacket): Promise<
     qos: packet.qos,
     retain: packet.retain,
   });
-  if (decision instanceof Promise) return decision.then((d) => accept(conn, packet, topic, mounted, d));
-  accept(conn, packet, topic, mounted, decision);
+  if (decision instanceof Promise)
+    return decision.then((d) => accept(conn, packet, topic, mounted, d, broker.now()));
+  accept(conn, packet, topic, mounted, decision, conn.packetTime);
   return undefined;
 }
 
@@ -153,6 +154,7 @@ function accept(
   topic: string,
   mounted: string,
   decision: Decision,
+  now: number,
 ): void {
   if (!conn.isOpen) return;
   const broker = conn.broker;
@@ -175,7 +177,6 @@ function accept(
       );
     return;
   }
-  const now = broker.now();
   // the publisher id is the session key (mounted client id), as sessions compare it for No Local
   // a mounted topic carries what subscribers (all of this tenant) are sent, and its mount prefix
   // (mounted = prefix + topic, access-guard.ts)
