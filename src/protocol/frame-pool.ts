@@ -30,8 +30,9 @@ export const MAX_POOLED_BYTES = 2048;
 
 export class FramePool {
   #slab: ArrayBuffer | undefined = undefined;
-  /** The whole current slab, for frames written in place ({@link reserve}). */
+  /** The whole current slab, for frames written in place ({@link reserve}), and a view of it. */
   #slabBytes: Uint8Array | undefined = undefined;
+  #slabView: DataView | undefined = undefined;
   #offset = SLAB_BYTES;
   /** The pooled frame taken last and where it starts in the current slab (it ends at `#offset`). */
   #last: Uint8Array | undefined = undefined;
@@ -67,6 +68,11 @@ export class FramePool {
   /** The whole current slab as bytes, to write a {@link reserve}d frame into. */
   get slabBytes(): Uint8Array | undefined {
     return this.#slabBytes;
+  }
+
+  /** {@link slabBytes} as a DataView, to write words into (word-bytes.ts). */
+  get slabView(): DataView | undefined {
+    return this.#slabView;
   }
 
   /**
@@ -106,6 +112,7 @@ export class FramePool {
     if (this.#offset + size > SLAB_BYTES || this.#slab === undefined) {
       this.#slab = new ArrayBuffer(SLAB_BYTES);
       this.#slabBytes = new Uint8Array(this.#slab);
+      this.#slabView = new DataView(this.#slab);
       this.#offset = 0;
     }
     const start = this.#offset;

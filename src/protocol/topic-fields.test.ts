@@ -19,7 +19,7 @@ describe("TopicFields", () => {
     const fields = new TopicFields();
     assert.equal(fields.field("devices/d1/meta/temperature"), undefined);
     const made = fields.field("devices/d1/meta/temperature");
-    assert.deepEqual(made, reference("devices/d1/meta/temperature"));
+    assert.deepEqual(made?.bytes, reference("devices/d1/meta/temperature"));
     assert.equal(fields.field("devices/d1/meta/temperature"), made, "the very same bytes object");
     assert.equal(fields.size, 1);
   });
@@ -32,7 +32,7 @@ describe("TopicFields", () => {
       const expected = topic.includes("\ud800")
         ? reference(topic.replace("\ud800", "\ufffd"))
         : reference(topic);
-      assert.deepEqual(field, expected, JSON.stringify(topic));
+      assert.deepEqual(field?.bytes, expected, JSON.stringify(topic));
     }
   });
 
@@ -42,7 +42,7 @@ describe("TopicFields", () => {
     for (let i = 0; i < 3; i++) assert.equal(fields.field(long), undefined);
     const atLimit = "é".repeat(MAX_FIELD_TOPIC_LENGTH);
     fields.field(atLimit);
-    assert.deepEqual(fields.field(atLimit), reference(atLimit));
+    assert.deepEqual(fields.field(atLimit)?.bytes, reference(atLimit));
   });
 
   it("starts again when full", () => {
@@ -62,13 +62,13 @@ describe("TopicFields", () => {
     for (let i = 1; i < TOPIC_FIELDS_PAUSE; i++) assert.equal(fields.field("kept"), undefined);
     assert.equal(fields.paused, false);
     assert.equal(fields.field("kept"), undefined, "the first sighting after the pause");
-    assert.deepEqual(fields.field("kept"), reference("kept"));
+    assert.deepEqual(fields.field("kept")?.bytes, reference("kept"));
   });
 
   it("does not pause while most lookups hit", () => {
     const fields = new TopicFields();
     for (let i = 0; i < 3 * TOPIC_FIELDS_WINDOW; i++) fields.field(`t/${i % 5}`);
     assert.equal(fields.paused, false);
-    assert.deepEqual(fields.field("t/3"), reference("t/3"));
+    assert.deepEqual(fields.field("t/3")?.bytes, reference("t/3"));
   });
 });

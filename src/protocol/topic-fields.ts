@@ -21,6 +21,7 @@
 
 import { utf8Length } from "./utf8.js";
 import { writeUtf8String } from "./byte-writer.js";
+import { WordBytes } from "./word-bytes.js";
 
 /** Topics (marks included) remembered at most, by default. */
 export const TOPIC_FIELDS_CAPACITY = 4096;
@@ -41,12 +42,12 @@ const SEEN = null;
  * ```ts
  * const fields = new TopicFields();
  * fields.field("a/b"); // undefined: first sighting (marked)
- * fields.field("a/b"); // Uint8Array [0, 3, 0x61, 0x2f, 0x62]
+ * fields.field("a/b")?.bytes; // Uint8Array [0, 3, 0x61, 0x2f, 0x62]
  * ```
  */
 export class TopicFields {
   readonly #capacity: number;
-  readonly #fields = new Map<string, Uint8Array | typeof SEEN>();
+  readonly #fields = new Map<string, WordBytes | typeof SEEN>();
   #lookups = 0;
   #hits = 0;
   #pause = 0;
@@ -66,10 +67,11 @@ export class TopicFields {
   }
 
   /**
-   * The Topic Name field of `topic` (length prefix and UTF-8), to be copied as it is, never changed;
-   * undefined when the caller should encode the topic itself (not remembered yet, not kept, paused).
+   * The Topic Name field of `topic` (length prefix and UTF-8), to be copied as it is, never changed
+   * (its words ready for a copy 8 bytes at a time, see word-bytes.ts); undefined when the caller should
+   * encode the topic itself (not remembered yet, not kept, paused).
    */
-  field(topic: string): Uint8Array | undefined {
+  field(topic: string): WordBytes | undefined {
     if (this.#pause > 0) {
       this.#pause--;
       return undefined;
@@ -89,8 +91,9 @@ export class TopicFields {
     }
     // the second sighting: make the field (at most 3 x 512 bytes: always within the 65,535 allowed)
     const length = utf8Length(topic);
-    const field = new Uint8Array(2 + length);
-    writeUtf8String(field, 0, topic);
+    const bytes = new Uint8Array(2 + length);
+    writeUtf8String(bytes, 0, topic);
+    const field = new WordBytes(bytes);
     fields.set(topic, field);
     return field;
   }

@@ -9,6 +9,6 @@ export { createEnvelope, type EnvelopeFields, JSON_CONTENT_TYPE } from "./create
 export { envelopeTime, isJsonObject, jsonBytes, type JsonObject, withDefault, withoutKey } from "./render.js";
 export { EnvelopeIds } from "./envelope-ids.js";
 export { jsonString, jsonText } from "./json-text.js";
-export { NUMBER_MAX_BYTES, PayloadPart, PayloadWriter } from "./payload-writer.js";
+export { NUMBER_MAX_BYTES, type PayloadPart, payloadPart, PayloadWriter } from "./payload-writer.js";
 export { TimestampParser } from "./timestamp-parser.js";
 export { formatIsoMicros, formatIsoMillis, parseIsoTimestamp } from "./timestamps.js";

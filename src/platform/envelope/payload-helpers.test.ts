@@ -15,7 +15,7 @@ import {
   PayloadWriter,
   TimestampParser,
 } from "./index.js";
-import { PayloadPart } from "./payload-writer.js";
+import { payloadPart } from "./payload-writer.js";
 
 const VALUES: unknown[] = [
   0,
@@ -74,7 +74,7 @@ describe("PayloadWriter", () => {
     const longest = Math.max(...values.map((v) => String(v).length));
     assert.equal(longest, NUMBER_MAX_BYTES);
     const writer = new PayloadWriter();
-    const none = new PayloadPart("");
+    const none = payloadPart("");
     for (let fill = 0; fill < 400; fill++) {
       const value = values[fill % values.length]!;
       const payload = writer.value(none, value, none)!;
@@ -113,8 +113,8 @@ describe("PayloadWriter.value", () => {
         JSON.stringify(value) === `"${value}"` &&
         encoder.encode(value).byteLength === value.length);
     for (let i = 0; i < 20_000; i++) {
-      const prefix = new PayloadPart(`{"name":"n${i % 7}","value":`);
-      const suffix = new PayloadPart(i % 3 === 0 ? "}" : `,"timestamp":"2016-08-09T20:00:47.${i}Z"}`);
+      const prefix = payloadPart(`{"name":"n${i % 7}","value":`);
+      const suffix = payloadPart(i % 3 === 0 ? "}" : `,"timestamp":"2016-08-09T20:00:47.${i}Z"}`);
       const value =
         i % 4 === 0
           ? randomString(random)
@@ -155,11 +155,7 @@ describe("PayloadWriter.value", () => {
     for (let i = 0; i < 5_000; i++) {
       const before = part();
       const after = part();
-      const payload = writer.value(
-        new PayloadPart(before),
-        i % 2 === 0 ? i : `v${i}`,
-        new PayloadPart(after),
-      );
+      const payload = writer.value(payloadPart(before), i % 2 === 0 ? i : `v${i}`, payloadPart(after));
       const value = i % 2 === 0 ? String(i) : `"v${i}"`;
       // a lone surrogate is written as U+FFFD, as TextEncoder writes it
       assert.deepEqual(payload, encoder.encode(`${before}${value}${after}`), `${before}|${after}`);
@@ -170,21 +166,21 @@ describe("PayloadWriter.value", () => {
   it("parts keep their UTF-8 bytes and byte length", () => {
     const encoder = new TextEncoder();
     for (const text of ["", "}", '{"name":"als","value":', ',"unit":"°C ✓ 漢字 \ud83d\ude00"}']) {
-      const part = new PayloadPart(text);
+      const part = payloadPart(text);
       assert.deepEqual(part.bytes, encoder.encode(text));
       assert.equal(part.length, part.bytes.byteLength);
     }
     // a multi-byte part around a value: the length in bytes, not in characters, places the value
     const writer = new PayloadWriter();
-    const payload = writer.value(new PayloadPart('{"°":'), 21.4, new PayloadPart(',"✓":1}'))!;
+    const payload = writer.value(payloadPart('{"°":'), 21.4, payloadPart(',"✓":1}'))!;
     assert.equal(new TextDecoder().decode(payload), '{"°":21.4,"✓":1}');
   });
 
   it("leaves a payload longer than a shared one to the caller", () => {
     const writer = new PayloadWriter();
     const encoder = new TextEncoder();
-    const prefix = new PayloadPart(`{"name":"${"n".repeat(990)}","value":`);
-    const suffix = new PayloadPart("}");
+    const prefix = payloadPart(`{"name":"${"n".repeat(990)}","value":`);
+    const suffix = payloadPart("}");
     assert.equal(writer.value(prefix, 1, suffix), undefined); // 25 bytes counted for a number
     assert.equal(writer.value(prefix, "x".repeat(30), suffix), undefined);
     assert.deepEqual(

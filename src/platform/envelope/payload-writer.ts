@@ -12,6 +12,7 @@
  * @module
  */
 
+import { WordBytes, writeWordBytes } from "../../protocol/index.js";
 import { writeJsonNumber } from "./json-number-text.js";
 
 const SLAB_BYTES = 8192;
@@ -33,54 +34,24 @@ const QUOTE = 0x22;
 const PRINTABLE_ASCII = 0x60;
 const BACKSLASH = 0x5c;
 
-/** Bytes of a word {@link PayloadPart} writes at once. */
-const WORD = 8;
+/**
+ * Bytes {@link PayloadWriter.value} puts before or after a value: the UTF-8 of a text, with their
+ * length kept as a number and their words ready for a copy 8 bytes at a time ({@link WordBytes}; one
+ * class for these and the broker's topic fields, so the copy sees one shape of object). Make one per
+ * text with {@link payloadPart} and keep it: it is read, never written.
+ */
+export type PayloadPart = WordBytes;
 
 /**
- * Bytes {@link PayloadWriter.value} puts before or after a value (the UTF-8 of `text`), with their
- * length kept as a number, and as doubles to write 8 bytes at a time through a `DataView`: the whole
- * words, then the last 8 bytes (overlapping the last whole word) when the length is not a multiple of
- * 8. For the few tens of bytes of a derived payload's parts, that costs about half of one
- * `Uint8Array.set` (a call into the runtime). A double keeps its bits through a load and a store but
- * for NaN, and no 8 bytes of valid UTF-8 (what `TextEncoder` writes) are a NaN: that needs a byte
- * from 0xF0 up (a 4-byte lead) followed by DEL or 0xFF. A part shorter than a word is written with
- * `set`. Make one per text and keep it: it is read, never written.
+ * The {@link PayloadPart} of `text`.
  *
  * @example
  * ```ts
- * new PayloadPart('{"name":"als","value":').length; // 22
+ * payloadPart('{"name":"als","value":').length; // 22
  * ```
  */
-export class PayloadPart {
-  readonly bytes: Uint8Array;
-  readonly length: number;
-  /** The whole words as doubles; empty: the part is shorter than a word, written with `set`. */
-  readonly words: Float64Array;
-  /** The last 8 bytes as a double, when the length is not a multiple of 8. */
-  readonly tail: number;
-
-  constructor(text: string) {
-    const bytes = encoder.encode(text);
-    const length = bytes.byteLength;
-    this.bytes = bytes;
-    this.length = length;
-    const view = new DataView(bytes.buffer, bytes.byteOffset, length);
-    this.words = new Float64Array(Math.floor(length / WORD));
-    for (let k = 0; k < this.words.length; k++) this.words[k] = view.getFloat64(k * WORD, true);
-    this.tail = length < WORD || length % WORD === 0 ? 0 : view.getFloat64(length - WORD, true);
-  }
-}
-
-/** Writes `part` at `at` of `slab` (`view` is a view of all of it). */
-function writePart(slab: Uint8Array, view: DataView, at: number, part: PayloadPart): void {
-  const words = part.words;
-  if (words.length === 0) {
-    slab.set(part.bytes, at);
-    return;
-  }
-  for (let k = 0; k < words.length; k++) view.setFloat64(at + k * WORD, words[k]!, true);
-  const length = part.length;
-  if (length % WORD !== 0) view.setFloat64(at + length - WORD, part.tail, true);
+export function payloadPart(text: string): PayloadPart {
+  return new WordBytes(encoder.encode(text));
 }
 
 /** Make one per owner (a dialect instance): it keeps the slab being filled. */
@@ -120,8 +91,8 @@ export class PayloadWriter {
    *
    * @example
    * ```ts
-   * const open = new PayloadPart('{"value":');
-   * const close = new PayloadPart("}");
+   * const open = payloadPart('{"value":');
+   * const close = payloadPart("}");
    * writer.value(open, 310, close); // the bytes {"value":310}
    * writer.value(open, "°C", close); // undefined
    * ```
@@ -137,7 +108,7 @@ export class PayloadWriter {
       if (fixed + NUMBER_MAX_BYTES > SHARED_MAX_LENGTH) return undefined;
       start = this.#room(fixed + NUMBER_MAX_BYTES);
       slab = this.#slab;
-      writePart(slab, this.#view, start, prefix);
+      writeWordBytes(slab, this.#view, start, prefix);
       at = writeJsonNumber(value, slab, start + prefixLength);
       if (at < 0)
         at = writeAscii(Number.isFinite(value) ? String(value) : "null", slab, start + prefixLength);
@@ -146,7 +117,7 @@ export class PayloadWriter {
       if (fixed + length + 2 > SHARED_MAX_LENGTH) return undefined;
       start = this.#room(fixed + length + 2);
       slab = this.#slab;
-      writePart(slab, this.#view, start, prefix);
+      writeWordBytes(slab, this.#view, start, prefix);
       at = start + prefixLength;
       slab[at++] = QUOTE;
       for (let i = 0; i < length; i++) {
@@ -158,7 +129,7 @@ export class PayloadWriter {
       }
       slab[at++] = QUOTE;
     } else return undefined;
-    writePart(slab, this.#view, at, suffix);
+    writeWordBytes(slab, this.#view, at, suffix);
     at += suffixLength;
     this.#used = at;
     return new Uint8Array(this.#buffer, start, at - start);

@@ -20,6 +20,7 @@ import { type FramePool, MAX_POOLED_BYTES } from "../frame-pool.js";
 import { readPacketId } from "../packet-id.js";
 import { PacketType, type ProtocolVersion, type QoS } from "../packet-type.js";
 import type { TopicFields } from "../topic-fields.js";
+import { type WordBytes, writeWordBytes } from "../word-bytes.js";
 import type { Properties } from "../properties.js";
 import {
   propertiesLength,
@@ -119,7 +120,7 @@ export function encodeBarePublish(
  */
 export function writeQos0PublishInto(
   pool: FramePool,
-  field: Uint8Array,
+  field: WordBytes,
   payload: Uint8Array,
   version: ProtocolVersion,
   maximum: number,
@@ -132,7 +133,7 @@ export function writeQos0PublishInto(
   const target = pool.slabBytes!;
   target[pool.lastStart] = PacketType.PUBLISH << 4;
   let pos = writeVariableByteInteger(target, pool.lastStart + 1, remainingLength);
-  target.set(field, pos);
+  writeWordBytes(target, pool.slabView!, pos, field);
   pos += field.length;
   if (version === 5) target[pos++] = 0; // Property Length 0
   target.set(payload, pos);
@@ -158,7 +159,7 @@ function writeBarePublish(
   else {
     // a kept field: the topic's 65,535 bytes were checked when it was made
     frame = startFrame(firstByte, field.length + after, pool);
-    frame.set(field, frame.length - after - field.length);
+    frame.set(field.bytes, frame.length - after - field.length);
   }
   let pos = frame.length - after;
   if (qos > 0) pos = writeUint16(frame, pos, checkPacketId("PUBLISH", packetId));

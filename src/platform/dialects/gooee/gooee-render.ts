@@ -23,7 +23,8 @@ import {
   isJsonObject,
   jsonString,
   jsonText,
-  PayloadPart,
+  type PayloadPart,
+  payloadPart,
   PayloadWriter,
   withoutKey,
 } from "../../envelope/index.js";
@@ -55,7 +56,7 @@ export class GooeeRenderer {
   /** The last timestamp rendered, its JSON string and `,"timestamp":<time>}` as bytes (the values of a publish mostly share one). */
   #time: string | undefined;
   #timeJson = '""';
-  #suffix = new PayloadPart("");
+  #suffix = payloadPart("");
   /** `{"name":"<name>","value":` as bytes, per meta name (at most {@link PREFIXES_KEPT}). */
   readonly #prefixes = new Map<string, PayloadPart>();
   /** Per device: its `devices/<id>/meta` and value targets by meta name, at most {@link TOPICS_KEPT} in all. */
@@ -168,7 +169,7 @@ export class GooeeRenderer {
     let prefix = this.#prefixes.get(name);
     if (prefix === undefined) {
       if (this.#prefixes.size >= PREFIXES_KEPT) this.#prefixes.clear();
-      prefix = new PayloadPart(`{"name":"${name}","value":`); // a meta name needs no escape
+      prefix = payloadPart(`{"name":"${name}","value":`); // a meta name needs no escape
       this.#prefixes.set(name, prefix);
     }
     return prefix;
@@ -185,7 +186,7 @@ export class GooeeRenderer {
     if (time !== this.#time) {
       this.#time = time;
       this.#timeJson = jsonString(time);
-      this.#suffix = new PayloadPart(`,"timestamp":${this.#timeJson}}`);
+      this.#suffix = payloadPart(`,"timestamp":${this.#timeJson}}`);
     }
     return (
       this.#payloads.value(prefix, value, this.#suffix) ??

@@ -1,0 +1,47 @@
+/**
+ * WordBytes copies: byte for byte whatever the bytes and their length, at any offset, also when the
+ * bytes hold a word that is a NaN as a double (copied with `set` then).
+ */
+
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { WordBytes, writeWordBytes } from "./word-bytes.js";
+
+describe("WordBytes", () => {
+  it("is written byte for byte, any length at any offset, over what was there", () => {
+    let seed = 3;
+    const random = (n: number): number => {
+      seed = (Math.imul(seed, 1_103_515_245) + 12_345) >>> 0;
+      return Math.floor((seed / 2 ** 32) * n);
+    };
+    const target = new Uint8Array(256);
+    const view = new DataView(target.buffer);
+    for (let i = 0; i < 5_000; i++) {
+      const bytes = Uint8Array.from({ length: random(48) }, () => random(256));
+      const at = random(256 - bytes.length);
+      target.fill(0xaa);
+      writeWordBytes(target, view, at, new WordBytes(bytes));
+      assert.deepEqual(target.subarray(at, at + bytes.length), bytes);
+      assert.ok(
+        target.subarray(0, at).every((byte) => byte === 0xaa),
+        "nothing before it written",
+      );
+      assert.ok(
+        target.subarray(at + bytes.length).every((byte) => byte === 0xaa),
+        "nothing after it written",
+      );
+    }
+  });
+
+  it("keeps no words for bytes holding a NaN word, nor for bytes shorter than a word", () => {
+    // little-endian: the exponent's bits are in the last two bytes of the word
+    const nan = Uint8Array.of(1, 2, 3, 4, 5, 6, 0xf8, 0x7f, 9, 10);
+    assert.equal(new WordBytes(nan).words.length, 0);
+    assert.equal(new WordBytes(Uint8Array.of(1, 2, 3)).words.length, 0);
+    const text = new WordBytes(new TextEncoder().encode('{"name":"temperature","value":'));
+    assert.equal(text.words.length, 3);
+    const target = new Uint8Array(12);
+    writeWordBytes(target, new DataView(target.buffer), 1, new WordBytes(nan));
+    assert.deepEqual(target.subarray(1, 11), nan);
+  });
+});
