@@ -34,10 +34,16 @@ function shown(found: DialectMatch | undefined): unknown {
 describe("DialectLayer.lookupTopic", () => {
   it("answers as lookup of the split topic does, per list of dialects, beyond the answers it keeps", () => {
     let t3: readonly string[] = ["other"];
+    // a registry whose generation grows when the tenant's list changes, as RegistryView says
+    const registry = {
+      ...EMPTY_REGISTRY,
+      generation: 0,
+      tenantDialects: (tenant: string) => (tenant === "t3" ? t3 : []),
+    };
     const layer = new DialectLayer({
       dialects: [createGooeeDialect(), OTHER],
       configured: { gooee: ["t1", "t2"], other: ["t2"] },
-      registry: { ...EMPTY_REGISTRY, tenantDialects: (tenant) => (tenant === "t3" ? t3 : []) },
+      registry,
       logger: pino({ level: "silent" }),
     });
     let seed = 3;
@@ -54,7 +60,10 @@ describe("DialectLayer.lookupTopic", () => {
       (i: number) => `devices/d${i}/meta/rejected`,
     ];
     for (let n = 0; n < 30_000; n++) {
-      if (n === 15_000) t3 = ["gooee", "other"]; // the tenant's list is replaced
+      if (n === 15_000) {
+        t3 = ["gooee", "other"]; // the tenant's list is replaced
+        registry.generation++;
+      }
       const tenant = ["t1", "t2", "t3"][random(3)]!;
       const dialects = layer.forTenant(tenant).dialects;
       // mostly a few topics again, sometimes a new one (more than the layer keeps in all)
@@ -64,6 +73,30 @@ describe("DialectLayer.lookupTopic", () => {
       assert.deepEqual(shown(layer.lookupTopic(dialects, topic)), expected, `${tenant} ${topic}`);
       assert.deepEqual(shown(layer.lookupTopic(dialects, topic)), expected, `${tenant} ${topic} again`);
     }
+  });
+});
+
+describe("DialectLayer.forTenant", () => {
+  it("follows the tenant's list in the registry whenever the registry's generation grows", () => {
+    let own: readonly string[] = [];
+    const registry = { ...EMPTY_REGISTRY, generation: 0, tenantDialects: () => own };
+    const layer = new DialectLayer({
+      dialects: [createGooeeDialect(), OTHER],
+      configured: {},
+      registry,
+      logger: pino({ level: "silent" }),
+    });
+    const names = (): string[] => layer.forTenant("t").dialects.map((compiled) => compiled.dialect.name);
+    assert.deepEqual(names(), []);
+    own = ["gooee"];
+    registry.generation++;
+    assert.deepEqual(names(), ["gooee"]);
+    const first = layer.forTenant("t");
+    registry.generation++; // another entity changed: the same answer
+    assert.equal(layer.forTenant("t"), first);
+    own = ["other", "gooee"];
+    registry.generation++;
+    assert.deepEqual(names(), ["other", "gooee"]);
   });
 });
 

@@ -88,7 +88,10 @@ export class DialectLayer {
   readonly #byName = new Map<string, CompiledDialect>();
   readonly #configured = new Map<string, readonly CompiledDialect[]>();
   /** Per tenant: the registry's list it was computed from, and the result. */
-  readonly #cache = new Map<string, { readonly source: readonly string[]; readonly value: TenantDialects }>();
+  readonly #cache = new Map<
+    string,
+    { readonly source: readonly string[]; readonly value: TenantDialects; readonly generation: number }
+  >();
   #host: MessageStageHost | undefined;
   #started: Promise<void> | undefined;
   /** The last {@link lookupTopic} question and answer. */
@@ -163,11 +166,20 @@ export class DialectLayer {
     })());
   }
 
-  /** The dialects `tenant` has (none: an empty list), with its mount. */
+  /**
+   * The dialects `tenant` has (none: an empty list), with its mount. Asked twice per inbound PUBLISH
+   * (the authorizer, the stage): while the registry's generation is the one the answer was made at,
+   * no entity changed, so the tenant's list did not either, and the registry is not asked.
+   */
   forTenant(tenant: string): TenantDialects {
-    const fromRegistry = this.registry.tenantDialects(tenant);
     const cached = this.#cache.get(tenant);
-    if (cached !== undefined && sameNames(cached.source, fromRegistry)) return cached.value;
+    const generation = this.registry.generation;
+    if (cached !== undefined && cached.generation === generation) return cached.value;
+    const fromRegistry = this.registry.tenantDialects(tenant);
+    if (cached !== undefined && sameNames(cached.source, fromRegistry)) {
+      this.#cache.set(tenant, { ...cached, generation });
+      return cached.value;
+    }
     const dialects = [...(this.#configured.get(tenant) ?? NONE)];
     for (const name of fromRegistry) {
       const compiled = this.#byName.get(name);
@@ -178,7 +190,7 @@ export class DialectLayer {
       dialects: dialects.length === 0 ? NONE : dialects,
       mount: mountOf(tenant),
     };
-    this.#cache.set(tenant, { source: fromRegistry, value });
+    this.#cache.set(tenant, { source: fromRegistry, value, generation });
     return value;
   }
 
