@@ -152,6 +152,12 @@ describe("FrameReader", () => {
     assert.ok(Object.is(topicOf("devices/dev-1/meta/temperature"), first)); // recalled
     assert.equal(topicOf("devices/dev-2/meta/temperature"), "devices/dev-2/meta/temperature"); // same length
     assert.equal(topicOf("devices/dev-1/meta/temperature"), first);
+    // the same length, one byte apart: in the first word, in the last one (the overlapping tail)
+    for (const other of ["eevices/dev-1/meta/temperature", "devices/dev-1/meta/temperaturf"]) {
+      assert.equal(topicOf(other), other);
+      assert.equal(topicOf("devices/dev-1/meta/temperature"), "devices/dev-1/meta/temperature");
+    }
+    assert.equal(topicOf("devices/dev-1/meta/temperature"), topicOf("devices/dev-1/meta/temperature"));
     assert.equal(topicOf("a/°C"), "a/°C"); // beyond ASCII: decoded, not recalled
     assert.equal(topicOf("a/°C"), "a/°C");
     assert.equal(topicOf("a/xCC"), "a/xCC"); // as long in bytes as the last
