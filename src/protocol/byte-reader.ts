@@ -102,14 +102,20 @@ export class ByteReader {
     throw malformed(`Cannot decode ${field}: Variable Byte Integer is longer than 4 bytes`);
   }
 
-  /** Reads a UTF-8 Encoded String (Two Byte length, then validated UTF-8). */
-  utf8(field: string): string {
+  /** Reads a Two Byte length and moves past that many bytes; where they start (they end at `pos`). */
+  #lengthPrefixed(field: string): number {
     const length = this.uint16(field);
     const start = this.pos;
     const stop = start + length;
     if (stop > this.end) throw tooShort(field);
     this.pos = stop;
-    return decodeUtf8(this.#bytes, start, stop);
+    return start;
+  }
+
+  /** Reads a UTF-8 Encoded String (Two Byte length, then validated UTF-8). */
+  utf8(field: string): string {
+    const start = this.#lengthPrefixed(field);
+    return decodeUtf8(this.#bytes, start, this.pos);
   }
 
   /**
@@ -123,11 +129,9 @@ export class ByteReader {
    * word-bytes.ts), so equal doubles are equal bytes.
    */
   recalledUtf8(field: string): string {
-    const length = this.uint16(field);
-    const start = this.pos;
-    const stop = start + length;
-    if (stop > this.end) throw tooShort(field);
-    this.pos = stop;
+    const start = this.#lengthPrefixed(field);
+    const stop = this.pos;
+    const length = stop - start;
     const recalled = this.#recalled;
     const bytes = this.#bytes;
     if (recalled !== undefined && recalled.length === length) {
@@ -160,12 +164,8 @@ export class ByteReader {
 
   /** Reads Binary Data (Two Byte length, then bytes). Returns a view into the frame, not a copy. */
   binary(field: string): Uint8Array {
-    const length = this.uint16(field);
-    const start = this.pos;
-    const stop = start + length;
-    if (stop > this.end) throw tooShort(field);
-    this.pos = stop;
-    return this.#view(start, stop);
+    const start = this.#lengthPrefixed(field);
+    return this.#view(start, this.pos);
   }
 
   /** Everything up to `end`, as a view. */

@@ -84,6 +84,15 @@ describe("PayloadWriter", () => {
   });
 });
 
+/** A small seeded generator of numbers in [0, 1), so a failure can be replayed. */
+function seeded(seed: number): () => number {
+  let state = seed;
+  return () => {
+    state = (Math.imul(state, 1_103_515_245) + 12_345) >>> 0;
+    return state / 2 ** 32;
+  };
+}
+
 describe("PayloadWriter.value", () => {
   /** Strings made of the characters at the edges of what `value` writes itself. */
   function randomString(random: () => number): string {
@@ -101,11 +110,7 @@ describe("PayloadWriter.value", () => {
     const writer = new PayloadWriter();
     const encoder = new TextEncoder();
     const decoder = new TextDecoder();
-    let seed = 7;
-    const random = (): number => {
-      seed = (Math.imul(seed, 1_103_515_245) + 12_345) >>> 0;
-      return seed / 2 ** 32;
-    };
+    const random = seeded(7);
     const written: [string, Uint8Array][] = [];
     const plain = (value: unknown): boolean =>
       typeof value === "number" ||
@@ -137,11 +142,7 @@ describe("PayloadWriter.value", () => {
     const writer = new PayloadWriter();
     const encoder = new TextEncoder();
     const decoder = new TextDecoder();
-    let seed = 11;
-    const random = (): number => {
-      seed = (Math.imul(seed, 1_103_515_245) + 12_345) >>> 0;
-      return seed / 2 ** 32;
-    };
+    const random = seeded(11);
     const beyond = ["°", "✓", "漢", "\ud83d\ude00", "\ud83d", "\u007f", "\u0000", "\uffff"];
     const part = (): string => {
       let text = "";
