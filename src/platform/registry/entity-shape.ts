@@ -29,14 +29,21 @@ export const entityFields: { readonly [K in EntityKind]: FieldsOf<K> } = {
 
 /**
  * The entity of `kind` with exactly the kind's fields, in order: missing ones become `undefined`,
- * unknown ones are dropped. The result is frozen (entities are immutable values).
+ * unknown ones are dropped. The result is frozen (entities are immutable values), and so is a copy of
+ * each list field (a tenant's dialects, a user's roles): a caller that changes the list it passed in
+ * afterwards does not change the entity behind the registry's back (what is derived from entities is
+ * kept while the registry's generation stays the same).
  */
 export function shapeEntity<K extends EntityKind>(
   kind: K,
   record: Readonly<Record<string, unknown>>,
 ): EntityOf[K] {
   const shaped: Record<string, unknown> = {};
-  for (const field of entityFields[kind]) shaped[field] = record[field];
+  for (const field of entityFields[kind]) {
+    const value = record[field];
+    shaped[field] =
+      Array.isArray(value) && !Object.isFrozen(value) ? Object.freeze([...(value as unknown[])]) : value;
+  }
   return Object.freeze(shaped) as unknown as EntityOf[K];
 }
 

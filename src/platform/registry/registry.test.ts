@@ -771,5 +771,13 @@ describe("Registry state", () => {
     assert.deepEqual(registry.tenantDialects("acme"), ["placeos", "gooee"]);
     assert.deepEqual(registry.tenantDialects("other"), []);
     problem(registry.update("tenants", "acme", { dialects: ["Bad Name"] }), "invalid", /dialect name/);
+    // the list given is copied: changing it afterwards changes nothing (nor the generation's meaning)
+    const given = ["gooee"];
+    value(registry.update("tenants", "acme", { dialects: given }));
+    const generation = registry.generation;
+    given.push("placeos");
+    assert.deepEqual(registry.tenantDialects("acme"), ["placeos", "gooee"]);
+    assert.deepEqual(registry.get("tenants", "acme")?.dialects, ["gooee"]);
+    assert.equal(registry.generation, generation);
   });
 });

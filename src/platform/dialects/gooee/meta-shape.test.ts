@@ -177,6 +177,30 @@ describe("MetaShape", () => {
     assert.deepEqual(read.times, ["2016-08-09T20:00:49.5000Z", "2016-08-09T20:00:48.001000Z"]);
   });
 
+  it("keeps a string value's leading U+FEFF, as the parse of the whole payload does", () => {
+    const shape = learn('[{"name":"a","value":"hello","timestamp":"2024-01-01T00:00:00Z"}]')!;
+    const marked = encoder.encode('[{"name":"a","value":"\ufeffx","timestamp":"2024-01-01T00:00:00Z"}]');
+    const read = new MetaSlots();
+    assert.equal(shape.read(payload(marked), read), true);
+    assert.deepEqual(read.values, ["\ufeffx"]);
+    assert.deepEqual(read.values, [(JSON.parse(decoder.decode(marked)) as { value: string }[])[0]!.value]);
+  });
+
+  it("reads a payload in a buffer larger than a read chunk (its view is not kept)", () => {
+    const text = '[{"name":"co2","value":612,"timestamp":"2016-08-09T20:00:47Z"}]';
+    const shape = learn(text)!;
+    const read = new MetaSlots();
+    const large = new Uint8Array(256 * 1024);
+    const bytes = encoder.encode(text.replace("612", "613"));
+    large.set(bytes, 100_000);
+    for (let i = 0; i < 2; i++) {
+      assert.equal(shape.read(large.subarray(100_000, 100_000 + bytes.length), read), true);
+      assert.deepEqual(read.values, [613]);
+      assert.equal(shape.read(payload(text), read), true); // then a small one, and back
+      assert.deepEqual(read.values, [612]);
+    }
+  });
+
   it("is shared by layout: texts alike but for their slots have one layout", () => {
     const a = '[{"name":"co2","value":612,"timestamp":"2016-08-09T20:00:47Z"}]';
     const b = '[{"name":"co2","value":"x","timestamp":"2026-11-22T10:00:00Z"}]';
@@ -184,6 +208,14 @@ describe("MetaShape", () => {
     const layout = (text: string): string => learn(text)!.layout;
     assert.equal(layout(a), layout(b));
     assert.notEqual(layout(a), layout(c));
+    // bytes that decode alike (both invalid UTF-8, U+FFFD once decoded) are different layouts
+    const withByte = (byte: number): string => {
+      const bytes = encoder.encode('[{"name":"co2","display_name":"x","value":1,"timestamp":"t"}]');
+      bytes[bytes.indexOf(0x78)] = byte; // the "x"
+      const parsed = JSON.parse(decoder.decode(bytes)) as unknown[];
+      return MetaShape.learn(payload(bytes), parsed, constants)!.layout;
+    };
+    assert.notEqual(withByte(0xff), withByte(0xfe));
   });
 
   it("does not read a payload with an escape, a control character, another layout or more items", () => {

@@ -58,7 +58,14 @@ const WORD = 8;
 /** Timestamp bytes a {@link MetaSlots} keeps to compare the next ones with (longer ones are decoded each time). */
 const TIME_BYTES_KEPT = 64;
 
-const decoder = new TextDecoder();
+/**
+ * For a string slot's bytes beyond ASCII. `ignoreBOM`: a slot that starts with U+FEFF keeps it, as in
+ * the parse of the whole payload (a decoder strips a byte order mark only at the start of what it is
+ * given, which for the whole payload is never inside a string).
+ */
+const decoder = new TextDecoder("utf-8", { ignoreBOM: true });
+/** Buffers up to this size are kept (with their view) from one read to the next; larger ones are not. */
+const KEPT_BUFFER_BYTES = 64 * 1024;
 
 /**
  * What a read gives per item (`values[i]`, `times[i]`), in arrays reused from read to read, and what a
@@ -76,14 +83,20 @@ export class MetaSlots {
   #timeLength = -1;
   #timeText = "";
 
-  /** A view of all of `bytes`'s buffer (made anew only when the buffer changes). */
+  /**
+   * A view of all of `bytes`'s buffer, made anew only when the buffer changes (the frames of one read
+   * chunk share it). A buffer larger than a read chunk (a large frame reassembled on its own) is not
+   * kept: it would stay alive until the next read.
+   */
   view(bytes: Uint8Array): DataView {
     const buffer = bytes.buffer;
-    if (buffer !== this.#buffer) {
+    if (buffer === this.#buffer) return this.#view;
+    const view = new DataView(buffer);
+    if (buffer.byteLength <= KEPT_BUFFER_BYTES) {
       this.#buffer = buffer;
-      this.#view = new DataView(buffer);
+      this.#view = view;
     }
-    return this.#view;
+    return view;
   }
 
   /**
@@ -197,7 +210,7 @@ export class MetaShape {
       // a copy (`slice` of a Node Buffer would be a view, keeping the payload's whole chunk alive)
       const own = new Uint8Array(bytes.subarray(bounds[2 * s], bounds[2 * s + 1]));
       segments.push(segment(own));
-      layout += decoder.decode(own);
+      layout += latin1(own); // byte for byte: two layouts that decode alike may differ in bytes
       if (s < isTime.length) layout += `\u0000${isTime[s]! ? "t" : "v"}`;
     }
     this.#segments = segments;
@@ -293,6 +306,13 @@ export class MetaShape {
     const last = segments[items.length]!;
     return at + last.length === end && matchesAt(bytes, view, offset, at, last);
   }
+}
+
+/** Each byte as the character of that code (a key, not a text). */
+function latin1(bytes: Uint8Array): string {
+  let text = "";
+  for (let i = 0; i < bytes.length; i++) text += String.fromCharCode(bytes[i]!);
+  return text;
 }
 
 /**
