@@ -9,10 +9,7 @@
 
 import { malformed, type ProtocolError } from "./protocol-error.js";
 import { decodeUtf8 } from "./utf8.js";
-import { WordBytes } from "./word-bytes.js";
-
-/** Bytes compared at once by {@link ByteReader.recalledUtf8}. */
-const WORD = 8;
+import { matchesWordBytes, WordBytes } from "./word-bytes.js";
 
 /** Reads MQTT data types (spec 1.5) from `bytes[pos, end)`, throwing Malformed Packet errors on overrun. */
 export class ByteReader {
@@ -27,8 +24,8 @@ export class ByteReader {
   #offset: number;
   /** The last string {@link recalledUtf8} decoded, when it was ASCII (its length is then its bytes'). */
   #recalled: string | undefined = undefined;
-  /** Its bytes as 8-byte words (see there); undefined when it is shorter than a word. */
-  #recalledWords: WordBytes | undefined = undefined;
+  /** Its bytes, to compare the next topics with (see there). */
+  #recalledBytes: WordBytes | undefined = undefined;
   /** A view of the current chunk's buffer, made when a recalled string is first compared in it. */
   #data: DataView | undefined = undefined;
 
@@ -124,9 +121,8 @@ export class ByteReader {
    * read this way, that string itself. The bytes are compared, not decoded (a 24-character topic cost
    * ~150 ns to decode, mostly making the string), and the same string object comes back, whose hash
    * V8 keeps: the maps it is looked up in next (routes, topic fields, a dialect's rows) hash nothing
-   * and compare a pointer. The comparison takes 8 bytes at a time, as doubles through a view of the
-   * chunk: exact, since no 8 bytes of ASCII without U+0000 are a zero or a NaN as a double (see
-   * word-bytes.ts), so equal doubles are equal bytes.
+   * and compare a pointer. The comparison takes 8 bytes at a time through a view of the chunk
+   * (word-bytes.ts).
    */
   recalledUtf8(field: string): string {
     const start = this.#lengthPrefixed(field);
@@ -135,30 +131,14 @@ export class ByteReader {
     const recalled = this.#recalled;
     const bytes = this.#bytes;
     if (recalled !== undefined && recalled.length === length) {
-      const words = this.#recalledWords;
-      if (words !== undefined) {
-        const data = (this.#data ??= new DataView(this.#buffer));
-        const base = this.#offset + start;
-        const kept = words.words;
-        let k = 0;
-        while (k < kept.length && data.getFloat64(base + k * WORD, true) === kept[k]) k++;
-        if (
-          k === kept.length &&
-          (length % WORD === 0 || data.getFloat64(base + length - WORD, true) === words.tail)
-        )
-          return recalled;
-      } else {
-        let i = 0;
-        while (i < length && bytes[start + i] === recalled.charCodeAt(i)) i++;
-        if (i === length) return recalled;
-      }
+      const data = (this.#data ??= new DataView(this.#buffer));
+      if (matchesWordBytes(bytes, data, this.#offset, start, this.#recalledBytes!)) return recalled;
     }
     const text = decodeUtf8(bytes, start, stop);
     const ascii = text.length === length; // one byte per character
     this.#recalled = ascii ? text : undefined;
     // a copy of the bytes (not a view: it would keep the whole chunk alive)
-    this.#recalledWords =
-      ascii && length >= WORD ? new WordBytes(this.#view(start, stop).slice()) : undefined;
+    this.#recalledBytes = ascii ? new WordBytes(this.#view(start, stop).slice()) : undefined;
     return text;
   }
 

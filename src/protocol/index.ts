@@ -8,7 +8,7 @@ export { decodePacket } from "./decode-packet.js";
 export { encodePacket } from "./encode-packet.js";
 export { FramePool } from "./frame-pool.js";
 export { TopicFields } from "./topic-fields.js";
-export { WordBytes, writeWordBytes } from "./word-bytes.js";
+export { matchesWordBytes, WordBytes, writeWordBytes } from "./word-bytes.js";
 export { FrameReader, type FrameReaderOptions } from "./frame-reader.js";
 export { assertNever, type Packet } from "./packet.js";
 export { PacketType, packetTypeName, type ProtocolVersion, type QoS } from "./packet-type.js";

@@ -5,7 +5,7 @@
 
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { WordBytes, writeWordBytes } from "./word-bytes.js";
+import { matchesWordBytes, WordBytes, writeWordBytes } from "./word-bytes.js";
 
 describe("WordBytes", () => {
   it("is written byte for byte, any length at any offset, over what was there", () => {
@@ -40,8 +40,46 @@ describe("WordBytes", () => {
     assert.equal(new WordBytes(Uint8Array.of(1, 2, 3)).words.length, 0);
     const text = new WordBytes(new TextEncoder().encode('{"name":"temperature","value":'));
     assert.equal(text.words.length, 3);
+    // a multiple of 8 (no tail word): words all the same
+    assert.equal(new WordBytes(new TextEncoder().encode("devices/bench-dev-3/meta")).words.length, 3);
     const target = new Uint8Array(12);
     writeWordBytes(target, new DataView(target.buffer), 1, new WordBytes(nan));
     assert.deepEqual(target.subarray(1, 11), nan);
+  });
+
+  it("matches bytes exactly where they are, at any offset of the buffer, reading nothing past the end", () => {
+    let seed = 5;
+    const random = (n: number): number => {
+      seed = (Math.imul(seed, 1_103_515_245) + 12_345) >>> 0;
+      return Math.floor((seed / 2 ** 32) * n);
+    };
+    const buffer = new Uint8Array(128);
+    const view = new DataView(buffer.buffer);
+    for (let i = 0; i < 5_000; i++) {
+      // zeros and NaN words too: such bytes are compared one by one
+      const part = Uint8Array.from({ length: random(40) }, () => [0, 0x7f, 0xff, 0x41][random(4)]!);
+      const offset = random(32);
+      const bytes = buffer.subarray(offset, offset + 64);
+      bytes.fill(0);
+      const at = random(64 - part.length + 1);
+      bytes.set(part, at);
+      const kept = new WordBytes(part);
+      assert.equal(matchesWordBytes(bytes, view, offset, at, kept), true);
+      if (part.length > 0) {
+        const k = random(part.length);
+        bytes[at + k] = bytes[at + k]! ^ 0x80; // one bit changed
+        assert.equal(matchesWordBytes(bytes, view, offset, at, kept), false);
+        // the same bytes running past the end of `bytes` do not match
+        assert.equal(
+          matchesWordBytes(bytes.subarray(0, at + part.length - 1), view, offset, at, kept),
+          false,
+        );
+      }
+    }
+    // +0 and -0 as words: equal doubles, different bytes
+    const negativeZero = new WordBytes(Uint8Array.of(0, 0, 0, 0, 0, 0, 0, 0x80));
+    assert.equal(negativeZero.words.length, 0);
+    const zeros = new Uint8Array(8);
+    assert.equal(matchesWordBytes(zeros, new DataView(zeros.buffer), 0, 0, negativeZero), false);
   });
 });

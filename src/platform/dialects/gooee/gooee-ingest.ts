@@ -65,10 +65,7 @@ const decoder = new TextDecoder();
 type Parsed = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly text: string };
 
 function parseJson(payload: Uint8Array): Parsed {
-  return parseText(decoder.decode(payload));
-}
-
-function parseText(text: string): Parsed {
+  const text = decoder.decode(payload);
   try {
     return { ok: true, value: JSON.parse(text) as unknown };
   } catch {

@@ -21,11 +21,11 @@
  * expression of the whole shape about a nanosecond per character. Bytes can: a segment is compared 8
  * bytes at a time, as doubles read through a `DataView` (a double compares equal to another exactly
  * when their bits are equal, but for +0/-0 and NaN, which no word of valid UTF-8 text is; a segment
- * with such a word is compared byte by byte all the same). Only the slots become JavaScript values:
- * a number is read from its digits, a string decoded; a timestamp like the last one read (the items of
- * an array, and the arrays of a device, mostly share one) is the last one's string, found by comparing
- * bytes, so equal timestamps come out as one string and later comparisons of it are pointer
- * comparisons.
+ * with such a word is compared byte by byte all the same; protocol/word-bytes.ts). Only the slots
+ * become JavaScript values: a number is read from its digits, a string decoded; a timestamp like the
+ * last one read (the items of an array, and the arrays of a device, mostly share one) is the last
+ * one's string, found by comparing bytes, so equal timestamps come out as one string and later
+ * comparisons of it are pointer comparisons.
  *
  * Learning refuses what a slot could not stand for: a key written with an escape (`"\u0076alue"` is
  * `value` once parsed), an item with a key twice (the parse keeps the last), an item without both
@@ -35,7 +35,7 @@
  * @module
  */
 
-import { asciiToString } from "../../../protocol/index.js";
+import { asciiToString, matchesWordBytes, WordBytes } from "../../../protocol/index.js";
 
 /** Ten to the power of 0..22: the powers a double holds exactly. */
 const EXACT_POWERS_OF_TEN: readonly number[] = Object.freeze(Array.from({ length: 23 }, (_, i) => 10 ** i));
@@ -138,56 +138,9 @@ export class MetaSlots {
   }
 }
 
-/**
- * A segment's UTF-8 bytes, and the same as doubles to compare a word of 8 bytes at a time: the whole
- * words, then the last 8 bytes (overlapping the last whole word) when the length is not a multiple
- * of 8. `words` is empty for a segment compared byte by byte: shorter than a word, or with a word
- * that is a zero or NaN as a double (see the module comment).
- */
-interface Segment {
-  readonly bytes: Uint8Array;
-  readonly length: number;
-  readonly words: Float64Array;
-  /** The last 8 bytes as a double (NaN: none, the length is a multiple of 8 or below 8). */
-  readonly tail: number;
-}
-
-function segment(bytes: Uint8Array): Segment {
-  const length = bytes.length;
-  const view = new DataView(bytes.buffer, bytes.byteOffset, length);
-  const bytewise: Segment = { bytes, length, words: new Float64Array(0), tail: Number.NaN };
-  if (length < WORD) return bytewise;
-  const words = new Float64Array(Math.floor(length / WORD));
-  for (let k = 0; k < words.length; k++) words[k] = view.getFloat64(k * WORD, true);
-  const tail = length % WORD === 0 ? Number.NaN : view.getFloat64(length - WORD, true);
-  // equal as doubles but not as bits (zeros), or never equal (NaN): this segment is compared bytewise
-  for (const word of [...words, ...(Number.isNaN(tail) ? [] : [tail])])
-    if (word === 0 || Number.isNaN(word)) return bytewise;
-  return { bytes, length, words, tail };
-}
-
-/**
- * Whether `segment` is in `bytes` at `at`: `view` is a view of `bytes`'s buffer, where `bytes` starts
- * at `offset`.
- */
-function matchesAt(bytes: Uint8Array, view: DataView, offset: number, at: number, segment: Segment): boolean {
-  const length = segment.length;
-  if (at + length > bytes.length) return false;
-  const words = segment.words;
-  if (words.length === 0) {
-    const expected = segment.bytes;
-    for (let i = 0; i < length; i++) if (bytes[at + i] !== expected[i]) return false;
-    return true;
-  }
-  const base = offset + at;
-  for (let k = 0; k < words.length; k++)
-    if (view.getFloat64(base + k * WORD, true) !== words[k]) return false;
-  return length % WORD === 0 || view.getFloat64(base + length - WORD, true) === segment.tail;
-}
-
 export class MetaShape {
   /** The bytes before each slot, and after the last one: one more than there are slots. */
-  readonly #segments: readonly Segment[];
+  readonly #segments: readonly WordBytes[];
   /** Per slot: the index of its item. */
   readonly #items: readonly number[];
   /** Per slot: true for the item's `timestamp`, false for its `value`. */
@@ -204,12 +157,12 @@ export class MetaShape {
 
   private constructor(bytes: Uint8Array, cut: Cut, names: readonly string[], constants: readonly unknown[]) {
     const { bounds, items, isTime } = cut;
-    const segments: Segment[] = [];
+    const segments: WordBytes[] = [];
     let layout = "";
     for (let s = 0; s <= isTime.length; s++) {
       // a copy (`slice` of a Node Buffer would be a view, keeping the payload's whole chunk alive)
       const own = new Uint8Array(bytes.subarray(bounds[2 * s], bounds[2 * s + 1]));
-      segments.push(segment(own));
+      segments.push(new WordBytes(own));
       layout += latin1(own); // byte for byte: two layouts that decode alike may differ in bytes
       if (s < isTime.length) layout += `\u0000${isTime[s]! ? "t" : "v"}`;
     }
@@ -269,7 +222,7 @@ export class MetaShape {
     let at = 0;
     for (let s = 0; s < items.length; s++) {
       const segment = segments[s]!;
-      if (!matchesAt(bytes, view, offset, at, segment)) return false;
+      if (!matchesWordBytes(bytes, view, offset, at, segment)) return false;
       at += segment.length;
       const code = bytes[at];
       if (code === QUOTE) {
@@ -304,7 +257,7 @@ export class MetaShape {
       at = close;
     }
     const last = segments[items.length]!;
-    return at + last.length === end && matchesAt(bytes, view, offset, at, last);
+    return at + last.length === end && matchesWordBytes(bytes, view, offset, at, last);
   }
 }
 
