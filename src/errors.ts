@@ -31,7 +31,7 @@ export type ErrorCode = keyof typeof errorCodes;
 export const apiErrorCodes = {
   BAD_REQUEST: [
     400,
-    "The request does not match the route's schema (an unknown field, a wrong type, a bad id) or is not valid JSON",
+    "The request does not match the route's schema (an unknown field, a wrong type, a bad id) or is not valid JSON (or nests deeper than 256 levels)",
   ],
   UNAUTHORIZED: [401, "No credentials, or credentials the authentication chain does not accept"],
   FORBIDDEN: [403, "The principal is not an administrator, or not of the tenant it acts on"],
@@ -41,6 +41,7 @@ export const apiErrorCodes = {
     "An id, login name, module slot or schema name is taken, or the entity is still referenced",
   ],
   PAYLOAD_TOO_LARGE: [413, "The request body is larger than admin.bodyLimit"],
+  URI_TOO_LONG: [414, "A path parameter is longer than 16,384 characters (more than a request line carries)"],
   UNSUPPORTED_MEDIA_TYPE: [415, "The request body is not application/json"],
   UNPROCESSABLE: [
     422,

@@ -116,6 +116,8 @@ export function toApiError(error: FastifyError | ApiError | Error): ApiError {
   switch (fastifyError.statusCode) {
     case 413:
       return new ApiError("PAYLOAD_TOO_LARGE", "The request body is too large (admin.bodyLimit)");
+    case 414:
+      return new ApiError("URI_TOO_LONG", "A path parameter is too long (at most 16,384 characters)");
     case 415:
       return new ApiError("UNSUPPORTED_MEDIA_TYPE", `Unsupported content type: send "application/json"`);
     case 400:

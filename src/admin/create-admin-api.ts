@@ -19,6 +19,7 @@ import type { Broker } from "../broker/index.js";
 import type { Logger } from "../observability/index.js";
 import type { Registry } from "../platform/registry/index.js";
 import type { DialectLayer } from "../platform/dialects/index.js";
+import { exceedsJsonDepth, MAX_JSON_DEPTH } from "../platform/envelope/index.js";
 import type { AdminAuthenticator } from "./admin-authenticator.js";
 import type { AdminCaller } from "./admin-caller.js";
 import type { AdminRoute } from "./admin-route.js";
@@ -60,6 +61,8 @@ export interface AdminApi {
   close(): Promise<void>;
 }
 
+/** The longest path parameter the router reads (what a request line carries: Node's 16 KiB header limit). */
+const MAX_PARAM_LENGTH = 16_384;
 const NO_PARAMETERS = object({});
 
 function pathOf(url: string): string {
@@ -97,6 +100,10 @@ export async function createAdminApi(options: AdminApiOptions): Promise<AdminApi
   const app = fastify({
     logger: false, // the API logs through the broker's logger (below)
     bodyLimit: options.bodyLimit,
+    // a path parameter (an id of up to 128 characters, a client id of up to 65,535 bytes, escaped)
+    // up to what a request line can carry at all (Node's default header limit, 16 KiB): fastify's
+    // default of 100 refused ids the API creates
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     exposeHeadRoutes: false,
     return503OnClosing: true,
     frameworkErrors: (error, _request, reply) => {
@@ -110,7 +117,13 @@ export async function createAdminApi(options: AdminApiOptions): Promise<AdminApi
   app.addContentTypeParser("application/json", { parseAs: "string" }, (request, body, done) => {
     const text = typeof body === "string" ? body : body.toString("utf8");
     if (text === "") done(null, undefined);
-    else void json(request, text, done);
+    else
+      void json(request, text, (error, value) => {
+        // JSON.parse reads any depth, what comes after (a store's commit) does not (json-depth.ts)
+        if (error === null && exceedsJsonDepth(value))
+          done(new ApiError("BAD_REQUEST", `Invalid body: nested deeper than ${MAX_JSON_DEPTH} levels`));
+        else done(error, value);
+      });
   });
   const validators = createSchemaValidators();
   app.setValidatorCompiler(({ schema, httpPart }) =>

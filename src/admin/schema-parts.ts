@@ -116,7 +116,12 @@ export const paginationQuery: Readonly<Record<string, Schema>> = {
     maximum: MAX_PAGE_SIZE,
     default: DEFAULT_PAGE_SIZE,
   }),
-  offset: integer("How many matching items to skip (default 0).", { minimum: 0, default: 0 }),
+  // bounded: a query string's "1e400" coerces to Infinity, which passes `integer` and `minimum`
+  offset: integer("How many matching items to skip (default 0).", {
+    minimum: 0,
+    maximum: Number.MAX_SAFE_INTEGER,
+    default: 0,
+  }),
 };
 
 /** A page of `item`s: `items`, `total` (across all pages), `offset` and `limit`. */

@@ -53,6 +53,16 @@ export async function hashPassword(
   return `scrypt$${n}$${r}$${p}$${salt.toString("base64url")}$${hash.toString("base64url")}`;
 }
 
+/**
+ * Bounds of the scrypt parameters a stored hash may carry: every login with the hash's name pays them,
+ * so a hash written with N = 2^30 (an administrator's mistake, or one tenant's administrator aiming at
+ * the broker) would cost gigabytes and seconds of the thread pool per attempt, for anyone who knows the
+ * name. 8 times the memory and 16 times the work of {@link DEFAULT_SCRYPT}.
+ */
+const MAX_SCRYPT_MEMORY = 256 * 2 ** 20; // 128 x N x r bytes
+const MAX_SCRYPT_WORK = 2 ** 22; // N x r x p
+const MAX_HASH_BYTES = 128;
+
 /** Parses a hash written by {@link hashPassword}; throws a TypeError when it is not one. */
 export function parsePasswordHash(encoded: string): PasswordHash {
   const parts = encoded.split("$");
@@ -61,6 +71,19 @@ export function parsePasswordHash(encoded: string): PasswordHash {
   const hash = Buffer.from(parts[5] ?? "", "base64url");
   if (parts.length !== 6 || parts[0] !== "scrypt" || ![n, r, p].every(Number.isInteger) || hash.length < 16)
     throw new TypeError('Cannot parse the password hash: expected "scrypt$<N>$<r>$<p>$<salt>$<hash>"');
+  if (
+    n < 2 ||
+    (n & (n - 1)) !== 0 ||
+    r < 1 ||
+    p < 1 ||
+    128 * n * r > MAX_SCRYPT_MEMORY ||
+    n * r * p > MAX_SCRYPT_WORK ||
+    salt.length > MAX_HASH_BYTES ||
+    hash.length > MAX_HASH_BYTES
+  )
+    throw new TypeError(
+      `Cannot use the password hash: scrypt needs N a power of two, and this broker accepts at most 128·N·r = ${MAX_SCRYPT_MEMORY / 2 ** 20} MiB, N·r·p = 2^22 and ${MAX_HASH_BYTES}-byte salts and hashes`,
+    );
   return { n, r, p, salt, hash };
 }
 

@@ -370,6 +370,79 @@ const CASES: readonly Case[] = [
     code: "BAD_REQUEST",
     message: /^Invalid body: /,
   },
+  {
+    name: "a body nested deeper than 256 levels",
+    method: "POST",
+    path: "/api/v1/schemas",
+    body: `{"name": "deep", "schema": {"default": ${"[".repeat(300)}${"]".repeat(300)}}}`,
+    status: 400,
+    code: "BAD_REQUEST",
+    message: "Invalid body: nested deeper than 256 levels",
+  },
+  {
+    name: "an offset beyond a safe integer (1e400 reads as Infinity)",
+    method: "GET",
+    path: "/api/v1/zones?offset=1e400",
+    status: 400,
+    code: "BAD_REQUEST",
+    message: /^Invalid query: "offset"/,
+  },
+  {
+    name: "a C1 control character in a name",
+    method: "POST",
+    path: "/api/v1/zones",
+    body: { name: "a\u0085b", type: "region" },
+    status: 400,
+    code: "BAD_REQUEST",
+    message: /must not contain "\/", "\+", "#" or control characters/,
+  },
+  {
+    name: "a lone surrogate in a name",
+    method: "POST",
+    path: "/api/v1/zones",
+    body: '{"name": "a\\ud800", "type": "region"}',
+    status: 400,
+    code: "BAD_REQUEST",
+    message: /must be well-formed Unicode/,
+  },
+  {
+    name: "an id longer than an id can be, as a path parameter",
+    method: "GET",
+    path: `/api/v1/zones/${"z".repeat(129)}`,
+    status: 400,
+    code: "BAD_REQUEST",
+    message: /^Invalid path: "id" "z+\.\.\. must be 1 to 128/,
+  },
+  {
+    name: "a client id of 10,000 characters, as a path parameter",
+    method: "DELETE",
+    path: `/api/v1/sessions/${"c".repeat(10_000)}`,
+    status: 404,
+    code: "NOT_FOUND",
+    message: /^No session/,
+  },
+  {
+    name: "scrypt parameters beyond the broker's bounds in a password hash",
+    method: "POST",
+    path: "/api/v1/users",
+    body: {
+      name: "U",
+      username: "u-big",
+      passwordHash: `scrypt$1073741824$1024$1073741$${"A".repeat(22)}$${"B".repeat(43)}`,
+    },
+    status: 400,
+    code: "BAD_REQUEST",
+    message: /accepts at most 128·N·r = 256 MiB/,
+  },
+  {
+    name: "a payload schema pattern that can take exponential time",
+    method: "POST",
+    path: "/api/v1/schemas",
+    body: { name: "slow", schema: { type: "string", pattern: "^(a+)+$" } },
+    status: 422,
+    code: "UNPROCESSABLE",
+    message: /the pattern "\^\(a\+\)\+\$" is refused: .*exponential time/,
+  },
   // routes
   {
     name: "an unknown route",
@@ -443,6 +516,37 @@ describe("admin API: bad input", () => {
     assert.deepEqual(answer.body, {
       error: { code: "PAYLOAD_TOO_LARGE", message: "The request body is too large (admin.bodyLimit)" },
     });
+  });
+
+  it("manages an entity whose id is as long as an id can be (128 characters)", async () => {
+    const id = `z${"9".repeat(127)}`;
+    const made = await broker.call("POST", "/api/v1/zones", { body: { id, name: "Long", type: "region" } });
+    assert.equal(made.status, 201, JSON.stringify(made.body));
+    assert.equal((await broker.call("GET", `/api/v1/zones/${id}`)).status, 200);
+    assert.equal((await broker.call("DELETE", `/api/v1/zones/${id}`)).status, 204);
+  });
+
+  it("keeps checking payload schemas after one whose $id names a schema ajv holds (draft-07's meta-schema)", async () => {
+    const metaSchemaId = "http://json-schema.org/draft-07/schema#";
+    const root = await broker.call("POST", "/api/v1/schemas", {
+      body: { id: "s-meta-id", name: "meta_id", schema: { $id: metaSchemaId, type: "string" } },
+    });
+    assert.equal(root.status, 201, JSON.stringify(root.body));
+    const nested = await broker.call("POST", "/api/v1/schemas", {
+      body: { name: "nested_meta_id", schema: { properties: { x: { $id: metaSchemaId } } } },
+    });
+    assert.equal(nested.status, 422, JSON.stringify(nested.body));
+    // dropping either from the checker once took the meta-schema with it: every later schema was refused
+    const next = await broker.call("POST", "/api/v1/schemas", {
+      body: { id: "s-next", name: "next", schema: { type: "number", minimum: 0 } },
+    });
+    assert.equal(next.status, 201, JSON.stringify(next.body));
+    const invalid = await broker.call("POST", "/api/v1/schemas", {
+      body: { name: "invalid", schema: { type: "no-such-type" } },
+    });
+    assert.equal(invalid.status, 422, "a schema the meta-schema refuses is still refused");
+    for (const id of ["s-meta-id", "s-next"])
+      assert.equal((await broker.call("DELETE", `/api/v1/schemas/${id}`)).status, 204);
   });
 
   it("changes nothing when it refuses", async () => {

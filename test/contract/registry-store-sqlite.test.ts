@@ -37,6 +37,43 @@ describe("SqliteRegistryStore", () => {
     await h.close();
   });
 
+  it("leaves a value JSON.stringify cannot write out of the commit, and commits everything else", async () => {
+    const h = open(files.fresh("unwritable"));
+    let deep: unknown = [];
+    for (let i = 0; i < 100_000; i++) deep = [deep];
+    const state = (channel: string, value: unknown) => ({
+      tenant: "t",
+      entity: { kind: "devices", id: "d" } as const,
+      channel,
+      value,
+      time: 1,
+      sourceTime: undefined,
+    });
+    h.registry.putState(state("deep", deep));
+    h.registry.putState(state("fine", 42));
+    h.sqlite.putSession({
+      clientId: "c1",
+      protocolVersion: 5,
+      expiryInterval: 60,
+      disconnectedAt: undefined,
+    });
+    await h.sqlite.commit(); // once failed the whole transaction, again at every retry
+    assert.equal(h.registry.unwritable, 1);
+    assert.equal(h.registry.pending, false);
+    await h.close();
+    const again = open(h.file);
+    const snapshot = await again.registry.load();
+    assert.deepEqual(
+      snapshot.state.map((v) => [v.channel, v.value]),
+      [["fine", 42]],
+    );
+    assert.deepEqual(
+      (await again.sqlite.load()).sessions.map((s) => s.session.clientId),
+      ["c1"],
+    );
+    await again.close();
+  });
+
   it("commits recorded changes by itself after the commit interval", async () => {
     const h = open(files.fresh("auto"));
     const registry = h.registry;

@@ -236,6 +236,13 @@ describe("the PlaceOS MQTT API (/api/mqtt)", () => {
         (m) => m.topic === STATE_A && JSON.parse(m.payload).value === value,
       );
       assert.ok(seen);
+      // a value the state store could not write back: refused where it comes in
+      const deep = await support.publish(
+        "placeos/ingest/mod-a/state/power",
+        `${"[".repeat(300)}${"]".repeat(300)}`,
+      );
+      assert.equal(deep.kind === "acked" && deep.reasonCode, 0x99);
+      assert.match((deep.kind === "acked" && deep.reasonString) || "", /nested deeper than 256 levels/);
       const other = await support.publish("placeos/ingest/mod-b/state/power", '"x"');
       assert.equal(other.kind === "acked" && other.reasonCode, 0x87);
       assert.match((other.kind === "acked" && other.reasonString) || "", /not in your org/);

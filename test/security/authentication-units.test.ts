@@ -14,7 +14,7 @@ import { CertificateAuthenticator } from "../../src/auth/certificate-authenticat
 import { claimAt, nameList } from "../../src/auth/claims.js";
 import { addressOf, FailureBackoff } from "../../src/auth/failure-backoff.js";
 import { JwtAuthenticator } from "../../src/auth/jwt-authenticator.js";
-import { hashPassword } from "../../src/auth/password-hash.js";
+import { hashPassword, parsePasswordHash } from "../../src/auth/password-hash.js";
 import { PasswordAuthenticator } from "../../src/auth/password-authenticator.js";
 import { loadConfig } from "../../src/config/load-config.js";
 import { ConfigError } from "../../src/errors.js";
@@ -140,6 +140,31 @@ describe("built-in authenticators answer allow, deny or defer", () => {
     ];
     assert.deepEqual(await kinds(results), ["allow", "defer", "defer"]);
     assert.equal((results[0] as { principal: { tenant: string } }).principal.tenant, "guests");
+  });
+});
+
+describe("parsePasswordHash()", () => {
+  const salt = "A".repeat(22);
+  const hash = "B".repeat(43);
+  it("reads what hashPassword writes", async () => {
+    const parsed = parsePasswordHash(await hashPassword("pw", { n: 1024, r: 8, p: 1 }));
+    assert.deepEqual([parsed.n, parsed.r, parsed.p, parsed.hash.length], [1024, 8, 1, 32]);
+  });
+
+  it("refuses scrypt parameters every login with the hash could not afford", () => {
+    for (const [n, r, p] of [
+      [2 ** 30, 8, 1], // 128 GiB
+      [2 ** 18, 8, 1], // 256 MiB: at the limit, but with r = 16 ...
+      [3000, 8, 1], // N not a power of two (scrypt refuses it)
+      [1, 8, 1],
+      [2 ** 15, 8, 64], // N·r·p = 2^24
+      [2 ** 15, 0, 1],
+    ] as const) {
+      const encoded = `scrypt$${n}$${n === 2 ** 18 ? 16 : r}$${p}$${salt}$${hash}`;
+      assert.throws(() => parsePasswordHash(encoded), /accepts at most/, encoded);
+    }
+    assert.equal(parsePasswordHash(`scrypt$${2 ** 17}$8$1$${salt}$${hash}`).n, 2 ** 17, "128 MiB is fine");
+    assert.throws(() => parsePasswordHash(`scrypt$1024$8$1$${salt}$${"B".repeat(200)}`), /128-byte/);
   });
 });
 

@@ -19,6 +19,7 @@ import { parsePasswordHash } from "../../auth/index.js";
 import { checkBroker } from "./broker-rules.js";
 import { checkFieldTypes } from "./field-types.js";
 import { checkTenantPrivacy } from "./tenant-rules.js";
+import { compileUserSchema } from "./user-schema.js";
 import type {
   ApiKey,
   Device,
@@ -271,8 +272,11 @@ function passwordHashError(hash: string): string | undefined {
   try {
     parsePasswordHash(hash);
     return undefined;
-  } catch {
-    return 'a password hash must be "scrypt$<N>$<r>$<p>$<salt>$<hash>" (src/auth/password-hash.ts)';
+  } catch (error) {
+    // a well-formed hash with parameters beyond the broker's bounds says which
+    return error instanceof TypeError && error.message.startsWith("Cannot use")
+      ? error.message.replace("Cannot use the password hash: ", "")
+      : 'a password hash must be "scrypt$<N>$<r>$<p>$<salt>$<hash>" (src/auth/password-hash.ts)';
   }
 }
 
@@ -299,8 +303,11 @@ function checkApiKey(key: ApiKey, ctx: RuleContext): RuleViolation | undefined {
   );
 }
 
-/** One instance for schema checks; each checked schema is removed again so nothing accumulates. */
-const ajv = new Ajv({ strict: false, allErrors: false });
+/**
+ * One instance for schema checks; each checked schema is dropped again so nothing accumulates (see
+ * user-schema.ts: users' `$id`s are never registered, and dropping one touches nothing else).
+ */
+const ajv = new Ajv({ strict: false, allErrors: false, addUsedSchema: false });
 
 function checkSchema(schema: PayloadSchema, ctx: RuleContext): RuleViolation | undefined {
   const taken = ctx.schemaNamed(schema.tenant, schema.name);
@@ -311,15 +318,13 @@ function checkSchema(schema: PayloadSchema, ctx: RuleContext): RuleViolation | u
       `payload schema ${q(taken.id)} is already named ${q(schema.name)} in tenant ${q(schema.tenant)}`,
     );
   try {
-    ajv.compile(schema.schema);
+    compileUserSchema(ajv, schema.schema).release();
   } catch (error) {
     return violation(
       "unprocessable",
       "schema",
       `"schema" is not a valid JSON Schema: ${error instanceof Error ? error.message : String(error)}`,
     );
-  } finally {
-    ajv.removeSchema(schema.schema);
   }
   if (schema.unit !== undefined && schema.unit.length > 64)
     return violation("invalid", "unit", `"unit" must be at most 64 characters`);

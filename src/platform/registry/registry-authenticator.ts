@@ -127,8 +127,13 @@ export class RegistryAuthenticator implements Authenticator {
     }
     const hash = owner.kind === "users" ? this.#userHash(owner.id) : this.#deviceHash(owner.id, username);
     if (hash === undefined) return deny(ReasonCode.BadUserNameOrPassword, BAD);
-    if (!(await verifyPassword(password, parsePasswordHash(hash))))
+    let parsed: PasswordHash;
+    try {
+      parsed = parsePasswordHash(hash); // a hash stored before the bounds on its parameters is refused
+    } catch {
       return deny(ReasonCode.BadUserNameOrPassword, BAD);
+    }
+    if (!(await verifyPassword(password, parsed))) return deny(ReasonCode.BadUserNameOrPassword, BAD);
     // scrypt took a while: the credential must still be the one just checked
     const now = this.#registry.loginOwner(username);
     if (now?.kind !== owner.kind || now.id !== owner.id) return deny(ReasonCode.BadUserNameOrPassword, BAD);

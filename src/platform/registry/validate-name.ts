@@ -27,7 +27,8 @@ const ID = new RegExp(ID_PATTERN);
 const TENANT_ID = new RegExp(TENANT_ID_PATTERN);
 const API_KEY_ID = new RegExp(API_KEY_ID_PATTERN);
 // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
-const FORBIDDEN_IN_NAME = /[/+#\u0000-\u001f\u007f]/;
+const FORBIDDEN_IN_NAME = /[/+#\u0000-\u001f\u007f-\u009f]/;
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 function quote(value: string): string {
   return JSON.stringify(value);
@@ -35,7 +36,7 @@ function quote(value: string): string {
 
 /**
  * Why `name` cannot be an entity name: 1 to 256 characters, no `/`, `+`, `#`, U+0000 or other control
- * character, no leading or trailing white space.
+ * character (C0, DEL and C1), no lone surrogate, no leading or trailing white space.
  * @example
  * ```ts
  * nameError("Level 2"); // undefined
@@ -48,6 +49,9 @@ export function nameError(name: string): string | undefined {
     return `must be at most ${MAX_NAME_LENGTH} characters, not ${name.length}`;
   if (FORBIDDEN_IN_NAME.test(name))
     return `${quote(name)} must not contain "/", "+", "#" or control characters (U+0000 included)`;
+  // a lone surrogate has no UTF-8 form: it could not be a topic level or a payload's text
+  if (LONE_SURROGATE.test(name))
+    return `${quote(name)} must be well-formed Unicode (a lone surrogate cannot be written as UTF-8)`;
   if (name.trim() !== name) return `${quote(name)} must not begin or end with white space`;
   return undefined;
 }

@@ -50,6 +50,8 @@ function key(kind: string, id: string): string {
 }
 
 export class SqliteRegistryStore implements RegistryStore, CommitParticipant {
+  /** Entities and state values left out of commits because they cannot be written as JSON. */
+  unwritable = 0;
   readonly name = "sqlite";
   readonly durable = true;
   readonly #store: SqliteStore;
@@ -157,6 +159,21 @@ export class SqliteRegistryStore implements RegistryStore, CommitParticipant {
     return this.#store.commit();
   }
 
+  /**
+   * `JSON.stringify(value)`, or undefined (counted in {@link unwritable}) for a value it cannot write:
+   * one nested deeper than the stack allows (the entry points refuse those: json-depth.ts). Such a
+   * change is left out of the commit rather than failing it, with every other change it carries,
+   * again at each retry.
+   */
+  #json(value: unknown): string | undefined {
+    try {
+      return JSON.stringify(value);
+    } catch {
+      this.unwritable++;
+      return undefined;
+    }
+  }
+
   /** Nothing of its own to close: the database is the {@link SqliteStore}'s, which commits what is pending when it closes. */
   close(): Promise<void> {
     return Promise.resolve();
@@ -171,17 +188,21 @@ export class SqliteRegistryStore implements RegistryStore, CommitParticipant {
         continue;
       }
       const { kind, entity } = change.record;
-      this.#putEntity.run(kind, entity.id, tenantOf(kind, entity), entity.createdAt, JSON.stringify(entity));
+      const json = this.#json(entity);
+      if (json !== undefined)
+        this.#putEntity.run(kind, entity.id, tenantOf(kind, entity), entity.createdAt, json);
     }
     for (const entity of this.#wipes.values()) this.#wipeState.run(entity.kind, entity.id);
     for (const channels of this.#state.values()) {
       for (const value of channels.values()) {
+        const json = this.#json(value.value ?? null);
+        if (json === undefined) continue;
         this.#putState.run(
           value.entity.kind,
           value.entity.id,
           value.channel,
           value.tenant,
-          JSON.stringify(value.value ?? null),
+          json,
           value.time,
           value.sourceTime ?? null,
         );

@@ -381,3 +381,68 @@ describe("random edits of learned arrays", () => {
     assert.ok(shapedReads > rounds / 200, `read against the shape: ${shapedReads}`);
   });
 });
+
+describe("hostile meta payloads and payload schemas", () => {
+  it("refuses a value nested deeper than 256 levels with 0x99, reporting the payload as text", async () => {
+    const registry = await world();
+    const handle = ingestMeta(new SchemaCache(), new EnvelopeIds(), new TimestampParser());
+    const context: DialectContext = { registry, tenant: TENANT, now: 1_700_000_000_000 };
+    const deep = `${"[".repeat(300)}${"]".repeat(300)}`;
+    const text = `[{"name":"blob","value":${deep},"timestamp":"${T1}"}]`;
+    const outcome = handle(publish("dev-1", text), context);
+    assert.equal(outcome.kind, "reject");
+    assert.equal(outcome.reasonCode, 0x99);
+    assert.match(outcome.reason, /^Invalid payload due to nested deeper than 256 levels\. /);
+    const report = JSON.parse(new TextDecoder().decode(outcome.publish![0]!.payload)) as {
+      error: { message: string };
+      data: unknown;
+    };
+    assert.equal(outcome.publish![0]!.topic, "devices/dev-1/meta/rejected");
+    assert.equal(report.error.message, outcome.reason);
+    assert.equal(report.data, text, "the payload as published, as text");
+    // 256 levels in all (the array, the item, 254 in the value) are fine
+    const fine = `[{"name":"blob","value":${"[".repeat(254)}${"]".repeat(254)},"timestamp":"${T1}"}]`;
+    assert.equal(handle(publish("dev-1", fine), context).kind, "accept");
+  });
+
+  it("keeps compiling schemas after one whose $id is draft-07's meta-schema id is replaced", () => {
+    const schemas = new SchemaCache();
+    const schema = (id: string, body: Record<string, unknown>, updatedAt = 1) => ({
+      id,
+      tenant: TENANT,
+      name: id,
+      schema: body,
+      unit: undefined,
+      description: undefined,
+      createdAt: 1,
+      updatedAt,
+    });
+    const hostile = schema("s-1", { $id: "http://json-schema.org/draft-07/schema#", type: "string" });
+    assert.equal(schemas.passes(hostile, "x"), true);
+    assert.equal(schemas.passes(schema("s-1", { type: "number" }, 2), 5), true); // replaced: the first one is dropped
+    // dropping it once deleted the meta-schema, and no schema compiled any more
+    assert.equal(schemas.passes(schema("s-2", { type: "integer", minimum: 3 }), 4), true);
+    assert.equal(schemas.passes(schema("s-2", { type: "integer", minimum: 3 }), 2), false);
+  });
+
+  it("treats a schema with a pattern that can take exponential time as unusable", () => {
+    const schemas = new SchemaCache();
+    const slow = {
+      id: "s-slow",
+      tenant: TENANT,
+      name: "slow",
+      schema: { type: "string", pattern: "^(a+)+$" },
+      unit: undefined,
+      description: undefined,
+      createdAt: 1,
+      updatedAt: 1,
+    };
+    const started = Date.now();
+    assert.equal(schemas.passes(slow, `${"a".repeat(40)}!`), false);
+    assert.ok(Date.now() - started < 1000, "not run");
+    assert.match(
+      schemas.check(slow, "aaa", "[0]/value")!.message,
+      /an unusable schema \(the pattern .* exponential time/,
+    );
+  });
+});

@@ -18,12 +18,14 @@
 import {
   createEnvelope,
   type EnvelopeIds,
+  exceedsJsonDepth,
   type EventEnvelope,
   formatIsoMillis,
   isJsonObject,
   JSON_CONTENT_TYPE,
   jsonBytes,
   type JsonObject,
+  MAX_JSON_DEPTH,
   parseIsoTimestamp,
   type TimestampParser,
 } from "../../envelope/index.js";
@@ -62,15 +64,22 @@ export type HeadCountName = (typeof HEAD_COUNT_NAMES)[number];
 
 const decoder = new TextDecoder();
 
-type Parsed = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly text: string };
+type Parsed =
+  | { readonly ok: true; readonly value: unknown }
+  | { readonly ok: false; readonly text: string; readonly cause: string };
 
+const TOO_DEEP = `nested deeper than ${MAX_JSON_DEPTH} levels`;
+
+/** The payload parsed; or its text, when it is not JSON or nests too deep (json-depth.ts). */
 function parseJson(payload: Uint8Array): Parsed {
   const text = decoder.decode(payload);
+  let value: unknown;
   try {
-    return { ok: true, value: JSON.parse(text) as unknown };
+    value = JSON.parse(text);
   } catch {
-    return { ok: false, text };
+    return { ok: false, text, cause: "malformed JSON" };
   }
+  return exceedsJsonDepth(value) ? { ok: false, text, cause: TOO_DEEP } : { ok: true, value };
 }
 
 /** A rejection; with `rejectedTopic`, also the report published there. */
@@ -205,7 +214,7 @@ export function ingestMeta(
     const parsed = parseJson(payload);
     if (!parsed.ok)
       return reject(
-        invalid("malformed JSON", "(root)", parsed.text, META_PAYLOAD_SCHEMA),
+        invalid(parsed.cause, "(root)", parsed.text, META_PAYLOAD_SCHEMA),
         PAYLOAD,
         parsed.text,
         `devices/${id}/meta/rejected`,
@@ -423,12 +432,7 @@ function objectPayload(
   const parsed = parseJson(publish.payload);
   if (!parsed.ok)
     return {
-      outcome: reject(
-        invalid("malformed JSON", "(root)", parsed.text, schema),
-        PAYLOAD,
-        parsed.text,
-        rejected,
-      ),
+      outcome: reject(invalid(parsed.cause, "(root)", parsed.text, schema), PAYLOAD, parsed.text, rejected),
     };
   if (!isJsonObject(parsed.value))
     return {

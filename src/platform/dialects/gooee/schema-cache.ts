@@ -8,18 +8,23 @@
  *
  * ajv runs with `verbose` (errors carry the failing sub-schema, which becomes the report's `context`),
  * without format validation and without strict mode (users' schemas may carry annotations such as
- * `unit`), and never registers users' `$id`s (two tenants may use the same one).
+ * `unit`), and never registers users' `$id`s (two tenants may use the same one); schemas are compiled
+ * and dropped through registry/user-schema.ts (a dropped schema's `$id` never takes another schema
+ * with it; a pattern that can take exponential time makes the schema unusable).
  * @module
  */
 
 import { Ajv, type AnySchemaObject, type ValidateFunction } from "ajv";
 import type { JsonObject } from "../../envelope/index.js";
 import type { PayloadSchema } from "../../registry/model.js";
+import { compileUserSchema } from "../../registry/user-schema.js";
 import { type GooeeError, invalid, keywordCause } from "./gooee-errors.js";
 
 interface Entry {
   readonly schema: PayloadSchema;
   readonly validate: ValidateFunction | Error;
+  /** Drops the compiled schema from ajv (user-schema.ts); undefined when it did not compile. */
+  readonly release: (() => void) | undefined;
 }
 
 export class SchemaCache {
@@ -42,20 +47,22 @@ export class SchemaCache {
     if (entry !== undefined) {
       if (entry.schema === schema || entry.schema.schema === schema.schema) return entry.validate;
       if (entry.schema.updatedAt === schema.updatedAt && sameJson(entry.schema.schema, schema.schema)) {
-        this.#entries.set(schema.id, { schema, validate: entry.validate }); // a copy of the same version
+        this.#entries.set(schema.id, { ...entry, schema }); // a copy of the same version
         return entry.validate;
       }
     }
-    if (entry !== undefined && typeof entry.validate === "function")
-      this.#ajv.removeSchema(entry.schema.schema);
+    entry?.release?.();
     let validate: ValidateFunction | Error;
+    let release: (() => void) | undefined;
     try {
-      validate = this.#ajv.compile(schema.schema as AnySchemaObject);
+      const compiled = compileUserSchema(this.#ajv, schema.schema);
+      validate = compiled.validate;
+      release = compiled.release;
       this.compiled++;
     } catch (error) {
       validate = error instanceof Error ? error : new Error(String(error));
     }
-    this.#entries.set(schema.id, { schema, validate });
+    this.#entries.set(schema.id, { schema, validate, release });
     return validate;
   }
 

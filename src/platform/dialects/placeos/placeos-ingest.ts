@@ -14,6 +14,7 @@
  * @module
  */
 
+import { exceedsJsonDepth, MAX_JSON_DEPTH } from "../../envelope/index.js";
 import { ReasonCode } from "../../../protocol/index.js";
 import type { DialectContext, IngestHandler, IngestRejected } from "../dialect.js";
 import { unescapeLevel } from "./level-escape.js";
@@ -49,6 +50,12 @@ export function ingestModuleState(options: { readonly hierarchy: PlaceosHierarch
         reason: "The payload must be the state value as JSON",
       };
     }
+    if (exceedsJsonDepth(value))
+      return {
+        kind: "reject",
+        reasonCode: ReasonCode.PayloadFormatInvalid,
+        reason: `The state value is nested deeper than ${MAX_JSON_DEPTH} levels`,
+      };
     const event = moduleStateEvent(
       context.registry,
       { moduleId: publish.params["module"]!, key: key!, value, tenant: context.tenant, via: PLACEOS },

@@ -1,0 +1,82 @@
+/**
+ * Users' JSON Schemas (payload schemas) compiled with ajv, safely for everything else the same ajv
+ * instance holds:
+ *
+ * - Compiled from a shallow copy, which is what ajv keys its cache by; dropping it removes that copy
+ *   with its `$id` taken off first. ajv's `removeSchema(object)` also deletes whatever schema is
+ *   registered under the object's `$id`, so dropping a user's schema whose `$id` was, say, draft-07's
+ *   meta-schema id deleted the meta-schema, and every later compile in that instance failed (every
+ *   tenant's payload schemas at once).
+ * - A `pattern` (or a `patternProperties` key) that can take exponential time is refused before ajv
+ *   sees it (`nestedQuantifierProblem`, as for privacy rules): every value of the name is tested
+ *   against it on the broker's one thread, so `^(a+)+$` and 40 characters from any device of the
+ *   tenant would stall every client.
+ *
+ * The ajv instance must run with `addUsedSchema: false` (users' `$id`s are never registered: two
+ * tenants may use the same one).
+ * @module
+ */
+
+import type { AnySchemaObject, Ajv, ValidateFunction } from "ajv";
+import { nestedQuantifierProblem } from "../privacy/regex-safety.js";
+
+export interface CompiledUserSchema {
+  readonly validate: ValidateFunction;
+  /** Drops the compiled schema from its ajv instance (and nothing else). */
+  readonly release: () => void;
+}
+
+/** Compiles `schema` in `ajv`; throws what ajv throws, or an Error for a slow pattern. */
+export function compileUserSchema(ajv: Ajv, schema: AnySchemaObject): CompiledUserSchema {
+  const slow = slowPattern(schema);
+  if (slow !== undefined) throw new Error(slow);
+  const copy: AnySchemaObject = { ...schema };
+  const release = (): void => {
+    delete copy["$id"];
+    delete copy["id"];
+    ajv.removeSchema(copy);
+  };
+  try {
+    return { validate: ajv.compile(copy), release };
+  } catch (error) {
+    release();
+    throw error;
+  }
+}
+
+/** Why a `pattern` or `patternProperties` key of `schema` (at any depth) is refused, or undefined. */
+export function slowPattern(schema: unknown): string | undefined {
+  const pending: unknown[] = [schema];
+  while (pending.length > 0) {
+    const node = pending.pop();
+    if (node === null || typeof node !== "object") continue;
+    if (Array.isArray(node)) {
+      pending.push(...(node as unknown[]));
+      continue;
+    }
+    for (const [key, value] of Object.entries(node as Record<string, unknown>)) {
+      const sources =
+        key === "pattern" && typeof value === "string"
+          ? [value]
+          : key === "patternProperties" && value !== null && typeof value === "object"
+            ? Object.keys(value)
+            : [];
+      for (const source of sources) {
+        if (!compiles(source)) continue; // ajv reports it
+        const problem = nestedQuantifierProblem(source);
+        if (problem !== undefined) return `the pattern ${JSON.stringify(source)} is refused: ${problem}`;
+      }
+      pending.push(value);
+    }
+  }
+  return undefined;
+}
+
+function compiles(source: string): boolean {
+  try {
+    new RegExp(source, "u");
+    return true;
+  } catch {
+    return false;
+  }
+}
