@@ -443,6 +443,15 @@ const CASES: readonly Case[] = [
     code: "UNPROCESSABLE",
     message: /the pattern "\^\(a\+\)\+\$" is refused: .*exponential time/,
   },
+  {
+    name: "an asynchronous payload schema (its validator would answer a Promise)",
+    method: "POST",
+    path: "/api/v1/schemas",
+    body: { name: "later", schema: { $async: true, type: "number" } },
+    status: 422,
+    code: "UNPROCESSABLE",
+    message: /an asynchronous schema \("\$async"\) cannot check a value as it comes in/,
+  },
   // routes
   {
     name: "an unknown route",

@@ -11,6 +11,7 @@ import {
   formatIsoMicros,
   formatIsoMillis,
   jsonBytes,
+  type JsonObject,
   parseIsoTimestamp,
   withDefault,
   withoutKey,
@@ -217,6 +218,17 @@ describe("rendering helpers", () => {
     assert.deepEqual(Object.keys(withoutKey(action, "type")), ["name", "value"]);
     assert.equal(withDefault(action, "name", "x"), action);
     assert.deepEqual(Object.keys(withDefault(action, "created", "t")), ["name", "type", "value", "created"]);
+  });
+
+  it("withoutKey and withDefault keep a __proto__ key (JSON.parse makes it an own key)", () => {
+    const action = JSON.parse('{"name":"Dim","type":"dim","__proto__":{"level":1},"value":2}') as JsonObject;
+    const copy = withoutKey(action, "type");
+    assert.equal(JSON.stringify(copy), '{"name":"Dim","__proto__":{"level":1},"value":2}');
+    assert.equal(Object.getPrototypeOf(copy), Object.prototype);
+    assert.equal(
+      JSON.stringify(withDefault(action, "created", "t")),
+      '{"name":"Dim","type":"dim","__proto__":{"level":1},"value":2,"created":"t"}',
+    );
   });
 
   it("jsonBytes: UTF-8 JSON", () => {

@@ -39,9 +39,9 @@ export function isJsonObject(value: unknown): value is JsonObject {
  * ```
  */
 export function withoutKey(object: JsonObject, key: string): JsonObject {
-  const out: Record<string, unknown> = {};
-  for (const k of Object.keys(object)) if (k !== key) out[k] = object[k];
-  return out;
+  // fromEntries defines own properties: `out[k] = ...` with k "__proto__" (a key JSON.parse makes an
+  // own key) would set the copy's prototype instead, and the key would be lost
+  return Object.fromEntries(Object.entries(object).filter(([k]) => k !== key));
 }
 
 /** `object` itself when it has `key`, else a copy with `key: value` added at the end. */

@@ -7,6 +7,9 @@
  *   registered under the object's `$id`, so dropping a user's schema whose `$id` was, say, draft-07's
  *   meta-schema id deleted the meta-schema, and every later compile in that instance failed (every
  *   tenant's payload schemas at once).
+ * - An asynchronous schema (`"$async": true`) is refused: ajv makes its validator return a Promise,
+ *   which a caller testing the answer takes for a pass, and whose rejection for a bad value nobody
+ *   handles (Node then ends the process).
  * - A `pattern` (or a `patternProperties` key) that can take exponential time is refused before ajv
  *   sees it (`nestedQuantifierProblem`, as for privacy rules): every value of the name is tested
  *   against it on the broker's one thread, so `^(a+)+$` and 40 characters from any device of the
@@ -36,12 +39,19 @@ export function compileUserSchema(ajv: Ajv, schema: AnySchemaObject): CompiledUs
     delete copy["id"];
     ajv.removeSchema(copy);
   };
+  let validate: ValidateFunction;
   try {
-    return { validate: ajv.compile(copy), release };
+    validate = ajv.compile(copy);
   } catch (error) {
     release();
     throw error;
   }
+  if ((validate as { $async?: unknown }).$async === true) {
+    // its validator answers a Promise: truthy whatever the value, and a rejection nobody awaits
+    release();
+    throw new Error('an asynchronous schema ("$async") cannot check a value as it comes in');
+  }
+  return { validate, release };
 }
 
 /** Why a `pattern` or `patternProperties` key of `schema` (at any depth) is refused, or undefined. */

@@ -425,6 +425,26 @@ describe("hostile meta payloads and payload schemas", () => {
     assert.equal(schemas.passes(schema("s-2", { type: "integer", minimum: 3 }), 2), false);
   });
 
+  it("treats an asynchronous schema as unusable: its Promise is no pass", () => {
+    const schemas = new SchemaCache();
+    const later = {
+      id: "s-async",
+      tenant: TENANT,
+      name: "later",
+      schema: { $async: true, type: "number", maximum: 150 },
+      unit: undefined,
+      description: undefined,
+      createdAt: 1,
+      updatedAt: 1,
+    };
+    assert.equal(schemas.passes(later, "hot"), false);
+    assert.equal(schemas.passes(later, 20), false);
+    assert.match(
+      schemas.check(later, 20, "[0]/value")!.message,
+      /an unusable schema \(an asynchronous schema/,
+    );
+  });
+
   it("treats a schema with a pattern that can take exponential time as unusable", () => {
     const schemas = new SchemaCache();
     const slow = {
