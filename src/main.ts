@@ -182,10 +182,12 @@ async function loadRegistry(
   store: Store,
   logger: Logger,
   clock: (() => number) | undefined,
+  configApiKeyIds: readonly string[],
 ): Promise<Registry> {
   const registry = new Registry({
     store: createRegistryStore(store),
     ...(clock === undefined ? {} : { clock }),
+    configApiKeyIds,
     onListenerError: (error) => logger.error({ err: error }, "A registry change listener failed"),
   });
   await registry.load();
@@ -209,7 +211,14 @@ export async function startSwitchboard(options: StartOptions): Promise<Switchboa
   let registryAuthenticator: RegistryAuthenticator;
   let configured: ConfiguredAuthenticators | undefined;
   try {
-    registry = options.registry ?? (await loadRegistry(store, logger, options.clock));
+    registry =
+      options.registry ??
+      (await loadRegistry(
+        store,
+        logger,
+        options.clock,
+        config.auth.apiKeys.map((key) => key.id),
+      ));
     registryAuthenticator = new RegistryAuthenticator(registry);
     // Authenticators come from the configuration unless given (a ConfigError when a key file is bad)
     configured =

@@ -148,6 +148,15 @@ describe("admin API: authentication", () => {
     assert.equal(deleted.body.error.message, "Unknown API key");
   });
 
+  it("refuses a registry API key with the id of a configured one (409): it could never be used", async () => {
+    const taken = await broker.call("POST", "/api/v1/apiKeys", {
+      body: { id: "root", name: "Shadow", roles: ["admin"] },
+    });
+    assert.equal(taken.status, 409, JSON.stringify(taken.body));
+    assert.equal(taken.body.error.code, "CONFLICT");
+    assert.match(taken.body.error.message, /the configuration has an API key "root" \(auth\.apiKeys\)/);
+  });
+
   it("refuses a configured key revoked at run time at once", async () => {
     const apiKeys = broker.switchboard.apiKeys!;
     const key = apiKeys.create({ id: "temporary", tenant: "default", roles: ["admin"] });

@@ -85,6 +85,8 @@ export interface RegistryOptions {
   readonly configDialects?: (tenant: string) => readonly string[];
   /** Called when a listener throws (the change itself stands). */
   readonly onListenerError?: (error: unknown) => void;
+  /** Ids of the configuration's API keys (`auth.apiKeys`): a registry key cannot be created with one. */
+  readonly configApiKeyIds?: readonly string[];
 }
 
 type Maps = { [K in EntityKind]: Map<string, EntityOf[K]> };
@@ -109,6 +111,7 @@ export class Registry implements RegistryView, RuleContext {
   readonly #now: () => number;
   readonly #newId: () => string;
   readonly #configDialects: (tenant: string) => readonly string[];
+  readonly #configApiKeyIds: ReadonlySet<string>;
   readonly #onListenerError: (error: unknown) => void;
   readonly #maps = Object.fromEntries(entityKinds.map((kind) => [kind, new Map()])) as unknown as Maps;
   readonly #ordered = new Map<EntityKind, readonly Entity[]>();
@@ -145,6 +148,7 @@ export class Registry implements RegistryView, RuleContext {
     this.#now = options.clock ?? Date.now;
     this.#newId = options.newId ?? randomUUID;
     this.#configDialects = options.configDialects ?? (() => []);
+    this.#configApiKeyIds = new Set(options.configApiKeyIds);
     this.#onListenerError = options.onListenerError ?? (() => undefined);
   }
 
@@ -214,6 +218,10 @@ export class Registry implements RegistryView, RuleContext {
     const label = `Cannot create ${kindNames[kind]}`;
     if (this.#maps[kind].has(id))
       return fail("conflict", `${label}: ${kindNames[kind]} ${q(id)} already exists`, "id");
+    // the configuration's keys are asked first and refuse any other secret: a registry key with one
+    // of their ids would never work
+    if (kind === "apiKeys" && this.#configApiKeyIds.has(id))
+      return fail("conflict", `${label}: the configuration has an API key ${q(id)} (auth.apiKeys)`, "id");
     const record: Record<string, unknown> = {
       ...createDefaults[kind],
       ...fields,
