@@ -184,7 +184,27 @@ export function keywordCause(keyword: string): string {
   }
 }
 
-/** The payload of a `.../rejected` message: `{"error": {"message", "context"}, "data"}`, in that order. */
+/**
+ * A payload's JSON text as it was published (decoded; it parsed): what a report's `data` shows, rather
+ * than the parse written again, which would round `12345678901234567890`, turn `1e400` into `null` and
+ * keep only the last of two equal keys.
+ */
+export class PublishedJson {
+  readonly text: string;
+
+  constructor(text: string) {
+    this.text = text;
+  }
+}
+
+const encoder = new TextEncoder();
+
+/**
+ * The payload of a `.../rejected` message: `{"error": {"message", "context"}, "data"}`, in that order;
+ * `data` as published when it is a {@link PublishedJson}.
+ */
 export function rejectionPayload(error: GooeeError, data: unknown): Uint8Array {
-  return jsonBytes({ error: { message: error.message, context: error.context }, data });
+  const report = { message: error.message, context: error.context };
+  if (!(data instanceof PublishedJson)) return jsonBytes({ error: report, data });
+  return encoder.encode(`{"error":${JSON.stringify(report)},"data":${data.text}}`);
 }

@@ -405,6 +405,19 @@ describe("hostile meta payloads and payload schemas", () => {
     assert.equal(handle(publish("dev-1", fine), context).kind, "accept");
   });
 
+  it("reports the data of a rejected array as it was published, not as its parse writes it again", async () => {
+    const registry = await world();
+    const handle = ingestMeta(new SchemaCache(), new EnvelopeIds(), new TimestampParser());
+    const context: DialectContext = { registry, tenant: TENANT, now: 1_700_000_000_000 };
+    const text = '[ {"name": "Meta_New", "value": 12345678901234567890, "other": 1e400, "other": 2} ]';
+    const outcome = handle(publish("dev-1", text), context);
+    assert.equal(outcome.kind, "reject");
+    const report = new TextDecoder().decode(outcome.publish![0]!.payload);
+    assert.ok(report.endsWith(`,"data":${text}}`), report);
+    assert.match(report, /^\{"error":\{"message":"Invalid payload due to regex pattern not matching\./);
+    assert.deepEqual(Object.keys(JSON.parse(report) as object), ["error", "data"]);
+  });
+
   it("keeps compiling schemas after one whose $id is draft-07's meta-schema id is replaced", () => {
     const schemas = new SchemaCache();
     const schema = (id: string, body: Record<string, unknown>, updatedAt = 1) => ({

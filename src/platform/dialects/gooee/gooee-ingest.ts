@@ -45,6 +45,7 @@ import {
   META_PAYLOAD_SCHEMA,
   NAME_MAX_LENGTH,
   NAME_SCHEMA,
+  PublishedJson,
   rejectionPayload,
   RESERVED_NAME_SCHEMA,
   TIMESTAMP_SCHEMA,
@@ -65,7 +66,7 @@ export type HeadCountName = (typeof HEAD_COUNT_NAMES)[number];
 const decoder = new TextDecoder();
 
 type Parsed =
-  | { readonly ok: true; readonly value: unknown }
+  | { readonly ok: true; readonly value: unknown; readonly text: string }
   | { readonly ok: false; readonly text: string; readonly cause: string };
 
 const TOO_DEEP = `nested deeper than ${MAX_JSON_DEPTH} levels`;
@@ -79,7 +80,7 @@ function parseJson(payload: Uint8Array): Parsed {
   } catch {
     return { ok: false, text, cause: "malformed JSON" };
   }
-  return exceedsJsonDepth(value) ? { ok: false, text, cause: TOO_DEEP } : { ok: true, value };
+  return exceedsJsonDepth(value) ? { ok: false, text, cause: TOO_DEEP } : { ok: true, value, text };
 }
 
 /** A rejection; with `rejectedTopic`, also the report published there. */
@@ -220,19 +221,20 @@ export function ingestMeta(
         `devices/${id}/meta/rejected`,
       );
     const data = parsed.value;
+    const published = new PublishedJson(parsed.text);
     const target = deviceError(context, id);
-    if (target !== undefined) return reject(target, TARGET, data, `devices/${id}/meta/rejected`);
+    if (target !== undefined) return reject(target, TARGET, published, `devices/${id}/meta/rejected`);
     if (!Array.isArray(data))
       return reject(
         invalid("type mismatch", "(root)", data, META_PAYLOAD_SCHEMA),
         PAYLOAD,
-        data,
+        published,
         `devices/${id}/meta/rejected`,
       );
 
     const { tenant, now } = context;
     const rejected = (error: GooeeError): IngestOutcome =>
-      reject(error, PAYLOAD, data, `devices/${id}/meta/rejected`);
+      reject(error, PAYLOAD, published, `devices/${id}/meta/rejected`);
     const source: EntityRef = { kind: "devices", id };
     const envelopes: EventEnvelope[] = [];
     const state: StateWrite[] = [];
@@ -428,22 +430,18 @@ function objectPayload(
   publish: InboundPublish,
   schema: JsonObject,
   rejected: string | undefined,
-): { readonly object: JsonObject } | { readonly outcome: IngestOutcome } {
+): { readonly object: JsonObject; readonly published: PublishedJson } | { readonly outcome: IngestOutcome } {
   const parsed = parseJson(publish.payload);
   if (!parsed.ok)
     return {
       outcome: reject(invalid(parsed.cause, "(root)", parsed.text, schema), PAYLOAD, parsed.text, rejected),
     };
+  const published = new PublishedJson(parsed.text);
   if (!isJsonObject(parsed.value))
     return {
-      outcome: reject(
-        invalid("type mismatch", "(root)", parsed.value, schema),
-        PAYLOAD,
-        parsed.value,
-        rejected,
-      ),
+      outcome: reject(invalid("type mismatch", "(root)", parsed.value, schema), PAYLOAD, published, rejected),
     };
-  return { object: parsed.value };
+  return { object: parsed.value, published };
 }
 
 /** An entity's problem, for a device or a zone of `type`. */
@@ -506,15 +504,15 @@ export function ingestFaultAlarm(schemas: SchemaCache, kind: "device" | "buildin
     const rejected = `${kind === "device" ? "devices" : "buildings"}/${id}/fault_alarms/rejected`;
     const payload = objectPayload(publish, FAULT_ALARM_SCHEMA, rejected);
     if ("outcome" in payload) return payload.outcome;
-    const alarm = payload.object;
+    const { object: alarm, published } = payload;
     const target = targetError(context, kind, id);
-    if (target !== undefined) return reject(target, TARGET, alarm, rejected);
+    if (target !== undefined) return reject(target, TARGET, published, rejected);
     const bad =
       schemas.checkFixed(FAULT_ALARM_SCHEMA, alarm, "(root)") ??
       (kind === "device" ? consistent(alarm, "device", id) : undefined);
-    if (bad !== undefined) return reject(bad, PAYLOAD, alarm, rejected);
+    if (bad !== undefined) return reject(bad, PAYLOAD, published, rejected);
     const time = timeField(alarm, "timestamp", "(root)");
-    if (isError(time)) return reject(time, PAYLOAD, alarm, rejected);
+    if (isError(time)) return reject(time, PAYLOAD, published, rejected);
     let data = alarm;
     if (time.text === undefined) data = { ...data, timestamp: formatIsoMillis(context.now) };
     if (kind === "device" && data["device"] === undefined) data = { ...data, device: id };
