@@ -41,7 +41,7 @@ export const apiErrorCodes = {
     "An id, login name, module slot or schema name is taken, or the entity is still referenced",
   ],
   PAYLOAD_TOO_LARGE: [413, "The request body is larger than admin.bodyLimit"],
-  URI_TOO_LONG: [414, "A path parameter is longer than 16,384 characters (more than a request line carries)"],
+  URI_TOO_LONG: [414, "A path parameter is longer than 8,192 characters (as sent, escaped)"],
   UNSUPPORTED_MEDIA_TYPE: [415, "The request body is not application/json"],
   UNPROCESSABLE: [
     422,

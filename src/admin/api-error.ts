@@ -117,7 +117,7 @@ export function toApiError(error: FastifyError | ApiError | Error): ApiError {
     case 413:
       return new ApiError("PAYLOAD_TOO_LARGE", "The request body is too large (admin.bodyLimit)");
     case 414:
-      return new ApiError("URI_TOO_LONG", "A path parameter is too long (at most 16,384 characters)");
+      return new ApiError("URI_TOO_LONG", "A path parameter is too long (at most 8,192 characters, escaped)");
     case 415:
       return new ApiError("UNSUPPORTED_MEDIA_TYPE", `Unsupported content type: send "application/json"`);
     case 400:

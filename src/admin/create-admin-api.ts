@@ -61,8 +61,12 @@ export interface AdminApi {
   close(): Promise<void>;
 }
 
-/** The longest path parameter the router reads (what a request line carries: Node's 16 KiB header limit). */
-const MAX_PARAM_LENGTH = 16_384;
+/**
+ * The longest path parameter the router reads, escaped (an id has at most 128 characters; a client id
+ * may have 65,535 bytes, but a request line carries at most Node's 16 KiB header limit, beyond which
+ * Node itself answers 431): longer ones get 414 URI_TOO_LONG.
+ */
+const MAX_PARAM_LENGTH = 8192;
 const NO_PARAMETERS = object({});
 
 function pathOf(url: string): string {
@@ -100,9 +104,7 @@ export async function createAdminApi(options: AdminApiOptions): Promise<AdminApi
   const app = fastify({
     logger: false, // the API logs through the broker's logger (below)
     bodyLimit: options.bodyLimit,
-    // a path parameter (an id of up to 128 characters, a client id of up to 65,535 bytes, escaped)
-    // up to what a request line can carry at all (Node's default header limit, 16 KiB): fastify's
-    // default of 100 refused ids the API creates
+    // fastify's default of 100 characters refused ids the API creates (500s)
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     exposeHeadRoutes: false,
     return503OnClosing: true,

@@ -116,7 +116,7 @@ export const paginationQuery: Readonly<Record<string, Schema>> = {
     maximum: MAX_PAGE_SIZE,
     default: DEFAULT_PAGE_SIZE,
   }),
-  // bounded: a query string's "1e400" coerces to Infinity, which passes `integer` and `minimum`
+  // Infinity (a query string's "1e400", coerced) is refused by schema-validators.ts's finiteOnly
   offset: integer("How many matching items to skip (default 0).", {
     minimum: 0,
     maximum: Number.MAX_SAFE_INTEGER,

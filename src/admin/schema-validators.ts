@@ -14,7 +14,8 @@ const COMMON: Options = {
   allErrors: false,
   verbose: true,
   allowUnionTypes: true,
-  // integer and number exclude Infinity (a query string's "1e400" coerces to it; the range keywords skip it)
+  // integer and number exclude Infinity in bodies (JSON.parse reads 1e400 as Infinity); a query
+  // string's "1e400" is coerced to Infinity after that check, which finiteOnly (below) catches
   strictNumbers: true,
   removeAdditional: false,
   // schema annotations of ours (see schema-parts.ts)

@@ -59,8 +59,8 @@ export async function hashPassword(
  * the broker) would cost gigabytes and seconds of the thread pool per attempt, for anyone who knows the
  * name. 8 times the memory and 16 times the work of {@link DEFAULT_SCRYPT}.
  */
-const MAX_SCRYPT_MEMORY = 256 * 2 ** 20; // 128 x N x r bytes
-const MAX_SCRYPT_WORK = 2 ** 22; // N x r x p
+export const MAX_SCRYPT_MEMORY = 256 * 2 ** 20; // 128 x N x r bytes
+export const MAX_SCRYPT_WORK = 2 ** 22; // N x r x p
 const MAX_HASH_BYTES = 128;
 
 /** Parses a hash written by {@link hashPassword}; throws a TypeError when it is not one. */

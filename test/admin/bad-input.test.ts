@@ -414,12 +414,20 @@ const CASES: readonly Case[] = [
     message: /^Invalid path: "id" "z+\.\.\. must be 1 to 128/,
   },
   {
-    name: "a client id of 10,000 characters, as a path parameter",
+    name: "a client id of 8,192 characters, as a path parameter",
     method: "DELETE",
-    path: `/api/v1/sessions/${"c".repeat(10_000)}`,
+    path: `/api/v1/sessions/${"c".repeat(8192)}`,
     status: 404,
     code: "NOT_FOUND",
     message: /^No session/,
+  },
+  {
+    name: "a client id of 8,193 characters, as a path parameter",
+    method: "DELETE",
+    path: `/api/v1/sessions/${"c".repeat(8193)}`,
+    status: 414,
+    code: "URI_TOO_LONG",
+    message: "A path parameter is too long (at most 8,192 characters, escaped)",
   },
   {
     name: "scrypt parameters beyond the broker's bounds in a password hash",

@@ -309,6 +309,23 @@ describe("loadConfig() security checks", () => {
     );
   });
 
+  it("refuses a user's scrypt hash that parsePasswordHash would refuse at start-up", () => {
+    const salt = "A".repeat(22);
+    const hash = "B".repeat(43);
+    const messages = problems({
+      auth: {
+        users: [
+          { username: "a", password: `scrypt$65536$8$16$${salt}$${hash}` }, // N·r·p = 2^23
+          { username: "b", password: `scrypt$1024$8$1$${salt}$${"B".repeat(200)}` },
+          { username: "c", password: `scrypt$65536$8$8$${salt}$${hash}` }, // 2^22: fine
+        ],
+      },
+    });
+    assert.equal(messages.length, 2, messages.join("\n"));
+    assert.match(messages[0]!, /auth\.users\[0\]\.password.*N x r x p/);
+    assert.match(messages[1]!, /auth\.users\[1\]\.password.*longer than 128 bytes/);
+  });
+
   it("rejects a password that is not a scrypt hash and an API key hash of the wrong shape", () => {
     const messages = problems({
       auth: { users: [{ username: "a", password: "hunter2" }], apiKeys: [{ id: "k", hash: "md5$abc" }] },

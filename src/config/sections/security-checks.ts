@@ -6,6 +6,7 @@
  * @module
  */
 
+import { MAX_SCRYPT_MEMORY, MAX_SCRYPT_WORK } from "../../auth/password-hash.js";
 import type { ConfigIssue } from "../../errors.js";
 import { formatPath } from "../layered-input.js";
 import type { AuthConfig } from "./auth.js";
@@ -111,8 +112,8 @@ function providerProblem(provider: JwtProviderConfig): string | undefined {
   return undefined;
 }
 
-/** Most memory one scrypt check may use (the hash's 128 x N x r bytes). */
-export const SCRYPT_MAX_MEMORY = 256 * 2 ** 20;
+/** Most memory one scrypt check may use (the hash's 128 x N x r bytes), as for the registry's hashes. */
+export const SCRYPT_MAX_MEMORY = MAX_SCRYPT_MEMORY;
 
 export function scryptMemory(n: number, r: number): number {
   return 128 * n * r;
@@ -130,10 +131,14 @@ export function scryptHashProblem(encoded: string): string | undefined {
   if (!Number.isInteger(p) || p < 1 || p > 16) return `has p = ${parts[3] ?? ""}: it must be from 1 to 16`;
   if (scryptMemory(n, r) > SCRYPT_MAX_MEMORY)
     return `needs ${scryptMemory(n, r) / 2 ** 20} MiB per check (128 x N x r): at most ${SCRYPT_MAX_MEMORY / 2 ** 20} MiB`;
+  if (n * r * p > MAX_SCRYPT_WORK)
+    return `needs N x r x p = ${n * r * p} per check: at most 2^22 (${MAX_SCRYPT_WORK})`;
   const base64url = /^[A-Za-z0-9_-]+$/;
   const [salt = "", hash = ""] = parts.slice(4);
   if (!base64url.test(salt) || salt.length < 22) return "has a salt shorter than 16 bytes (or not base64url)";
   if (!base64url.test(hash) || hash.length < 43) return "has a hash shorter than 32 bytes (or not base64url)";
+  // 128 bytes at most each, as parsePasswordHash reads them (171 base64url characters)
+  if (salt.length > 171 || hash.length > 171) return "has a salt or hash longer than 128 bytes";
   return undefined;
 }
 

@@ -6,6 +6,8 @@
  * @module
  */
 
+import { exceedsJsonDepth, MAX_JSON_DEPTH } from "../envelope/index.js";
+
 /** A status update read from Redis. */
 export interface StatusUpdate {
   readonly moduleId: string;
@@ -44,9 +46,14 @@ export function parseStatusChannel(
  */
 export function parseStatusValue(message: string): { readonly value: unknown } | { readonly error: string } {
   if (message.length === 0) return { value: null };
+  let value: unknown;
   try {
-    return { value: JSON.parse(message) as unknown };
+    value = JSON.parse(message);
   } catch (error) {
     return { error: `the message is not JSON (${error instanceof Error ? error.message : String(error)})` };
   }
+  // kept as current state, which must be written back as JSON (json-depth.ts)
+  return exceedsJsonDepth(value)
+    ? { error: `the value is nested deeper than ${MAX_JSON_DEPTH} levels` }
+    : { value };
 }

@@ -781,3 +781,31 @@ describe("Registry state", () => {
     assert.equal(registry.generation, generation);
   });
 });
+
+describe("Registry: what an entity held before an update is not checked again", () => {
+  it("lets an administrator change a user whose stored hash is beyond the scrypt bounds, but not set such a hash", async () => {
+    const store = new MemoryRegistryStore();
+    const salt = "A".repeat(22);
+    const hash = "B".repeat(43);
+    const heavy = `scrypt$1073741824$8$1$${salt}$${hash}`; // stored before the bounds
+    const seeded = new Registry({ store });
+    await seeded.load();
+    assert.ok(
+      seeded.create("users", {
+        id: "u-1",
+        tenant: "default",
+        name: "U",
+        username: "u",
+        passwordHash: `scrypt$1024$8$1$${salt}$${hash}`,
+      }).ok,
+    );
+    store.putEntity({ kind: "users", entity: { ...seeded.get("users", "u-1")!, passwordHash: heavy } });
+    const registry = new Registry({ store });
+    await registry.load();
+    const renamed = registry.update("users", "u-1", { name: "Renamed", enabled: false });
+    assert.ok(renamed.ok, JSON.stringify(renamed));
+    const set = registry.update("users", "u-1", { passwordHash: heavy.replace("$8$", "$16$") });
+    assert.ok(!set.ok);
+    assert.match(set.problem.message, /accepts at most 128·N·r = 256 MiB/);
+  });
+});

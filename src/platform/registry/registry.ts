@@ -257,7 +257,7 @@ export class Registry implements RegistryView, RuleContext {
     }
     record["updatedAt"] = Math.max(this.#now(), before.updatedAt);
     const entity = shapeEntity(kind, record);
-    const problem = checkEntity(kind, entity, this);
+    const problem = checkEntity(kind, entity, this, before);
     if (problem !== undefined) return refused(label, problem);
     this.#unindex(kind, before);
     this.#put(kind, entity);

@@ -15,8 +15,13 @@
  *   against it on the broker's one thread, so `^(a+)+$` and 40 characters from any device of the
  *   tenant would stall every client.
  *
- * The ajv instance must run with `addUsedSchema: false` (users' `$id`s are never registered: two
- * tenants may use the same one).
+ * - A `$id` below the root is refused: ajv keeps the sub-schemas it names for every later compile in
+ *   the instance (removing the schema does not drop them), so another tenant's schema could `$ref`
+ *   them, and memory would grow with each one.
+ *
+ * The ajv instance must run with `addUsedSchema: false` (a root `$id` is then never registered: two
+ * tenants may use the same one). Every compile leaves some of ajv's own bookkeeping behind even so: an
+ * instance that compiles without end (a cache of changing schemas) is replaced now and then.
  * @module
  */
 
@@ -33,6 +38,10 @@ export interface CompiledUserSchema {
 export function compileUserSchema(ajv: Ajv, schema: AnySchemaObject): CompiledUserSchema {
   const slow = slowPattern(schema);
   if (slow !== undefined) throw new Error(slow);
+  if (hasNestedId(schema))
+    throw new Error(
+      'a "$id" below the schema\'s root is not supported (ajv would keep it for every later schema)',
+    );
   const copy: AnySchemaObject = { ...schema };
   const release = (): void => {
     delete copy["$id"];
@@ -73,13 +82,29 @@ export function slowPattern(schema: unknown): string | undefined {
             : [];
       for (const source of sources) {
         if (!compiles(source)) continue; // ajv reports it
-        const problem = nestedQuantifierProblem(source);
+        const problem = nestedQuantifierProblem(source, true);
         if (problem !== undefined) return `the pattern ${JSON.stringify(source)} is refused: ${problem}`;
       }
       pending.push(value);
     }
   }
   return undefined;
+}
+
+/** Whether a `"$id"` string sits anywhere below the root of `schema`. */
+function hasNestedId(schema: AnySchemaObject): boolean {
+  const pending: unknown[] = Object.values(schema);
+  while (pending.length > 0) {
+    const node = pending.pop();
+    if (node === null || typeof node !== "object") continue;
+    if (Array.isArray(node)) pending.push(...(node as unknown[]));
+    else
+      for (const [key, value] of Object.entries(node as Record<string, unknown>)) {
+        if (key === "$id" && typeof value === "string") return true;
+        pending.push(value);
+      }
+  }
+  return false;
 }
 
 function compiles(source: string): boolean {

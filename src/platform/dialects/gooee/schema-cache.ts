@@ -27,8 +27,11 @@ interface Entry {
   readonly release: (() => void) | undefined;
 }
 
-export class SchemaCache {
-  readonly #ajv = new Ajv({
+/** Schemas an ajv instance compiles before the cache starts a new one (each leaves some of ajv's bookkeeping). */
+const COMPILES_PER_INSTANCE = 1024;
+
+function newAjv(): Ajv {
+  return new Ajv({
     allErrors: false,
     verbose: true,
     strict: false,
@@ -36,6 +39,12 @@ export class SchemaCache {
     addUsedSchema: false,
     logger: false,
   });
+}
+
+export class SchemaCache {
+  #ajv = newAjv();
+  /** Schemas compiled in the current ajv instance. */
+  #instanceCompiles = 0;
   readonly #entries = new Map<string, Entry>();
   readonly #fixed = new Map<JsonObject, ValidateFunction>();
   /** How many schemas were compiled (for tests: once per schema version). */
@@ -52,6 +61,14 @@ export class SchemaCache {
       }
     }
     entry?.release?.();
+    if (++this.#instanceCompiles > COMPILES_PER_INSTANCE) {
+      // validators made by the old instance keep working for whoever holds them; the cache's own are
+      // compiled again as values need them
+      this.#ajv = newAjv();
+      this.#instanceCompiles = 1;
+      this.#entries.clear();
+      this.#fixed.clear();
+    }
     let validate: ValidateFunction | Error;
     let release: (() => void) | undefined;
     try {
