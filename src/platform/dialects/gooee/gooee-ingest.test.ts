@@ -9,7 +9,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { EnvelopeIds, TimestampParser } from "../../envelope/index.js";
-import { Registry } from "../../registry/index.js";
+import { type PayloadSchema, Registry } from "../../registry/index.js";
 import { MemoryRegistryStore } from "../../../storage/index.js";
 import type { DialectContext, IngestHandler, IngestOutcome, InboundPublish } from "../dialect.js";
 import { ingestMeta } from "./gooee-ingest.js";
@@ -382,6 +382,18 @@ describe("random edits of learned arrays", () => {
   });
 });
 
+/** A payload schema entity named after its id. */
+const schema = (id: string, body: Record<string, unknown>, updatedAt = 1): PayloadSchema => ({
+  id,
+  tenant: TENANT,
+  name: id,
+  schema: body,
+  unit: undefined,
+  description: undefined,
+  createdAt: 1,
+  updatedAt,
+});
+
 describe("hostile meta payloads and payload schemas", () => {
   it("refuses a value nested deeper than 256 levels with 0x99, reporting the payload as text", async () => {
     const registry = await world();
@@ -420,16 +432,6 @@ describe("hostile meta payloads and payload schemas", () => {
 
   it("keeps compiling schemas after one whose $id is draft-07's meta-schema id is replaced", () => {
     const schemas = new SchemaCache();
-    const schema = (id: string, body: Record<string, unknown>, updatedAt = 1) => ({
-      id,
-      tenant: TENANT,
-      name: id,
-      schema: body,
-      unit: undefined,
-      description: undefined,
-      createdAt: 1,
-      updatedAt,
-    });
     const hostile = schema("s-1", { $id: "http://json-schema.org/draft-07/schema#", type: "string" });
     assert.equal(schemas.passes(hostile, "x"), true);
     assert.equal(schemas.passes(schema("s-1", { type: "number" }, 2), 5), true); // replaced: the first one is dropped
@@ -440,16 +442,7 @@ describe("hostile meta payloads and payload schemas", () => {
 
   it("treats an asynchronous schema as unusable: its Promise is no pass", () => {
     const schemas = new SchemaCache();
-    const later = {
-      id: "s-async",
-      tenant: TENANT,
-      name: "later",
-      schema: { $async: true, type: "number", maximum: 150 },
-      unit: undefined,
-      description: undefined,
-      createdAt: 1,
-      updatedAt: 1,
-    };
+    const later = schema("s-async", { $async: true, type: "number", maximum: 150 });
     assert.equal(schemas.passes(later, "hot"), false);
     assert.equal(schemas.passes(later, 20), false);
     assert.match(
@@ -460,16 +453,7 @@ describe("hostile meta payloads and payload schemas", () => {
 
   it("treats a schema with a pattern that can take exponential time as unusable", () => {
     const schemas = new SchemaCache();
-    const slow = {
-      id: "s-slow",
-      tenant: TENANT,
-      name: "slow",
-      schema: { type: "string", pattern: "^(a|aa)+$" },
-      unit: undefined,
-      description: undefined,
-      createdAt: 1,
-      updatedAt: 1,
-    };
+    const slow = schema("s-slow", { type: "string", pattern: "^(a|aa)+$" });
     // asked on a short value first: were the pattern compiled, the long one below would take minutes
     assert.match(
       schemas.check(slow, "aaa", "[0]/value")!.message,
