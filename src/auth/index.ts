@@ -31,6 +31,7 @@ export {
   DEFAULT_SCRYPT,
   hashPassword,
   parsePasswordHash,
+  ScryptBoundsError,
   type PasswordHash,
   type ScryptParameters,
   verifyPassword,

@@ -63,7 +63,21 @@ export const MAX_SCRYPT_MEMORY = 256 * 2 ** 20; // 128 x N x r bytes
 export const MAX_SCRYPT_WORK = 2 ** 22; // N x r x p
 const MAX_HASH_BYTES = 128;
 
-/** Parses a hash written by {@link hashPassword}; throws a TypeError when it is not one. */
+/** A well-formed hash whose scrypt parameters are beyond the bounds above; `reason` says them. */
+export class ScryptBoundsError extends TypeError {
+  override readonly name = "ScryptBoundsError";
+  readonly reason: string;
+
+  constructor(reason: string) {
+    super(`Cannot use the password hash: ${reason}`);
+    this.reason = reason;
+  }
+}
+
+/**
+ * Parses a hash written by {@link hashPassword}; throws a TypeError when it is not one, a
+ * {@link ScryptBoundsError} when its parameters are beyond the bounds.
+ */
 export function parsePasswordHash(encoded: string): PasswordHash {
   const parts = encoded.split("$");
   const [n, r, p] = parts.slice(1, 4).map(Number) as [number, number, number];
@@ -81,8 +95,8 @@ export function parsePasswordHash(encoded: string): PasswordHash {
     salt.length > MAX_HASH_BYTES ||
     hash.length > MAX_HASH_BYTES
   )
-    throw new TypeError(
-      `Cannot use the password hash: scrypt needs N a power of two, and this broker accepts at most 128·N·r = ${MAX_SCRYPT_MEMORY / 2 ** 20} MiB, N·r·p = 2^22 and ${MAX_HASH_BYTES}-byte salts and hashes`,
+    throw new ScryptBoundsError(
+      `scrypt needs N a power of two, and this broker accepts at most 128·N·r = ${MAX_SCRYPT_MEMORY / 2 ** 20} MiB, N·r·p = 2^22 and ${MAX_HASH_BYTES}-byte salts and hashes`,
     );
   return { n, r, p, salt, hash };
 }

@@ -7,13 +7,18 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { matchesWordBytes, WordBytes, writeWordBytes } from "./word-bytes.js";
 
+/** A seeded generator of integers below `n` (the same cases every run). */
+function seeded(start: number): (n: number) => number {
+  let seed = start;
+  return (n) => {
+    seed = (Math.imul(seed, 1_103_515_245) + 12_345) >>> 0;
+    return Math.floor((seed / 2 ** 32) * n);
+  };
+}
+
 describe("WordBytes", () => {
   it("is written byte for byte, any length at any offset, over what was there", () => {
-    let seed = 3;
-    const random = (n: number): number => {
-      seed = (Math.imul(seed, 1_103_515_245) + 12_345) >>> 0;
-      return Math.floor((seed / 2 ** 32) * n);
-    };
+    const random = seeded(3);
     const target = new Uint8Array(256);
     const view = new DataView(target.buffer);
     for (let i = 0; i < 5_000; i++) {
@@ -48,11 +53,7 @@ describe("WordBytes", () => {
   });
 
   it("matches bytes exactly where they are, at any offset of the buffer, reading nothing past the end", () => {
-    let seed = 5;
-    const random = (n: number): number => {
-      seed = (Math.imul(seed, 1_103_515_245) + 12_345) >>> 0;
-      return Math.floor((seed / 2 ** 32) * n);
-    };
+    const random = seeded(5);
     const buffer = new Uint8Array(128);
     const view = new DataView(buffer.buffer);
     for (let i = 0; i < 5_000; i++) {

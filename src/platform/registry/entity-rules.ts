@@ -15,7 +15,7 @@
  */
 
 import { Ajv } from "ajv";
-import { parsePasswordHash } from "../../auth/index.js";
+import { parsePasswordHash, ScryptBoundsError } from "../../auth/index.js";
 import { checkBroker } from "./broker-rules.js";
 import { checkFieldTypes } from "./field-types.js";
 import { checkTenantPrivacy } from "./tenant-rules.js";
@@ -282,8 +282,8 @@ function passwordHashError(hash: string): string | undefined {
     return undefined;
   } catch (error) {
     // a well-formed hash with parameters beyond the broker's bounds says which
-    return error instanceof TypeError && error.message.startsWith("Cannot use")
-      ? error.message.replace("Cannot use the password hash: ", "")
+    return error instanceof ScryptBoundsError
+      ? error.reason
       : 'a password hash must be "scrypt$<N>$<r>$<p>$<salt>$<hash>" (src/auth/password-hash.ts)';
   }
 }
