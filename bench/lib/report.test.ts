@@ -22,10 +22,12 @@ const cpu = {
 };
 const latency = { count: 1, meanUs: 1, p50Us: 1, p90Us: 1, p99Us: 1, p999Us: 1, maxUs: 1 };
 
-function closedLoop(rate: number, lost = 0): LoadResult {
+function closedLoop(rate: number, lost = 0, load: { broker?: number; generator?: number } = {}): LoadResult {
   return {
     kind: "closed-loop",
     ...cpu,
+    brokerCpu: load.broker ?? cpu.brokerCpu,
+    generatorCpu: load.generator ?? cpu.generatorCpu,
     received: rate * 5,
     sent: rate * 5,
     lost,
@@ -201,6 +203,53 @@ test("variant scenarios judge their subject: ratios against another variant, bas
     runs: [run("dialect", "sb-gooee", closedLoop(45))],
   });
   assert.equal(missingPlain!.targets[0]!.verdict, "unknown");
+});
+
+test("a ratio over a figure that is the load generator's limit cannot show a target met", () => {
+  const plain: Scenario = { ...throughput, name: "plain", brokers: ["sb"], targets: [] };
+  const dialect: Scenario = {
+    ...throughput,
+    name: "dialect",
+    brokers: ["sb-gooee"],
+    subject: "sb-gooee",
+    targets: [{ kind: "baseline", scenario: "plain", broker: "sb", ratio: 0.4 }],
+  };
+  const idleBroker = { broker: 0.75, generator: 0.97 };
+  const judged = (plainRate: number, dialectRate: number, plainLoad = idleBroker, dialectLoad = {}) =>
+    summarize({
+      scenarios: [plain, dialect],
+      brokers: ["sb"],
+      runs: [
+        run("plain", "sb", closedLoop(plainRate, 0, plainLoad), 1),
+        run("plain", "sb", closedLoop(plainRate, 0, plainLoad), 2),
+        run("dialect", "sb-gooee", closedLoop(dialectRate, 0, dialectLoad)),
+      ],
+    })[1]!.targets[0]!;
+
+  // the reference is a lower bound: a ratio above the target is an upper bound, so unknown ...
+  const upper = judged(100, 45);
+  assert.equal(upper.verdict, "unknown");
+  assert.match(
+    upper.detail,
+    /^0\.45x, an upper bound: Switchboard's plain figure is the load generator's limit/,
+  );
+  assert.match(upper.detail, /in 2 of 2 runs/);
+  // ... and one below it is below it all the more
+  assert.equal(judged(100, 35).verdict, "not met");
+  // a generator near its limit while the broker is saturated too: the figure stands
+  assert.equal(judged(100, 45, { broker: 0.97, generator: 0.95 }).verdict, "met");
+  // the subject limited by the generator: a ratio below the target is a lower bound
+  const lower = judged(100, 35, { broker: 0.97, generator: 0.5 }, idleBroker);
+  assert.equal(lower.verdict, "unknown");
+  assert.match(lower.detail, /^0\.35x, a lower bound: Switchboard Gooee's figure/);
+
+  const [s] = summarize({
+    scenarios: [throughput],
+    brokers: ["sb", "mosquitto"],
+    runs: [run("t", "sb", closedLoop(200)), run("t", "mosquitto", closedLoop(150, 0, idleBroker))],
+  });
+  assert.equal(s!.targets[0]!.verdict, "unknown");
+  assert.match(formatSummary([s!], [throughput]), /1 generator-bound, 1 with the broker below 90%/);
 });
 
 test("trend() fits a line and flags growth above 5% of the median over the span", () => {

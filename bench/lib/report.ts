@@ -40,6 +40,11 @@ export interface SummaryRow {
   readonly noisy: number;
   /** Closed loop: runs where the load generator used more than 90% of its core. */
   readonly generatorBound: number;
+  /**
+   * Closed loop: the generator-bound runs in which the broker used less than 90% of its core: the broker
+   * had time to spare, so the figure is what the generator could drive, a lower bound of the broker's.
+   */
+  readonly generatorLimited: number;
   /** The headline figure over the runs that have one. */
   readonly headline: Spread;
   /** Medians of the scenario's other columns and the common ones, by column header. */
@@ -86,6 +91,8 @@ export interface ScenarioSummary {
 
 /** Generator CPU (fraction of its core) above which a closed-loop run counts as limited by the generator. */
 export const GENERATOR_BOUND = 0.9;
+/** Broker CPU below which a generator-bound run's broker had time to spare (see `generatorLimited`). */
+export const BROKER_SATURATED = 0.9;
 
 export const LABELS: Readonly<Record<BrokerId, string>> = BROKER_LABELS;
 
@@ -123,6 +130,10 @@ function summarizeRow(scenario: Scenario, broker: BrokerId, runs: readonly RunRe
     generatorBound:
       scenario.workload.kind === "closed-loop"
         ? results.filter((r) => r.generatorCpu > GENERATOR_BOUND).length
+        : 0,
+    generatorLimited:
+      scenario.workload.kind === "closed-loop"
+        ? results.filter((r) => r.generatorCpu > GENERATOR_BOUND && r.brokerCpu < BROKER_SATURATED).length
         : 0,
     headline: spread(defined(results.map((r) => headline.value(r)))),
     medians,
@@ -278,11 +289,9 @@ function judge(target: Target, c: JudgeContext): TargetVerdict {
   switch (target.kind) {
     case "ratio": {
       const ratio = c.ratios[target.against];
-      if (ratio === undefined) {
-        const row = c.rows.find((r) => r.broker === target.against);
-        return result("unknown", `${LABELS[target.against]}: ${missing(row)}`);
-      }
-      return result(passes(ratio, target.ratio, up) ? "met" : "not met", `${ratio.toFixed(2)}x`);
+      const row = c.rows.find((r) => r.broker === target.against);
+      if (ratio === undefined) return result("unknown", `${LABELS[target.against]}: ${missing(row)}`);
+      return result(...ratioVerdict(ratio, target.ratio, up, c.subjectRow, row, ""));
     }
     case "absolute":
       return result(
@@ -295,7 +304,8 @@ function judge(target: Target, c: JudgeContext): TargetVerdict {
       if (base === undefined)
         return result("unknown", `no clean ${LABELS[broker]} figure in ${target.scenario} to compare with`);
       const ratio = c.own! / base;
-      return result(passes(ratio, target.ratio, true) ? "met" : "not met", `${ratio.toFixed(2)}x`);
+      const baseRow = c.rowsOf.get(target.scenario)?.find((r) => r.broker === broker);
+      return result(...ratioVerdict(ratio, target.ratio, true, c.subjectRow, baseRow, ` ${target.scenario}`));
     }
     case "no-failures": {
       const row = c.subjectRow;
@@ -304,6 +314,38 @@ function judge(target: Target, c: JudgeContext): TargetVerdict {
       return result(bad ? "not met" : "met", bad ? missing(row) : `none in ${row.runs} runs`);
     }
   }
+}
+
+/**
+ * The verdict on a ratio of the subject's figure over a reference figure, and its detail. Where higher
+ * is better, a figure that is mostly the load generator's limit (`generatorLimited` in most of its
+ * runs) is a lower bound of what the broker could do: a ratio over such a reference is an upper bound,
+ * which cannot show a target met; a ratio of such a subject is a lower bound, which cannot show one
+ * missed. Either way the verdict is then unknown, and the detail says why.
+ */
+function ratioVerdict(
+  ratio: number,
+  limit: number,
+  higherIsBetter: boolean,
+  subject: SummaryRow | undefined,
+  reference: SummaryRow | undefined,
+  referenceScenario: string,
+): [Verdict, string] {
+  const text = `${ratio.toFixed(2)}x`;
+  const met = passes(ratio, limit, higherIsBetter);
+  if (higherIsBetter) {
+    const limited = met ? reference : subject;
+    if (limited !== undefined && 2 * limited.generatorLimited > limited.runs) {
+      const bound = met ? "an upper" : "a lower";
+      return [
+        "unknown",
+        `${text}, ${bound} bound: ${LABELS[limited.broker]}'s${met ? referenceScenario : ""} figure is the ` +
+          `load generator's limit (generator above ${pct(GENERATOR_BOUND)} and broker below ` +
+          `${pct(BROKER_SATURATED)} of a core in ${limited.generatorLimited} of ${limited.runs} runs)`,
+      ];
+    }
+  }
+  return [met ? "met" : "not met", text];
 }
 
 /** "466k-658k" for large counts, else both ends in the figure's own format. */
@@ -353,6 +395,9 @@ export function formatSummary(summaries: readonly ScenarioSummary[], scenarios: 
         row.failed > 0 ? `${row.failed} failed` : "",
         row.noisy > 0 ? `${row.noisy} noisy` : "",
         row.generatorBound > 0 ? `${row.generatorBound} generator-bound` : "",
+        row.generatorLimited > 0
+          ? `${row.generatorLimited} with the broker below ${pct(BROKER_SATURATED)}`
+          : "",
         row.problems.length > 0 ? `${row.problems.length} with losses/failures` : "",
       ]
         .filter((n) => n !== "")
