@@ -54,7 +54,7 @@ import {
 import { isMetaName, matchesNamePattern } from "./meta-name.js";
 import { MetaShape, MetaSlots } from "./meta-shape.js";
 import { MetaShapeCache, type ShapeEntry } from "./meta-shape-cache.js";
-import type { SchemaCache } from "./schema-cache.js";
+import { type SchemaCache, WHOLE_VALUE } from "./schema-cache.js";
 import type { ValidateFunction } from "ajv";
 
 export const GOOEE = "gooee";
@@ -396,7 +396,7 @@ function acceptShaped(
     micros[i] = parsed!;
     slots.times[i] = times.text; // equal, and the previous publish's string while the time is unchanged
     const validate = validators[i];
-    if (validate !== undefined && !validate(values[i])) return undefined;
+    if (validate !== undefined && !validate(values[i], WHOLE_VALUE)) return undefined;
   }
   const source: EntityRef = { kind: "devices", id };
   const envelopes: EventEnvelope[] = [];

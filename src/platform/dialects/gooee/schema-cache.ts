@@ -27,6 +27,21 @@ interface Entry {
   readonly release: (() => void) | undefined;
 }
 
+/**
+ * The second argument of a validator called on a whole value: what ajv's generated code defaults to
+ * (`instancePath` "", `rootData` the value, the rest undefined), given so that the default is not
+ * made: a validator's parameter is written `{instancePath = "", ...} = {}`, and that `{}` was a new
+ * object per call (the validators of a meta array's values are called through one site, so they are
+ * not inlined and the object not optimized away).
+ */
+export const WHOLE_VALUE = Object.freeze({
+  instancePath: "",
+  parentData: undefined,
+  parentDataProperty: undefined,
+  rootData: undefined,
+  dynamicAnchors: undefined,
+}) as unknown as NonNullable<Parameters<ValidateFunction>[1]>;
+
 /** Schemas an ajv instance compiles before the cache starts a new one (each leaves some of ajv's bookkeeping). */
 const COMPILES_PER_INSTANCE = 1024;
 
@@ -99,7 +114,7 @@ export class SchemaCache {
    */
   passes(schema: PayloadSchema, value: unknown): boolean {
     const validate = this.validator(schema);
-    return typeof validate === "function" && validate(value);
+    return typeof validate === "function" && validate(value, WHOLE_VALUE);
   }
 
   /**
