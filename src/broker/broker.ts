@@ -479,20 +479,29 @@ export class Broker {
     session.detach(now);
     const will = conn.will;
     conn.will = undefined;
+    // the will stored at CONNECT is stored again below when it waits, else deleted: one discarded by a
+    // normal DISCONNECT or published now must not come back after a restart [MQTT-3.1.2-10]
+    let stored = conn.willStored;
+    conn.willStored = false;
     if (will !== undefined) {
       const delay = conn.version === 5 ? (will.properties?.willDelayInterval ?? 0) : 0;
       const message = messageFromWill(will, session.clientId, this.nextMessageId(), now);
       if (this.#state === "closing" && session.expiryInterval > 0) {
         // shutting down: keep the will for after the restart, due when its delay would have passed
         this.#storeWillMessage(session.clientId, message, delay, now + delay * 1000, conn.identity);
+        stored = false;
       } else if (delay === 0 || session.expiryInterval === 0) {
+        if (stored) this.store.deleteWill(session.clientId);
+        stored = false;
         this.#publishWill(message, conn.identity, now); // [MQTT-3.1.2-8]
       } else {
         const dueAt = now + Math.min(delay, session.expiryInterval) * 1000;
         this.sessions.scheduleWill(session.clientId, message, dueAt, conn.identity);
         this.#storeWillMessage(session.clientId, message, delay, dueAt, conn.identity);
+        stored = false;
       }
     }
+    if (stored) this.store.deleteWill(session.clientId); // [MQTT-3.14.4-3] discarded
     this.sessions.disconnected(session, now);
   }
 
@@ -518,7 +527,7 @@ export class Broker {
     const will = conn.will!;
     const now = this.now();
     const message = messageFromWill(will, conn.clientId!, this.nextMessageId(), now);
-    this.#storeWillMessage(
+    conn.willStored = this.#storeWillMessage(
       conn.clientId!,
       message,
       conn.version === 5 ? (will.properties?.willDelayInterval ?? 0) : 0,
@@ -527,21 +536,25 @@ export class Broker {
     );
   }
 
-  /** Stores a will with who publishes it (restored after a restart, see restore-state.ts). */
+  /**
+   * Stores a will with who publishes it (restored after a restart, see restore-state.ts); false when it
+   * is not stored (no session that outlives its connection).
+   */
   #storeWillMessage(
     clientId: string,
     message: ApplicationMessage,
     delay: number,
     dueAt: number | undefined,
     identity: ClientIdentity | undefined,
-  ): void {
+  ): boolean {
     const session = this.sessions.get(clientId);
-    if (session === undefined || session.expiryInterval === 0) return;
+    if (session === undefined || session.expiryInterval === 0) return false;
     this.store.putMessage(message);
     // not the user name: it may be the credential itself (a PlaceOS API user's token)
     const publisher =
       identity === undefined ? undefined : { clientId: identity.clientId, principal: identity.principal };
     this.store.putWill({ clientId, messageId: message.id, delay, dueAt, publisher });
+    return true;
   }
 
   #refused(conn: Connection): void {

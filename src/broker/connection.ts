@@ -83,6 +83,11 @@ export class Connection implements TransportSink, SessionLink, TimedTask {
   readonly log: ConnectionLogger;
   /** The Will Message while connected; cleared by a normal DISCONNECT [MQTT-3.1.2-10]. */
   will: Will | undefined;
+  /**
+   * Set when the will was stored at CONNECT (a session that outlives its connection: a crash must not
+   * lose it); the end of the connection then either stores it again (delayed) or deletes it.
+   */
+  willStored = false;
   inboundAliases: InboundTopicAliases | undefined;
   outboundAliases: OutboundTopicAliases = NO_ALIASES;
   /**

@@ -312,4 +312,59 @@ describe("timers across a restart (wall clock)", () => {
     const snapshot = await sqliteStore(broker).load();
     assert.deepEqual(snapshot.wills, [], "the published will is deleted from the file");
   });
+  for (const ending of ["a normal DISCONNECT", "a dropped connection"] as const) {
+    it(`[MQTT-3.1.2-10] a will ${ending === "a normal DISCONNECT" ? "discarded by" : "published at"} ${ending} is not published again after a restart`, async () => {
+      const path = dataDir();
+      let broker = await start(path);
+      const watcherOptions = { ...persistent(5, "will-watcher", false), protocolVersion: 5 as const };
+      let watcher = track(await RawClient.connected(broker.port, watcherOptions));
+      await subscribe(watcher, "wills/#", 1);
+      const client = track(
+        await RawClient.connected(broker.port, {
+          ...persistent(5, "will-once", true),
+          will: { topic: "wills/will-once", payload: bytes("gone"), qos: 1, retain: false },
+        }),
+      );
+      if (ending === "a normal DISCONNECT") {
+        await client.disconnect(0);
+        await watcher.expectNothing(200);
+      } else {
+        client.destroy();
+        const will = await watcher.expect(PacketType.PUBLISH);
+        assert.equal(text(will.payload), "gone");
+        watcher.send({ type: PacketType.PUBACK, packetId: will.packetId! });
+        const acked = () => broker.broker.sessions.get("will-watcher")?.inflight.size === 0;
+        await waitFor(acked, "the watcher's PUBACK");
+      }
+      await waitFor(() => broker.broker.sessions.get("will-once")?.connected === false, "the disconnection");
+      watcher.destroy();
+      await stop(broker);
+
+      broker = await start(path);
+      assert.deepEqual((await sqliteStore(broker).load()).wills, [], "no will left in the file");
+      watcher = track(await RawClient.connected(broker.port, watcherOptions));
+      await watcher.expectNothing(600);
+    });
+  }
+
+  it("[MQTT-3.1.2-8] the will of a client still connected when the broker shuts down is published after the restart", async () => {
+    const path = dataDir();
+    let broker = await start(path);
+    const watcherOptions = { ...persistent(5, "will-watcher", false), protocolVersion: 5 as const };
+    let watcher = track(await RawClient.connected(broker.port, watcherOptions));
+    await subscribe(watcher, "wills/#", 1);
+    watcher.destroy();
+    await waitFor(() => broker.broker.sessions.get("will-watcher")?.connected === false, "the watcher gone");
+    track(
+      await RawClient.connected(broker.port, {
+        ...persistent(5, "will-crash", true),
+        will: { topic: "wills/will-crash", payload: bytes("lost"), qos: 1, retain: false },
+      }),
+    );
+    await stop(broker);
+    broker = await start(path);
+    watcher = track(await RawClient.connected(broker.port, watcherOptions));
+    const will = await watcher.expect(PacketType.PUBLISH, 2000);
+    assert.equal(text(will.payload), "lost");
+  });
 });
