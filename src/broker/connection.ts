@@ -12,6 +12,7 @@
 import {
   FrameReader,
   encodePacket,
+  encodeWithin,
   PacketType,
   type ProtocolVersion,
   type Packet,
@@ -19,6 +20,7 @@ import {
   ProtocolError,
   ReasonCode,
   reasonCodeName,
+  packetTypeName,
   type TopicFields,
 } from "../protocol/index.js";
 import type { ClientIdentity } from "../hooks/index.js";
@@ -254,9 +256,30 @@ export class Connection implements TransportSink, SessionLink, TimedTask {
   /** Encodes and queues a packet for this turn's write. */
   send(packet: Packet): void {
     if (!this.isOpen && packet.type !== PacketType.DISCONNECT) return;
-    const bytes = encodePacket(packet, this.version);
+    const bytes = this.#encode(packet);
+    if (bytes === undefined) return;
     this.#batch.add(bytes);
     this.#queued();
+  }
+
+  /**
+   * `packet` encoded for this client: within its Maximum Packet Size, leaving out the Reason String and
+   * User Properties when they would take it past (protocol/encode-within.ts). A packet that cannot fit
+   * at all is not sent [MQTT-3.1.2-24] and the connection is closed: the client could not go on without
+   * it (a CONNACK, a SUBACK), and waiting for it would leave it hanging.
+   */
+  #encode(packet: Packet): Uint8Array | undefined {
+    const maximum = this.params?.clientMaximumPacketSize;
+    if (maximum === undefined || this.version !== 5) return encodePacket(packet, this.version);
+    const bytes = encodeWithin(packet, this.version, maximum);
+    if (bytes === undefined) {
+      this.log.warn(
+        { packet: packetTypeName[packet.type], maximumPacketSize: maximum },
+        "Closing the connection: a packet does not fit the client's Maximum Packet Size",
+      );
+      if (this.isOpen && packet.type !== PacketType.DISCONNECT) this.#close(false); // a DISCONNECT's sender closes
+    }
+    return bytes;
   }
 
   /** A frame joined the batch: flush with the turn, or at once when the batch is already large. */
@@ -289,7 +312,8 @@ export class Connection implements TransportSink, SessionLink, TimedTask {
   /** Write-ahead: adds a packet released by a commit (a held acknowledgement) to a taken batch. */
   encodeInto(batch: OutboundBatch, packet: Packet): void {
     if (!this.isOpen) return;
-    const bytes = encodePacket(packet, this.version);
+    const bytes = this.#encode(packet);
+    if (bytes === undefined) return;
     batch.add(bytes);
     this.#takenBytes += bytes.byteLength;
   }

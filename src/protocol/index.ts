@@ -6,6 +6,7 @@
 
 export { decodePacket } from "./decode-packet.js";
 export { encodePacket } from "./encode-packet.js";
+export { encodeWithin } from "./encode-within.js";
 export { FramePool } from "./frame-pool.js";
 export { TopicFields } from "./topic-fields.js";
 export { matchesWordBytes, WordBytes, writeWordBytes } from "./word-bytes.js";

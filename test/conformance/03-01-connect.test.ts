@@ -7,6 +7,8 @@
 import assert from "node:assert/strict";
 import { after, afterEach, before, describe, it } from "node:test";
 import { encodePacket } from "../../src/protocol/encode-packet.js";
+import type { MessageStage } from "../../src/hooks/message-stage.js";
+import type { Packet } from "../../src/protocol/packet.js";
 import { PacketType } from "../../src/protocol/packet-type.js";
 import { bytes, RawClient, text } from "../helpers/raw-client.js";
 import { startTestBroker, type TestBroker } from "../helpers/test-broker.js";
@@ -279,6 +281,99 @@ describe("CONNACK properties from configuration (spec 3.2.2.3)", () => {
     assert.equal(p.sharedSubscriptionAvailable, false);
     assert.equal(p.subscriptionIdentifierAvailable, false);
     await client.disconnect();
+  });
+});
+
+describe("the client's Maximum Packet Size bounds every packet, not only PUBLISH (v5)", () => {
+  const STAGE_REASON = "Refused by the test's message stage, with a reason string of some length";
+  let broker: TestBroker;
+  let refusing: TestBroker;
+  const clients: RawClient[] = [];
+  const track = (client: RawClient): RawClient => (clients.push(client), client);
+  before(async () => {
+    broker = await startTestBroker();
+    const stage: MessageStage = {
+      name: "refuse",
+      process: () => ({ kind: "reject", reasonCode: 0x83, reason: STAGE_REASON }),
+    };
+    refusing = await startTestBroker({ stages: [stage] });
+  });
+  afterEach(() => closeAll(clients));
+  after(async () => {
+    await broker.stop();
+    await refusing.stop();
+  });
+
+  /** The packet's size on the wire (the codec's encoding is the broker's). */
+  const size = (packet: Packet): number => encodePacket(packet, 5).byteLength;
+
+  it("[MQTT-3.2.2-19] [MQTT-3.1.2-24] a refusing CONNACK leaves out a Reason String that would not fit", async () => {
+    const client = track(await RawClient.open(broker.port, 5));
+    const connack = await client.connect({
+      properties: { maximumPacketSize: 16 },
+      will: { topic: "bad/#", payload: bytes("x"), qos: 0, retain: false },
+    });
+    assert.ok(connack.reasonCode >= 0x80, `refused: 0x${connack.reasonCode.toString(16)}`);
+    assert.equal(connack.properties?.reasonString, undefined);
+    assert.ok(size(connack) <= 16, `CONNACK of ${size(connack)} bytes`);
+  });
+
+  it("[MQTT-3.14.2-3] [MQTT-3.1.2-24] a DISCONNECT leaves out a Reason String that would not fit", async () => {
+    const client = track(await RawClient.connected(broker.port, { properties: { maximumPacketSize: 20 } }));
+    client.send({
+      type: PacketType.PUBLISH,
+      topic: "a",
+      payload: bytes("x"),
+      qos: 0,
+      retain: false,
+      dup: false,
+      properties: { topicAlias: 1000 },
+    });
+    const [disconnect] = await packetsUntilClosed(client);
+    assert.equal(disconnect?.type, PacketType.DISCONNECT);
+    assert.equal(disconnect.reasonCode, 0x94);
+    assert.equal(disconnect.properties?.reasonString, undefined);
+    assert.ok(size(disconnect) <= 20, `DISCONNECT of ${size(disconnect)} bytes`);
+  });
+
+  it("[MQTT-3.4.2-2] a PUBACK leaves out a Reason String that would not fit, and keeps it when it fits", async () => {
+    const publish = {
+      type: PacketType.PUBLISH,
+      topic: "refused/by-a-stage",
+      payload: bytes("x"),
+      qos: 1,
+      retain: false,
+      dup: false,
+      packetId: 1,
+    } as const;
+    const small = track(await RawClient.connected(refusing.port, { properties: { maximumPacketSize: 20 } }));
+    small.send(publish);
+    const puback = await small.expect(PacketType.PUBACK);
+    assert.equal(puback.reasonCode, 0x83);
+    assert.equal(puback.properties?.reasonString, undefined);
+    assert.ok(size(puback) <= 20, `PUBACK of ${size(puback)} bytes`);
+
+    const large = track(
+      await RawClient.connected(refusing.port, { properties: { maximumPacketSize: 1000 } }),
+    );
+    large.send(publish);
+    const told = await large.expect(PacketType.PUBACK);
+    assert.equal(told.reasonCode, 0x83);
+    assert.equal(told.properties?.reasonString, STAGE_REASON, "the reason string when it fits");
+  });
+
+  it("[MQTT-3.1.2-24] a client whose Maximum Packet Size not even a CONNACK fits is closed, not left waiting", async () => {
+    const client = track(await RawClient.open(broker.port, 5));
+    client.send({
+      type: PacketType.CONNECT,
+      protocolName: "MQTT",
+      protocolVersion: 5,
+      clientId: uniqueId("tiny"),
+      cleanStart: true,
+      keepAlive: 0,
+      properties: { maximumPacketSize: 8 },
+    });
+    assert.deepEqual(await packetsUntilClosed(client), []);
   });
 });
 
