@@ -35,10 +35,9 @@ export function encodeWithin(
 ): Uint8Array | undefined {
   const bytes = encodePacket(packet, version);
   if (bytes.byteLength <= maximum) return bytes;
-  if (packet.type === PacketType.PUBLISH || !("properties" in packet) || packet.properties === undefined)
-    return undefined;
+  if (packet.type === PacketType.PUBLISH || !("properties" in packet)) return undefined;
   const { reasonString, userProperties, ...kept } = packet.properties;
   if (reasonString === undefined && userProperties === undefined) return undefined;
-  const shorter = encodePacket({ ...packet, properties: kept } as Packet, version);
+  const shorter = encodePacket({ ...packet, properties: kept }, version);
   return shorter.byteLength <= maximum ? shorter : undefined;
 }
