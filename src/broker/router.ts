@@ -377,7 +377,8 @@ function deliverToMember(
   now: number,
   into: ScratchDelivery | undefined,
 ): boolean {
-  const picked = group.pick(message.qos === 0 ? canTakeQos0 : canTakeQos12);
+  // none can take it now: a connected member rather than one that is offline (spec 4.8.2)
+  const picked = group.pick(message.qos === 0 ? canTakeQos0 : canTakeQos12, isConnected);
   if (picked === undefined) return false;
   const [session, subscription] = picked;
   const id = subscription.subscriptionIdentifier;
@@ -401,4 +402,8 @@ function canTakeQos0(session: Session): boolean {
 
 function canTakeQos12(session: Session): boolean {
   return session.canAcceptNow;
+}
+
+function isConnected(session: Session): boolean {
+  return session.connected;
 }

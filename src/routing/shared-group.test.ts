@@ -98,6 +98,18 @@ describe("SharedGroup.pick()", () => {
     assert.deepEqual(picks(group, 3, canAccept), ["b", "c", "a"]);
   });
 
+  it("falls back to a member mayWait approves, in round-robin order, before one it does not", () => {
+    const group = groupOf("offline-a", "busy-b", "offline-c", "busy-d");
+    const online = (key: string): boolean => key.startsWith("busy");
+    const chosen = Array.from({ length: 4 }, () => group.pick(never, online)?.[0]);
+    assert.deepEqual(chosen, ["busy-b", "busy-d", "busy-b", "busy-d"]);
+    // nobody approved: the next member in round-robin order, as without mayWait
+    assert.deepEqual(
+      Array.from({ length: 2 }, () => group.pick(never, () => false)?.[0]),
+      ["offline-a", "busy-b"],
+    );
+  });
+
   it("gives a single member every message", () => {
     assert.deepEqual(picks(groupOf("solo"), 3, never), ["solo", "solo", "solo"]);
   });

@@ -8,11 +8,14 @@
  * `canAccept` approves (say: connected, with room in its in-flight window), so a busy or offline member
  * is skipped rather than blocking the group.
  *
- * When no member can accept, `pick` still returns the next member in round-robin order (and advances
- * past it). The message then waits in that member's session queue, like any message for a subscriber
- * that is offline or at its Receive Maximum, instead of being dropped: for QoS 1 and 2 a shared
- * subscription must not lose messages just because every member is momentarily busy. Dropping QoS 0
- * messages in that case, if wanted, is the caller's decision, since it knows the QoS. Falling back in
+ * When no member can accept, `pick` still returns a member (and advances past it): the first, in
+ * round-robin order, that `mayWait` approves (say: connected, its window full for the moment), else the
+ * next member. The message then waits in that member's session queue, like any message for a
+ * subscriber that is offline or at its Receive Maximum, instead of being dropped: for QoS 1 and 2 a
+ * shared subscription must not lose messages just because every member is momentarily busy. Preferring
+ * a member that is only busy keeps messages moving while some member is online: an offline member's
+ * queue waits for it to come back (and is lost if its session expires first). Dropping QoS 0 messages
+ * in that case, if wanted, is the caller's decision, since it knows the QoS. Falling back in
  * round-robin order spreads such backlogs across members rather than piling them on the first.
  *
  * Structure. Members form a circular doubly linked list in join order, indexed by key in a `Map`, with a
@@ -117,18 +120,24 @@ export class SharedGroup<K, V> {
 
   /**
    * Chooses the member to deliver the next message to: the first, in round-robin order from the member
-   * after the last pick, for which `canAccept` returns true; or, when none can, the next member in
-   * round-robin order anyway (see the module notes). Undefined only when the group is empty.
+   * after the last pick, for which `canAccept` returns true; when none can, the first that `mayWait`
+   * approves, else the next member in round-robin order anyway (see the module notes). Undefined only
+   * when the group is empty.
    */
-  pick(canAccept: (key: K, value: V) => boolean): [K, V] | undefined {
+  pick(
+    canAccept: (key: K, value: V) => boolean,
+    mayWait?: (key: K, value: V) => boolean,
+  ): [K, V] | undefined {
     const start = this.#cursor;
     if (start === undefined) return undefined;
     let member = start;
+    let waiting: Member<K, V> | undefined;
     do {
       if (canAccept(member.key, member.value)) return this.#take(member);
+      if (waiting === undefined && mayWait?.(member.key, member.value) === true) waiting = member;
       member = member.next;
     } while (member !== start);
-    return this.#take(start);
+    return this.#take(waiting ?? start);
   }
 
   #take(member: Member<K, V>): [K, V] {

@@ -434,6 +434,40 @@ describe("shared subscriptions with a full in-flight window (mqtt.maxInflight 1)
     for (let i = 0; i < 3 && publishesOf(busy).length === 1; i++) await send();
     assert.equal(publishesOf(busy).length, 2, "the member gets messages again once its window has room");
   });
+
+  it("[spec 4.8.2] when no member can take a message now, a connected one gets it rather than an offline one", async () => {
+    const topic = unique("share/offline");
+    const filter = `$share/g/${topic}`;
+    const offline = await RawClient.connected(broker.port, {
+      protocolVersion: 5,
+      clientId: unique("offline-member"),
+      properties: { sessionExpiryInterval: 3600 },
+    });
+    await subscribe(offline, [sub(filter, 1)]);
+    offline.destroy();
+    const online = await RawClient.connected(broker.port, { protocolVersion: 5 });
+    clients.push(online);
+    await subscribe(online, [sub(filter, 1)]);
+    const collector = new Collector(online);
+    const publisher = await RawClient.connected(broker.port, { protocolVersion: 5 });
+    clients.push(publisher);
+    // sent at once: the online member's window (1) is full from the first message until it acknowledges
+    for (let i = 1; i <= 10; i++)
+      publisher.send({
+        type: PacketType.PUBLISH,
+        topic,
+        payload: new TextEncoder().encode(`m${i}`),
+        qos: 1,
+        packetId: i,
+        retain: false,
+        dup: false,
+      });
+    await waitFor(() => collector.got.length === 10, "all 10 at the online member");
+    assert.deepEqual(
+      collector.payloads,
+      Array.from({ length: 10 }, (_, i) => `m${i + 1}`),
+    );
+  });
 });
 
 describe("shared subscriptions turned off (mqtt.sharedSubscriptionAvailable false)", () => {
