@@ -169,8 +169,8 @@ export class Outbox {
     while (this.#cursor < slots.length) {
       const slot = slots[this.#cursor++]!;
       if (slot.state !== "waiting") continue;
-      const expiresAt = slot.entry.expiresAt;
-      if (expiresAt !== undefined && expiresAt <= this.#now()) {
+      const expiresAt = slot.entry.expiresAt; // expired strictly after its end, as in the broker (isExpired)
+      if (expiresAt !== undefined && expiresAt < this.#now()) {
         this.#remove(slot);
         this.expired++;
         this.#onReduced?.({ kind: "expired", topic: slot.entry.topic });

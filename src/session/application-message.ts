@@ -79,8 +79,13 @@ export function remainingExpirySeconds(message: ApplicationMessage, now: number)
   return Math.max(0, Math.ceil((message.expiresAt - now) / 1000));
 }
 
+/**
+ * Whether the message's expiry interval has passed at `now` [MQTT-3.3.2-5]: strictly after it ends, so
+ * that a Message Expiry Interval of 0 still reaches the subscribers it is routed to at once (onward
+ * delivery starts within its lifetime) and is deleted from any queue it waits in.
+ */
 export function isExpired(message: ApplicationMessage, now: number): boolean {
-  return message.expiresAt !== undefined && message.expiresAt <= now;
+  return message.expiresAt !== undefined && message.expiresAt < now;
 }
 
 /** Buffers above which a view that uses less than half of one is copied by {@link compactBytes}. */

@@ -592,14 +592,21 @@ describe("Session: reconnection", () => {
 describe("Session: expiry", () => {
   it("[MQTT-3.3.2-5] Session.deliver() drops a message whose expiry has passed", () => {
     const { session, link, journal, observer } = setup();
-    session.deliver(delivery(1, 1, { expiresAt: NOW }), NOW);
-    session.deliver(delivery(2, 0, { expiresAt: NOW - 1 }), NOW);
+    session.deliver(delivery(1, 1, { expiresAt: NOW - 1 }), NOW);
+    session.deliver(delivery(2, 0, { expiresAt: NOW - 1000 }), NOW);
     assert.deepEqual(observer.drops, [
       [1, "expired"],
       [2, "expired"],
     ]);
     assert.deepEqual(link.events, []);
     assert.deepEqual(journal.calls, []);
+  });
+
+  it("[MQTT-3.3.2-5] Session.deliver() sends a message in the last millisecond of its lifetime (an interval of 0 at once)", () => {
+    const { session, link, observer } = setup();
+    session.deliver(delivery(1, 0, { expiresAt: NOW }), NOW);
+    assert.deepEqual(observer.drops, []);
+    assert.equal(link.take().length, 1);
   });
 
   it("[MQTT-3.3.2-5] Session.drain() deletes queued copies that expired while waiting, and sends the rest", () => {
@@ -609,7 +616,7 @@ describe("Session: expiry", () => {
     session.deliver(delivery(3, 2, { expiresAt: NOW + 50 }), NOW);
     session.deliver(delivery(4, 2, { expiresAt: NOW + 10_000 }), NOW);
     journal.take();
-    session.attach(link, 10, NOW + 100);
+    session.attach(link, 10, NOW + 101);
     assert.deepEqual(observer.drops, [
       [1, "expired"],
       [3, "expired"],

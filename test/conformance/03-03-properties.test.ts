@@ -204,6 +204,24 @@ describe("Message Expiry Interval (spec 3.3.2.3.3), on a test clock", () => {
     assert.equal(got!.properties?.messageExpiryInterval, 60);
   });
 
+  it("[MQTT-3.3.2-5] a Message Expiry Interval of 0 reaches a connected subscriber at once, and is not kept for a queued one (v5)", async () => {
+    const topic = uid("exp-zero");
+    const online = await clients.connect(broker.port, { protocolVersion: 5 });
+    await subscribe(online, topic, 1);
+    const clientId = uid("exp-zero-off");
+    const offline = await clients.connect(broker.port, persistent(5, clientId));
+    await subscribe(offline, topic, 1);
+    await offline.disconnect();
+    await waitOffline(broker, clientId);
+    const pub = await clients.connect(broker.port, { protocolVersion: 5 });
+    await publish(pub, topic, "now-or-never", 1, { properties: { messageExpiryInterval: 0 } });
+    const [got] = await receive(online, 1);
+    assert.equal(got!.properties?.messageExpiryInterval, 0);
+    advance(10);
+    const back = await clients.connect(broker.port, persistent(5, clientId));
+    await back.expectNothing(200);
+  });
+
   for (const version of VERSIONS) {
     const v = `(v${version === 5 ? "5" : "3.1.1"} subscriber)`;
     it(`[MQTT-3.3.2-5] a queued message whose expiry passed while the session was offline is never sent; one without expiry is ${v}`, async () => {
