@@ -186,6 +186,21 @@ describe("SqliteStore refuses a database it must not use, and leaves it untouche
     assertRefused(file, /corrupt/);
   });
 
+  it("an empty or missing database beside a write-ahead log that holds data is refused, not started afresh", async () => {
+    const file = await populated(dataDir());
+    writeFileSync(`${file}-wal`, Buffer.alloc(8192, 0x5a)); // what a crash left, in shape only
+    writeFileSync(file, ""); // the database lost (a bad restore, a damaged file system)
+    assertRefused(file, /the database file is empty but its write-ahead log ".*-wal" holds 8192 bytes/);
+    rmSync(file);
+    assertRefused(file, /the database file is missing but its write-ahead log/);
+    // an empty file with no log (or an empty one) is a new store
+    rmSync(`${file}-wal`);
+    writeFileSync(file, "");
+    const store = open(file);
+    assert.deepEqual((await store.load()).sessions, []);
+    await store.close();
+  });
+
   it("a database path that is a directory is refused", () => {
     const dir = dataDir();
     const file = join(dir, "switchboard.db");

@@ -53,8 +53,19 @@ function checkPath(file: string): boolean {
     size = stat.size;
   } catch (cause) {
     if (cause instanceof StoreError) throw cause;
-    if (errorCode(cause) === "ENOENT") return false;
-    throw fail(file, describeSqliteError(cause), cause);
+    if (errorCode(cause) !== "ENOENT") throw fail(file, describeSqliteError(cause), cause);
+    size = -1;
+  }
+  if (size <= 0) {
+    // no database yet, or an empty file: a new store, unless a write-ahead log is left beside it (the
+    // database lost, a bad restore): a new store would overwrite that log and start empty in silence
+    const log = logBytes(file);
+    if (log > 0)
+      throw fail(
+        file,
+        `the database file is ${size < 0 ? "missing" : "empty"} but its write-ahead log "${file}-wal" holds ${log} bytes; both were left untouched: restore the database from a backup, or move both files away to start empty`,
+      );
+    if (size < 0) return false;
   }
   try {
     accessSync(file, constants.R_OK | constants.W_OK);
@@ -62,6 +73,15 @@ function checkPath(file: string): boolean {
     throw fail(file, describeSqliteError(cause), cause);
   }
   return size > 0;
+}
+
+/** Bytes of the database's write-ahead log, 0 when there is none. */
+function logBytes(file: string): number {
+  try {
+    return statSync(`${file}-wal`).size;
+  } catch {
+    return 0;
+  }
 }
 
 /**
