@@ -59,6 +59,16 @@ const throughput: Scenario = {
   ],
 };
 
+/** A plain scenario and a variant's scenario whose target is a ratio of the plain one's figure. */
+const plain: Scenario = { ...throughput, name: "plain", brokers: ["sb"], targets: [] };
+const dialect: Scenario = {
+  ...throughput,
+  name: "dialect",
+  brokers: ["sb-gooee"],
+  subject: "sb-gooee",
+  targets: [{ kind: "baseline", scenario: "plain", broker: "sb", ratio: 0.4 }],
+};
+
 test("summarize() takes medians over rounds and judges ratio targets in the figure's direction", () => {
   const runs = [
     run("t", "sb", closedLoop(300), 1),
@@ -180,14 +190,6 @@ test("variant scenarios judge their subject: ratios against another variant, bas
   assert.match(table, /data KB at exit/);
   assert.match(table, /d {2}#3 {2}NOT MET/);
 
-  const plain: Scenario = { ...throughput, name: "plain", brokers: ["sb"], targets: [] };
-  const dialect: Scenario = {
-    ...throughput,
-    name: "dialect",
-    brokers: ["sb-gooee"],
-    subject: "sb-gooee",
-    targets: [{ kind: "baseline", scenario: "plain", broker: "sb", ratio: 0.4 }],
-  };
   const [p, g] = summarize({
     scenarios: [plain, dialect],
     brokers: ["sb"],
@@ -206,14 +208,6 @@ test("variant scenarios judge their subject: ratios against another variant, bas
 });
 
 test("a ratio over a figure that is the load generator's limit cannot show a target met", () => {
-  const plain: Scenario = { ...throughput, name: "plain", brokers: ["sb"], targets: [] };
-  const dialect: Scenario = {
-    ...throughput,
-    name: "dialect",
-    brokers: ["sb-gooee"],
-    subject: "sb-gooee",
-    targets: [{ kind: "baseline", scenario: "plain", broker: "sb", ratio: 0.4 }],
-  };
   const idleBroker = { broker: 0.75, generator: 0.97 };
   const judged = (plainRate: number, dialectRate: number, plainLoad = idleBroker, dialectLoad = {}) =>
     summarize({
