@@ -36,7 +36,7 @@
 
 import type { QoS } from "../protocol/index.js";
 import { RouteCache, SharedSubscriptions, TopicTrie, type SharedGroup } from "../routing/index.js";
-import type { ApplicationMessage, Session, Subscription } from "../session/index.js";
+import type { ApplicationMessage, Delivery, Session, Subscription } from "../session/index.js";
 
 /** Matches (pairs plus groups) above which a topic's route is not cached. */
 export const MAX_CACHED_MATCHES = 64;
@@ -67,6 +67,8 @@ interface ScratchDelivery {
   qos: QoS;
   retain: boolean;
   subscriptionIdentifiers: readonly number[] | undefined;
+  /** Set for the one delivery to a shared group's member only (deliverToMember). */
+  group: SharedGroup<Session, Subscription> | undefined;
 }
 
 export class Router {
@@ -90,6 +92,7 @@ export class Router {
     qos: 0,
     retain: false,
     subscriptionIdentifiers: undefined,
+    group: undefined,
   };
 
   /** `cacheCapacity`: topics the route cache remembers (see routing/route-cache.ts). */
@@ -133,6 +136,20 @@ export class Router {
       return;
     }
     this.#shared.unsubscribe(subscription.shareGroup, subscription.filter, session);
+  }
+
+  /**
+   * Gives what an ending session held for shared subscriptions (`Session.sharedPending`, in order) to
+   * other members of each group, picked as for a new message (spec 4.8.2: the server should send it to
+   * another member once the session terminates). The session must already have left its groups.
+   * Returns how many found no member (their group is empty now): those are dropped.
+   */
+  reshare(pending: readonly Delivery[], now: number): number {
+    let unplaced = 0;
+    for (const delivery of pending)
+      if (delivery.group === undefined || !deliverToMember(delivery.group, delivery.message, now, undefined))
+        unplaced++;
+    return unplaced;
   }
 
   /** Delivers `message` to every matching subscriber; returns the number of sessions it was given to. */
@@ -387,12 +404,15 @@ function deliverToMember(
     qos: 0,
     retain: false,
     subscriptionIdentifiers: undefined,
+    group: undefined,
   };
   delivery.message = message;
   delivery.qos = Math.min(message.qos, subscription.qos) as QoS;
   delivery.retain = subscription.retainAsPublished && message.retain;
   delivery.subscriptionIdentifiers = id === undefined ? undefined : [id];
+  delivery.group = group; // should the session end before its client has it, another member gets it
   session.deliver(delivery, now);
+  delivery.group = undefined; // the scratch delivery serves direct deliveries too
   return true;
 }
 

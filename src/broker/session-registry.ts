@@ -127,14 +127,26 @@ export class SessionRegistry {
     this.#scheduleExpiry(session, session.disconnectedAt ?? now);
   }
 
-  /** Ends a session: its subscriptions go, it is deleted from the store, and a pending will is sent now. */
+  /**
+   * Ends a session: its subscriptions go, what it held for shared subscriptions goes to other members,
+   * it is deleted from the store, and a pending will is sent now.
+   */
   end(session: Session, now: number): void {
     if (this.#sessions.get(session.clientId) !== session) return;
     this.#sessions.delete(session.clientId);
     this.#options.scheduler.cancel(this.#expiries.get(session));
     this.#expiries.delete(session);
-    for (const subscription of session.subscriptions.values())
-      this.#options.router.remove(session, subscription);
+    const router = this.#options.router;
+    for (const subscription of session.subscriptions.values()) router.remove(session, subscription);
+    // spec 4.8.2: what the session held for shared subscriptions goes to other members of their groups
+    const shared = session.sharedPending();
+    if (shared.length > 0) {
+      const unplaced = router.reshare(shared, now);
+      this.#options.logger.debug(
+        { clientId: session.clientId, messages: shared.length, unplaced },
+        "Shared subscription messages of an ended session given to other members",
+      );
+    }
     if (session.journal !== NULL_JOURNAL) {
       this.#options.store.deleteSession(session.clientId);
       session.journal = NULL_JOURNAL;

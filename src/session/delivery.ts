@@ -5,7 +5,10 @@
  */
 
 import type { QoS } from "../protocol/index.js";
+import type { SharedGroup } from "../routing/index.js";
 import type { ApplicationMessage } from "./application-message.js";
+import type { Session } from "./session.js";
+import type { Subscription } from "./subscription.js";
 
 export interface Delivery {
   readonly message: ApplicationMessage;
@@ -15,6 +18,12 @@ export interface Delivery {
   readonly retain: boolean;
   /** v5: identifiers of every matching subscription that has one [MQTT-3.3.4-3]. */
   readonly subscriptionIdentifiers: readonly number[] | undefined;
+  /**
+   * The shared subscription group the message was given to this session for (spec 4.8.2): should the
+   * session end before its client has it, another member gets it. Kept in memory only (an entry
+   * restored from the store has none); undefined for a delivery to the session's own subscription.
+   */
+  readonly group?: SharedGroup<Session, Subscription> | undefined;
 }
 
 /** A delivery waiting in a session's queue. */

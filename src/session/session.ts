@@ -190,6 +190,19 @@ export class Session {
     }
   }
 
+  /**
+   * What this session holds for shared subscriptions that its client does not have yet: queued, or sent
+   * and not acknowledged (QoS 1) or not received (QoS 2 before PUBREC), in the order they would be
+   * sent. For the end of the session: another member of each group should get them (spec 4.8.2).
+   */
+  sharedPending(): Delivery[] {
+    const pending: Delivery[] = [];
+    for (const entry of this.inflight.values())
+      if (entry.group !== undefined && entry.phase === "publish") pending.push(entry);
+    for (const entry of this.queue) if (entry.group !== undefined) pending.push(entry);
+    return pending;
+  }
+
   /** PUBACK received for an outbound QoS 1 message: it is no longer unacknowledged [MQTT-4.3.2-3]. */
   acknowledged(packetId: number, now: number): AckResult {
     const entry = this.inflight.get(packetId);
@@ -284,6 +297,7 @@ export class Session {
       qos: delivery.qos as 1 | 2,
       retain: delivery.retain,
       subscriptionIdentifiers: delivery.subscriptionIdentifiers,
+      group: delivery.group,
       packetId,
       phase: "publish",
       shown: undefined,
@@ -321,6 +335,7 @@ export class Session {
       qos: delivery.qos,
       retain: delivery.retain,
       subscriptionIdentifiers: delivery.subscriptionIdentifiers,
+      group: delivery.group,
       seq: this.#nextSeq++,
     };
     this.queue.push(entry);

@@ -350,6 +350,43 @@ describe("shared subscriptions (v5)", () => {
     assert.equal(publishesOf(chosen).length, 1, "nor to the refusing member");
   });
 
+  it("[spec 4.8.2] a member whose session ends with messages it has not acknowledged or not yet been sent: another member gets them", async () => {
+    const topic = unique("share/ended");
+    const filter = `$share/g/${topic}`;
+    // a member whose window holds one message, which it never acknowledges: the rest wait in its queue
+    const ending = await connect({ properties: { receiveMaximum: 1 } });
+    await subscribe(ending, [sub(filter, 2)]);
+    const publisher = await connect();
+    const messages = range(4);
+    for (const m of messages) await publish(publisher, topic, m, { qos: 1 });
+    await waitFor(() => ending.received.some((p) => p.type === PacketType.PUBLISH), "a delivery");
+    // every message went to the only member: the first in flight, the others queued
+    const [other] = await members(1, filter, 1);
+    ending.destroy(); // session expiry 0: the session ends with the connection
+    await waitFor(() => other!.got.length === 4, "all 4 at the other member");
+    assert.deepEqual(other!.payloads, messages, "in the order they were published");
+    assert.ok(
+      other!.got.every((p) => !p.dup && p.qos === 1),
+      "new deliveries at the QoS this member was granted",
+    );
+  });
+
+  it("[spec 4.8.2] a QoS 2 message the ending member already received (PUBREC) is not sent to another member", async () => {
+    const topic = unique("share/received");
+    const filter = `$share/g/${topic}`;
+    const ending = await connect();
+    await subscribe(ending, [sub(filter, 2)]);
+    const publisher = await connect();
+    await publish(publisher, topic, "received", { qos: 2 });
+    const delivered = await ending.expect(PacketType.PUBLISH);
+    ending.send({ type: PacketType.PUBREC, packetId: delivered.packetId! });
+    await ending.expect(PacketType.PUBREL);
+    const [other] = await members(1, filter, 2);
+    ending.destroy();
+    await delay(300);
+    assert.deepEqual(other!.payloads, [], "the receiver has it: exactly once");
+  });
+
   it("[spec 4.8.2] a member whose session outlives its connection is skipped while offline; online members get the messages", async () => {
     const topic = unique("share/offline");
     const clientId = unique("offline-member");
