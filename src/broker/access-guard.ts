@@ -161,10 +161,18 @@ export class AccessGuard {
     return false;
   }
 
+  /**
+   * Whether the client administers the broker: an administrator of the default tenant. `$SYS` shows
+   * and counts every tenant, so another tenant's administrator (who administers that tenant only) may
+   * neither read nor write it.
+   */
+  isBrokerAdmin(conn: Connection): boolean {
+    return conn.access?.mount.root === true && this.isAdmin(conn.identity!);
+  }
+
   /** Whether the client may subscribe to and receive `$SYS`. */
   maySeeSys(conn: Connection): boolean {
-    const identity = conn.identity!;
-    if (this.isAdmin(identity)) return true;
+    if (this.isBrokerAdmin(conn)) return true;
     return (
       this.#broker.config.tenants.loopbackSysAccess &&
       conn.access?.mount.root === true &&
@@ -191,12 +199,13 @@ export class AccessGuard {
 
   /**
    * The internal topic for a PUBLISH (or will) to the client topic `topic`, or why the client may not
-   * publish there. Publishing to `$SYS` needs an administrator (it is never mounted).
+   * publish there. Publishing to `$SYS` needs an administrator of the default tenant (it is never
+   * mounted).
    */
   mountTopic(conn: Connection, topic: string): string | Refusal {
     const mount = conn.access!.mount;
     if (topic.charCodeAt(0) === DOLLAR) {
-      if (isSysTopic(topic)) return this.isAdmin(conn.identity!) ? topic : SYS_ADMIN_ONLY;
+      if (isSysTopic(topic)) return this.isBrokerAdmin(conn) ? topic : SYS_ADMIN_ONLY;
       if (mount.root && isMountNamespace(topic)) return RESERVED;
     }
     if (mount.root) return topic;

@@ -20,7 +20,7 @@ export const tenantsProperties: PropertiesOf<TenantsConfig> = {
     items: { type: "string", minLength: 1, description: "A role name." },
     default: ["admin"],
     description:
-      "Roles that make a principal an administrator. Administrators of any tenant may subscribe to, receive and publish to `$SYS` (which is never mounted: it is the broker's, one for all tenants); nobody else may.",
+      "Roles that make a principal an administrator. Administrators of the default tenant (the broker's operators) may subscribe to, receive and publish to `$SYS` (which is never mounted: it is the broker's, one for all tenants, and counts every tenant); nobody else may, another tenant's administrators included.",
   },
   loopbackSysAccess: {
     type: "boolean",
