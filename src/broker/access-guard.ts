@@ -102,6 +102,18 @@ export class AccessGuard {
    * (a client id is unique per tenant, so no tenant can take over another's session). Returns the
    * CONNACK refusal, or undefined.
    */
+  /**
+   * The session key a client of `tenant` with `clientId` gets when admitted (a mounted tenant's is
+   * mounted): what other nodes know its session by, so the one to claim before it is opened. Undefined
+   * when {@link admit} will refuse the client for its tenant id or a reserved client id.
+   */
+  sessionKeyOf(tenant: string, clientId: string): string | undefined {
+    if (tenantIdError(tenant) !== undefined) return undefined;
+    const mount = mountOf(tenant);
+    if (mount.root && isMountNamespace(clientId)) return undefined;
+    return mount.plain + clientId;
+  }
+
   admit(conn: Connection): { readonly reasonCode: number; readonly reason: string } | undefined {
     const access = conn.access!;
     const principal = conn.identity!.principal;

@@ -139,8 +139,12 @@ async function completeConnect(
     }
   }
 
-  await broker.cluster.claimSession(params.clientId);
-  if (closedWhileWaiting(conn)) return;
+  // the session key, as admission will mount it: a tenant's client id never names another's session
+  const sessionKey = broker.guard.sessionKeyOf(principal.tenant, params.clientId);
+  if (sessionKey !== undefined) {
+    await broker.cluster.claimSession(sessionKey);
+    if (closedWhileWaiting(conn)) return;
+  }
   conn.will = packet.will;
   if (conn.version === 5) {
     conn.inboundAliases = new InboundTopicAliases(broker.config.mqtt.topicAliasMaximum);

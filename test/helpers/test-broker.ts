@@ -7,6 +7,7 @@ import { pino } from "pino";
 import { loadConfig } from "../../src/config/load-config.js";
 import type { Authenticator } from "../../src/hooks/authenticator.js";
 import type { Authorizer } from "../../src/hooks/authorizer.js";
+import type { ClusterBus } from "../../src/hooks/cluster-bus.js";
 import type { MessageStage } from "../../src/hooks/message-stage.js";
 import type { OutboxStore } from "../../src/hooks/outbox-store.js";
 import type { Store } from "../../src/hooks/store.js";
@@ -27,6 +28,8 @@ export interface TestBrokerOptions {
   readonly authorizers?: readonly Authorizer[];
   readonly stages?: readonly MessageStage[];
   readonly clock?: () => number;
+  /** The cluster bus (default: a single node). */
+  readonly cluster?: ClusterBus;
 }
 
 export interface TestBroker {
@@ -70,6 +73,7 @@ export async function startTestBroker(options: TestBrokerOptions = {}): Promise<
     ...(options.authorizers === undefined ? {} : { authorizers: options.authorizers }),
     ...(options.stages === undefined ? {} : { stages: options.stages }),
     ...(options.clock === undefined ? {} : { clock: options.clock }),
+    ...(options.cluster === undefined ? {} : { cluster: options.cluster }),
   });
   const tcp = switchboard.listeners.find((l) => l.kind === "tcp");
   const ws = switchboard.listeners.find((l) => l.kind === "ws");
