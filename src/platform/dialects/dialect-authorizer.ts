@@ -19,7 +19,7 @@ import {
   type SubscribeRequest,
 } from "../../hooks/index.js";
 import { ReasonCode } from "../../protocol/index.js";
-import type { DialectLayer } from "./dialect-layer.js";
+import type { CompiledDialect, DialectLayer } from "./dialect-layer.js";
 import { permits } from "./topic-table.js";
 
 /**
@@ -33,6 +33,17 @@ function viaEndpoint(client: ClientIdentity): boolean {
   return client.principal.attributes["endpoint"] !== undefined;
 }
 
+/**
+ * The dialects whose tables decide for `client`: all of its tenant's, or, for a principal that logged
+ * in on a dialect's own endpoint, that dialect only (another dialect's open rows must not open anything
+ * to it: a PlaceOS API user of an org writing Gooee meta, or reading other orgs through Gooee's `#`).
+ */
+function deciding(dialects: readonly CompiledDialect[], client: ClientIdentity): readonly CompiledDialect[] {
+  const endpoint = client.principal.attributes["endpoint"];
+  if (endpoint === undefined) return dialects;
+  return dialects.filter((compiled) => compiled.dialect.endpoint === endpoint);
+}
+
 export class DialectAuthorizer implements Authorizer {
   readonly name = "dialects";
   readonly #layer: DialectLayer;
@@ -42,7 +53,10 @@ export class DialectAuthorizer implements Authorizer {
   }
 
   authorizePublish(request: PublishRequest): Decision {
-    const { dialects } = this.#layer.forTenant(request.client.principal.tenant);
+    const dialects = deciding(
+      this.#layer.forTenant(request.client.principal.tenant).dialects,
+      request.client,
+    );
     if (dialects.length === 0) return viaEndpoint(request.client) ? ENDPOINT_WITHOUT_DIALECT : DEFER;
     const found = this.#layer.lookupTopic(dialects, request.topic);
     if (found === undefined) return dialects[0]!.dialect.refusals.publishOutside;
@@ -53,18 +67,25 @@ export class DialectAuthorizer implements Authorizer {
   }
 
   authorizeSubscribe(request: SubscribeRequest): Decision {
-    const { dialects } = this.#layer.forTenant(request.client.principal.tenant);
+    const dialects = deciding(
+      this.#layer.forTenant(request.client.principal.tenant).dialects,
+      request.client,
+    );
     if (dialects.length === 0) return viaEndpoint(request.client) ? ENDPOINT_WITHOUT_DIALECT : DEFER;
     const filter = request.topicFilter;
     const levels = filter.split("/");
     if (filter.includes("+") || filter.includes("#")) {
+      // every dialect whose table the filter can reach must grant it: one dialect's open rows (Gooee's)
+      // never open another's closed ones (PlaceOS's other orgs) to a `#`
+      let reached = false;
       for (const { dialect, table } of dialects) {
+        if (!table.rows.some((row) => row.pattern.mayMatch(levels))) continue;
+        reached = true;
         const policy = dialect.refusals.wildcards;
-        if (policy === "within-table") {
-          if (table.subscribable(levels, request.client)) return DEFER;
-        } else if (table.rows.some((row) => row.pattern.mayMatch(levels))) return policy;
+        if (policy !== "within-table") return policy;
+        if (!table.subscribable(levels, request.client)) return dialect.refusals.subscribeNotPermitted;
       }
-      return dialects[0]!.dialect.refusals.subscribeOutside;
+      return reached ? DEFER : dialects[0]!.dialect.refusals.subscribeOutside;
     }
     const found = this.#layer.lookup(dialects, levels);
     if (found === undefined) return dialects[0]!.dialect.refusals.subscribeOutside;

@@ -157,6 +157,12 @@ export interface Dialect {
   readonly topics: readonly DialectTopic[];
   readonly refusals: DialectRefusals;
   /**
+   * The endpoint of the dialect's own login, when it has one (PlaceOS's `/api/mqtt`: `placeos-api`):
+   * a principal that logged in there (attribute `endpoint`) is this dialect's client only, and the
+   * tables of the tenant's other dialects neither allow nor refuse it anything.
+   */
+  readonly endpoint?: string;
+  /**
    * Where and how an envelope appears on this dialect's topics: adds its renderings to `out` (none:
    * adds nothing). Pushing onto the caller's list spares a list per envelope: a meta publish of 5
    * values is rendered 5 times.

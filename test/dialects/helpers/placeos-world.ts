@@ -62,6 +62,7 @@ export const IDS = {
 interface TestUser {
   readonly tenant: string;
   readonly roles: readonly string[];
+  readonly attributes?: Readonly<Record<string, string>>;
 }
 
 export const USERS: Readonly<Record<string, TestUser>> = {
@@ -69,6 +70,10 @@ export const USERS: Readonly<Record<string, TestUser>> = {
   alice: { tenant: T, roles: [] },
   gdrv: { tenant: "globex", roles: ["driver"] },
   carol: { tenant: "initech", roles: [] },
+  /** A user of acme limited to the org (as a registry user with an `org`). */
+  "org-user": { tenant: T, roles: [], attributes: { org: IDS.org } },
+  /** As if it had logged in on PlaceOS's own endpoint (`/api/mqtt`). */
+  "api-user": { tenant: T, roles: [], attributes: { org: IDS.org, endpoint: "placeos-api" } },
 };
 
 /** Accepts the user names of {@link USERS} (any password) as principals of their tenant and roles. */
@@ -86,6 +91,7 @@ export function placeosUsers(): Authenticator {
           anonymous: false,
           tenant: user.tenant,
           roles: user.roles,
+          attributes: user.attributes ?? {},
         },
       };
     },

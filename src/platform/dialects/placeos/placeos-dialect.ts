@@ -20,6 +20,7 @@ import { PlaceosHierarchy } from "./placeos-hierarchy.js";
 import {
   DEFAULT_API_WRITERS,
   isApiPrincipal,
+  PLACEOS_API_ENDPOINT,
   isApiWriter,
   mayReadOrg,
   type PlaceosApiWriters,
@@ -129,6 +130,7 @@ export function createPlaceosDialect(
     name: PLACEOS,
     topics,
     refusals: PLACEOS_REFUSALS,
+    endpoint: PLACEOS_API_ENDPOINT,
     settings,
     hierarchy,
     projection,
