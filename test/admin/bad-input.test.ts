@@ -397,6 +397,15 @@ const CASES: readonly Case[] = [
     message: /must not contain "\/", "\+", "#" or control characters/,
   },
   {
+    name: "a Unicode noncharacter in a name",
+    method: "POST",
+    path: "/api/v1/zones",
+    body: { name: "Disp\uFFFE", type: "region" },
+    status: 400,
+    code: "BAD_REQUEST",
+    message: /must not contain a Unicode noncharacter/,
+  },
+  {
     name: "a lone surrogate in a name",
     method: "POST",
     path: "/api/v1/zones",

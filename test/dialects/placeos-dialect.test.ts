@@ -355,6 +355,8 @@ describe("PlaceOS dialect", () => {
       );
       assert.equal(call(IDS.display2, "x".repeat(257)).ok, false, "a key too long");
       assert.equal(call(IDS.display2, "\uD800").ok, false, "a lone surrogate");
+      assert.equal(call(IDS.display2, "c\uFFFFd").ok, false, "a noncharacter");
+      assert.equal(call(IDS.display2, "e\u{10FFFE}").ok, false, "a noncharacter beyond the BMP");
       await watcher.inbox.expectNothing();
       const globex = call(IDS.globexModule, "power", { allTenants: true });
       assert.equal(globex.ok, true, "an administrator of every tenant may");

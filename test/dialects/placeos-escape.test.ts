@@ -31,6 +31,9 @@ describe("PlaceOS level escaping", () => {
     ["\u0000", "%00"],
     ["tab\there", "tab%09here"],
     ["\u007f", "%7F"],
+    ["a\u0085b", "a%85b"], // C1 controls: libmosquitto drops a connection that receives one in a topic
+    ["\u009f", "%9F"],
+    ["\u00a0", "\u00a0"], // the first character after C1 is kept
     ["_", "%5F"],
     ["__", "__"],
     ["_a", "_a"],

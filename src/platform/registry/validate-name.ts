@@ -52,8 +52,28 @@ export function nameError(name: string): string | undefined {
   // a lone surrogate has no UTF-8 form: it could not be a topic level or a payload's text
   if (LONE_SURROGATE.test(name))
     return `${quote(name)} must be well-formed Unicode (a lone surrogate cannot be written as UTF-8)`;
+  if (hasNoncharacter(name))
+    return `${quote(name)} must not contain a Unicode noncharacter (U+FDD0 to U+FDEF, U+FFFE, U+FFFF...): MQTT says a topic should not, and clients drop one`;
   if (name.trim() !== name) return `${quote(name)} must not begin or end with white space`;
   return undefined;
+}
+
+/**
+ * Whether `text` holds a Unicode noncharacter: U+FDD0 to U+FDEF, or the last two code points of a
+ * plane (U+FFFE, U+FFFF, U+1FFFE ... U+10FFFF). MQTT 5 (1.5.4) says topic strings should not contain
+ * them, and a receiver may take the packet as malformed (libmosquitto does).
+ */
+export function hasNoncharacter(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    if (unit >= 0xfdd0 && (unit <= 0xfdef || unit >= 0xfffe)) return true;
+    // U+nFFFE and U+nFFFF of the other planes: a high surrogate ending in 3F/7F/BF/FF, then DFFE or DFFF
+    if ((unit & 0xfffe) === 0xdffe && i > 0) {
+      const high = text.charCodeAt(i - 1);
+      if (high >= 0xd800 && high <= 0xdbff && (high & 0x3f) === 0x3f) return true;
+    }
+  }
+  return false;
 }
 
 /** Why `id` cannot be an entity id (see {@link ID_PATTERN}). */

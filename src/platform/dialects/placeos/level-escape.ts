@@ -3,8 +3,10 @@
  * state keys): a reversible percent-encoding, so that no name can change a topic's shape, be taken
  * for a wildcard, or be confused with the `_` of a missing level.
  *
- * - `%`, `/`, `+`, `#`, and the control characters U+0000 to U+001F and U+007F become `%` and two
- *   upper-case hex digits (`%25`, `%2F`, `%2B`, `%23`, `%00`...); every other character is kept;
+ * - `%`, `/`, `+`, `#`, and the control characters U+0000 to U+001F and U+007F to U+009F become `%`
+ *   and two upper-case hex digits of the character's code (`%25`, `%2F`, `%2B`, `%23`, `%00`, `%85`...;
+ *   MQTT says a topic should not hold a control character, and libmosquitto drops a connection that
+ *   receives a C1 one); every other character is kept;
  * - a level that is exactly `_` becomes `%5F` (a lone `_` is a missing level);
  * - the empty string becomes `%` alone (a level must not be empty; `%` alone is never produced
  *   otherwise, as every other `%` is followed by two hex digits).
@@ -17,9 +19,9 @@
 const MISSING = "_";
 const EMPTY = "%";
 // eslint-disable-next-line no-control-regex -- control characters are escaped on purpose
-const SPECIAL = /[%/+#\u0000-\u001f\u007f]/;
+const SPECIAL = /[%/+#\u0000-\u001f\u007f-\u009f]/;
 // eslint-disable-next-line no-control-regex -- as above
-const SPECIALS = /[%/+#\u0000-\u001f\u007f]/g;
+const SPECIALS = /[%/+#\u0000-\u001f\u007f-\u009f]/g;
 const ESCAPE = /%([0-9A-F]{2})/g;
 
 function hex(character: string): string {

@@ -12,6 +12,7 @@ import type { Principal } from "../../../hooks/index.js";
 import { createEnvelope, type EventEnvelope } from "../../envelope/index.js";
 import type { EntityRef } from "../../registry/model.js";
 import type { RegistryView, StateWrite } from "../../registry/registry-view.js";
+import { hasNoncharacter } from "../../registry/validate-name.js";
 import type { DialectLayer } from "../dialect-layer.js";
 
 /** The longest state key, in UTF-16 code units. */
@@ -35,6 +36,8 @@ export function stateKeyError(key: string): string | undefined {
   if (key.length > MAX_STATE_KEY_LENGTH)
     return `a state key must be at most ${MAX_STATE_KEY_LENGTH} characters, not ${key.length}`;
   if (LONE_SURROGATE.test(key)) return "a state key must be well-formed Unicode (it has a lone surrogate)";
+  if (hasNoncharacter(key))
+    return "a state key must not contain a Unicode noncharacter (U+FDD0 to U+FDEF, U+FFFE, U+FFFF...): it could not be a topic level";
   return undefined;
 }
 
