@@ -243,6 +243,12 @@ describe("the PlaceOS MQTT API (/api/mqtt)", () => {
       );
       assert.equal(deep.kind === "acked" && deep.reasonCode, 0x99);
       assert.match((deep.kind === "acked" && deep.reasonString) || "", /nested deeper than 256 levels/);
+      const infinite = await support.publish("placeos/ingest/mod-a/state/power", "1e400");
+      assert.equal(infinite.kind === "acked" && infinite.reasonCode, 0x99);
+      assert.match(
+        (infinite.kind === "acked" && infinite.reasonString) || "",
+        /has a number too large for JSON/,
+      );
       const other = await support.publish("placeos/ingest/mod-b/state/power", '"x"');
       assert.equal(other.kind === "acked" && other.reasonCode, 0x87);
       assert.match((other.kind === "acked" && other.reasonString) || "", /not in your org/);

@@ -210,6 +210,16 @@ describe("PlaceOS dialect", () => {
       refused(await driver.publish(ingest(IDS.display1, "%"), "1"), TOPIC_NAME_INVALID, /must not be empty/);
       refused(await driver.publish(ingest(IDS.display1, "power"), "on"), PAYLOAD_FORMAT_INVALID, /JSON/);
       refused(await driver.publish(ingest(IDS.display1, "power"), ""), PAYLOAD_FORMAT_INVALID);
+      // a string with a byte no UTF-8 text holds: refused, not stored with U+FFFD in its place
+      const notUtf8 = await new Promise<number | undefined>((resolve) =>
+        driver.client.publish(
+          ingest(IDS.display1, "power"),
+          Buffer.from([0x22, 0xff, 0x22]),
+          { qos: 1 },
+          (error) => resolve((error as { code?: number } | null | undefined)?.code),
+        ),
+      );
+      assert.equal(notUtf8, PAYLOAD_FORMAT_INVALID);
       await watcher.inbox.expectNothing();
     });
 

@@ -149,6 +149,9 @@ describe("Redis status channels", () => {
     assert.deepEqual(parseStatusValue(""), { value: null });
     assert.ok("error" in parseStatusValue("on"));
     // as deep as the state store could not write back: refused like a message that is not JSON
+    assert.deepEqual(parseStatusValue('{"a":1e400}'), {
+      error: "the value is a number too large for JSON (it reads as Infinity)",
+    });
     assert.deepEqual(parseStatusValue(`${"[".repeat(300)}${"]".repeat(300)}`), {
       error: "the value is nested deeper than 256 levels",
     });

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { exceedsJsonDepth, MAX_JSON_DEPTH } from "../envelope/index.js";
+import { jsonValueProblem } from "../envelope/index.js";
 
 /** A status update read from Redis. */
 export interface StatusUpdate {
@@ -52,8 +52,7 @@ export function parseStatusValue(message: string): { readonly value: unknown } |
   } catch (error) {
     return { error: `the message is not JSON (${error instanceof Error ? error.message : String(error)})` };
   }
-  // kept as current state, which must be written back as JSON (json-depth.ts)
-  return exceedsJsonDepth(value)
-    ? { error: `the value is nested deeper than ${MAX_JSON_DEPTH} levels` }
-    : { value };
+  // kept as current state, which must be written back as JSON (json-value-problem.ts)
+  const problem = jsonValueProblem(value);
+  return problem === undefined ? { value } : { error: `the value is ${problem}` };
 }

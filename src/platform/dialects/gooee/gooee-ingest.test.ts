@@ -417,6 +417,28 @@ describe("hostile meta payloads and payload schemas", () => {
     assert.equal(handle(publish("dev-1", fine), context).kind, "accept");
   });
 
+  it("refuses ill-formed UTF-8 and numbers that read as Infinity with 0x99, learned shape or not", async () => {
+    const registry = await world();
+    const handle = ingestMeta(new SchemaCache(), new EnvelopeIds(), new TimestampParser());
+    const context: DialectContext = { registry, tenant: TENANT, now: 1_700_000_000_000 };
+    const encoder = new TextEncoder();
+    const notUtf8 = encoder.encode(layout('"xy"', "20", `"${T1}"`));
+    notUtf8[notUtf8.indexOf(0x79)] = 0xff;
+    const infinite = layout('"x"', "1e400", `"${T1}"`);
+    for (const learned of [false, true]) {
+      if (learned)
+        assert.equal(handle(publish("dev-1", layout('"x"', "20", `"${T1}"`)), context).kind, "accept");
+      const bytes = handle(publish("dev-1", notUtf8), context);
+      assert.equal(bytes.kind, "reject");
+      assert.equal(bytes.reasonCode, 0x99);
+      assert.match(bytes.reason, /not UTF-8/);
+      const number = handle(publish("dev-1", infinite), context);
+      assert.equal(number.kind, "reject");
+      assert.equal(number.reasonCode, 0x99);
+      assert.match(number.reason, /a number too large for JSON/);
+    }
+  });
+
   it("reports the data of a rejected array as it was published, not as its parse writes it again", async () => {
     const registry = await world();
     const handle = ingestMeta(new SchemaCache(), new EnvelopeIds(), new TimestampParser());

@@ -18,14 +18,13 @@
 import {
   createEnvelope,
   type EnvelopeIds,
-  exceedsJsonDepth,
   type EventEnvelope,
   formatIsoMillis,
   isJsonObject,
   JSON_CONTENT_TYPE,
   jsonBytes,
+  jsonValueProblem,
   type JsonObject,
-  MAX_JSON_DEPTH,
   parseIsoTimestamp,
   type TimestampParser,
 } from "../../envelope/index.js";
@@ -64,23 +63,32 @@ export const HEAD_COUNT_NAMES = ["head_count", "headcount_in", "headcount_out"] 
 export type HeadCountName = (typeof HEAD_COUNT_NAMES)[number];
 
 const decoder = new TextDecoder();
+/** Refuses ill-formed UTF-8 (the lenient `decoder` then gives the text for the report). */
+const strictDecoder = new TextDecoder("utf-8", { fatal: true });
 
 type Parsed =
   | { readonly ok: true; readonly value: unknown; readonly text: string }
   | { readonly ok: false; readonly text: string; readonly cause: string };
 
-const TOO_DEEP = `nested deeper than ${MAX_JSON_DEPTH} levels`;
-
-/** The payload parsed; or its text, when it is not JSON or nests too deep (json-depth.ts). */
+/**
+ * The payload parsed; or its text, when it is not UTF-8 or not JSON, nests too deep or holds a number
+ * JSON cannot (json-value-problem.ts).
+ */
 function parseJson(payload: Uint8Array): Parsed {
-  const text = decoder.decode(payload);
+  let text: string;
+  try {
+    text = strictDecoder.decode(payload);
+  } catch {
+    return { ok: false, text: decoder.decode(payload), cause: "not UTF-8" };
+  }
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch {
     return { ok: false, text, cause: "malformed JSON" };
   }
-  return exceedsJsonDepth(value) ? { ok: false, text, cause: TOO_DEEP } : { ok: true, value, text };
+  const problem = jsonValueProblem(value);
+  return problem === undefined ? { ok: true, value, text } : { ok: false, text, cause: problem };
 }
 
 /** A rejection; with `rejectedTopic`, also the report published there. */

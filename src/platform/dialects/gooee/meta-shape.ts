@@ -61,9 +61,10 @@ const TIME_BYTES_KEPT = 64;
 /**
  * For a string slot's bytes beyond ASCII. `ignoreBOM`: a slot that starts with U+FEFF keeps it, as in
  * the parse of the whole payload (a decoder strips a byte order mark only at the start of what it is
- * given, which for the whole payload is never inside a string).
+ * given, which for the whole payload is never inside a string). `fatal`: ill-formed UTF-8 does not
+ * read (the long way refuses the payload).
  */
-const decoder = new TextDecoder("utf-8", { ignoreBOM: true });
+const decoder = new TextDecoder("utf-8", { ignoreBOM: true, fatal: true });
 /** Buffers up to this size are kept (with their view) from one read to the next; larger ones are not. */
 const KEPT_BUFFER_BYTES = 64 * 1024;
 
@@ -244,7 +245,9 @@ export class MetaShape {
         else {
           close = close === BEYOND_ASCII ? stringEnd(bytes, at, end) : -1;
           if (close < 0) return false;
-          values[items[s]!] = decoder.decode(bytes.subarray(at, close)); // the quotes are ASCII: a slice decodes alike
+          const text = decodeOrUndefined(bytes.subarray(at, close)); // the quotes are ASCII: a slice decodes alike
+          if (text === undefined) return false;
+          values[items[s]!] = text;
         }
         at = close + 1;
         continue;
@@ -252,12 +255,24 @@ export class MetaShape {
       if (isTime[s]! || code === undefined) return false;
       const close = literalOrNumberEnd(bytes, at, code);
       if (close < 0) return false;
-      values[items[s]!] =
+      const value =
         code === 0x74 ? true : code === 0x66 ? false : code === 0x6e ? null : numberAt(bytes, at, close);
+      // 1e400 reads as Infinity, which JSON cannot hold: the long way refuses it (json-value-problem.ts)
+      if (value === Infinity || value === -Infinity) return false;
+      values[items[s]!] = value;
       at = close;
     }
     const last = segments[items.length]!;
     return at + last.length === end && matchesWordBytes(bytes, view, offset, at, last);
+  }
+}
+
+/** `bytes` as UTF-8 text; undefined when they are not well-formed UTF-8. */
+function decodeOrUndefined(bytes: Uint8Array): string | undefined {
+  try {
+    return decoder.decode(bytes);
+  } catch {
+    return undefined;
   }
 }
 

@@ -14,7 +14,7 @@
  * @module
  */
 
-import { exceedsJsonDepth, MAX_JSON_DEPTH } from "../../envelope/index.js";
+import { jsonValueProblem, NON_FINITE_NUMBER } from "../../envelope/index.js";
 import { ReasonCode } from "../../../protocol/index.js";
 import type { DialectContext, IngestHandler, IngestRejected } from "../dialect.js";
 import { unescapeLevel } from "./level-escape.js";
@@ -22,7 +22,7 @@ import { moduleStateEvent, stateKeyError } from "./module-state.js";
 import type { PlaceosHierarchy } from "./placeos-hierarchy.js";
 import { PLACEOS, placeModule } from "./placeos-topics.js";
 
-const decoder = new TextDecoder();
+const decoder = new TextDecoder("utf-8", { fatal: true });
 
 export function ingestModuleState(options: { readonly hierarchy: PlaceosHierarchy }): IngestHandler {
   return (publish, context) => {
@@ -42,19 +42,20 @@ export function ingestModuleState(options: { readonly hierarchy: PlaceosHierarch
       };
     let value: unknown;
     try {
-      value = JSON.parse(decoder.decode(publish.payload)) as unknown;
+      value = JSON.parse(decoder.decode(publish.payload)) as unknown; // a fatal decoder: UTF-8 or an error
     } catch {
       return {
         kind: "reject",
         reasonCode: ReasonCode.PayloadFormatInvalid,
-        reason: "The payload must be the state value as JSON",
+        reason: "The payload must be the state value as JSON (UTF-8)",
       };
     }
-    if (exceedsJsonDepth(value))
+    const problem = jsonValueProblem(value);
+    if (problem !== undefined)
       return {
         kind: "reject",
         reasonCode: ReasonCode.PayloadFormatInvalid,
-        reason: `The state value is nested deeper than ${MAX_JSON_DEPTH} levels`,
+        reason: `The state value ${problem === NON_FINITE_NUMBER ? "has" : "is"} ${problem}`,
       };
     const event = moduleStateEvent(
       context.registry,
