@@ -8,7 +8,7 @@
  * @module
  */
 
-import { randomUUID } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import { generateApiKey, hashApiKeySecret, hashPassword } from "../auth/index.js";
 import type { DeviceCredential, EntityKind, EntityOf } from "../platform/registry/index.js";
 import { ApiError } from "./api-error.js";
@@ -24,6 +24,22 @@ const isObject = (value: unknown): value is Body =>
 export interface CreateInput {
   readonly input: Record<string, unknown>;
   readonly key?: string;
+  /** Device tokens the broker generated for credentials given without one, in their order (shown once). */
+  readonly tokens?: readonly string[];
+}
+
+/** A registry patch, and the device tokens generated for it (see {@link CreateInput.tokens}). */
+export interface PatchInput {
+  readonly patch: Record<string, unknown>;
+  readonly tokens?: readonly string[];
+}
+
+/**
+ * A new device token: `sbt_` and 32 random bytes in base64url (256 bits: no administrator of another
+ * tenant can guess it, which matters because token logins need tokens to be unique broker-wide).
+ */
+function generateToken(): string {
+  return `sbt_${randomBytes(32).toString("base64url")}`;
 }
 
 function invalid(message: string): ApiError {
@@ -50,8 +66,12 @@ const CREDENTIAL_FIELDS = {
   token: ["token", "tokenHash"],
 } as const;
 
-async function credentials(list: readonly Body[]): Promise<DeviceCredential[]> {
+/** Device credentials from a body's list; a token credential without `token` or `tokenHash` gets one generated. */
+async function credentials(
+  list: readonly Body[],
+): Promise<{ readonly credentials: DeviceCredential[]; readonly tokens: string[] }> {
   const out: DeviceCredential[] = [];
+  const tokens: string[] = [];
   for (const [i, credential] of list.entries()) {
     const where = `credentials[${i}].`;
     const kind = credential["kind"] as keyof typeof CREDENTIAL_FIELDS;
@@ -66,12 +86,16 @@ async function credentials(list: readonly Body[]): Promise<DeviceCredential[]> {
         throw invalid(`missing field "${where}password" (or "${where}passwordHash")`);
       out.push({ kind, username, passwordHash });
     } else {
-      const tokenHash = await secretHash(credential, "token", "tokenHash", hashApiKeySecret, where);
-      if (tokenHash === undefined) throw invalid(`missing field "${where}token" (or "${where}tokenHash")`);
+      let tokenHash = await secretHash(credential, "token", "tokenHash", hashApiKeySecret, where);
+      if (tokenHash === undefined) {
+        const token = generateToken();
+        tokens.push(token);
+        tokenHash = hashApiKeySecret(token);
+      }
       out.push({ kind, tokenHash });
     }
   }
-  return out;
+  return { credentials: out, tokens };
 }
 
 /** The registry input of a create (POST) body; `tenant` is the tenant the entity is created in. */
@@ -84,10 +108,12 @@ export async function createInput(kind: EntityKind, body: Body, tenant: string):
       if (passwordHash !== undefined) fields["passwordHash"] = passwordHash;
       return { input: fields };
     }
-    case "devices":
-      if (Array.isArray(body["credentials"]))
-        fields["credentials"] = await credentials(body["credentials"] as Body[]);
-      return { input: fields };
+    case "devices": {
+      if (!Array.isArray(body["credentials"])) return { input: fields };
+      const given = await credentials(body["credentials"] as Body[]);
+      fields["credentials"] = given.credentials;
+      return given.tokens.length === 0 ? { input: fields } : { input: fields, tokens: given.tokens };
+    }
     case "apiKeys": {
       const id = typeof body["id"] === "string" ? body["id"] : randomUUID();
       const { key, hash } = generateApiKey(id);
@@ -106,6 +132,20 @@ export async function patchInput<K extends EntityKind>(
   body: Body,
   current: EntityOf[K],
   now: number,
+): Promise<PatchInput> {
+  if (kind === "devices" && Array.isArray(body["credentials"])) {
+    const given = await credentials(body["credentials"] as Body[]);
+    const patch = { ...body, credentials: given.credentials };
+    return given.tokens.length === 0 ? { patch } : { patch, tokens: given.tokens };
+  }
+  return { patch: await plainPatch(kind, body, current, now) };
+}
+
+async function plainPatch<K extends EntityKind>(
+  kind: K,
+  body: Body,
+  current: EntityOf[K],
+  now: number,
 ): Promise<Record<string, unknown>> {
   const patch: Record<string, unknown> = { ...body };
   switch (kind) {
@@ -120,10 +160,6 @@ export async function patchInput<K extends EntityKind>(
       }
       return patch;
     }
-    case "devices":
-      if (Array.isArray(body["credentials"]))
-        patch["credentials"] = await credentials(body["credentials"] as Body[]);
-      return patch;
     case "apiKeys":
       delete patch["revoked"];
       if (body["revoked"] === true) patch["revokedAt"] = (current as EntityOf["apiKeys"]).revokedAt ?? now;

@@ -102,7 +102,7 @@ const credentialView = object(
 const credentialInput = object(
   {
     kind: string(
-      "`password` (with `username` and `password` or `passwordHash`) or `token` (with `token` or `tokenHash`).",
+      "`password` (with `username` and `password` or `passwordHash`) or `token` (with `token` or `tokenHash`, or neither: the broker generates a token and answers it once, in `tokens`).",
       {
         enum: ["password", "token"],
       },

@@ -117,6 +117,23 @@ function visible<K extends EntityKind>(
   return entity;
 }
 
+/** A device's view plus `tokens`: the tokens the broker generated for the body's credentials, shown once. */
+function withGeneratedTokens(entity: Schema): Schema {
+  return object(
+    {
+      ...(entity["properties"] as Record<string, Schema>),
+      tokens: {
+        type: "array",
+        items: string("A generated token (`sbt_` and 43 base64url characters)."),
+        description:
+          "The tokens the broker generated for token credentials given without `token` or `tokenHash`, in their order: shown this once, only their hashes are kept.",
+      },
+    },
+    entity["required"] as string[],
+    entity["description"] as string,
+  );
+}
+
 function kindRoutes(kind: EntityKind, options: RegistryRoutesOptions): AdminRoute[] {
   const { registry } = options;
   const schemas = entitySchemas[kind];
@@ -134,7 +151,9 @@ function kindRoutes(kind: EntityKind, options: RegistryRoutesOptions): AdminRout
           [...(schemas.entity["required"] as string[]), "key"],
           "The new API key, with the key itself.",
         )
-      : schemas.entity;
+      : kind === "devices"
+        ? withGeneratedTokens(schemas.entity)
+        : schemas.entity;
   const caller = (call: AdminCall): AdminCaller => call.caller!;
   const id = (call: AdminCall): string => call.params["id"]!;
   const bridges = kind === "brokers" ? options.bridges : undefined;
@@ -221,7 +240,7 @@ function kindRoutes(kind: EntityKind, options: RegistryRoutesOptions): AdminRout
           throw new ApiError("FORBIDDEN", "Only administrators of the default tenant create tenants");
         const tenant = kind === "tenants" ? "" : actingTenant(who, body["tenant"] as string | undefined);
         if (kind === "brokers") forwardedTenants(who, body);
-        const { input, key } = await createInput(kind, body, tenant);
+        const { input, key, tokens } = await createInput(kind, body, tenant);
         if (
           bridges?.has(input["id"] as string) === true &&
           registry.get(kind, input["id"] as string) === undefined
@@ -233,6 +252,7 @@ function kindRoutes(kind: EntityKind, options: RegistryRoutesOptions): AdminRout
         const entity = value(registry.create(kind, input as never));
         await applied();
         const shown = view(entity);
+        if (tokens !== undefined) return { ...shown, tokens };
         return key === undefined ? shown : { ...shown, key };
       },
     },
@@ -245,15 +265,16 @@ function kindRoutes(kind: EntityKind, options: RegistryRoutesOptions): AdminRout
       params,
       body: schemas.update,
       status: 200,
-      response: schemas.entity,
+      response: kind === "devices" ? withGeneratedTokens(schemas.entity) : schemas.entity,
       errors: [404, 409, 413, 415, 422],
       handle: async (call) => {
         const current = visible(registry, kind, id(call), caller(call));
         if (kind === "brokers") forwardedTenants(caller(call), call.body as Body);
-        const patch = await patchInput(kind, call.body as Body, current, options.now());
+        const { patch, tokens } = await patchInput(kind, call.body as Body, current, options.now());
         const entity = value(registry.update(kind, id(call), patch as never));
         await applied();
-        return view(entity);
+        const shown = view(entity);
+        return tokens === undefined ? shown : { ...shown, tokens };
       },
     },
     {

@@ -91,6 +91,40 @@ describe("admin API: registry changes take effect at once", () => {
     );
   });
 
+  it("generates a token for a token credential given without one, shows it once, and it logs in", async () => {
+    const created = await broker.call("POST", "/api/v1/devices", {
+      body: { id: "dev-gen", tenant: "acme", name: "Generated", credentials: [{ kind: "token" }] },
+    });
+    assert.equal(created.status, 201);
+    const { tokens } = created.body as { tokens?: string[] };
+    assert.equal(tokens?.length, 1);
+    const token = tokens![0]!;
+    assert.match(token, /^sbt_[A-Za-z0-9_-]{43}$/);
+    const shown = await broker.call("GET", "/api/v1/devices/dev-gen");
+    assert.ok(!JSON.stringify(shown.body).includes(token.slice(4)), "never shown again");
+    assert.equal((shown.body as { tokens?: unknown }).tokens, undefined);
+    assert.equal(
+      await connackCode(broker.url, { clientId: "dev-gen-client", username: "dev-gen", password: token }),
+      0,
+    );
+
+    // a new one replaces it: the old one stops working
+    const renewed = await broker.call("PATCH", "/api/v1/devices/dev-gen", {
+      body: { credentials: [{ kind: "token" }] },
+    });
+    assert.equal(renewed.status, 200);
+    const next = (renewed.body as { tokens: string[] }).tokens[0]!;
+    assert.notEqual(next, token);
+    assert.equal(
+      await connackCode(broker.url, { clientId: "dev-gen-client", username: "dev-gen", password: token }),
+      0x86,
+    );
+    assert.equal(
+      await connackCode(broker.url, { clientId: "dev-gen-client", username: "dev-gen", password: next }),
+      0,
+    );
+  });
+
   it("disconnects a deleted device, whose credentials then stop working", async () => {
     const created = await broker.call("POST", "/api/v1/devices", {
       body: {
