@@ -98,7 +98,7 @@ describe("admin API: registry changes take effect at once", () => {
     assert.equal(created.status, 201);
     const { tokens } = created.body as { tokens?: string[] };
     assert.equal(tokens?.length, 1);
-    const token = tokens![0]!;
+    const token = tokens[0]!;
     assert.match(token, /^sbt_[A-Za-z0-9_-]{43}$/);
     const shown = await broker.call("GET", "/api/v1/devices/dev-gen");
     assert.ok(!JSON.stringify(shown.body).includes(token.slice(4)), "never shown again");
