@@ -8,24 +8,11 @@
  * @module
  */
 
-/** Levels of arrays and objects a value from outside may nest (a scalar is 0, `[]` and `{}` are 1). */
-export const MAX_JSON_DEPTH = 256;
+import { jsonValueProblem, MAX_JSON_DEPTH } from "./json-value-problem.js";
+
+export { MAX_JSON_DEPTH };
 
 /** Whether `value` nests arrays and objects deeper than `limit` levels; walked without recursion. */
 export function exceedsJsonDepth(value: unknown, limit: number = MAX_JSON_DEPTH): boolean {
-  if (value === null || typeof value !== "object") return false;
-  const pending: object[] = [value];
-  const depths: number[] = [1];
-  while (pending.length > 0) {
-    const container = pending.pop()!;
-    const depth = depths.pop()!;
-    if (depth > limit) return true;
-    const children: readonly unknown[] = Array.isArray(container) ? container : Object.values(container);
-    for (const child of children)
-      if (child !== null && typeof child === "object") {
-        pending.push(child);
-        depths.push(depth + 1);
-      }
-  }
-  return false;
+  return jsonValueProblem(value, limit, false) !== undefined;
 }
