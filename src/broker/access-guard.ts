@@ -97,12 +97,6 @@ export class AccessGuard {
   }
 
   /**
-   * Admits an authenticated client (called by `Broker.openSession` before anything else): checks its
-   * tenant id, the tenant's connection limit and its will topic; mounts the will and the session key
-   * (a client id is unique per tenant, so no tenant can take over another's session). Returns the
-   * CONNACK refusal, or undefined.
-   */
-  /**
    * The session key a client of `tenant` with `clientId` gets when admitted (a mounted tenant's is
    * mounted): what other nodes know its session by, so the one to claim before it is opened. Undefined
    * when {@link admit} will refuse the client for its tenant id or a reserved client id.
@@ -114,6 +108,12 @@ export class AccessGuard {
     return mount.plain + clientId;
   }
 
+  /**
+   * Admits an authenticated client (called by `Broker.openSession` before anything else): checks its
+   * tenant id, the tenant's connection limit and its will topic; mounts the will and the session key
+   * (a client id is unique per tenant, so no tenant can take over another's session). Returns the
+   * CONNACK refusal, or undefined.
+   */
   admit(conn: Connection): { readonly reasonCode: number; readonly reason: string } | undefined {
     const access = conn.access!;
     const principal = conn.identity!.principal;

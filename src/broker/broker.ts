@@ -479,29 +479,25 @@ export class Broker {
     session.detach(now);
     const will = conn.will;
     conn.will = undefined;
-    // the will stored at CONNECT is stored again below when it waits, else deleted: one discarded by a
+    // the will stored at CONNECT is replaced below when it waits, else deleted: one discarded by a
     // normal DISCONNECT or published now must not come back after a restart [MQTT-3.1.2-10]
-    let stored = conn.willStored;
-    conn.willStored = false;
+    let waits = false;
     if (will !== undefined) {
       const delay = conn.version === 5 ? (will.properties?.willDelayInterval ?? 0) : 0;
       const message = messageFromWill(will, session.clientId, this.nextMessageId(), now);
       if (this.#state === "closing" && session.expiryInterval > 0) {
         // shutting down: keep the will for after the restart, due when its delay would have passed
-        this.#storeWillMessage(session.clientId, message, delay, now + delay * 1000, conn.identity);
-        stored = false;
+        waits = this.#storeWillMessage(session.clientId, message, delay, now + delay * 1000, conn.identity);
       } else if (delay === 0 || session.expiryInterval === 0) {
-        if (stored) this.store.deleteWill(session.clientId);
-        stored = false;
         this.#publishWill(message, conn.identity, now); // [MQTT-3.1.2-8]
       } else {
         const dueAt = now + Math.min(delay, session.expiryInterval) * 1000;
         this.sessions.scheduleWill(session.clientId, message, dueAt, conn.identity);
-        this.#storeWillMessage(session.clientId, message, delay, dueAt, conn.identity);
-        stored = false;
+        waits = this.#storeWillMessage(session.clientId, message, delay, dueAt, conn.identity);
       }
     }
-    if (stored) this.store.deleteWill(session.clientId); // [MQTT-3.14.4-3] discarded
+    if (conn.willStored && !waits) this.store.deleteWill(session.clientId);
+    conn.willStored = false;
     this.sessions.disconnected(session, now);
   }
 
