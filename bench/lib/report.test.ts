@@ -230,6 +230,10 @@ test("a ratio over a figure that is the load generator's limit cannot show a tar
   assert.match(upper.detail, /in 2 of 2 runs/);
   // ... and one below it is below it all the more
   assert.equal(judged(100, 35).verdict, "not met");
+  // a ratio just below the target is not printed rounded up onto it
+  const close = judged(100, 39.78, { broker: 0.97, generator: 0.95 });
+  assert.equal(close.verdict, "not met");
+  assert.equal(close.detail, "0.398x");
   // a generator near its limit while the broker is saturated too: the figure stands
   assert.equal(judged(100, 45, { broker: 0.97, generator: 0.95 }).verdict, "met");
   // the subject limited by the generator: a ratio below the target is a lower bound

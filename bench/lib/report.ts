@@ -249,6 +249,17 @@ function passes(value: number, limit: number, higherIsBetter: boolean): boolean 
   return higherIsBetter ? value >= limit : value <= limit;
 }
 
+/**
+ * `ratio` with two decimals, or as many more (up to six) as it takes for the text not to fall on the
+ * other side of `limit` than the ratio itself: 0.3978 against 0.40 is "0.398", not "0.40" beside
+ * "not met".
+ */
+function ratioText(ratio: number, limit: number, met: boolean, higherIsBetter: boolean): string {
+  let decimals = 2;
+  while (decimals < 6 && passes(Number(ratio.toFixed(decimals)), limit, higherIsBetter) !== met) decimals++;
+  return ratio.toFixed(decimals);
+}
+
 /** Why a broker's figure is missing, for an "unknown" or "not met" verdict. */
 function missing(row: SummaryRow | undefined): string {
   if (row === undefined || row.runs === 0) return "not run";
@@ -331,8 +342,8 @@ function ratioVerdict(
   reference: SummaryRow | undefined,
   referenceScenario: string,
 ): [Verdict, string] {
-  const text = `${ratio.toFixed(2)}x`;
   const met = passes(ratio, limit, higherIsBetter);
+  const text = `${ratioText(ratio, limit, met, higherIsBetter)}x`;
   if (higherIsBetter) {
     const limited = met ? reference : subject;
     if (limited !== undefined && 2 * limited.generatorLimited > limited.runs) {
