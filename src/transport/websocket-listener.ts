@@ -71,10 +71,15 @@ export async function listenWebSocket(
     for (const path of [base, `${base}/`]) if (!handlers.has(path)) handlers.set(path, route.handler);
   }
   server.on("upgrade", (request, socket, head) => {
+    // Node's HTTP server no longer listens for the socket's errors once it emits "upgrade": without a
+    // listener, a client resetting the connection would be an uncaught error (the broker would exit)
+    socket.on("error", () => socket.destroy());
     const path = (request.url ?? "/").split("?")[0]!;
     const serve = handlers.get(path);
     if (serve === undefined) {
-      socket.end("HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n");
+      // released once written, not when the client closes its side: one that never does would keep it
+      socket.once("finish", () => socket.destroy());
+      socket.end("HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
       return;
     }
     wss.handleUpgrade(request, socket, head, (ws) => {

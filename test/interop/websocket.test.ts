@@ -6,6 +6,7 @@
 
 import assert from "node:assert/strict";
 import type { IncomingMessage } from "node:http";
+import { connect as tcpConnect, type Socket } from "node:net";
 import { after, afterEach, before, describe, it } from "node:test";
 import { WebSocket } from "ws";
 import { encodePacket } from "../../src/protocol/encode-packet.js";
@@ -183,6 +184,36 @@ describe("MQTT over WebSocket (ws as a raw client)", () => {
       });
     });
   }
+
+  it("[spec 6] refused upgrades: a client resetting the connection does not stop the broker, one never closing does not hold its socket", async () => {
+    const own = await startTestBroker();
+    const request =
+      "GET /nope HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+      "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n";
+    const open = (): Promise<Socket> =>
+      new Promise((resolve) => {
+        const socket = tcpConnect({ port: own.wsPort, host: "127.0.0.1", allowHalfOpen: true });
+        socket.on("error", () => undefined);
+        socket.once("data", () => resolve(socket)); // the 404
+        socket.on("connect", () => socket.write(request));
+      });
+    const resetting = await Promise.all(Array.from({ length: 20 }, open));
+    for (const socket of resetting) socket.resetAndDestroy();
+    const halfOpen = await Promise.all(Array.from({ length: 5 }, open)); // never end their side
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    // still serving MQTT
+    const c = await WsRawClient.open(own.wsUrl, 5, ["mqtt"]);
+    c.sendBytes(c.encode(connectPacket("after-resets")));
+    assert.equal((await c.expect(PacketType.CONNACK)).reasonCode, 0);
+    c.close();
+    // and it stops without waiting for the half-open clients
+    const stopped = await Promise.race([
+      own.stop().then(() => "stopped"),
+      new Promise((resolve) => setTimeout(() => resolve("still waiting"), 2000)),
+    ]);
+    for (const socket of halfOpen) socket.destroy();
+    assert.equal(stopped, "stopped");
+  });
 
   it("[MQTT-6.0.0-1] everything the broker sends is in binary WebSocket messages", async () => {
     const c = await client();
