@@ -676,6 +676,24 @@ describe("Registry.list()", () => {
     assert.equal(registry.list("users", { where: { roles: "admin" } }).total, 1);
     assert.equal(registry.list("devices", { filter: (d) => d.id > "c" }).total, 3);
   });
+
+  it("shows an updated entity as it is now, and its new references hold for delete", async () => {
+    const registry = await populated();
+    value(registry.create("zones", { id: "bld2", tenant: "acme", name: "Annex", type: "building" }));
+    value(registry.create("devices", { id: "d1", tenant: "acme", name: "D", zoneId: "bld" }));
+    assert.equal(registry.list("zones", { where: { name: "Annex" } }).total, 1); // lists are kept sorted
+    registry.list("devices");
+    value(registry.update("zones", "bld2", { name: "Wing" }));
+    value(registry.update("devices", "d1", { zoneId: "bld2" }));
+    assert.deepEqual(
+      registry.list("zones", { where: { name: "Wing" } }).items.map((z) => z.id),
+      ["bld2"],
+    );
+    assert.equal(registry.list("devices").items.find((d) => d.id === "d1")?.zoneId, "bld2");
+    problem(registry.delete("zones", "bld2"), "conflict", /device "d1"/);
+    value(registry.update("devices", "d1", { zoneId: null }));
+    value(registry.delete("zones", "bld2"));
+  });
 });
 
 describe("Registry state", () => {

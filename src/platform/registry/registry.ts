@@ -461,7 +461,7 @@ export class Registry implements RegistryView, RuleContext {
   /** Adds or replaces an entity in the maps and indexes (after unindexing a replaced one). */
   #put<K extends EntityKind>(kind: K, entity: EntityOf[K]): void {
     const map = this.#maps[kind] as Map<string, EntityOf[K]>;
-    if (!map.has(entity.id)) this.#ordered.delete(kind);
+    this.#ordered.delete(kind); // a replaced entity too: the sorted list holds the entities themselves
     this.#lastWrite = undefined; // it may have been the owner of the last state write
     this.#generation++;
     map.set(entity.id, entity);
