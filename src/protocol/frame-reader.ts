@@ -22,7 +22,7 @@ import { ByteReader } from "./byte-reader.js";
 import { decodeBody } from "./decode-packet.js";
 import { checkFixedHeader, type FixedHeaderFields, parseFixedHeader } from "./fixed-header.js";
 import type { Packet } from "./packet.js";
-import type { ProtocolVersion } from "./packet-type.js";
+import { PacketType, type ProtocolVersion } from "./packet-type.js";
 import { packetTooLarge } from "./protocol-error.js";
 
 /** Options of a FrameReader. */
@@ -33,6 +33,10 @@ export interface FrameReaderOptions {
 
 /** The most bytes a fixed header can take: type byte plus a four-byte Remaining Length. */
 const MAX_HEADER_LENGTH = 5;
+
+const CONNECT_TYPE = PacketType.CONNECT;
+/** A CONNECT's Protocol Name as it starts its variable header: length 4, then "MQTT" [MQTT-3.1.2-1]. */
+const CONNECT_NAME: readonly number[] = [0, 4, 0x4d, 0x51, 0x54, 0x54];
 
 /** The read position's chunk once everything was read: an idle reader keeps no socket buffer alive. */
 const NO_BYTES: Uint8Array = Object.freeze(new Uint8Array(0));
@@ -156,12 +160,29 @@ export class FrameReader {
   /** Checks a complete fixed header and returns the frame's total size. */
   #checkHeader(firstByte: number, header: FixedHeaderFields): number {
     const total = header.headerLength + header.remainingLength;
-    if (total > this.#maximumPacketSize) throw packetTooLarge(total, this.#maximumPacketSize);
+    if (total > this.#maximumPacketSize) {
+      const error = packetTooLarge(total, this.#maximumPacketSize);
+      // a CONNECT: its protocol level, when it has arrived, says whether the refusal can be a v5 CONNACK
+      if (firstByte >> 4 === CONNECT_TYPE) error.protocolVersion = this.#connectLevel(header.headerLength);
+      throw error;
+    }
     checkFixedHeader(firstByte, this.#version);
     return total;
   }
 
-  /** Copies up to 5 unread bytes into `target` without consuming them; returns how many. */
+  /**
+   * The protocol level of the CONNECT whose fixed header (`headerLength` bytes) starts the unread bytes,
+   * when its protocol name "MQTT" and level byte have arrived; else undefined.
+   */
+  #connectLevel(headerLength: number): number | undefined {
+    const bytes = new Uint8Array(headerLength + CONNECT_NAME.length + 1);
+    if (this.#peek(bytes) < bytes.length) return undefined;
+    for (let i = 0; i < CONNECT_NAME.length; i++)
+      if (bytes[headerLength + i] !== CONNECT_NAME[i]) return undefined;
+    return bytes[headerLength + CONNECT_NAME.length];
+  }
+
+  /** Copies up to `target.length` unread bytes into `target` without consuming them; returns how many. */
   #peek(target: Uint8Array): number {
     let count = 0;
     let chunk = this.#chunk;

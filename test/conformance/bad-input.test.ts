@@ -1166,9 +1166,16 @@ describe("bad input: packets larger than mqtt.maxPacketSize", () => {
       await witness.check();
     });
 
-    it(`[MQTT-3.1.4-1] a CONNECT larger than the maximum packet size: closed, no CONNACK (${versionName(version)})`, async () => {
+    it(`[MQTT-3.1.4-1] [spec 3.2.2.2] a CONNECT larger than the maximum packet size: ${version === 5 ? "CONNACK 0x95 Packet too large" : "no CONNACK"}, then close (${versionName(version)})`, async () => {
       const client = await RawClient.open(broker.port, version);
       client.sendBytes(connectFrame({ level: version, payload: str("x".repeat(MAX)) }));
+      assert.deepEqual(await packetsUntilClose(client, 0), version === 5 ? ["CONNACK 0x95"] : []);
+      await witness.check();
+    });
+
+    it(`[MQTT-3.1.4-1] a CONNECT announcing 256 MB whose protocol level has not arrived: closed, no CONNACK (${versionName(version)})`, async () => {
+      const client = await RawClient.open(broker.port, version);
+      client.sendBytes([0x10, 0xff, 0xff, 0xff, 0x7f, 0, 4]);
       assert.deepEqual(await packetsUntilClose(client, 0), []);
       await witness.check();
     });
