@@ -63,6 +63,10 @@ class CountingTransport implements Transport {
   send(packet: Packet): void {
     this.sink!.data(encodePacket(packet, 4));
   }
+
+  pause(): void {}
+
+  resume(): void {}
 }
 
 const settle = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 20));

@@ -68,6 +68,11 @@ const NO_ALIASES = new OutboundTopicAliases(0);
  * turn's commit, and the batch is bounded by `writeHighWaterMark` through `writable`.
  */
 const EARLY_FLUSH_BYTES = 64 * 1024;
+/**
+ * Inbound bytes a connection keeps unread while its handling waits, before it asks its transport to
+ * pause: a socket read or two.
+ */
+const READ_AHEAD_BYTES = 128 * 1024;
 
 export class Connection implements TransportSink, SessionLink, TimedTask {
   readonly broker: Broker;
@@ -120,6 +125,8 @@ export class Connection implements TransportSink, SessionLink, TimedTask {
   /** `mqtt.writeHighWaterMark`: read for every delivery (see {@link writable}). */
   readonly #highWaterMark: number;
   #paused = false;
+  /** Set while the transport is asked to hold its input back (see {@link #stopInput}). */
+  #inputStopped = false;
   #writable = true;
 
   constructor(broker: Broker, transport: Transport, listener: ListenerInfo) {
@@ -147,11 +154,10 @@ export class Connection implements TransportSink, SessionLink, TimedTask {
   data(chunk: Uint8Array): void {
     if (!this.isOpen) return;
     this.broker.metrics.bytesReceived += chunk.byteLength;
-    const now = this.broker.now();
-    this.lastPacketAt = now;
-    this.packetTime = now;
+    this.packetTime = this.broker.now();
     this.reader.push(chunk);
     if (!this.#paused) this.#process();
+    else if (!this.#inputStopped && this.reader.bufferedBytes > READ_AHEAD_BYTES) this.#stopInput();
   }
 
   drain(): void {
@@ -423,6 +429,8 @@ export class Connection implements TransportSink, SessionLink, TimedTask {
         return;
       }
       if (packet === null) return;
+      // [MQTT-3.1.2-22] keep-alive counts whole packets: bytes of one never finished do not keep it alive
+      this.lastPacketAt = this.packetTime;
       let pending: Promise<void> | undefined;
       try {
         pending = dispatchPacket(this, packet);
@@ -447,6 +455,26 @@ export class Connection implements TransportSink, SessionLink, TimedTask {
     this.#paused = false;
     this.packetTime = this.broker.now();
     if (this.isOpen) this.#process();
+    if (this.#inputStopped) this.#startInput();
+  }
+
+  /** Lets the transport deliver input again, unless handling waits once more. */
+  #startInput(): void {
+    if (this.#paused || !this.isOpen) return;
+    this.#inputStopped = false;
+    this.transport.resume();
+  }
+
+  /**
+   * Asks the transport to hold its input back while handling waits (an authentication, the delay of
+   * a refused login, an asynchronous authorizer) and more than {@link READ_AHEAD_BYTES} wait unread:
+   * the reader would otherwise keep whatever the client sends meanwhile, without bound (the maximum
+   * packet size bounds one packet, not the number of them). The operating system's buffers then fill
+   * and TCP holds the client back.
+   */
+  #stopInput(): void {
+    this.#inputStopped = true;
+    this.transport.pause();
   }
 
   #fail(error: unknown): void {

@@ -25,6 +25,8 @@ class FakeTransport implements Transport {
   }
   end(): void {}
   destroy(): void {}
+  pause(): void {}
+  resume(): void {}
 }
 
 function message(id: number, payloadSize = 8): ApplicationMessage {

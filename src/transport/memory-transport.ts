@@ -23,6 +23,8 @@ class MemoryServerTransport implements Transport {
   sink: TransportSink | undefined;
   client: MemoryClient | undefined;
   isClosed = false;
+  /** Chunks that arrived while paused, delivered on resume; undefined while not paused. */
+  #held: Uint8Array[] | undefined;
 
   constructor(name: string) {
     this.remoteAddress = name;
@@ -41,6 +43,34 @@ class MemoryServerTransport implements Transport {
 
   end(): void {
     this.destroy();
+  }
+
+  /** A chunk from the client: to the broker, or held while paused. */
+  deliver(chunk: Uint8Array): void {
+    if (this.#held !== undefined) this.#held.push(chunk);
+    else this.sink?.data(chunk);
+  }
+
+  pause(): void {
+    this.#held ??= [];
+  }
+
+  resume(): void {
+    const held = this.#held;
+    if (held === undefined) return;
+    this.#held = undefined;
+    let i = 0;
+    while (i < held.length && !this.#isPaused()) this.sink?.data(held[i++]!);
+    // paused again by what was delivered: the rest waits, in order, before anything newer
+    if (i < held.length) this.#held = held.slice(i).concat(this.#heldNow());
+  }
+
+  #isPaused(): boolean {
+    return this.#held !== undefined;
+  }
+
+  #heldNow(): Uint8Array[] {
+    return this.#held ?? [];
   }
 
   destroy(): void {
@@ -70,7 +100,7 @@ class MemoryClient implements MemoryClientEnd {
   write(bytes: Uint8Array): void {
     if (this.#closed) return;
     const copy = bytes.slice();
-    queueMicrotask(() => this.#server.sink?.data(copy));
+    queueMicrotask(() => this.#server.deliver(copy));
   }
 
   close(): void {

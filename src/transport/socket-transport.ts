@@ -106,6 +106,14 @@ export class SocketTransport implements Transport {
   destroy(): void {
     this.#socket.destroy();
   }
+
+  pause(): void {
+    this.#socket.pause();
+  }
+
+  resume(): void {
+    this.#socket.resume();
+  }
 }
 
 function onData(this: OwnedSocket, chunk: Buffer): void {

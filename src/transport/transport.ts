@@ -39,6 +39,13 @@ export interface Transport {
   end(): void;
   /** Closes at once, discarding unsent bytes. */
   destroy(): void;
+  /**
+   * Stops delivering inbound bytes until {@link resume} (the broker's read-ahead is full): what the
+   * peer sends meanwhile waits in the operating system's buffers, or the transport's own.
+   */
+  pause(): void;
+  /** Delivers inbound bytes again after {@link pause}, those held back first. */
+  resume(): void;
 }
 
 /** Accepts new transports (a listener). */

@@ -85,4 +85,12 @@ export class WebSocketTransport implements Transport {
   destroy(): void {
     this.#ws.terminate();
   }
+
+  pause(): void {
+    this.#ws.pause();
+  }
+
+  resume(): void {
+    this.#ws.resume();
+  }
 }

@@ -74,6 +74,19 @@ describe("Keep Alive (spec 3.1.2.10)", { concurrency: true }, () => {
       await client.disconnect();
     });
 
+    it(`${keepAliveTag} bytes of a packet that never completes do not reset the keep-alive timer (v${version})`, async () => {
+      const client = await connect({ protocolVersion: version, keepAlive: 1 });
+      // a PUBLISH announcing 100 bytes, sent one byte every 300 ms (Mosquitto closes such a client too)
+      const trickle = [0x30, 100, 0, 5, ...bytes("ka/tr")];
+      const started = Date.now();
+      for (let i = 0; i < trickle.length && !client.closed; i++) {
+        client.sendBytes([trickle[i]!]);
+        await sleep(300);
+      }
+      assert.equal(client.closed, true, "still open after the whole trickle (2.7 s)");
+      assert.ok(Date.now() - started < 2400, `closed after ${Date.now() - started} ms`);
+    });
+
     it(`[spec 3.1.2.10] Keep Alive 0 turns the mechanism off: a silent client is not disconnected (v${version})`, async () => {
       const client = await connect({ protocolVersion: version, keepAlive: 0 });
       await client.expectNothing(2000);

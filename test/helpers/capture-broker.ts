@@ -56,6 +56,10 @@ export class CaptureTransport implements Transport {
     queueMicrotask(() => this.sink?.closed(undefined));
   }
 
+  pause(): void {}
+
+  resume(): void {}
+
   /** Everything written since the last call (as it was when written). */
   take(): Uint8Array {
     const out = concat(this.copies.slice(this.#taken));
