@@ -16,14 +16,14 @@ function picks(
 }
 
 function groupOf(...keys: string[]): SharedGroup<string, number> {
-  const group = new SharedGroup<string, number>();
+  const group = new SharedGroup<string, number>("g", "t/+");
   keys.forEach((key, i) => group.add(key, i));
   return group;
 }
 
 describe("SharedGroup.add()", () => {
   it("adds members in join order and replaces a member's value in place", () => {
-    const group = new SharedGroup<string, number>();
+    const group = new SharedGroup<string, number>("g", "t/+");
     assert.equal(group.add("a", 1), true);
     assert.equal(group.add("b", 2), true);
     assert.equal(group.add("a", 3), false);
@@ -43,7 +43,7 @@ describe("SharedGroup.add()", () => {
 
 describe("SharedGroup.pick()", () => {
   it("returns undefined for an empty group", () => {
-    assert.equal(new SharedGroup<string, number>().pick(always), undefined);
+    assert.equal(new SharedGroup<string, number>("g", "t/+").pick(always), undefined);
   });
 
   it("returns the member's key and value", () => {

@@ -22,6 +22,10 @@
  * cursor at the member to try next. Joining, leaving and advancing are O(1); a pick calls `canAccept`
  * at most once per member. A member that joins again keeps its place and gets the new value
  * (re-subscribing does not add a second membership, spec 4.8.2).
+ *
+ * Name. A group knows its ShareName and filter, and so the `$share/<ShareName>/<filter>` topic filter
+ * its members subscribed with: what names it outside the process (a persistent session's stored
+ * deliveries record the group they were given for, so a restarted broker can find it again).
  * @module
  */
 
@@ -38,7 +42,8 @@ interface Member<K, V> {
  *
  * @example
  * ```ts
- * const group = new SharedGroup<string, number>();
+ * const group = new SharedGroup<string, number>("workers", "jobs/+");
+ * group.topicFilter; // "$share/workers/jobs/+"
  * group.add("worker-a", 1);
  * group.add("worker-b", 1);
  * group.pick(() => true); // ["worker-a", 1]
@@ -46,11 +51,23 @@ interface Member<K, V> {
  * ```
  */
 export class SharedGroup<K, V> {
+  /** The ShareName. */
+  readonly shareName: string;
+  /** The topic filter matched, without the `$share/<ShareName>/` prefix. */
+  readonly filter: string;
+  /** `$share/<ShareName>/<filter>`: the topic filter its members subscribed with. */
+  readonly topicFilter: string;
   readonly #members = new Map<K, Member<K, V>>();
   /** The longest-standing member; new members join just before it, at the end of the ring. */
   #first: Member<K, V> | undefined = undefined;
   /** The member `pick` tries first. */
   #cursor: Member<K, V> | undefined = undefined;
+
+  constructor(shareName: string, filter: string) {
+    this.shareName = shareName;
+    this.filter = filter;
+    this.topicFilter = `$share/${shareName}/${filter}`;
+  }
 
   /** Number of members. */
   get size(): number {

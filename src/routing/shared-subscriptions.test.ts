@@ -25,6 +25,16 @@ describe("SharedSubscriptions.subscribe()", () => {
     assert.equal(shared.group("g3", "sport/tennis/+"), undefined);
   });
 
+  it("names each group by its ShareName and filter", () => {
+    const shared = new SharedSubscriptions<string, number>();
+    shared.subscribe("g1", "$t/acme/a/+", "c1", 1);
+    const group = shared.group("g1", "$t/acme/a/+");
+    assert.ok(group !== undefined);
+    assert.equal(group.shareName, "g1");
+    assert.equal(group.filter, "$t/acme/a/+");
+    assert.equal(group.topicFilter, "$share/g1/$t/acme/a/+", "as its members subscribed (mounted)");
+  });
+
   it("throws a RangeError for an invalid filter without creating a group", () => {
     const shared = new SharedSubscriptions<string, number>();
     assert.throws(() => shared.subscribe("g", "a/#/b", "c", 1), RangeError);

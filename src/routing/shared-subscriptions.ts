@@ -62,7 +62,7 @@ export class SharedSubscriptions<K, V> {
   subscribe(shareGroup: string, filter: string, key: K, value: V): boolean {
     let group = this.#groups.get(filter, shareGroup);
     if (group === undefined) {
-      group = new SharedGroup<K, V>();
+      group = new SharedGroup<K, V>(shareGroup, filter);
       this.#groups.add(filter, shareGroup, group);
     }
     if (!group.add(key, value)) return false;
