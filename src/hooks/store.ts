@@ -54,6 +54,8 @@ export interface StoredInflight {
   readonly subscriptionIdentifiers: readonly number[];
   /** "publish": awaiting PUBACK/PUBREC; "pubrel": PUBREC received, PUBREL sent, awaiting PUBCOMP. */
   readonly phase: "publish" | "pubrel";
+  /** See {@link StoredQueued.group}. */
+  readonly group?: string | undefined;
 }
 
 /** A message waiting for delivery to a session (offline, or beyond its in-flight window). */
@@ -64,6 +66,14 @@ export interface StoredQueued {
   readonly qos: QoS;
   readonly retain: boolean;
   readonly subscriptionIdentifiers: readonly number[];
+  /**
+   * The shared subscription group the message was given to the session for (`Delivery.group`), as the
+   * topic filter its members subscribed with, `$share/<ShareName>/<filter>` (the filter mounted in its
+   * tenant, as in {@link StoredSubscription.topicFilter}): after a restart the entry joins that group
+   * again, so another member gets it should the session end first (spec 4.8.2). Undefined for a delivery
+   * to the session's own subscription, and for an entry stored by a version that did not keep it.
+   */
+  readonly group?: string | undefined;
 }
 
 export interface StoredWill {

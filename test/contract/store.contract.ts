@@ -191,11 +191,11 @@ function subscriptionFields(s: StoredSubscription): unknown[] {
 }
 
 function inflightFields(e: StoredInflight): unknown[] {
-  return [e.packetId, e.messageId, e.qos, e.retain, [...e.subscriptionIdentifiers], e.phase];
+  return [e.packetId, e.messageId, e.qos, e.retain, [...e.subscriptionIdentifiers], e.phase, e.group];
 }
 
 function queuedFields(e: StoredQueued): unknown[] {
-  return [e.seq, e.messageId, e.qos, e.retain, [...e.subscriptionIdentifiers]];
+  return [e.seq, e.messageId, e.qos, e.retain, [...e.subscriptionIdentifiers], e.group];
 }
 
 function willFields(w: StoredWill): unknown[] {
@@ -300,13 +300,13 @@ export function runStoreContract(name: string, factory: StoreFactory): void {
             subscriptionIdentifiers: [1, 268_435_455],
             phase: "pubrel",
           }),
-          inflight(5, 11, { qos: 1, phase: "publish" }),
+          inflight(5, 11, { qos: 1, phase: "publish", group: "$share/group/a/+" }),
           inflight(65535, 12, { qos: 2, phase: "publish", subscriptionIdentifiers: [7] }),
         ];
         for (const f of flights) store.putInflight(s.clientId, f);
         const queue = [
           queued(9, 12, { qos: 0, retain: true }),
-          queued(2, 10, { qos: 2, subscriptionIdentifiers: [3, 4] }),
+          queued(2, 10, { qos: 2, subscriptionIdentifiers: [3, 4], group: "$share/group/a/+" }),
         ];
         for (const q of queue) store.putQueued(s.clientId, q);
         store.putIncomingQos2(s.clientId, 1);
@@ -683,6 +683,60 @@ export function runStoreContract(name: string, factory: StoreFactory): void {
           assertSameSession(requireState(snapshot, "owned").session, taken);
           assert.equal(requireState(snapshot, "service").session.owner, undefined);
         });
+      }));
+
+    it(`${name}: an entry's shared subscription group round-trips, is replaced with the entry, and stays unknown when not given`, () =>
+      withStore(async (ctx) => {
+        const { store } = ctx;
+        for (const id of [1, 2, 3]) store.putMessage(message(id));
+        store.putSession(session("$t/acme/member"));
+        // the group as its members subscribed: the filter mounted in their tenant
+        const group = "$share/workers/$t/acme/jobs/+";
+        const unicode = "$share/ü-😀/a/#";
+        store.putQueued("$t/acme/member", queued(1, 1, { group }));
+        store.putQueued("$t/acme/member", queued(2, 2, { group: unicode }));
+        store.putQueued("$t/acme/member", queued(3, 3));
+        store.putInflight("$t/acme/member", inflight(7, 3, { group }));
+        store.putInflight("$t/acme/member", inflight(8, 2));
+        const groupsOf = (snapshot: StoreSnapshot): unknown => {
+          const state = requireState(snapshot, "$t/acme/member");
+          return {
+            queue: state.queue.map((e) => [e.seq, e.group]),
+            inflight: state.inflight.map((e) => [e.packetId, e.group]),
+          };
+        };
+        await bothWays(ctx, (snapshot) =>
+          assert.deepEqual(groupsOf(snapshot), {
+            queue: [
+              [1, group],
+              [2, unicode],
+              [3, undefined],
+            ],
+            inflight: [
+              [7, group],
+              [8, undefined],
+            ],
+          }),
+        );
+        // the head of the queue moves into the window with its group; a replaced entry takes the new one's
+        ctx.store.deleteQueued("$t/acme/member", 1);
+        ctx.store.putMessage(message(1));
+        ctx.store.putInflight("$t/acme/member", inflight(9, 1, { group }));
+        ctx.store.putInflight("$t/acme/member", inflight(7, 3, { qos: 2, phase: "pubrel" }));
+        ctx.store.putQueued("$t/acme/member", queued(3, 3, { group: unicode }));
+        await bothWays(ctx, (snapshot) =>
+          assert.deepEqual(groupsOf(snapshot), {
+            queue: [
+              [2, unicode],
+              [3, unicode],
+            ],
+            inflight: [
+              [7, undefined],
+              [8, undefined],
+              [9, group],
+            ],
+          }),
+        );
       }));
 
     it(`${name}: a will's publisher (principal with roles, scopes, expiry and attributes) round-trips and is replaced with the will`, () =>

@@ -11,7 +11,7 @@
  * reads every change an earlier writer wrote; fields added later hang off a new flag bit that earlier
  * writers never set (the session owner and the will publisher, schema version 5: the byte that was
  * 0 or 1 for "a time follows" became a flags byte, so a record of the earlier format reads as one
- * without them). An earlier reader never sees a later format: the change log lives in the database,
+ * without them; the shared subscription group of an in-flight or queue entry, schema version 6). An earlier reader never sees a later format: the change log lives in the database,
  * and a database of a later schema version is refused (`open-database.ts`).
  * @module
  */
@@ -59,6 +59,8 @@ export const EntryFlag = {
   retain: 0x04,
   /** In-flight entries: phase "pubrel" (else "publish"). */
   pubrel: 0x08,
+  /** The shared subscription group follows the subscription identifiers, a string (schema version 6). */
+  group: 0x10,
 } as const;
 
 /** Bits of a subscription's flags byte (Retain Handling is the low two bits). */

@@ -193,17 +193,19 @@ export function readChanges(bytes: Uint8Array, visit: (op: StoreOp) => void): vo
         const packetId = cursor.varint();
         const messageId = cursor.varint();
         const flags = cursor.byte();
+        const entry = {
+          packetId,
+          messageId,
+          qos: (flags & 3) as 1 | 2,
+          retain: (flags & EntryFlag.retain) !== 0,
+          subscriptionIdentifiers: cursor.ids(),
+          phase: flags & EntryFlag.pubrel ? ("pubrel" as const) : ("publish" as const),
+        };
+        // before schema version 6 the group bit was never set
         visit({
           kind: "putInflight",
           clientId: id,
-          entry: {
-            packetId,
-            messageId,
-            qos: (flags & 3) as 1 | 2,
-            retain: (flags & EntryFlag.retain) !== 0,
-            subscriptionIdentifiers: cursor.ids(),
-            phase: flags & EntryFlag.pubrel ? "pubrel" : "publish",
-          },
+          entry: flags & EntryFlag.group ? { ...entry, group: cursor.string() } : entry,
         });
         break;
       }
@@ -217,16 +219,17 @@ export function readChanges(bytes: Uint8Array, visit: (op: StoreOp) => void): vo
         const seq = cursor.varint();
         const messageId = cursor.varint();
         const flags = cursor.byte();
+        const entry = {
+          seq,
+          messageId,
+          qos: (flags & 3) as QoS,
+          retain: (flags & EntryFlag.retain) !== 0,
+          subscriptionIdentifiers: cursor.ids(),
+        };
         visit({
           kind: "putQueued",
           clientId: id,
-          entry: {
-            seq,
-            messageId,
-            qos: (flags & 3) as QoS,
-            retain: (flags & EntryFlag.retain) !== 0,
-            subscriptionIdentifiers: cursor.ids(),
-          },
+          entry: flags & EntryFlag.group ? { ...entry, group: cursor.string() } : entry,
         });
         break;
       }

@@ -119,11 +119,14 @@ export class ChangeLogWriter {
     const phase: string = entry.phase; // checked: the log has one bit for it
     if (phase === "pubrel") flags |= EntryFlag.pubrel;
     else if (phase !== "publish") throw new RangeError(`Cannot log an in-flight phase "${phase}"`);
+    const group = entry.group;
+    if (group !== undefined) flags |= EntryFlag.group;
     this.#op(ChangeOp.putInflight, clientId);
     this.#varint(entry.packetId);
     this.#varint(entry.messageId);
     this.#buf[this.#pos++] = flags;
     this.#ids(entry.subscriptionIdentifiers);
+    if (group !== undefined) this.#string(group);
   }
 
   deleteInflight(clientId: string, packetId: number): void {
@@ -132,11 +135,16 @@ export class ChangeLogWriter {
   }
 
   putQueued(clientId: string, entry: StoredQueued): void {
+    let flags: number = entry.qos;
+    if (entry.retain) flags |= EntryFlag.retain;
+    const group = entry.group;
+    if (group !== undefined) flags |= EntryFlag.group;
     this.#op(ChangeOp.putQueued, clientId);
     this.#varint(entry.seq);
     this.#varint(entry.messageId);
-    this.#buf[this.#pos++] = entry.retain ? entry.qos | EntryFlag.retain : entry.qos;
+    this.#buf[this.#pos++] = flags;
     this.#ids(entry.subscriptionIdentifiers);
+    if (group !== undefined) this.#string(group);
   }
 
   deleteQueued(clientId: string, seq: number): void {

@@ -10,7 +10,7 @@ import { MemoryStore } from "../memory/memory-store.js";
 import { readChanges } from "./change-log-reader.js";
 import { publisherFromJson, publisherToJson } from "./publisher-json.js";
 import { ChangeLogWriter } from "./change-log-writer.js";
-import { MIGRATIONS } from "./migrations.js";
+import { MIGRATIONS, SCHEMA_VERSION } from "./migrations.js";
 import { SqliteStore, type SqliteStoreOptions } from "./sqlite-store.js";
 import type { StoreOp } from "./store-op.js";
 
@@ -213,6 +213,7 @@ function randomChanges(w: Workload, seed: number, count: number, stores: readonl
       const seq = (nextSeq.get(client) ?? 0) + 1;
       nextSeq.set(client, seq);
       const ids = rnd() < 0.2 ? [1, 268_435_455] : [];
+      const group = pick([undefined, undefined, "$share/g/z", "$share/ü/$t/acme/z"]);
       all((s) =>
         s.putQueued(client, {
           seq,
@@ -220,6 +221,7 @@ function randomChanges(w: Workload, seed: number, count: number, stores: readonl
           qos: m.qos,
           retain: m.retain,
           subscriptionIdentifiers: ids,
+          ...(group === undefined ? {} : { group }),
         }),
       );
       let q = queues.get(client);
@@ -240,6 +242,7 @@ function randomChanges(w: Workload, seed: number, count: number, stores: readonl
         retain: rnd() < 0.3,
         subscriptionIdentifiers: rnd() < 0.2 ? [7] : [],
         phase: pick(["publish", "pubrel"] as const),
+        ...(rnd() < 0.3 ? { group: "$share/g/z" } : {}),
       };
       all((s) => s.putInflight(client, entry));
     } else if (r < 0.75) {
@@ -356,6 +359,19 @@ describe("SqliteStore change log", () => {
           phase: "pubrel",
         },
       },
+      {
+        kind: "putInflight",
+        clientId: "c",
+        entry: {
+          packetId: 1,
+          messageId: 5,
+          qos: 1,
+          retain: false,
+          subscriptionIdentifiers: [],
+          phase: "publish",
+          group: "$share/g/$t/acme/a/+",
+        },
+      },
       { kind: "deleteInflight", clientId: "ü-1", packetId: 1 },
       {
         kind: "putQueued",
@@ -366,6 +382,18 @@ describe("SqliteStore change log", () => {
           qos: 0,
           retain: false,
           subscriptionIdentifiers: [],
+        },
+      },
+      {
+        kind: "putQueued",
+        clientId: "ü-1",
+        entry: {
+          seq: 3,
+          messageId: 5,
+          qos: 2,
+          retain: true,
+          subscriptionIdentifiers: [9],
+          group: `$share/😀/${"x".repeat(200)}`,
         },
       },
       { kind: "deleteQueued", clientId: "ü-1", seq: 2 ** 31 },
@@ -532,6 +560,123 @@ describe("SqliteStore change log", () => {
     });
   });
 
+  it("reads in-flight and queue entries logged before schema version 6 as entries without a group", () => {
+    // putInflight "c" packet 5 message 7 QoS 1, no ids; putQueued (same client) seq 2 message 7 QoS 1
+    // RETAIN, ids [3]: the group bit was never set
+    const bytes = Buffer.from([6, 1, 1, 0x63, 5, 7, 1, 0, 8, 0, 2, 7, 5, 1, 3]);
+    const read: StoreOp[] = [];
+    readChanges(bytes, (op) => read.push(op));
+    assert.deepEqual(read, [
+      {
+        kind: "putInflight",
+        clientId: "c",
+        entry: {
+          packetId: 5,
+          messageId: 7,
+          qos: 1,
+          retain: false,
+          subscriptionIdentifiers: [],
+          phase: "publish",
+        },
+      },
+      {
+        kind: "putQueued",
+        clientId: "c",
+        entry: { seq: 2, messageId: 7, qos: 1, retain: true, subscriptionIdentifiers: [3] },
+      },
+    ]);
+  });
+
+  it("an entry's shared subscription group comes back through a crash replay of the change log", async () => {
+    const store = open();
+    store.putSession({ clientId: "a", protocolVersion: 5, expiryInterval: 60, disconnectedAt: T0 });
+    store.putMessage(message(1));
+    const entry = { messageId: 1, qos: 1, retain: false, subscriptionIdentifiers: [] } as const;
+    store.putQueued("a", { ...entry, seq: 1, group: "$share/g/t" });
+    store.putInflight("a", { ...entry, packetId: 1, phase: "publish", group: "$share/g/t" });
+    await store.commit();
+    assert.equal(store.loggedCommits, 1, "logged, not checkpointed");
+    const image = crashImage(store);
+    const state = (await image.load()).sessions[0];
+    assert.ok(state !== undefined);
+    assert.equal(state.queue[0]?.group, "$share/g/t");
+    assert.equal(state.inflight[0]?.group, "$share/g/t");
+    await image.close();
+    await store.close();
+  });
+
+  it("upgrades a version 5 database: its entries and earlier-format change log read without a group, and keep one from then on", async () => {
+    const file = join(root, `v5-${++files}`, "switchboard.db");
+    mkdirSync(dirname(file));
+    const db = new Database(file);
+    db.pragma("journal_mode = WAL");
+    for (const migration of MIGRATIONS.slice(0, 5)) migration.up(db);
+    db.pragma("user_version = 5");
+    db.prepare(
+      "INSERT INTO messages (id, topic, payload, qos, retain, created_at) VALUES (1, 't', x'00', 1, 0, 0)",
+    ).run();
+    db.prepare(
+      "INSERT INTO sessions (client_id, protocol_version, expiry_interval) VALUES ('m', 5, 60)",
+    ).run();
+    db.prepare(
+      "INSERT INTO inflight (client_id, packet_id, message_id, qos, retain, phase) VALUES ('m', 1, 1, 1, 0, 'publish')",
+    ).run();
+    db.prepare("INSERT INTO queue VALUES ('m', 1, 1, 1, 0, NULL)").run();
+    // a commit logged by the earlier writer: putQueued "m" seq 2 message 1 QoS 1, no ids
+    db.prepare("INSERT INTO change_log (changes) VALUES (?)").run(Buffer.from([8, 1, 1, 0x6d, 2, 1, 1, 0]));
+    db.close();
+
+    const reopen = (): SqliteStore =>
+      new SqliteStore({
+        file,
+        durability: "strict",
+        commitInterval: 60_000,
+        housekeepingInterval: 0,
+        compactThreshold: 0,
+      });
+    const store = reopen();
+    const before = (await store.load()).sessions[0];
+    assert.ok(before !== undefined);
+    assert.deepEqual(
+      before.queue.map((e) => ({ ...e })),
+      [
+        { seq: 1, messageId: 1, qos: 1, retain: false, subscriptionIdentifiers: [] },
+        { seq: 2, messageId: 1, qos: 1, retain: false, subscriptionIdentifiers: [] },
+      ],
+      "no group key: none",
+    );
+    assert.deepEqual(
+      before.inflight.map((e) => ({ ...e })),
+      [{ packetId: 1, messageId: 1, qos: 1, retain: false, subscriptionIdentifiers: [], phase: "publish" }],
+    );
+    store.putMessage(message(2));
+    store.putQueued("m", {
+      seq: 3,
+      messageId: 2,
+      qos: 1,
+      retain: false,
+      subscriptionIdentifiers: [],
+      group: "$share/g/t",
+    });
+    await store.close();
+    const check = new Database(file, { readonly: true });
+    assert.equal(check.pragma("user_version", { simple: true }), SCHEMA_VERSION);
+    check.close();
+    const reopened = reopen();
+    const after = (await reopened.load()).sessions[0];
+    assert.ok(after !== undefined);
+    assert.deepEqual(
+      after.queue.map((e) => [e.seq, e.group]),
+      [
+        [1, undefined],
+        [2, undefined],
+        [3, "$share/g/t"],
+      ],
+    );
+    assert.equal(after.inflight[0]?.group, undefined);
+    await reopened.close();
+  });
+
   it("a session's owner and a will's publisher come back through a crash replay of the change log", async () => {
     const store = open();
     store.putSession({
@@ -618,7 +763,7 @@ describe("SqliteStore change log", () => {
     });
     await store.close();
     const check = new Database(file, { readonly: true });
-    assert.equal(check.pragma("user_version", { simple: true }), 5);
+    assert.equal(check.pragma("user_version", { simple: true }), SCHEMA_VERSION);
     check.close();
     const reopened = new SqliteStore({
       file,

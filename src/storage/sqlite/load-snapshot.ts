@@ -1,7 +1,8 @@
 /**
  * Reads everything the SQLite store holds into a {@link StoreSnapshot}: each session with its owner,
- * subscriptions, in-flight entries (in the order first put), queue (by seq) and inbound QoS 2 ids; the
- * messages they, the retained values and the wills reference; and the largest message id seen.
+ * subscriptions, in-flight entries (in the order first put) and queue (by seq), each entry with its
+ * shared subscription group if it has one, and inbound QoS 2 ids; the messages they, the retained
+ * values and the wills reference; and the largest message id seen.
  * @module
  */
 
@@ -33,9 +34,15 @@ interface EntryRow {
   readonly qos: number;
   readonly retain: number;
   readonly subscription_identifiers: string | null;
+  /** NULL: no shared subscription group, or stored before schema version 6. */
+  readonly share_group: string | null;
 }
 
 const ids = (text: string | null): readonly number[] => (text === null ? [] : (JSON.parse(text) as number[]));
+
+/** The entry with its shared subscription group, when the row has one (no `group` key otherwise). */
+const withGroup = <T extends StoredInflight | StoredQueued>(entry: T, group: string | null): T =>
+  group === null ? entry : { ...entry, group };
 
 function readSessions(db: Database): Map<string, SessionParts> {
   const sessions = new Map<string, SessionParts>();
@@ -90,26 +97,28 @@ function readEntries(db: Database, sessions: Map<string, SessionParts>): void {
     phase: "publish" | "pubrel";
   })[];
   for (const row of inflight) {
-    sessions.get(row.client_id)?.inflight.push({
+    const entry: StoredInflight = {
       packetId: row.packet_id,
       messageId: row.message_id,
       qos: row.qos as 1 | 2,
       retain: row.retain !== 0,
       subscriptionIdentifiers: ids(row.subscription_identifiers),
       phase: row.phase,
-    });
+    };
+    sessions.get(row.client_id)?.inflight.push(withGroup(entry, row.share_group));
   }
   const queue = db.prepare("SELECT * FROM queue ORDER BY client_id, seq").all() as (EntryRow & {
     seq: number;
   })[];
   for (const row of queue) {
-    sessions.get(row.client_id)?.queue.push({
+    const entry: StoredQueued = {
       seq: row.seq,
       messageId: row.message_id,
       qos: row.qos as QoS,
       retain: row.retain !== 0,
       subscriptionIdentifiers: ids(row.subscription_identifiers),
-    });
+    };
+    sessions.get(row.client_id)?.queue.push(withGroup(entry, row.share_group));
   }
   const incoming = db.prepare("SELECT client_id, packet_id FROM incoming_qos2").all() as {
     client_id: string;

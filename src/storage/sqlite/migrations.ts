@@ -12,6 +12,8 @@
  * concerned, not a scan). Since version 4 the store writes those tables at checkpoints only; each
  * commit in between appends its changes to `change_log`. Version 5 keeps a session's owner and a will's
  * publisher; rows of earlier versions have NULL there (unknown), which the broker handles as before.
+ * Version 6 keeps the shared subscription group of an in-flight or queued delivery; rows of earlier
+ * versions have NULL there (none: the entry stays with its session, as before).
  * @module
  */
 
@@ -155,6 +157,18 @@ const ownersSchema = `
   ALTER TABLE wills ADD COLUMN publisher TEXT;
 `;
 
+/**
+ * The shared subscription group an in-flight or queued delivery was given to its session for
+ * (`StoredQueued.group`: `$share/<ShareName>/<filter>`), so that after a restart another member still
+ * gets it should the session end first (spec 4.8.2). NULL for the rows already there: their group was
+ * never stored. The change log's entry records gain it through a new bit of their flags byte
+ * (`change-log-format.ts`), so records logged before the upgrade still read.
+ */
+const shareGroupsSchema = `
+  ALTER TABLE inflight ADD COLUMN share_group TEXT;
+  ALTER TABLE queue ADD COLUMN share_group TEXT;
+`;
+
 /** Every migration, in order; `MIGRATIONS[i].version === i + 1`. */
 export const MIGRATIONS: readonly Migration[] = [
   {
@@ -184,6 +198,11 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 5,
     description: "a session's owner and a will's publisher, kept across restarts",
     up: (db) => db.exec(ownersSchema),
+  },
+  {
+    version: 6,
+    description: "the shared subscription group of an in-flight or queued delivery, kept across restarts",
+    up: (db) => db.exec(shareGroupsSchema),
   },
 ];
 

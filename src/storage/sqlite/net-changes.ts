@@ -372,6 +372,7 @@ export class NetChanges {
           bit(e.retain),
           idsParam(e.subscriptionIdentifiers),
           e.phase,
+          e.group ?? null,
         );
       }
       for (const e of c.queue.values())
@@ -382,6 +383,7 @@ export class NetChanges {
           e.qos,
           bit(e.retain),
           idsParam(e.subscriptionIdentifiers),
+          e.group ?? null,
         );
       for (const packetId of c.incoming) st.putIncomingQos2.run(clientId, packetId);
     }

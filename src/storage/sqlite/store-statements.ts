@@ -59,18 +59,19 @@ export function prepareStatements(db: Database): StoreStatements {
     ),
     deleteSubscription: s(`DELETE FROM subscriptions WHERE client_id = ? AND topic_filter = ?`),
     putInflight: s(
-      `INSERT INTO inflight (client_id, packet_id, message_id, qos, retain, subscription_identifiers, phase)
-       VALUES (?, ?, ?, ?, ?, ?, ?)
+      `INSERT INTO inflight (client_id, packet_id, message_id, qos, retain, subscription_identifiers, phase,
+         share_group) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (client_id, packet_id) DO UPDATE SET message_id = excluded.message_id, qos = excluded.qos,
          retain = excluded.retain, subscription_identifiers = excluded.subscription_identifiers,
-         phase = excluded.phase`,
+         phase = excluded.phase, share_group = excluded.share_group`,
     ),
     deleteInflight: s(`DELETE FROM inflight WHERE client_id = ? AND packet_id = ?`),
     putQueued: s(
-      `INSERT INTO queue (client_id, seq, message_id, qos, retain, subscription_identifiers)
-       VALUES (?, ?, ?, ?, ?, ?)
+      `INSERT INTO queue (client_id, seq, message_id, qos, retain, subscription_identifiers, share_group)
+       VALUES (?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (client_id, seq) DO UPDATE SET message_id = excluded.message_id, qos = excluded.qos,
-         retain = excluded.retain, subscription_identifiers = excluded.subscription_identifiers`,
+         retain = excluded.retain, subscription_identifiers = excluded.subscription_identifiers,
+         share_group = excluded.share_group`,
     ),
     deleteQueued: s(`DELETE FROM queue WHERE client_id = ? AND seq = ?`),
     putIncomingQos2: s(`INSERT OR IGNORE INTO incoming_qos2 (client_id, packet_id) VALUES (?, ?)`),
