@@ -1,7 +1,9 @@
 /**
  * Rebuilds the broker's state from a store snapshot at start-up: retained messages, sessions with
  * their owners, subscriptions, in-flight and queued deliveries and inbound QoS 2 ids, and pending wills
- * with their publishers. Session expiry and will delays keep counting from the wall-clock times in the
+ * with their publishers. Deliveries are restored once every session's subscriptions are in the router,
+ * so that one given for a shared subscription joins its group again, whichever session is restored
+ * first. Session expiry and will delays keep counting from the wall-clock times in the
  * store; a session whose client was connected when the broker stopped counts as disconnected at restart.
  * @module
  */
@@ -10,10 +12,12 @@ import {
   ANONYMOUS_PRINCIPAL,
   type ClientIdentity,
   type StoreSnapshot,
+  type StoredSessionState,
   type StoredWill,
 } from "../hooks/index.js";
 import { parseSubscriptionFilter } from "../protocol/index.js";
-import { isExpired, type ApplicationMessage } from "../session/index.js";
+import type { SharedGroup } from "../routing/index.js";
+import { isExpired, type ApplicationMessage, type Session, type Subscription } from "../session/index.js";
 import { MOUNT_ROOT, unmountTopic } from "../tenancy/index.js";
 import type { Broker } from "./broker.js";
 
@@ -32,6 +36,7 @@ export function restoreState(broker: Broker, snapshot: StoreSnapshot, now: numbe
     else if (!isExpired(message, now)) broker.retained.restore(message);
   }
 
+  const restored: [Session, StoredSessionState][] = [];
   for (const state of snapshot.sessions) {
     const stored = state.session;
     const session = broker.sessions.create(
@@ -54,43 +59,21 @@ export function restoreState(broker: Broker, snapshot: StoreSnapshot, now: numbe
         subscriptionIdentifier: sub.subscriptionIdentifier,
       });
     }
-    for (const entry of state.inflight) {
-      const message = messages.get(entry.messageId);
-      if (message === undefined) {
-        missing(entry.messageId, "in-flight entry");
-        continue;
-      }
-      session.restoreInflight({
-        message,
-        qos: entry.qos,
-        retain: entry.retain,
-        subscriptionIdentifiers:
-          entry.subscriptionIdentifiers.length > 0 ? entry.subscriptionIdentifiers : undefined,
-        packetId: entry.packetId,
-        phase: entry.phase,
-        shown: undefined, // not stored: a resend after a restart is shown anew (docs/privacy.md)
-      });
-    }
-    for (const entry of [...state.queue].sort((a, b) => a.seq - b.seq)) {
-      const message = messages.get(entry.messageId);
-      if (message === undefined) {
-        missing(entry.messageId, "queued entry");
-        continue;
-      }
-      session.restoreQueued({
-        message,
-        qos: entry.qos,
-        retain: entry.retain,
-        subscriptionIdentifiers:
-          entry.subscriptionIdentifiers.length > 0 ? entry.subscriptionIdentifiers : undefined,
-        seq: entry.seq,
-      });
-    }
     for (const packetId of state.incomingQos2) session.incomingQos2.add(packetId);
     const disconnectedAt = stored.disconnectedAt ?? now;
     broker.sessions.restore(session, disconnectedAt, stored.owner);
     if (stored.disconnectedAt === undefined) broker.store.putSession({ ...stored, disconnectedAt });
+    restored.push([session, state]);
   }
+
+  // every session's subscriptions are in the router now: a shared delivery finds its group
+  const groups = new Map<string, SharedGroup<Session, Subscription> | undefined>();
+  const groupOf = (topicFilter: string | undefined): SharedGroup<Session, Subscription> | undefined => {
+    if (topicFilter === undefined) return undefined;
+    if (!groups.has(topicFilter)) groups.set(topicFilter, broker.router.sharedGroup(topicFilter));
+    return groups.get(topicFilter);
+  };
+  for (const [session, state] of restored) restoreEntries(session, state, { messages, missing, groupOf });
 
   for (const will of snapshot.wills) {
     const message: ApplicationMessage | undefined = messages.get(will.messageId);
@@ -110,6 +93,57 @@ export function restoreState(broker: Broker, snapshot: StoreSnapshot, now: numbe
       will.dueAt ?? now + Math.min(delayMs, cap),
       restoredPublisher(will),
     );
+  }
+}
+
+interface EntrySources {
+  readonly messages: ReadonlyMap<number, ApplicationMessage>;
+  readonly missing: (id: number, what: string) => void;
+  /** The live group a stored entry's group names; undefined when it names none or has no member. */
+  readonly groupOf: (topicFilter: string | undefined) => SharedGroup<Session, Subscription> | undefined;
+}
+
+/**
+ * Restores a session's in-flight entries and queue. An entry given to the session for a shared
+ * subscription joins that group again (spec 4.8.2: should the session end before its client has it,
+ * another member gets it); when the group has no member left (every member's subscription is gone), or
+ * the entry was stored without its group (by an earlier version), it stays with its session only.
+ */
+function restoreEntries(session: Session, state: StoredSessionState, sources: EntrySources): void {
+  const { messages, missing, groupOf } = sources;
+  for (const entry of state.inflight) {
+    const message = messages.get(entry.messageId);
+    if (message === undefined) {
+      missing(entry.messageId, "in-flight entry");
+      continue;
+    }
+    session.restoreInflight({
+      message,
+      qos: entry.qos,
+      retain: entry.retain,
+      subscriptionIdentifiers:
+        entry.subscriptionIdentifiers.length > 0 ? entry.subscriptionIdentifiers : undefined,
+      group: groupOf(entry.group),
+      packetId: entry.packetId,
+      phase: entry.phase,
+      shown: undefined, // not stored: a resend after a restart is shown anew (docs/privacy.md)
+    });
+  }
+  for (const entry of [...state.queue].sort((a, b) => a.seq - b.seq)) {
+    const message = messages.get(entry.messageId);
+    if (message === undefined) {
+      missing(entry.messageId, "queued entry");
+      continue;
+    }
+    session.restoreQueued({
+      message,
+      qos: entry.qos,
+      retain: entry.retain,
+      subscriptionIdentifiers:
+        entry.subscriptionIdentifiers.length > 0 ? entry.subscriptionIdentifiers : undefined,
+      group: groupOf(entry.group),
+      seq: entry.seq,
+    });
   }
 }
 

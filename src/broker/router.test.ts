@@ -534,3 +534,24 @@ function prng(seed: number): (n: number) => number {
     return Math.floor((((t ^ (t >>> 14)) >>> 0) / 2 ** 32) * n);
   };
 }
+
+describe("Router.sharedGroup()", () => {
+  it("finds a live group by the topic filter its members subscribed with, and nothing else", () => {
+    const world = new World();
+    const router = new Router();
+    const a = world.session("a");
+    const member = sub("$t/acme/jobs/+", { shareGroup: "g" });
+    router.add(a, member);
+    router.add(world.session("b"), sub("$t/acme/jobs/+"));
+    const group = router.sharedGroup("$share/g/$t/acme/jobs/+");
+    assert.ok(group !== undefined);
+    assert.equal(group.topicFilter, member.topicFilter);
+    assert.equal(group.get(a), member);
+    assert.equal(router.sharedGroup("$share/g/jobs/+"), undefined, "another tenant's group");
+    assert.equal(router.sharedGroup("$share/h/$t/acme/jobs/+"), undefined, "another ShareName");
+    assert.equal(router.sharedGroup("$t/acme/jobs/+"), undefined, "not a shared subscription");
+    assert.equal(router.sharedGroup("$share/g"), undefined, "not a valid filter");
+    router.remove(a, member);
+    assert.equal(router.sharedGroup("$share/g/$t/acme/jobs/+"), undefined, "no member left");
+  });
+});

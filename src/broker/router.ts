@@ -34,7 +34,7 @@
  * @module
  */
 
-import type { QoS } from "../protocol/index.js";
+import { parseSubscriptionFilter, type QoS } from "../protocol/index.js";
 import { RouteCache, SharedSubscriptions, TopicTrie, type SharedGroup } from "../routing/index.js";
 import type { ApplicationMessage, Delivery, Session, Subscription } from "../session/index.js";
 
@@ -136,6 +136,17 @@ export class Router {
       return;
     }
     this.#shared.unsubscribe(subscription.shareGroup, subscription.filter, session);
+  }
+
+  /**
+   * The group a shared subscription's topic filter `$share/<ShareName>/<filter>` names
+   * (`SharedGroup.topicFilter`), while it has members; undefined otherwise, and for any other filter.
+   * Deliveries restored from the store name their group so (see restore-state.ts).
+   */
+  sharedGroup(topicFilter: string): SharedGroup<Session, Subscription> | undefined {
+    const parsed = parseSubscriptionFilter(topicFilter);
+    if ("error" in parsed || parsed.shareGroup === undefined) return undefined;
+    return this.#shared.group(parsed.shareGroup, parsed.filter);
   }
 
   /**

@@ -1,5 +1,7 @@
 /**
- * A persistent session's journal: records its message state in the store, keyed by client id.
+ * A persistent session's journal: records its message state in the store, keyed by client id. A
+ * delivery given to the session for a shared subscription is stored with its group's topic filter, so
+ * that after a restart it can join the group again (restore-state.ts, spec 4.8.2).
  * @module
  */
 
@@ -26,6 +28,7 @@ export class StoreJournal implements SessionJournal {
       retain: entry.retain,
       subscriptionIdentifiers: entry.subscriptionIdentifiers ?? NO_IDS,
       phase: entry.phase,
+      group: entry.group?.topicFilter,
     });
   }
 
@@ -41,6 +44,7 @@ export class StoreJournal implements SessionJournal {
       qos: entry.qos,
       retain: entry.retain,
       subscriptionIdentifiers: entry.subscriptionIdentifiers ?? NO_IDS,
+      group: entry.group?.topicFilter,
     });
   }
 

@@ -20,8 +20,10 @@ export interface Delivery {
   readonly subscriptionIdentifiers: readonly number[] | undefined;
   /**
    * The shared subscription group the message was given to this session for (spec 4.8.2): should the
-   * session end before its client has it, another member gets it. Kept in memory only (an entry
-   * restored from the store has none); undefined for a delivery to the session's own subscription.
+   * session end before its client has it, another member gets it. A persistent session's entries are
+   * stored with the group's topic filter, and an entry restored from the store joins the live group of
+   * that name again (none when the group has no member left at the restart: the entry then stays with
+   * its session). Undefined for a delivery to the session's own subscription.
    */
   readonly group?: SharedGroup<Session, Subscription> | undefined;
 }
