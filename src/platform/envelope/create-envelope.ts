@@ -20,6 +20,8 @@ export interface EnvelopeFields {
   readonly channel: string;
   readonly type: string;
   readonly data: unknown;
+  /** The JSON text `data` was parsed from, as its source gave it (see {@link EventEnvelope.dataText}). */
+  readonly dataText?: string | undefined;
   readonly dialect: string;
   /** The time the client gave (ISO 8601), exactly as given; it must parse (validate it first). */
   readonly sourceTime?: string | undefined;
@@ -62,7 +64,7 @@ export function createEnvelope(fields: EnvelopeFields, ingestTime: number): Even
     if (sourceTimeMicros === undefined)
       throw new RangeError(`Cannot create an envelope: "${sourceTime}" is not an ISO 8601 date-time`);
   }
-  return {
+  const envelope: EventEnvelope = {
     id: fields.id ?? crypto.randomUUID(), // Web Crypto: the envelope module imports nothing from Node
     tenant: fields.tenant,
     source: fields.source,
@@ -76,4 +78,6 @@ export function createEnvelope(fields: EnvelopeFields, ingestTime: number): Even
     attributes: fields.attributes ?? NO_ATTRIBUTES,
     dialect: fields.dialect,
   };
+  // only the envelopes that carry a text get the field: the others keep the shape they always had
+  return fields.dataText === undefined ? envelope : { ...envelope, dataText: fields.dataText };
 }

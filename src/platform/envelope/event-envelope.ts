@@ -25,6 +25,14 @@ export interface EventEnvelope {
   readonly ingestTime: number;
   /** The event's data: any JSON value. */
   readonly data: unknown;
+  /**
+   * The JSON text `data` was parsed from, exactly as its source gave it, where a dialect keeps it
+   * (PlaceOS module state, which PlaceOS embeds raw): checked as `data` is (well-formed, not nested
+   * deeper than 256 levels, finite numbers), so a renderer may embed it as it is, keeping what parsing
+   * loses (the digits of `12345678901234567890`, `1.0`, `1e2`, a repeated key). Absent on most events
+   * (Gooee's, projections, registry metadata): renderers then serialize `data`.
+   */
+  readonly dataText?: string;
   /** Media type of `data` as produced by the source, e.g. "application/json". */
   readonly contentType: string;
   /** Extra attributes (dialect-specific metadata, CloudEvents extensions...). */

@@ -25,6 +25,7 @@ export type {
 } from "./model.js";
 export { entityKinds, zoneTypes } from "./model.js";
 export type { RegistryView, StateWrite } from "./registry-view.js";
+export { stateValueJson } from "./state-value-json.js";
 export { entityFields, shapeEntity, tenantOf } from "./entity-shape.js";
 export {
   API_KEY_ID_PATTERN,

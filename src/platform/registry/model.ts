@@ -178,6 +178,12 @@ export interface StateValue {
   readonly channel: string;
   /** Any JSON value. */
   readonly value: unknown;
+  /**
+   * The JSON text `value` was parsed from, as its source gave it, where the input keeps it (PlaceOS
+   * module state: see `EventEnvelope.dataText`); what `stateValueJson` writes. It may be absent
+   * when it is exactly `JSON.stringify(value)` (a store need not keep it then).
+   */
+  readonly valueText?: string | undefined;
   /** Milliseconds since the epoch when the value was ingested. */
   readonly time: number;
   /** The time the source gave, as it gave it (ISO 8601, microseconds preserved), if any. */

@@ -21,6 +21,8 @@ export interface StateWrite {
   readonly entity: EntityRef;
   readonly channel: string;
   readonly value: unknown;
+  /** The JSON text `value` was parsed from, as its source gave it (see `StateValue.valueText`). */
+  readonly valueText?: string | undefined;
   readonly time: number;
   readonly sourceTime: string | undefined;
 }
