@@ -4,7 +4,9 @@
  *
  * - empty: passed unchanged (a zero-length retained message clears a topic; it holds nothing);
  * - JSON (UTF-8 text `JSON.parse` accepts): the rules act on the parsed value; an unchanged event keeps
- *   its exact bytes, a changed one is serialised again with `JSON.stringify` (compact);
+ *   its exact bytes (a PlaceOS state value as its driver wrote it: `1.0`, twenty digits), a changed one
+ *   is serialised again with `JSON.stringify` (compact), and so is a text that repeats a member name
+ *   (`JSON.parse` keeps the last value, the rules saw only it: the others are not sent unchecked);
  * - other UTF-8 text: the rules act on it as one JSON string value (regex and detector rules search the
  *   text; `$` selects all of it); a changed text is sent as the new text (not as a JSON string);
  * - not UTF-8 (binary): withheld, since the rules cannot check it (fail closed), counted as `failed`.
@@ -14,6 +16,7 @@
 import type { CompiledRuleSet } from "./compiled-rule-set.js";
 import type { PrivacyCounters } from "./privacy-counters.js";
 import type { PrivacyEngine } from "./privacy-engine.js";
+import { hasRepeatedKeys } from "./repeated-keys.js";
 
 export interface PayloadRules {
   readonly engine: PrivacyEngine;
@@ -62,7 +65,7 @@ export function applyToPayload(payload: Uint8Array, rules: PayloadRules): Uint8A
   }
   const outcome = rules.engine.apply(value, rules.ruleSets, { hashKey: rules.hashKey });
   if (outcome.kind === "drop") return undefined;
-  if (!outcome.changed) return payload;
+  if (!outcome.changed && !(json && hasRepeatedKeys(payload, value))) return payload;
   const output = !json && typeof outcome.value === "string" ? outcome.value : JSON.stringify(outcome.value);
   return encoder.encode(output);
 }

@@ -95,6 +95,17 @@ describe("applyToPayload", () => {
     assert.equal(counters.snapshot().events.failed, before + 1);
   });
 
+  it("keeps the bytes of JSON a parse would change, when no rule changed it (a PlaceOS raw value)", () => {
+    const payload = bytes('{"time":1,"value":{"level":1.0,"max":12345678901234567890,"e":1e2}}');
+    assert.equal(applyToPayload(payload, rules), payload);
+  });
+
+  it("sends JSON that repeats a key as what the rules checked: no value of it goes out unchecked", () => {
+    const hidden = '{"time":1,"value":{"to":"ada@example.com","to":"-"}}';
+    const out = new TextDecoder().decode(applyToPayload(bytes(hidden), rules));
+    assert.equal(out, '{"time":1,"value":{"to":"-"}}');
+  });
+
   it("sends changed text as text and changed JSON as compact JSON", () => {
     const text = new TextDecoder().decode(applyToPayload(bytes("to ada@example.com"), rules));
     assert.match(text, /^to [0-9a-f]{64}$/);
