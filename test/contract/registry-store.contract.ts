@@ -2,7 +2,8 @@
  * The contract every `RegistryStore` implementation must pass (memory, SQLite): what is put and
  * committed comes back from `load()` exactly (every field of every kind, `undefined` included), also
  * after the store was closed and opened again; the last write of an entity or a state channel wins;
- * deleting an entity's state removes every channel and not a later write.
+ * deleting an entity's state removes every channel and not a later write; a value's text as its
+ * source gave it (`valueText`) is what the value is written as after a restart too.
  *
  * ```ts
  * runRegistryStoreContract("MemoryRegistryStore", { create, reopen });
@@ -13,7 +14,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { RegistrySnapshot, RegistryStore, StoredEntity } from "../../src/hooks/registry-store.js";
-import type { EntityRef, StateValue } from "../../src/platform/registry/index.js";
+import { type EntityRef, type StateValue, stateValueJson } from "../../src/platform/registry/index.js";
 
 /** A store under test, and how to close what it runs on (a SQLite store's database). */
 export interface RegistryStoreHarness {
@@ -297,6 +298,27 @@ export function runRegistryStoreContract(name: string, factory: RegistryStoreFac
         for (const v of values) h.store.putState(v);
         const [next, snapshot] = await restart(h);
         assert.deepEqual(sortState(snapshot.state), sortState(values.slice(1)));
+        return next;
+      }));
+
+    it("keeps a value's text as its source gave it, where parsing would lose something of it", () =>
+      withStore(async (h) => {
+        const raw: [string, string][] = [
+          ["big", "12345678901234567890"],
+          ["decimal", "1.0"],
+          ["exponent", "1e2"],
+          ["repeated", '{"a":1,"a":2}'],
+          ["spaced", ' [1, "x"] '],
+        ];
+        for (const [channel, text] of raw)
+          h.store.putState({ ...value(mod1, channel, JSON.parse(text)), valueText: text });
+        const [next, snapshot] = await restart(h);
+        const loaded = new Map(snapshot.state.map((s) => [s.channel, s]));
+        for (const [channel, text] of raw) {
+          const s = loaded.get(channel)!;
+          assert.deepEqual(s.value, JSON.parse(text), channel);
+          assert.equal(stateValueJson(s.value, s.valueText), text, `${channel}: the text as it was given`);
+        }
         return next;
       }));
 

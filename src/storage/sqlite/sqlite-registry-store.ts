@@ -7,6 +7,12 @@
  * channel writes and wipes its rows first, so a later write of the same channel survives. A state value
  * written on the publish path is therefore a map insertion, and is committed with the turn's other
  * changes in the broker's transaction. A commit that fails keeps every pending change for the next one.
+ *
+ * A state value's `value` column is its JSON text: the text its source gave (`valueText`, PlaceOS module
+ * state kept raw) when there is one, else `JSON.stringify(value)`, as it always was; so no migration:
+ * an older database loads as it did, and an older version reads a newer one's text as JSON. On load
+ * the text is kept as `valueText` only when it is not what `JSON.stringify` writes for the value (raw
+ * text a parse would lose something of), so most values carry no second copy.
  * @module
  */
 
@@ -104,14 +110,18 @@ export class SqliteRegistryStore implements RegistryStore, CommitParticipant {
         entities.push({ kind, entity } as StoredEntity);
       }
       const stateRows = this.#db.prepare("SELECT * FROM registry_state").all() as StateRow[];
-      const state = stateRows.map((row): StateValue => ({
-        tenant: row.tenant,
-        entity: { kind: row.entity_kind, id: row.entity_id },
-        channel: row.channel,
-        value: JSON.parse(row.value) as unknown,
-        time: row.time,
-        sourceTime: row.source_time ?? undefined,
-      }));
+      const state = stateRows.map((row): StateValue => {
+        const value = JSON.parse(row.value) as unknown;
+        const loaded: StateValue = {
+          tenant: row.tenant,
+          entity: { kind: row.entity_kind, id: row.entity_id },
+          channel: row.channel,
+          value,
+          time: row.time,
+          sourceTime: row.source_time ?? undefined,
+        };
+        return row.value === JSON.stringify(value) ? loaded : { ...loaded, valueText: row.value };
+      });
       return { entities, state };
     } catch (error) {
       throw new StoreError(
@@ -195,7 +205,7 @@ export class SqliteRegistryStore implements RegistryStore, CommitParticipant {
     for (const entity of this.#wipes.values()) this.#wipeState.run(entity.kind, entity.id);
     for (const channels of this.#state.values()) {
       for (const value of channels.values()) {
-        const json = this.#json(value.value ?? null);
+        const json = value.valueText ?? this.#json(value.value ?? null);
         if (json === undefined) continue;
         this.#putState.run(
           value.entity.kind,
