@@ -690,7 +690,7 @@ describe("PlaceOS dialect: valueEncoding string, qos 0", () => {
     await broker.stop();
   });
 
-  it("the value is the JSON serialized as a string, at the configured QoS", async () => {
+  it("the value is the driver's JSON text, as it came, in a string, at the configured QoS", async () => {
     const watcher = await TestClient.connect(broker.url, { username: "alice" });
     await watcher.subscribe(`${AT.vc}+`);
     const driver = await TestClient.connect(broker.url, { username: "drv" });
@@ -699,7 +699,7 @@ describe("PlaceOS dialect: valueEncoding string, qos 0", () => {
     acked(await driver.publish(ingest(IDS.vc, "call_status"), '"Idle"'));
     const to = Date.now();
     const [object, text] = await watcher.inbox.take(2);
-    assert.equal(stateValue(object!.payload, from, to), '{"source":2,"sharing":true}');
+    assert.equal(stateValue(object!.payload, from, to), '{"source": 2, "sharing": true}');
     assert.equal(stateValue(text!.payload, from, to), '"Idle"');
     assert.equal(object!.packet.qos, 0);
     await Promise.all([watcher.end(), driver.end()]);

@@ -1,8 +1,8 @@
 /**
  * The pure parts of the PlaceOS dialect: the escaping of topic levels (reversible, one spelling per
  * name, never a wildcard, a separator, an empty level or the `_` of a missing level), the hierarchy
- * (which zone fills which level; what a hierarchy may be), the state payload's two value encodings,
- * and the Redis status channels.
+ * (which zone fills which level; what a hierarchy may be), the state payload's two value encodings
+ * (with a value's text embedded as it came), and the Redis status channels.
  */
 
 import assert from "node:assert/strict";
@@ -15,7 +15,7 @@ import {
   unescapeLevel,
 } from "../../src/platform/dialects/placeos/index.js";
 import { parseStatusChannel, parseStatusValue, patternPrefix } from "../../src/platform/inputs/index.js";
-import type { Zone } from "../../src/platform/registry/index.js";
+import { stateValueJson, type Zone } from "../../src/platform/registry/index.js";
 
 describe("PlaceOS level escaping", () => {
   const cases: readonly (readonly [string, string])[] = [
@@ -112,16 +112,29 @@ describe("PlaceOS hierarchy", () => {
 
 describe("PlaceOS state payload", () => {
   it("raw embeds the JSON value; string embeds it serialized, as the document words it", () => {
+    const json = stateValueJson({ a: [1, "x"] }, undefined);
+    assert.equal(statePayload(1700000000123, json, "raw"), '{"time":1700000000123,"value":{"a":[1,"x"]}}');
     assert.equal(
-      statePayload(1700000000123, { a: [1, "x"] }, "raw"),
-      '{"time":1700000000123,"value":{"a":[1,"x"]}}',
-    );
-    assert.equal(
-      statePayload(1700000000123, { a: [1, "x"] }, "string"),
+      statePayload(1700000000123, json, "string"),
       '{"time":1700000000123,"value":"{\\"a\\":[1,\\"x\\"]}"}',
     );
-    assert.equal(statePayload(5, null, "raw"), '{"time":5,"value":null}');
-    assert.equal(statePayload(5, "on", "string"), '{"time":5,"value":"\\"on\\""}');
+    assert.equal(statePayload(5, stateValueJson(null, undefined), "raw"), '{"time":5,"value":null}');
+    assert.equal(statePayload(5, stateValueJson(undefined, undefined), "raw"), '{"time":5,"value":null}');
+    assert.equal(statePayload(5, stateValueJson("on", undefined), "string"), '{"time":5,"value":"\\"on\\""}');
+  });
+
+  it("a value's text as its source gave it is embedded byte for byte, in both encodings", () => {
+    const big = "12345678901234567890";
+    assert.equal(statePayload(5, stateValueJson(Number(big), big), "raw"), `{"time":5,"value":${big}}`);
+    assert.equal(statePayload(5, stateValueJson(1, "1.0"), "raw"), '{"time":5,"value":1.0}');
+    assert.equal(statePayload(5, stateValueJson(100, "1e2"), "string"), '{"time":5,"value":"1e2"}');
+    const repeated = '{"a":1, "a":2}';
+    assert.equal(
+      statePayload(5, stateValueJson({ a: 2 }, repeated), "raw"),
+      `{"time":5,"value":${repeated}}`,
+    );
+    for (const encoding of ["raw", "string"] as const)
+      assert.doesNotThrow(() => JSON.parse(statePayload(5, repeated, encoding)), "still one JSON text");
   });
 });
 
@@ -145,7 +158,8 @@ describe("Redis status channels", () => {
   });
 
   it("a message is JSON, or empty for null", () => {
-    assert.deepEqual(parseStatusValue('{"a":1}'), { value: { a: 1 } });
+    assert.deepEqual(parseStatusValue('{"a":1}'), { value: { a: 1 }, text: '{"a":1}' });
+    assert.deepEqual(parseStatusValue(" 1.0 "), { value: 1, text: " 1.0 " }, "the text kept as it came");
     assert.deepEqual(parseStatusValue(""), { value: null });
     assert.ok("error" in parseStatusValue("on"));
     // as deep as the state store could not write back: refused like a message that is not JSON

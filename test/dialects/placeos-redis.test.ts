@@ -1,8 +1,9 @@
 /**
  * The Redis input of PlaceOS module state, against the real Redis on 127.0.0.1:6379: a message
  * PUBLISHed on `status/<module_id>/<key>` (as PlaceOS drivers write it) becomes the module's current
- * state and its retained PlaceOS state topic, exactly as the MQTT ingest does; messages that are not
- * JSON, name no module or no key are counted and ignored; the input stops with the layer.
+ * state and its retained PlaceOS state topic, exactly as the MQTT ingest does, the message's JSON
+ * published as it came (PlaceOS embeds it raw); messages that are not JSON, name no module or no key
+ * are counted and ignored; the input stops with the layer.
  *
  * Each run uses its own channel prefix (`sbtest-<random>:status/*`), so runs in parallel and other
  * users of the Redis never see each other's messages. Without a Redis the tests fail when CI=true and
@@ -14,6 +15,7 @@ import { randomUUID } from "node:crypto";
 import { connect as tcpConnect } from "node:net";
 import { after, before, describe, it } from "node:test";
 import { Redis } from "ioredis";
+import { stateValueJson } from "../../src/platform/registry/index.js";
 import {
   byTopic,
   drain,
@@ -127,6 +129,29 @@ describe("PlaceOS Redis input", { skip: reachable ? false : "no Redis on 127.0.0
         .sort(),
       ["call_status", "camera", "inputs/hdmi"],
     );
+  });
+
+  it("the message's JSON is published as it came, not parsed and serialized again", async () => {
+    const raw: Record<string, string> = {
+      big: "12345678901234567890",
+      decimal: "1.0",
+      exponent: "1e2",
+      repeated: '{"a":1,"a":2}',
+    };
+    for (const [key, text] of Object.entries(raw)) await publish(`${prefix}${IDS.lobbyDisplay}/${key}`, text);
+    const got = byTopic(await drain(watcher));
+    const at = `placeos/${IDS.org}/state/${IDS.building}/_/_/${IDS.lobby}/${IDS.displayDriver}/Display/1`;
+    assert.deepEqual(
+      Object.fromEntries(
+        Object.entries(got).map(([topic, payload]) => [
+          topic,
+          /^\{"time":\d+,"value":(.*)\}$/.exec(payload)?.[1],
+        ]),
+      ),
+      Object.fromEntries(Object.entries(raw).map(([key, text]) => [`${at}/${key}`, text])),
+    );
+    for (const stored of broker.registry.state({ kind: "modules", id: IDS.lobbyDisplay }))
+      assert.equal(stateValueJson(stored.value, stored.valueText), raw[stored.channel], stored.channel);
   });
 
   it("ignores (and counts) a message that is not JSON, an unknown module, a channel without a key", async () => {

@@ -1,8 +1,8 @@
 /**
  * The Redis input of module state: PSUBSCRIBEs the configured pattern (`status/*`) and hands every
  * message on `status/<module_id>/<key>` (the key's new value as JSON, as PlaceOS drivers write it) to
- * a sink, which records it and emits the `state` envelope (`setModuleState`). Off unless
- * `dialects.placeos.redis.enabled`.
+ * a sink, which records it and emits the `state` envelope (`setModuleState`), with the message as the
+ * value's text (PlaceOS publishes it as it came). Off unless `dialects.placeos.redis.enabled`.
  *
  * The connection is made in the background and kept up by ioredis (reconnecting with a growing delay
  * up to 5 s, subscribing again after a reconnect); the broker starts whether Redis is up or not.
@@ -152,7 +152,12 @@ export class RedisStateInput {
     }
     let result: StatusSinkResult;
     try {
-      result = this.#sink({ moduleId: parsed.moduleId, key: parsed.key, value: value.value });
+      result = this.#sink({
+        moduleId: parsed.moduleId,
+        key: parsed.key,
+        value: value.value,
+        valueText: value.text,
+      });
     } catch (error) {
       this.counts.refused++;
       this.#logger.error({ err: error, channel }, "Redis input: the module state could not be applied");

@@ -13,6 +13,8 @@ export interface StatusUpdate {
   readonly moduleId: string;
   readonly key: string;
   readonly value: unknown;
+  /** The message `value` was parsed from, as it came (none for an empty message, which is null). */
+  readonly valueText?: string | undefined;
 }
 
 /** The literal prefix of a PSUBSCRIBE pattern that ends in `*` and has no other glob character. */
@@ -41,10 +43,12 @@ export function parseStatusChannel(
 }
 
 /**
- * The value of a status message: its JSON, or null for an empty message (a driver that cleared the
- * key); `{error}` when it is not JSON.
+ * The value of a status message: its JSON, with the message as its text (kept as it is: PlaceOS embeds
+ * it raw), or null for an empty message (a driver that cleared the key); `{error}` when it is not JSON.
  */
-export function parseStatusValue(message: string): { readonly value: unknown } | { readonly error: string } {
+export function parseStatusValue(
+  message: string,
+): { readonly value: unknown; readonly text?: string } | { readonly error: string } {
   if (message.length === 0) return { value: null };
   let value: unknown;
   try {
@@ -54,5 +58,5 @@ export function parseStatusValue(message: string): { readonly value: unknown } |
   }
   // kept as current state, which must be written back as JSON (json-value-problem.ts)
   const problem = jsonValueProblem(value);
-  return problem === undefined ? { value } : { error: `the value is ${problem}` };
+  return problem === undefined ? { value, text: message } : { error: `the value is ${problem}` };
 }

@@ -107,6 +107,12 @@ export function must<T>(result: { ok: true; value: T } | { ok: false; problem: {
 export async function createPlaceosWorld(): Promise<Registry> {
   const registry = new Registry({ store: new MemoryRegistryStore() });
   await registry.load();
+  fillPlaceosWorld(registry);
+  return registry;
+}
+
+/** Creates the test world's entities in `registry` (a loaded one without them). */
+export function fillPlaceosWorld(registry: Registry): void {
   must(registry.create("tenants", { id: T, name: "Acme" }));
   must(registry.create("tenants", { id: "globex", name: "Globex", dialects: ["placeos"] }));
   must(registry.create("tenants", { id: "initech", name: "Initech" }));
@@ -162,7 +168,6 @@ export async function createPlaceosWorld(): Promise<Registry> {
       systemId: IDS.globexSystem,
     }),
   );
-  return registry;
 }
 
 /** Log lines captured from the broker (pino JSON), for checks of what was logged. */
@@ -198,7 +203,11 @@ export interface PlaceosBrokerOptions {
   readonly placeos?: Readonly<Record<string, unknown>>;
   /** Other configuration sections (merged over the defaults section by section). */
   readonly config?: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
-  readonly registry?: Registry;
+  /**
+   * The registry to use (default: a new test world in memory); `"store"`: the one kept in the
+   * configured store, given the test world's entities when it has none yet (a restart on SQLite).
+   */
+  readonly registry?: Registry | "store";
 }
 
 export async function startPlaceosBroker(options: PlaceosBrokerOptions = {}): Promise<PlaceosBroker> {
@@ -215,14 +224,19 @@ export async function startPlaceosBroker(options: PlaceosBrokerOptions = {}): Pr
     values[section] =
       typeof base === "object" && base !== null && !Array.isArray(base) ? { ...base, ...value } : value;
   }
-  const registry = options.registry ?? (await createPlaceosWorld());
+  const given = options.registry === "store" ? undefined : (options.registry ?? (await createPlaceosWorld()));
   const logs = new LogCapture();
   const switchboard = await startSwitchboard({
     config: loadConfig({ values }),
     logger: pino({ level: "debug" }, logs.stream),
-    registry,
+    ...(given === undefined ? {} : { registry: given }),
     authenticators: [placeosUsers()],
   });
+  const registry = switchboard.registry;
+  if (registry.get("tenants", T) === undefined) {
+    fillPlaceosWorld(registry);
+    await registry.commit();
+  }
   const dialects = switchboard.dialects!;
   // what main.ts is to do once the broker has started (idempotent if it does already)
   await dialects.start({ retained: switchboard.broker.retained });

@@ -5,6 +5,11 @@
  * state key), records the value as the module's current state and emits a `state` envelope (source
  * the module, channel the key, data the JSON value) that every dialect of the module's tenant renders:
  * PlaceOS on its retained state topic.
+ *
+ * The value's JSON text, as the input received it, goes with the value (the envelope's `dataText`, the
+ * state's `valueText`): PlaceOS embeds a driver's JSON raw, so the text is what is published and shown,
+ * byte for byte (surrounding whitespace included), not the value serialized again. Each input checks
+ * the text first: UTF-8 where it reads bytes, well-formed JSON, at most 256 levels deep, finite numbers.
  * @module
  */
 
@@ -52,6 +57,8 @@ export function moduleStateEvent(
     readonly moduleId: string;
     readonly key: string;
     readonly value: unknown;
+    /** The JSON text `value` was parsed from, as received (checked: see the module's comment). */
+    readonly valueText?: string | undefined;
     readonly tenant?: string | undefined;
     readonly via: string;
   },
@@ -69,15 +76,25 @@ export function moduleStateEvent(
   if (change.value === undefined)
     return { ok: false, problem: { code: "invalid", message: "a state value must be a JSON value" } };
   const source: EntityRef = { kind: "modules", id: module.id };
+  const { value, valueText } = change;
   const envelope = createEnvelope(
-    { tenant: module.tenant, source, channel: key, type: "state", data: change.value, dialect: change.via },
+    {
+      tenant: module.tenant,
+      source,
+      channel: key,
+      type: "state",
+      data: value,
+      dataText: valueText,
+      dialect: change.via,
+    },
     ingestTime,
   );
   const write: StateWrite = {
     tenant: module.tenant,
     entity: source,
     channel: key,
-    value: change.value,
+    value,
+    valueText,
     time: ingestTime,
     sourceTime: undefined,
   };
@@ -90,6 +107,12 @@ export interface ModuleStateRequest {
   readonly key: string;
   /** Any JSON value (already parsed). */
   readonly value: unknown;
+  /**
+   * The JSON text `value` was parsed from, exactly as received (the REST body, the Redis message), when
+   * there is one: PlaceOS publishes it as it is. The caller checked it (well-formed, at most 256 levels,
+   * finite numbers) and parsed `value` from it. Without it, `value` is serialized.
+   */
+  readonly valueText?: string | undefined;
   /** The input: `rest`, `redis`... (the envelope's `dialect`). */
   readonly via: string;
   /**
@@ -108,6 +131,8 @@ export type ModuleStateResult =
       readonly moduleId: string;
       readonly key: string;
       readonly value: unknown;
+      /** The JSON text it was given as, when the request had one. */
+      readonly valueText: string | undefined;
       /** When it was recorded, milliseconds since the epoch. */
       readonly time: number;
       /** The envelope emitted. */
@@ -139,7 +164,14 @@ export function setModuleState(layer: DialectLayer, request: ModuleStateRequest)
   const tenant = principal === undefined || request.allTenants === true ? undefined : principal.tenant;
   const event = moduleStateEvent(
     layer.registry,
-    { moduleId: request.moduleId, key: request.key, value: request.value, tenant, via: request.via },
+    {
+      moduleId: request.moduleId,
+      key: request.key,
+      value: request.value,
+      valueText: request.valueText,
+      tenant,
+      via: request.via,
+    },
     layer.now(),
   );
   if (!event.ok) return event;
@@ -152,6 +184,7 @@ export function setModuleState(layer: DialectLayer, request: ModuleStateRequest)
     moduleId: request.moduleId,
     key: request.key,
     value: request.value,
+    valueText: request.valueText,
     time: write.time,
     envelope,
   };

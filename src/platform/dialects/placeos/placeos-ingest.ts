@@ -3,11 +3,13 @@
  * `placeos/ingest/<module_id>/state/<key>` (the key escaped as in state topics), the payload being the
  * value as JSON, as a PlaceOS driver writes it to Redis. The publish is consumed (nothing is routed on
  * the ingest topic); the value becomes the module's current state and a `state` envelope, which PlaceOS
- * renders on the module's retained state topic.
+ * renders on the module's retained state topic, the payload's text embedded as it came (UTF-8 decoded,
+ * a leading byte order mark dropped; nothing else changed, surrounding whitespace included).
  *
  * Refusals (v5 PUBACK reason code and reason string; a v3 publish is dropped):
  * - 0x90 Topic Name invalid: the key level is not an escaped state key;
- * - 0x99 Payload format invalid: the payload is not JSON;
+ * - 0x99 Payload format invalid: the payload is not JSON (or not UTF-8), nests deeper than 256 levels,
+ *   or holds a number JSON cannot (`1e400`);
  * - 0x83 Implementation specific error: no such module in the publisher's tenant;
  * - 0x87 Not authorized: a principal with an org (every user of `/api/mqtt`) writing to a module
  *   outside it.
@@ -40,9 +42,11 @@ export function ingestModuleState(options: { readonly hierarchy: PlaceosHierarch
         reasonCode: ReasonCode.TopicNameInvalid,
         reason: `${JSON.stringify(level)} is not a state key: ${keyError}`,
       };
+    let text: string;
     let value: unknown;
     try {
-      value = JSON.parse(decoder.decode(publish.payload)) as unknown; // a fatal decoder: UTF-8 or an error
+      text = decoder.decode(publish.payload); // a fatal decoder: UTF-8 or an error
+      value = JSON.parse(text) as unknown;
     } catch {
       return {
         kind: "reject",
@@ -59,7 +63,14 @@ export function ingestModuleState(options: { readonly hierarchy: PlaceosHierarch
       };
     const event = moduleStateEvent(
       context.registry,
-      { moduleId: publish.params["module"]!, key: key!, value, tenant: context.tenant, via: PLACEOS },
+      {
+        moduleId: publish.params["module"]!,
+        key: key!,
+        value,
+        valueText: text,
+        tenant: context.tenant,
+        via: PLACEOS,
+      },
       context.now,
     );
     if (!event.ok)

@@ -3,7 +3,7 @@
  *
  * | envelope                      | renderings (all retained)                                                  |
  * | ----------------------------- | -------------------------------------------------------------------------- |
- * | `state` of a module           | `placeos/<org>/state/.../<key>`: `{"time", "value"}`                        |
+ * | `state` of a module           | `placeos/<org>/state/.../<key>`: `{"time", "value"}`, the value's text as the driver gave it (`dataText`) when the envelope has it |
  * | `metadata` of a zone          | its `placeos/<org>/metadata/<id>`; when its place in the hierarchy may have changed (anything but its name or description), every topic of the tenant is checked |
  * | `metadata` of a system        | its metadata; when its zones changed, its modules' state topics             |
  * | `metadata` of a driver        | its metadata, under every org of the tenant                                 |
@@ -22,6 +22,7 @@ import type { QoS } from "../../../protocol/index.js";
 import type { EventEnvelope } from "../../envelope/index.js";
 import type { RegistryView } from "../../registry/registry-view.js";
 import type { System, Zone } from "../../registry/model.js";
+import { stateValueJson } from "../../registry/state-value-json.js";
 import type { DialectContext, Rendered } from "../dialect.js";
 import type { RegistryFeed } from "../registry-feed.js";
 import type { PlaceosHierarchy } from "./placeos-hierarchy.js";
@@ -148,7 +149,8 @@ export class PlaceosProjection {
     const topic = stateTopic(placement.prefix, key);
     const before = (this.published.module(tenant, source.id) ?? NOTHING).get(key);
     if (before !== undefined && before !== topic) out.clear(before);
-    out.publish(topic, statePayload(envelopeMillis(envelope), envelope.data, this.valueEncoding));
+    const json = stateValueJson(envelope.data, envelope.dataText);
+    out.publish(topic, statePayload(envelopeMillis(envelope), json, this.valueEncoding));
     if (before !== topic) {
       const next = new Map(this.published.module(tenant, source.id) ?? NOTHING);
       next.set(key, topic);
@@ -178,7 +180,14 @@ export class PlaceosProjection {
         const topic = stateTopic(placement.prefix, key);
         next.set(key, topic);
         if (published.get(key) !== topic)
-          out.publish(topic, statePayload(stateMillis(value), value.value, this.valueEncoding));
+          out.publish(
+            topic,
+            statePayload(
+              stateMillis(value),
+              stateValueJson(value.value, value.valueText),
+              this.valueEncoding,
+            ),
+          );
       }
     for (const [key, topic] of published) {
       if (key === except) next.set(key, topic);

@@ -99,9 +99,18 @@ export function stateMillis(value: StateValue): number {
   return micros === undefined ? value.time : Math.floor(micros / 1000);
 }
 
-/** The state payload's JSON text. */
-export function statePayload(time: number, value: unknown, encoding: ValueEncoding): string {
-  const json = JSON.stringify(value === undefined ? null : value);
+/**
+ * The state payload's JSON text, the value given as its JSON text (`stateValueJson`: the text the
+ * driver gave, else the value serialized): embedded as it is (`raw`), as PlaceOS does, or as a JSON
+ * string holding it (`string`).
+ *
+ * @example
+ * ```ts
+ * statePayload(5, "1.0", "raw"); // '{"time":5,"value":1.0}'
+ * statePayload(5, "1.0", "string"); // '{"time":5,"value":"1.0"}'
+ * ```
+ */
+export function statePayload(time: number, json: string, encoding: ValueEncoding): string {
   return `{"time":${time},"value":${encoding === "raw" ? json : JSON.stringify(json)}}`;
 }
 
