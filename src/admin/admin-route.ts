@@ -16,6 +16,8 @@ export interface AdminCall {
   readonly params: Readonly<Record<string, string>>;
   readonly query: Readonly<Record<string, unknown>>;
   readonly body: unknown;
+  /** The JSON body's text, exactly as received (UTF-8 decoded), when there is a body. */
+  readonly bodyText: string | undefined;
   /** Undefined only on public routes. */
   readonly caller: AdminCaller | undefined;
 }
@@ -42,6 +44,9 @@ export interface AdminRoute {
   readonly response?: Schema;
   /** Error statuses the route can answer besides 400, 401, 403 and 500. */
   readonly errors?: readonly number[];
-  /** Returns the response body (ignored for 204); throws an ApiError to refuse. */
+  /**
+   * Returns the response body (ignored for 204): a value to serialize, or a `JsonBody` (json-body.ts)
+   * sent as it is; throws an ApiError to refuse.
+   */
   handle(call: AdminCall): unknown;
 }

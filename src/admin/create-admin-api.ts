@@ -24,6 +24,7 @@ import type { AdminAuthenticator } from "./admin-authenticator.js";
 import type { AdminCaller } from "./admin-caller.js";
 import type { AdminRoute } from "./admin-route.js";
 import { ApiError, toApiError } from "./api-error.js";
+import { JsonBody } from "./json-body.js";
 import { type BrokerBridges, bridgeRoutes, bridgeSchemas } from "./bridge-routes.js";
 import { brokerRoutes, brokerSchemas } from "./broker-routes.js";
 import { openApiDocument } from "./openapi.js";
@@ -68,6 +69,7 @@ export interface AdminApi {
  */
 const MAX_PARAM_LENGTH = 8192;
 const NO_PARAMETERS = object({});
+const JSON_MEDIA_TYPE = "application/json; charset=utf-8";
 
 function pathOf(url: string): string {
   const end = url.indexOf("?");
@@ -116,16 +118,19 @@ export async function createAdminApi(options: AdminApiOptions): Promise<AdminApi
   // JSON only (anything else: 415); an empty body is no body (a DELETE sent with a JSON content type)
   const json = app.getDefaultJsonParser("error", "error");
   app.removeAllContentTypeParsers();
+  const bodyTexts = new WeakMap<FastifyRequest, string>(); // the body as received (AdminCall.bodyText)
   app.addContentTypeParser("application/json", { parseAs: "string" }, (request, body, done) => {
     const text = typeof body === "string" ? body : body.toString("utf8");
     if (text === "") done(null, undefined);
-    else
+    else {
+      bodyTexts.set(request, text);
       void json(request, text, (error, value) => {
         // JSON.parse reads any depth, what comes after (a store's commit) does not (json-depth.ts)
         if (error === null && exceedsJsonDepth(value))
           done(new ApiError("BAD_REQUEST", `Invalid body: nested deeper than ${MAX_JSON_DEPTH} levels`));
         else done(error, value);
       });
+    }
   });
   const validators = createSchemaValidators();
   app.setValidatorCompiler(({ schema, httpPart }) =>
@@ -184,10 +189,14 @@ export async function createAdminApi(options: AdminApiOptions): Promise<AdminApi
           params: request.params as Record<string, string>,
           query: request.query as Record<string, unknown>,
           body: request.body,
+          bodyText: bodyTexts.get(request),
           caller: callers.get(request),
         });
         reply.code(route.status);
-        return route.status === 204 ? reply.send() : reply.send(result);
+        if (route.status === 204) return reply.send();
+        // a string with a JSON content type is sent as it is, not serialized (a JSON string) again
+        if (result instanceof JsonBody) return reply.type(JSON_MEDIA_TYPE).send(result.text);
+        return reply.send(result);
       },
     });
   }

@@ -21,6 +21,7 @@ import {
   kindNames,
   type Registry,
   type RegistryResult,
+  stateValueJson,
   tenantOf,
 } from "../platform/registry/index.js";
 import { type AdminCaller, actingTenant, administers, listTenant } from "./admin-caller.js";
@@ -30,6 +31,7 @@ import type { BrokerBridges } from "./bridge-routes.js";
 import { createInput, patchInput } from "./entity-input.js";
 import { entitySchemas } from "./entity-schemas.js";
 import { entityView } from "./entity-view.js";
+import { JsonBody } from "./json-body.js";
 import { idSchema, integer, object, page, paginationQuery, type Schema, string } from "./schema-parts.js";
 
 type Body = Readonly<Record<string, unknown>>;
@@ -60,7 +62,10 @@ const stateKinds = ["devices", "modules"] as const;
 
 const stateValueSchema: Schema = object(
   {
-    value: { description: "The latest value (any JSON)." },
+    value: {
+      description:
+        "The latest value (any JSON): as its JSON text was given, where the input keeps it (module state).",
+    },
     time: integer("When it was ingested, in milliseconds since the epoch."),
     sourceTime: string("The time its source gave, as given (ISO 8601, microseconds preserved)."),
   },
@@ -334,14 +339,15 @@ function stateRoute(kind: (typeof stateKinds)[number], registry: Registry): Admi
     errors: [404],
     handle: (call) => {
       const entity = visible(registry, kind, call.params["id"]!, call.caller!);
-      const state: Record<string, unknown> = {};
-      for (const v of registry.state({ kind, id: entity.id }))
-        state[v.channel] = {
-          value: v.value,
-          time: v.time,
-          ...(v.sourceTime === undefined ? {} : { sourceTime: v.sourceTime }),
-        };
-      return { id: entity.id, tenant: entity.tenant, state };
+      // written as text: a value kept as its source gave it is embedded as it is (stateValueJson)
+      const channels = registry.state({ kind, id: entity.id }).map((v) => {
+        const source = v.sourceTime === undefined ? "" : `,"sourceTime":${JSON.stringify(v.sourceTime)}`;
+        const value = stateValueJson(v.value, v.valueText);
+        return `${JSON.stringify(v.channel)}:{"value":${value},"time":${v.time}${source}}`;
+      });
+      return new JsonBody(
+        `{"id":${JSON.stringify(entity.id)},"tenant":${JSON.stringify(entity.tenant)},"state":{${channels.join(",")}}}`,
+      );
     },
   };
 }

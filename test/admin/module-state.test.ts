@@ -2,6 +2,7 @@
  * `PUT /api/v1/modules/<id>/state/<key>` end to end: a zone hierarchy, a system, a driver and modules
  * created over REST, state set over REST, and a real MQTT.js wildcard subscriber of the tenant receiving
  * the PlaceOS state topic (docs/dialects/placeos.md); the value is readable back as current state.
+ * The body's JSON text is what is published, answered and read back, as it was sent.
  */
 
 import assert from "node:assert/strict";
@@ -94,6 +95,42 @@ describe("admin API: module state (PUT /api/v1/modules/:id/state/:key)", () => {
     const message = await inbox.next();
     assert.equal(message.topic, `${STATE}/bld-1/lvl-2/_/sys-room/drv-display/Display/1/in%2Fput%231`);
     assert.deepEqual(JSON.parse(message.payload).value, value);
+  });
+
+  it("publishes, records and answers the body's JSON as it was sent, not parsed and serialized again", async () => {
+    const raw: Record<string, string> = {
+      big: "12345678901234567890",
+      decimal: "1.0",
+      exponent: "1e2",
+      repeated: '{"a":1,"a":2}',
+    };
+    const at = `${STATE}/bld-1/lvl-2/_/sys-room/drv-display/Display/1`;
+    for (const [key, text] of Object.entries(raw)) {
+      const put = await broker.call("PUT", `/api/v1/modules/mod-a/state/${key}`, { body: text });
+      assert.equal(put.status, 200, put.text);
+      assert.equal(
+        put.text,
+        `{"id":"mod-a","tenant":"acme","key":"${key}","value":${text},"time":${put.body.time}}`,
+      );
+      const message = await inbox.next();
+      assert.equal(message.topic, `${at}/${key}`);
+      assert.equal(message.payload, `{"time":${put.body.time},"value":${text}}`);
+    }
+    const state = await broker.call("GET", "/api/v1/modules/mod-a/state");
+    assert.equal(state.status, 200);
+    assert.match(state.headers.get("content-type") ?? "", /^application\/json/);
+    for (const [key, text] of Object.entries(raw))
+      assert.ok(
+        state.text.includes(`"${key}":{"value":${text},"time":${state.body.state[key].time}}`),
+        `${key} as sent: ${state.text}`,
+      );
+  });
+
+  it("refuses a number JSON cannot hold (400), as the other inputs do", async () => {
+    const infinite = await broker.call("PUT", "/api/v1/modules/mod-a/state/power", { body: "[1e400]" });
+    assert.equal(infinite.status, 400);
+    assert.match(infinite.body.error.message, /too large/);
+    await inbox.expectNothing(100);
   });
 
   it("refuses an unknown module (404), no value (400) and non-administrators (403)", async () => {

@@ -42,6 +42,8 @@ export interface Answer {
   /** The parsed JSON body (undefined when empty). */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON of every route's shape, checked by the tests
   readonly body: any;
+  /** The body as received. */
+  readonly text: string;
 }
 
 /** A signed HS256 token of the test provider (`org`, the tenant claim, defaults to "default"). */
@@ -111,6 +113,7 @@ export async function startAdminBroker(options: TestBrokerOptions = {}): Promise
         status: response.status,
         headers: response.headers,
         body: text === "" ? undefined : JSON.parse(text),
+        text,
       };
     },
   };
