@@ -140,7 +140,7 @@ const placeosProperties: PropertiesOf<PlaceosDialectConfig> = {
     enum: ["raw", "string"],
     default: "raw",
     description:
-      'How the state value sits in `{"time", "value"}`: `raw` embeds the JSON value, `string` embeds it serialized as a JSON string (the PlaceOS document\'s wording).',
+      'How the state value sits in `{"time", "value"}`: `raw` embeds its JSON text as the driver gave it (as PlaceOS does), `string` embeds that text as a JSON string (the PlaceOS document\'s wording).',
   },
   driverRole: {
     type: "string",
