@@ -110,8 +110,10 @@ describe("SqliteRegistryStore", () => {
       .pluck()
       .all() as string[];
     for (const table of later) if (!v1Tables.has(table)) db.exec(`DROP TABLE ${table}`);
-    // and the columns they added to version 1 tables (version 5: session owners, will publishers)
+    // and the columns they added to version 1 tables (version 5: session owners, will publishers;
+    // version 6: the shared subscription group of queued and in-flight entries)
     db.exec("ALTER TABLE sessions DROP COLUMN owner; ALTER TABLE wills DROP COLUMN publisher");
+    db.exec("ALTER TABLE inflight DROP COLUMN share_group; ALTER TABLE queue DROP COLUMN share_group");
     db.pragma("user_version = 1");
     db.close();
     assert.equal(MIGRATIONS[1]?.version, 2);
