@@ -157,9 +157,14 @@ export class Router {
    */
   reshare(pending: readonly Delivery[], now: number): number {
     let unplaced = 0;
-    for (const delivery of pending)
-      if (delivery.group === undefined || !deliverToMember(delivery.group, delivery.message, now, undefined))
-        unplaced++;
+    for (const delivery of pending) {
+      const group = delivery.group;
+      // the group as it is now: one that emptied was dropped, and a group of the same name may have
+      // been made again since
+      const live =
+        group === undefined || group.size > 0 ? group : this.#shared.group(group.shareName, group.filter);
+      if (live === undefined || !deliverToMember(live, delivery.message, now, undefined)) unplaced++;
+    }
     return unplaced;
   }
 

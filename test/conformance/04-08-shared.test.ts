@@ -371,6 +371,24 @@ describe("shared subscriptions (v5)", () => {
     );
   });
 
+  it("[spec 4.8.2] an ended member's messages go to the group of that name as it is now, made again after it emptied", async () => {
+    const topic = unique("share/remade");
+    const filter = `$share/g/${topic}`;
+    const ending = await connect({ properties: { receiveMaximum: 1 } });
+    await subscribe(ending, [sub(filter, 1)]);
+    const publisher = await connect();
+    const messages = range(3);
+    for (const m of messages) await publish(publisher, topic, m, { qos: 1 });
+    await ending.expect(PacketType.PUBLISH); // never acknowledged: the other two wait in its queue
+    // the only member leaves the group (it empties and is dropped), keeping what it holds, and another
+    // client makes a group of the same name
+    assert.deepEqual((await unsubscribe(ending, [filter])).reasonCodes, [0x00]);
+    const [other] = await members(1, filter, 1);
+    ending.destroy();
+    await waitFor(() => other!.got.length === 3, "all 3 at the new group's member");
+    assert.deepEqual(other!.payloads, messages);
+  });
+
   it("[spec 4.8.2] a QoS 2 message the ending member already received (PUBREC) is not sent to another member", async () => {
     const topic = unique("share/received");
     const filter = `$share/g/${topic}`;
