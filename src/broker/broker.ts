@@ -136,7 +136,9 @@ export class Broker {
     this.#stages = options.stages ?? [];
     for (const stage of this.#stages) stage.attach?.(this);
     this.metrics = new Metrics(this.now());
-    this.scheduler = new Scheduler(this.now);
+    this.scheduler = new Scheduler(this.now, (error) =>
+      this.logger.error({ err: error }, "A scheduled task (keep-alive, will, session expiry) failed"),
+    );
     this.authentication = new BrokerAuthentication(this);
     this.retained = new RetainedMessages(this.store);
     this.sessions = new SessionRegistry({

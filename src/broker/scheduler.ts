@@ -17,12 +17,15 @@ const MAX_TIMER_DELAY = 2_147_483_647;
 export class Scheduler {
   readonly #queue = new DeadlineQueue<TimedTask>();
   readonly #now: () => number;
+  readonly #failed: (error: unknown) => void;
   #timer: NodeJS.Timeout | undefined;
   #timerAt = Infinity;
   #stopped = false;
 
-  constructor(now: () => number) {
+  /** `failed` is told about a task that threw; the other due tasks still fire, and the timer is armed again. */
+  constructor(now: () => number, failed: (error: unknown) => void) {
     this.#now = now;
+    this.#failed = failed;
   }
 
   get size(): number {
@@ -50,7 +53,13 @@ export class Scheduler {
     this.#timerAt = Infinity;
     const now = this.#now();
     for (let entry = this.#queue.popDue(now); entry !== undefined; entry = this.#queue.popDue(now)) {
-      entry.item.fire(now);
+      try {
+        entry.item.fire(now);
+      } catch (error) {
+        // one failing task (a will through a message stage, a session expiry) must neither take the
+        // process down from a timer callback nor leave every later deadline without a timer
+        this.#failed(error);
+      }
     }
     this.#arm();
   };
