@@ -20,7 +20,7 @@ import { AuditLog, type AuditEvent, RulesAuthorizer } from "../auth/authorizatio
 import type { ClientIdentity } from "../hooks/index.js";
 import type { ConnectPacket } from "../protocol/index.js";
 import { ReasonCode, parseSubscriptionFilter } from "../protocol/index.js";
-import { isLoopbackIp, TokenBucket } from "../limits/index.js";
+import { isLoopbackIp } from "../limits/index.js";
 import {
   isMountNamespace,
   isSysTopic,
@@ -31,7 +31,6 @@ import {
   utf8Length,
 } from "../tenancy/index.js";
 import type { Broker } from "./broker.js";
-import type { ClientAccess } from "./client-access.js";
 import { Connection } from "./connection.js";
 import { ConnectionAdmission } from "./connection-admission.js";
 import type { GuardedAction, LimitName } from "./metrics.js";
@@ -151,8 +150,7 @@ export class AccessGuard {
       if (mounted !== will.topic) conn.will = { ...will, topic: mounted };
     }
     if (!mount.root) conn.params = { ...params, clientId: sessionKey };
-    this.admission.admitted(access, tenant);
-    this.#rateBuckets(access);
+    this.admission.admitted(access, tenant, sessionKey, this.#broker.now());
     return undefined;
   }
 
@@ -311,15 +309,6 @@ export class AccessGuard {
       return { reason: limit, reasonCode: ReasonCode.TopicNameInvalid };
     }
     return this.mountTopic(conn, topic);
-  }
-
-  #rateBuckets(access: ClientAccess): void {
-    const limits = this.#broker.config.limits;
-    const now = this.#broker.now();
-    if (limits.messageRatePerClient > 0)
-      access.messages = new TokenBucket(limits.messageRatePerClient, limits.messageBurstPerClient, now);
-    if (limits.byteRatePerClient > 0)
-      access.bytes = new TokenBucket(limits.byteRatePerClient, limits.byteBurstPerClient, now);
   }
 
   #record(

@@ -29,6 +29,8 @@ export class ClientAccess {
   mount: TenantMount = ROOT_MOUNT;
   /** Whether the connection is counted in its tenant's connection count. */
   tenantCounted = false;
+  /** The key of the client's rate buckets (its session key) while it holds them. */
+  rateKey: string | undefined;
   /** PUBLISH packets allowed (`limits.messageRatePerClient`); undefined without that limit. */
   messages: TokenBucket | undefined;
   /** PUBLISH payload bytes allowed (`limits.byteRatePerClient`); undefined without that limit. */

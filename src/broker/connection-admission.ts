@@ -12,11 +12,16 @@
  * Counting. A connection counts from accept to close unless it was refused; a client counts in its
  * tenant from admission to close. A client that takes over its own session (same tenant and client id)
  * is admitted even at the tenant limit: the connection it replaces is about to go.
+ *
+ * Publish rates (`limits.messageRatePerClient`, `limits.byteRatePerClient`) are buckets per client
+ * (its session key: tenant and client id), kept across its connections while they are not full: a
+ * client that reconnects, or is disconnected for its rate, goes on with the bucket it left, not a new
+ * burst.
  * @module
  */
 
 import type { Config } from "../config/index.js";
-import { AddressTable, remoteIp } from "../limits/index.js";
+import { AddressTable, type LimitEntry, LimitTable, remoteIp, TokenBucket } from "../limits/index.js";
 import { ReasonCode } from "../protocol/index.js";
 import { ClientAccess, type EarlyRefusal } from "./client-access.js";
 import type { LimitName } from "./metrics.js";
@@ -28,6 +33,8 @@ export class ConnectionAdmission {
   /** Per-address state; undefined when neither per-address limit is set. */
   readonly #addresses: AddressTable | undefined;
   readonly #tenants = new Map<string, number>();
+  /** Per client: its publish rate buckets; undefined when neither rate limit is set. */
+  readonly #clients: LimitTable<ClientRates> | undefined;
   #connections = 0;
 
   constructor(limits: Config["limits"]) {
@@ -36,6 +43,18 @@ export class ConnectionAdmission {
       this.#addresses = new AddressTable({
         rate: limits.connectionRatePerIp,
         burst: limits.connectionBurstPerIp,
+      });
+    }
+    if (limits.messageRatePerClient > 0 || limits.byteRatePerClient > 0) {
+      const bucket = (rate: number, burst: number, now: number): TokenBucket | undefined =>
+        rate > 0 ? new TokenBucket(rate, burst, now) : undefined;
+      this.#clients = new LimitTable<ClientRates>({
+        create: (now) => ({
+          connections: 0,
+          messages: bucket(limits.messageRatePerClient, limits.messageBurstPerClient, now),
+          bytes: bucket(limits.byteRatePerClient, limits.byteBurstPerClient, now),
+        }),
+        idle: (entry, now) => (entry.messages?.full(now) ?? true) && (entry.bytes?.full(now) ?? true),
       });
     }
   }
@@ -67,9 +86,16 @@ export class ConnectionAdmission {
     return max === 0 || takeover || this.tenantConnections(tenant) < max;
   }
 
-  /** Counts an admitted client in its tenant. */
-  admitted(access: ClientAccess, tenant: string): void {
+  /** Counts an admitted client in its tenant, and gives it its publish rate buckets. */
+  admitted(access: ClientAccess, tenant: string, sessionKey: string, now: number): void {
     access.tenant = tenant;
+    const clients = this.#clients;
+    if (clients !== undefined) {
+      const rates = clients.opened(sessionKey, now);
+      access.rateKey = sessionKey;
+      access.messages = rates.messages;
+      access.bytes = rates.bytes;
+    }
     if (this.#limits.maxConnectionsPerTenant === 0) return;
     access.tenantCounted = true;
     this.#tenants.set(tenant, this.tenantConnections(tenant) + 1);
@@ -81,6 +107,10 @@ export class ConnectionAdmission {
       access.counted = false;
       this.#connections--;
       this.#addresses?.closed(access.ip, now);
+    }
+    if (access.rateKey !== undefined) {
+      this.#clients?.closed(access.rateKey, now);
+      access.rateKey = undefined;
     }
     if (access.tenantCounted && access.tenant !== undefined) {
       access.tenantCounted = false;
@@ -102,6 +132,12 @@ export class ConnectionAdmission {
       return refusal("connection-rate", ReasonCode.ConnectionRateExceeded, "Connection rate exceeded");
     return undefined;
   }
+}
+
+/** A client's publish rate buckets, shared by its connections (a takeover's too). */
+interface ClientRates extends LimitEntry {
+  readonly messages: TokenBucket | undefined;
+  readonly bytes: TokenBucket | undefined;
 }
 
 function refusal(limit: LimitName, reasonCode: number, reason: string): EarlyRefusal {

@@ -1,7 +1,8 @@
 /**
- * Limits: token buckets and per-address connection accounting.
+ * Limits: token buckets, and per-address and per-client state that outlives a connection.
  * @module
  */
 
 export { AddressTable, isLoopbackIp, remoteIp, type AddressTableOptions } from "./address-table.js";
+export { LimitTable, type LimitEntry, type LimitTableOptions } from "./limit-table.js";
 export { TokenBucket } from "./token-bucket.js";

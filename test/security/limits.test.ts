@@ -242,6 +242,29 @@ describe("message and byte rate", () => {
     await expectClosedWith(client, 5, 0x97);
   });
 
+  it("the buckets are the client's, not its connection's: reconnecting gives no new burst", async () => {
+    await start({ messageRatePerClient: 0.001, messageBurstPerClient: 3 });
+    const first = await connected(5, "a1", "same-device");
+    for (let i = 0; i < 2; i++) await publish(first, "t", "x", { qos: 1 });
+    await first.disconnect();
+    const again = await connected(5, "a1", "same-device");
+    await publish(again, "t", "x", { qos: 1 }); // the third of the burst
+    again.send({
+      type: PacketType.PUBLISH,
+      topic: "t",
+      payload: bytes("x"),
+      qos: 0,
+      retain: false,
+      dup: false,
+    });
+    await expectClosedWith(again, 5, 0x96);
+    // another client id has a bucket of its own
+    const other = await connected(5, "a1", "other-device");
+    await publish(other, "t", "x", { qos: 1 });
+    assert.ok(!other.closed);
+    assert.equal(counted("message-rate"), 1);
+  });
+
   it("the rate refills with time (no timers: computed from the elapsed time)", async () => {
     let now = 1_000_000;
     await start({ messageRatePerClient: 1, messageBurstPerClient: 2 }, { clock: () => now });
