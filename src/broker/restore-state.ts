@@ -39,10 +39,12 @@ export function restoreState(broker: Broker, snapshot: StoreSnapshot, now: numbe
   const restored: [Session, StoredSessionState][] = [];
   for (const state of snapshot.sessions) {
     const stored = state.session;
+    // a cap lowered since it was stored applies (it would have been applied at its CONNECT)
+    const expiryInterval = Math.min(stored.expiryInterval, broker.config.mqtt.maxSessionExpiry);
     const session = broker.sessions.create(
       stored.clientId,
       stored.protocolVersion,
-      stored.expiryInterval,
+      expiryInterval,
       broker.limits.maxInflight,
     );
     for (const sub of state.subscriptions) {
@@ -62,7 +64,8 @@ export function restoreState(broker: Broker, snapshot: StoreSnapshot, now: numbe
     for (const packetId of state.incomingQos2) session.incomingQos2.add(packetId);
     const disconnectedAt = stored.disconnectedAt ?? now;
     broker.sessions.restore(session, disconnectedAt, stored.owner);
-    if (stored.disconnectedAt === undefined) broker.store.putSession({ ...stored, disconnectedAt });
+    if (stored.disconnectedAt === undefined || expiryInterval !== stored.expiryInterval)
+      broker.store.putSession({ ...stored, expiryInterval, disconnectedAt });
     restored.push([session, state]);
   }
 

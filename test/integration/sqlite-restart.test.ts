@@ -237,6 +237,30 @@ describe("timers across a restart (wall clock)", () => {
     assert.equal(snapshot.messages.size, 0, "and the message only it referenced");
   });
 
+  it("[MQTT-3.1.2-23] a session stored with a longer expiry than a lowered mqtt.maxSessionExpiry gets the new cap", async () => {
+    const path = dataDir();
+    let broker = await start(path);
+    const clientId = "capped-later";
+    const sub = track(await RawClient.connected(broker.port, persistent(5, clientId, true, 3600)));
+    await subscribe(sub, "capped/#", 1);
+    sub.destroy();
+    await waitFor(
+      () => broker.broker.sessions.get(clientId)?.connected === false,
+      "the session to go offline",
+    );
+    await stop(broker);
+
+    broker = harness.track(
+      await startTestBroker({
+        config: { storage: { kind: "sqlite", path, commitInterval: 2 }, mqtt: { maxSessionExpiry: 1 } },
+      }),
+    );
+    assert.equal(broker.broker.sessions.get(clientId)?.expiryInterval, 1);
+    await waitFor(() => broker.broker.sessions.get(clientId) === undefined, "the session to expire", 3000);
+    const snapshot = await sqliteStore(broker).load();
+    assert.equal(snapshot.sessions.length, 0, "and it is deleted from the file");
+  });
+
   it("[MQTT-3.1.2-23] a session that expired while the broker was down is ended at start and deleted from the file", async () => {
     const path = dataDir();
     let broker = await start(path);
