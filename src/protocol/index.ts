@@ -21,7 +21,7 @@ export type { PingreqPacket } from "./packets/pingreq.js";
 export type { PingrespPacket } from "./packets/pingresp.js";
 export type { PubackPacket } from "./packets/puback.js";
 export type { PubcompPacket } from "./packets/pubcomp.js";
-export { encodeBarePublish, type PublishPacket } from "./packets/publish.js";
+export { encodeBarePublish, publishPacketSize, type PublishPacket } from "./packets/publish.js";
 export type { PubrecPacket } from "./packets/pubrec.js";
 export type { PubrelPacket } from "./packets/pubrel.js";
 export type { SubackPacket } from "./packets/suback.js";

@@ -10,8 +10,9 @@ import { describe, it } from "node:test";
 import { encodePacket } from "../encode-packet.js";
 import { FramePool, MAX_POOLED_BYTES } from "../frame-pool.js";
 import { PacketType, type ProtocolVersion, type QoS } from "../packet-type.js";
+import type { Properties } from "../properties.js";
 import { TopicFields } from "../topic-fields.js";
-import { encodeBarePublish, type PublishPacket, writeQos0PublishInto } from "./publish.js";
+import { encodeBarePublish, publishPacketSize, type PublishPacket, writeQos0PublishInto } from "./publish.js";
 
 /** Spec 3.3 written out plainly: fixed header, UTF-8 topic (TextEncoder), packet id, Property Length 0, payload. */
 function reference(
@@ -254,5 +255,44 @@ describe("PUBLISH without properties", () => {
     assert.equal(writeQos0PublishInto(pool, field, new Uint8Array(MAX_POOLED_BYTES), 5, 1 << 30), 0);
     assert.equal(pool.lastEnd, end, "no room was taken");
     assert.equal(writeQos0PublishInto(pool, field, payload, 5, size), size, "at the maximum: written");
+  });
+});
+
+describe("publishPacketSize()", () => {
+  it("is the length of the encoded PUBLISH, with and without properties, for every version", () => {
+    const properties: (Properties | undefined)[] = [
+      undefined,
+      {},
+      { payloadFormatIndicator: true, contentType: "text/plain", messageExpiryInterval: 60 },
+      {
+        responseTopic: "réponse/1",
+        correlationData: new Uint8Array(40),
+        userProperties: [
+          ["sb-bridge-hops", "1"],
+          ["unit", "°C"],
+          ["unit", "K"],
+        ] as [string, string][],
+      },
+    ];
+    for (const topic of [...ASCII_TOPICS, ...NON_ASCII_TOPICS]) {
+      for (const version of VERSIONS) {
+        for (const qos of QOS) {
+          // payload sizes around the Remaining Length's 1-, 2- and 3-byte boundaries
+          for (const size of [0, 1, 100, 127, 16_370, 16_400]) {
+            for (const props of properties) {
+              const packet = publish(topic, new Uint8Array(size), qos, true, false);
+              if (props !== undefined) packet.properties = props;
+              const what = `${JSON.stringify(topic)} v${version} QoS ${qos} ${size} B ${JSON.stringify(props)}`;
+              assert.equal(publishPacketSize(packet, version), encodePacket(packet, version).length, what);
+            }
+          }
+        }
+      }
+    }
+  });
+
+  it("throws, as encoding does, for a topic longer than 65,535 bytes", () => {
+    const packet = publish("x".repeat(65_536), new Uint8Array(1), 1, false, false);
+    assert.throws(() => publishPacketSize(packet, 5), /65535/);
   });
 });

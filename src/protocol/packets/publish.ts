@@ -88,6 +88,29 @@ export function encodePublish(packet: PublishPacket, version: ProtocolVersion, p
 }
 
 /**
+ * The size in bytes of `packet` encoded for `version` (the length of what {@link encodePublish} returns),
+ * without encoding it: fixed header, Topic Name, Packet Identifier (QoS > 0), properties (v5 only) and
+ * payload. A sender checks it against the receiver's Maximum Packet Size before sending
+ * [MQTT-3.2.2-15] [MQTT-3.1.2-24]. Throws as `encodePublish` does for a topic or a property out of range.
+ * @example
+ * ```ts
+ * const packet: PublishPacket = { type: PacketType.PUBLISH, topic: "a/b", payload, qos: 1, retain: false, dup: false };
+ * publishPacketSize(packet, 5); // 2 (fixed header) + 5 (topic) + 2 (packet id) + 1 (properties) + payload.length
+ * ```
+ */
+export function publishPacketSize(packet: PublishPacket, version: ProtocolVersion): number {
+  let remainingLength = 2 + checkedStringLength("PUBLISH topic name", packet.topic) + packet.payload.length;
+  if (packet.qos > 0) remainingLength += 2;
+  if (version === 5)
+    remainingLength += propertySectionLength(propertiesLength(packet.properties, PacketType.PUBLISH));
+  if (remainingLength > MAX_VARIABLE_BYTE_INTEGER)
+    throw new RangeError(
+      `Cannot encode packet: Remaining Length ${remainingLength} exceeds ${MAX_VARIABLE_BYTE_INTEGER}`,
+    );
+  return 1 + variableByteIntegerLength(remainingLength) + remainingLength;
+}
+
+/**
  * Encodes a PUBLISH without properties (v5: a Property Length of 0) and with DUP 0 from its fields, as
  * {@link encodePublish} does the packet `{ topic, payload, qos, retain, dup: false, packetId }`.
  * `packetId` is required when qos > 0 and ignored for QoS 0. `fields`: where topics sent again keep
