@@ -159,7 +159,9 @@ export const brokerStatusSchema: Schema = object(
     ),
     lastConnectedAt: integer("When it last connected, in milliseconds since the epoch."),
     published: integer("Messages the remote broker acknowledged (QoS 1/2) or that were written (QoS 0)."),
-    failed: integer("Sends that did not complete (lost with the connection and sent again, or refused)."),
+    failed: integer(
+      "Messages given up (refused by the remote broker); not those in flight when a connection is lost (sent again).",
+    ),
     refused: integer("Messages the remote broker refused (removed)."),
     coalesced: integer(
       "Messages removed because a newer value of their topic waited (outbox bounds or age).",

@@ -36,8 +36,8 @@ export interface BridgeStatus {
   /** Messages the remote broker acknowledged (QoS 1/2) or that were written (QoS 0). */
   readonly published: number;
   /**
-   * Sends that did not complete: the connection was lost first (the message is sent again) or the
-   * remote broker refused it (counted in `refused` too).
+   * Messages given up, removed from the outbox undelivered: the remote broker refused them (counted in
+   * `refused` too). Not the messages in flight when a connection is lost: they are sent again.
    */
   readonly failed: number;
   /** Messages the remote broker refused (a PUBACK/PUBREC reason code >= 0x80): removed from the outbox and logged. */

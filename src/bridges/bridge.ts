@@ -11,9 +11,10 @@
  * Every failure is kept as `lastError` (with a stable code) and logged, a repeated identical one at
  * debug level only.
  *
- * A message the remote broker refuses (v5 PUBACK/PUBREC reason code >= 0x80, or a publish MQTT.js
- * rejects while connected) is not retried forever: it is counted as `refused`, logged with its topic
- * and removed; it cannot block the messages behind it.
+ * A message the remote broker refuses (v5 PUBACK/PUBREC reason code >= 0x80) is not retried forever:
+ * it is counted as `refused` and `failed`, logged with its topic and removed; it cannot block the
+ * messages behind it. A send that fails without a reason code fails with its connection: the message
+ * goes back to the outbox with the others in flight, and is neither refused nor failed.
  * @module
  */
 
@@ -373,35 +374,48 @@ export class Bridge {
       const payload = Buffer.from(entry.payload.buffer, entry.payload.byteOffset, entry.payload.byteLength);
       const options = publishOptions(entry, this.config, this.#deps.now());
       client.publish(remoteTopic, payload, options, (error) =>
-        this.#settled(generation, item, remoteTopic, error),
+        this.#settled({ client, generation, item, remoteTopic }, error),
       );
     }
   }
 
-  #settled(generation: number, item: OutboxItem, remoteTopic: string, error: Error | null | undefined): void {
+  #settled(send: Send, error: Error | null | undefined): void {
     // a client that is no longer current: its messages were put back and are sent again
-    if (generation !== this.#generation) return;
-    this.#inflight--;
+    if (send.generation !== this.#generation) return;
     if (error === undefined || error === null) {
-      this.#outbox.settle(item);
+      this.#inflight--;
+      this.#outbox.settle(send.item);
       this.#published++;
+    } else if (typeof (error as { code?: unknown }).code !== "number") {
+      // No reason code from the remote: MQTT.js failed the send itself, which it does when the
+      // connection fails (a keepalive timeout fails every send in flight before the socket closes).
+      // The message stays in flight until the close puts it back; a connection that does not close
+      // by itself is closed here, on the next turn (not inside MQTT.js's loop over its callbacks).
+      setImmediate(() => {
+        if (send.generation === this.#generation) this.#closed(send.client);
+      });
+      return;
     } else {
+      this.#inflight--;
       this.#failed++;
-      const code = (error as { code?: unknown }).code;
-      const refused = (typeof code === "number" && code >= 0x80) || this.#client?.connected === true;
-      if (refused) {
-        this.#refused++;
-        this.#outbox.settle(item);
-        this.#lastError = { message: error.message, code: errorCode(error), at: this.#deps.now() };
-        this.#log.warn(
-          { topic: remoteTopic, err: error.message, refused: this.#refused },
-          "Bridge message refused by the remote broker: removed from the outbox",
-        );
-      }
-      // otherwise the connection is going: the close puts the message back
+      this.#refused++;
+      this.#outbox.settle(send.item);
+      this.#lastError = { message: error.message, code: errorCode(error), at: this.#deps.now() };
+      this.#log.warn(
+        { topic: send.remoteTopic, err: error.message, refused: this.#refused },
+        "Bridge message refused by the remote broker: removed from the outbox",
+      );
     }
     this.#schedulePump();
   }
+}
+
+/** A message handed to a client, for its callback. */
+interface Send {
+  readonly client: MqttClient;
+  readonly generation: number;
+  readonly item: OutboxItem;
+  readonly remoteTopic: string;
 }
 
 function endClient(client: MqttClient): Promise<void> {
