@@ -156,7 +156,11 @@ export const bridgeConfigSchema = {
     },
     keepAlive: positive("Keep-alive in seconds (0: off).", 60, 65_535, 0),
     connectTimeout: positive("Seconds to wait for the CONNACK.", 10, 300),
-    maxInflight: positive("Messages sent and not yet acknowledged at most.", 32, 65_535),
+    maxInflight: positive(
+      "Messages sent and not yet acknowledged at most (at QoS 1 and 2, never more than the remote's Receive Maximum).",
+      32,
+      65_535,
+    ),
     outbox: {
       type: "object",
       description: "Bounds of the durable outbox; beyond them it is coalesced to the latest value per topic.",

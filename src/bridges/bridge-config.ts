@@ -75,7 +75,10 @@ export interface BridgeConfig {
   readonly keepAlive: number;
   /** Seconds to wait for the CONNACK. */
   readonly connectTimeout: number;
-  /** Messages sent and not yet acknowledged at most. */
+  /**
+   * Messages sent and not yet acknowledged at most; at QoS 1 and 2 also at most the remote broker's
+   * Receive Maximum (its CONNACK's) [MQTT-3.3.4-7].
+   */
   readonly maxInflight: number;
   readonly outbox: OutboxLimitsConfig;
   readonly reconnect: ReconnectConfig;

@@ -40,7 +40,10 @@ export interface BridgeStatus {
    * `refused` too). Not the messages in flight when a connection is lost: they are sent again.
    */
   readonly failed: number;
-  /** Messages the remote broker refused (a PUBACK/PUBREC reason code >= 0x80): removed from the outbox and logged. */
+  /**
+   * Messages the remote broker refused for good (a PUBACK/PUBREC reason code >= 0x80 about the message,
+   * see `refusalAttempts`): removed from the outbox and logged. A refusal for now (0x97) is not counted.
+   */
   readonly refused: number;
   /** Messages removed from the outbox because a newer value of their topic waited and a bound was hit. */
   readonly coalesced: number;

@@ -11,9 +11,11 @@
  * Every failure is kept as `lastError` (with a stable code) and logged, a repeated identical one at
  * debug level only.
  *
- * A message the remote broker refuses (v5 PUBACK/PUBREC reason code >= 0x80) is not retried forever:
- * it is counted as `refused` and `failed`, logged with its topic and removed; it cannot block the
- * messages behind it. A send that fails without a reason code fails with its connection: the message
+ * Flow. At most `maxInflight` messages are in flight and, at QoS 1 and 2, at most the remote's Receive
+ * Maximum (CONNACK) [MQTT-3.3.4-7]. A message the remote broker refuses (v5 PUBACK/PUBREC reason code
+ * >= 0x80) is sent again after a pause when the code says "not now" (0x97 Quota exceeded; 0x80, 0x83
+ * and 0x91 a few times: `refusalAttempts`), else it is counted as `refused` and `failed`, logged with
+ * its topic and removed; it cannot block the messages behind it. A send that fails without a reason code fails with its connection: the message
  * goes back to the outbox with the others in flight, and is neither refused nor failed.
  * @module
  */
@@ -30,6 +32,8 @@ import { internalFilters } from "./internal-filters.js";
 import { Outbox, type OutboxItem, type OutboxMessage, type OutboxReduction } from "./outbox.js";
 import { publishOptions } from "./publish-options.js";
 import { reconnectDelay } from "./reconnect-delay.js";
+import { refusalAttempts } from "./refusal-attempts.js";
+import { remoteLimits, type RemoteLimits } from "./remote-limits.js";
 import type { SnapshotSource } from "./snapshot-source.js";
 import { compileTemplate, renderTopic, splitInternalTopic, type CompiledTemplate } from "./topic-template.js";
 
@@ -69,6 +73,14 @@ export class Bridge {
   #maintenanceTimer: NodeJS.Timeout | undefined;
   #pumpScheduled = false;
   #inflight = 0;
+  /** The current connection's limits (CONNACK). */
+  #limits: RemoteLimits = { inflight: 0 };
+  /** Set while sending pauses after a refusal for now (e.g. 0x97 Quota exceeded). */
+  #pauseTimer: NodeJS.Timeout | undefined;
+  /** Refusals for now since the last acknowledgement: the pause's backoff step. */
+  #pauseStep = 0;
+  /** Sends refused for now, per outbox seq, of the messages refused for now and still kept. */
+  readonly #refusals = new Map<number, number>();
   #lastError: BridgeError | undefined;
   #lastConnectedAt: number | undefined;
   #lastResyncAt: number | undefined;
@@ -150,6 +162,7 @@ export class Bridge {
     if (this.#reconnectTimer !== undefined) clearTimeout(this.#reconnectTimer);
     if (this.#maintenanceTimer !== undefined) clearInterval(this.#maintenanceTimer);
     this.#reconnectTimer = this.#maintenanceTimer = undefined;
+    this.#resume();
     this.#generation++;
     this.#outbox.release();
     this.#inflight = 0;
@@ -286,12 +299,16 @@ export class Bridge {
       return;
     }
     this.#client = client;
-    client.on("connect", () => {
+    client.on("connect", (connack) => {
       if (generation !== this.#generation) return;
       this.#state = "connected";
       this.#attempt = 0;
       this.#lastConnectedAt = this.#deps.now();
-      this.#log.info({ queued: this.#outbox.size }, "Bridge connected");
+      this.#limits = remoteLimits(connack, this.config);
+      this.#log.info(
+        { queued: this.#outbox.size, receiveMaximum: connack.properties?.receiveMaximum, ...this.#limits },
+        "Bridge connected",
+      );
       this.#pump();
     });
     client.on("error", (error) => {
@@ -318,6 +335,7 @@ export class Bridge {
     client.end(true);
     this.#outbox.release();
     this.#inflight = 0;
+    this.#resume();
     if (!this.#attemptFailed) {
       this.#recordError(
         Object.assign(
@@ -362,9 +380,9 @@ export class Bridge {
 
   #pump(): void {
     const client = this.#client;
-    if (client === undefined || this.#state !== "connected") return;
+    if (client === undefined || this.#state !== "connected" || this.#pauseTimer !== undefined) return;
     const generation = this.#generation;
-    while (this.#inflight < this.config.maxInflight) {
+    while (this.#inflight < this.#limits.inflight) {
       const item = this.#outbox.next();
       if (item === undefined) return;
       this.#inflight++;
@@ -382,11 +400,8 @@ export class Bridge {
   #settled(send: Send, error: Error | null | undefined): void {
     // a client that is no longer current: its messages were put back and are sent again
     if (send.generation !== this.#generation) return;
-    if (error === undefined || error === null) {
-      this.#inflight--;
-      this.#outbox.settle(send.item);
-      this.#published++;
-    } else if (typeof (error as { code?: unknown }).code !== "number") {
+    const reasonCode = (error as { code?: unknown } | null | undefined)?.code;
+    if (error !== undefined && error !== null && typeof reasonCode !== "number") {
       // No reason code from the remote: MQTT.js failed the send itself, which it does when the
       // connection fails (a keepalive timeout fails every send in flight before the socket closes).
       // The message stays in flight until the close puts it back; a connection that does not close
@@ -395,18 +410,59 @@ export class Bridge {
         if (send.generation === this.#generation) this.#closed(send.client);
       });
       return;
-    } else {
-      this.#inflight--;
-      this.#failed++;
-      this.#refused++;
-      this.#outbox.settle(send.item);
-      this.#lastError = { message: error.message, code: errorCode(error), at: this.#deps.now() };
-      this.#log.warn(
-        { topic: send.remoteTopic, err: error.message, refused: this.#refused },
-        "Bridge message refused by the remote broker: removed from the outbox",
-      );
     }
+    this.#inflight--;
+    if (error === undefined || error === null) {
+      this.#outbox.settle(send.item);
+      this.#refusals.delete(send.item.entry.seq);
+      this.#published++;
+      this.#pauseStep = 0;
+    } else this.#refusedBy(send, error, reasonCode as number);
     this.#schedulePump();
+  }
+
+  /**
+   * A PUBACK/PUBREC with a reason code >= 0x80: sent again after a pause when the code says "not now"
+   * and the message has attempts left (`refusalAttempts`), else given up. [MQTT-3.3.4-7]: a refused
+   * message no longer counts against the Receive Maximum, so the window is free for the others.
+   */
+  #refusedBy(send: Send, error: Error, reasonCode: number): void {
+    const seq = send.item.entry.seq;
+    const attempts = (this.#refusals.get(seq) ?? 0) + 1;
+    this.#lastError = { message: error.message, code: errorCode(error), at: this.#deps.now() };
+    const fields = { topic: send.remoteTopic, err: error.message, code: this.#lastError.code, attempts };
+    if (attempts < refusalAttempts(reasonCode)) {
+      this.#refusals.set(seq, attempts);
+      this.#outbox.retry(send.item);
+      const delay = this.#pause();
+      this.#log.warn({ ...fields, delay }, "Bridge message refused for now by the remote broker: sent again");
+      return;
+    }
+    this.#refusals.delete(seq);
+    this.#failed++;
+    this.#refused++;
+    this.#outbox.settle(send.item);
+    this.#log.warn(
+      { ...fields, refused: this.#refused },
+      "Bridge message refused by the remote broker: removed from the outbox",
+    );
+  }
+
+  /** Pauses sending (the connection stays) with the reconnection backoff; returns the delay. */
+  #pause(): number {
+    if (this.#pauseTimer !== undefined) return 0;
+    const delay = reconnectDelay(this.#pauseStep++, this.config.reconnect, this.#deps.random);
+    this.#pauseTimer = setTimeout(() => {
+      this.#pauseTimer = undefined;
+      this.#pump();
+    }, delay);
+    this.#pauseTimer.unref();
+    return delay;
+  }
+
+  #resume(): void {
+    if (this.#pauseTimer !== undefined) clearTimeout(this.#pauseTimer);
+    this.#pauseTimer = undefined;
   }
 }
 

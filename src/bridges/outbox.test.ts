@@ -74,6 +74,29 @@ describe("Outbox", () => {
     assert.equal(outbox.size, 3);
   });
 
+  it("retry() puts one in-flight entry back, handed out again before every waiting one", () => {
+    const { outbox, stored } = setup();
+    for (let i = 1; i <= 6; i++) outbox.append(message("t", String(i)));
+    const sent = [outbox.next()!, outbox.next()!, outbox.next()!, outbox.next()!];
+    outbox.settle(sent[0]!);
+    outbox.retry(sent[2]!); // "3" refused for now; "2" and "4" stay in flight
+    assert.equal(outbox.inflight, 2);
+    assert.equal(decode(outbox.next()!.entry.payload), "3");
+    assert.equal(decode(outbox.next()!.entry.payload), "5");
+    outbox.retry(sent[2]!); // handed out again: in flight, so it can be put back again
+    outbox.retry(sent[2]!); // already waiting: nothing changes
+    assert.equal(outbox.inflight, 3);
+    assert.equal(decode(outbox.next()!.entry.payload), "3");
+    assert.equal(decode(outbox.next()!.entry.payload), "6");
+    assert.equal(outbox.next(), undefined);
+    assert.deepEqual(stored(), ["t=2", "t=3", "t=4", "t=5", "t=6"]); // nothing removed
+    outbox.release();
+    assert.deepEqual(
+      [outbox.next()!, outbox.next()!].map((item) => decode(item.entry.payload)),
+      ["2", "3"],
+    );
+  });
+
   it("continues the sequence after a reload from the store", () => {
     const store = new MemoryOutboxStore();
     const first = setup(WIDE, store);

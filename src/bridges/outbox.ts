@@ -4,8 +4,9 @@
  * removal is recorded there at once; the store makes it durable with its next commit).
  *
  * Sending. `next()` hands out the oldest waiting entry and marks it in flight; `settle()` removes an
- * entry once the remote broker acknowledged it (or refused it); `release()` puts every in-flight entry
- * back after a lost connection, so they are sent again, first and in their order. Entries are handed
+ * entry once the remote broker acknowledged it (or refused it for good); `retry()` puts one entry back
+ * to be sent again first (refused for now); `release()` puts every in-flight entry back after a lost
+ * connection, so they are sent again, first and in their order. Entries are handed
  * out strictly in order, so the remote receives each topic's messages in order (at least once).
  *
  * Bounds. When the waiting messages exceed `maxMessages` or `maxBytes`, the outbox is coalesced to the
@@ -193,6 +194,20 @@ export class Outbox {
     this.#remove(slot);
   }
 
+  /**
+   * Puts one in-flight entry back, to be sent again before every waiting entry (the remote broker
+   * refused it for now); entries handed out after it stay in flight.
+   */
+  retry(item: OutboxItem): void {
+    const slot = item as Slot;
+    if (slot.state !== "inflight") return;
+    slot.state = "waiting";
+    this.#inflight--;
+    this.#inflightBytes -= slot.bytes;
+    const index = this.#indexOf(slot);
+    if (index < this.#cursor) this.#cursor = index;
+  }
+
   /** Puts every in-flight entry back, to be sent again first (the connection was lost). */
   release(): void {
     const slots = this.#slots;
@@ -293,6 +308,19 @@ export class Outbox {
     }
     this.coalesced += removed;
     return removed;
+  }
+
+  /** The index of a live slot before the cursor (slots are in seq order): binary search. */
+  #indexOf(slot: Slot): number {
+    const seq = slot.entry.seq;
+    let low = this.#head;
+    let high = this.#cursor - 1;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (this.#slots[middle]!.entry.seq < seq) low = middle + 1;
+      else high = middle;
+    }
+    return low;
   }
 
   #oldestWaiting(): Slot | undefined {
