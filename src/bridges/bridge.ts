@@ -26,10 +26,13 @@ import type { Logger } from "../observability/index.js";
 import type { ApplicationMessage } from "../session/index.js";
 import type { BridgeConfig } from "./bridge-config.js";
 import type { BridgeError, BridgeState, BridgeStatus } from "./bridge-status.js";
+import { bridgeErrorCode, hexReasonCode } from "./bridge-error-code.js";
 import { BrokerTap, type TapRouter } from "./broker-tap.js";
 import { clientOptions } from "./client-options.js";
+import { endClient } from "./end-client.js";
 import { internalFilters } from "./internal-filters.js";
-import { Outbox, type OutboxItem, type OutboxMessage, type OutboxReduction } from "./outbox.js";
+import { logReduction } from "./log-reduction.js";
+import { Outbox, type OutboxItem, type OutboxMessage } from "./outbox.js";
 import { publishOptions } from "./publish-options.js";
 import { reconnectDelay } from "./reconnect-delay.js";
 import { refusalAttempts } from "./refusal-attempts.js";
@@ -108,7 +111,7 @@ export class Bridge {
         store: deps.store,
         limits,
         now: deps.now,
-        onReduced: (reduction) => this.#reduced(reduction),
+        onReduced: (reduction) => logReduction(this.#log, reduction, this.#outbox),
       });
     } else {
       this.#outbox = outbox;
@@ -259,29 +262,6 @@ export class Bridge {
     else this.#outbox.append(accepted);
   }
 
-  #reduced(reduction: OutboxReduction): void {
-    const outbox = { queued: this.#outbox.size, bytes: this.#outbox.bytes };
-    switch (reduction.kind) {
-      case "coalesced":
-        this.#log.warn(
-          { ...outbox, coalesced: reduction.count, total: this.#outbox.coalesced, reason: reduction.reason },
-          reduction.reason === "age"
-            ? "Bridge outbox: messages older than outbox.maxAge coalesced to the latest value of their topic"
-            : "Bridge outbox over its bounds: coalesced to the latest value per topic",
-        );
-        return;
-      case "dropped":
-        this.#log.error(
-          { ...outbox, topic: reduction.topic, total: this.#outbox.dropped },
-          "Bridge outbox over its bounds with one message per topic: the oldest message was dropped",
-        );
-        return;
-      case "expired":
-        this.#log.debug({ topic: reduction.topic }, "Bridge outbox: message expired before it was sent");
-        return;
-    }
-  }
-
   // ---- the connection ----
 
   #connect(): void {
@@ -318,7 +298,9 @@ export class Bridge {
       if (generation !== this.#generation) return;
       const code = packet.reasonCode ?? 0;
       this.#recordError(
-        Object.assign(new Error(`Disconnected by the remote broker (reason code 0x${hex(code)})`), { code }),
+        Object.assign(new Error(`Disconnected by the remote broker (reason code 0x${hexReasonCode(code)})`), {
+          code,
+        }),
       );
     });
     client.on("close", () => {
@@ -359,7 +341,7 @@ export class Bridge {
   #recordError(error: unknown): void {
     this.#attemptFailed = true;
     const message = error instanceof Error ? error.message : String(error);
-    const code = errorCode(error);
+    const code = bridgeErrorCode(error);
     const repeated = this.#lastError?.message === message;
     this.#lastError = { message, code, at: this.#deps.now() };
     const fields = { err: message, code, host: this.config.host, port: this.config.port };
@@ -429,7 +411,7 @@ export class Bridge {
   #refusedBy(send: Send, error: Error, reasonCode: number): void {
     const seq = send.item.entry.seq;
     const attempts = (this.#refusals.get(seq) ?? 0) + 1;
-    this.#lastError = { message: error.message, code: errorCode(error), at: this.#deps.now() };
+    this.#lastError = { message: error.message, code: bridgeErrorCode(error), at: this.#deps.now() };
     const fields = { topic: send.remoteTopic, err: error.message, code: this.#lastError.code, attempts };
     if (attempts < refusalAttempts(reasonCode)) {
       this.#refusals.set(seq, attempts);
@@ -472,29 +454,4 @@ interface Send {
   readonly generation: number;
   readonly item: OutboxItem;
   readonly remoteTopic: string;
-}
-
-function endClient(client: MqttClient): Promise<void> {
-  return new Promise((resolve) => {
-    client.removeAllListeners();
-    client.on("error", () => undefined);
-    const timer = setTimeout(resolve, 1000);
-    timer.unref();
-    client.end(true, () => {
-      clearTimeout(timer);
-      resolve();
-    });
-  });
-}
-
-function hex(code: number): string {
-  return code.toString(16).padStart(2, "0");
-}
-
-/** A stable code for an error: Node's string codes, `MQTT_0x<rc>` for MQTT reason codes. */
-function errorCode(error: unknown): string | undefined {
-  const code = (error as { code?: unknown } | undefined)?.code;
-  if (typeof code === "string") return code;
-  if (typeof code === "number") return `MQTT_0x${hex(code)}`;
-  return undefined;
 }
