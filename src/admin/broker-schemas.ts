@@ -160,7 +160,7 @@ export const brokerStatusSchema: Schema = object(
     lastConnectedAt: integer("When it last connected, in milliseconds since the epoch."),
     published: integer("Messages the remote broker acknowledged (QoS 1/2) or that were written (QoS 0)."),
     failed: integer(
-      "Messages given up (refused by the remote broker); not those in flight when a connection is lost (sent again).",
+      "Messages given up (refused, or above the remote's Maximum Packet Size); not those in flight when a connection is lost (sent again).",
     ),
     refused: integer("Messages the remote broker refused (removed)."),
     coalesced: integer(

@@ -13,7 +13,8 @@ export interface BridgeError {
    * A stable code when there is one: Node's TLS and socket codes (`SELF_SIGNED_CERT_IN_CHAIN`,
    * `ERR_TLS_CERT_ALTNAME_INVALID`, `ECONNREFUSED`...), `MQTT_<reason code>` for a refusal by the
    * remote broker (CONNACK, PUBACK or DISCONNECT), `CONNECT_TIMEOUT`, `CONNECTION_CLOSED`,
-   * `RESYNC_FAILED` (the snapshot source threw).
+   * `RESYNC_FAILED` (the snapshot source threw), `PACKET_TOO_LARGE` (a message above the remote's
+   * Maximum Packet Size, given up).
    */
   readonly code: string | undefined;
   /** Milliseconds since the epoch. */
@@ -37,7 +38,8 @@ export interface BridgeStatus {
   readonly published: number;
   /**
    * Messages given up, removed from the outbox undelivered: the remote broker refused them (counted in
-   * `refused` too). Not the messages in flight when a connection is lost: they are sent again.
+   * `refused` too), or they were larger than its Maximum Packet Size. Not the messages in flight when a
+   * connection is lost: they are sent again.
    */
   readonly failed: number;
   /**

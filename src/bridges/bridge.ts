@@ -6,17 +6,18 @@
  *
  * Connection. One MQTT.js client per attempt, with MQTT.js's own reconnection off. A lost or failed
  * connection puts the messages in flight back at the head of the outbox and schedules the next attempt
- * after {@link reconnectDelay} (doubling, capped, jittered); a successful CONNACK resets the delay.
+ * after {@link reconnectDelay} (doubling, capped, jittered); the delay starts again only once a
+ * connection proved healthy (an acknowledgement, or {@link HEALTHY_AFTER} up), not at every CONNACK.
  * Callbacks of a client that is no longer current are ignored (each attempt has a generation number).
- * Every failure is kept as `lastError` (with a stable code) and logged, a repeated identical one at
- * debug level only.
+ * Every failure is kept as `lastError` (with a stable code) and logged, a repeated one at debug level.
  *
  * Flow. At most `maxInflight` messages are in flight and, at QoS 1 and 2, at most the remote's Receive
- * Maximum (CONNACK) [MQTT-3.3.4-7]. A message the remote broker refuses (v5 PUBACK/PUBREC reason code
- * >= 0x80) is sent again after a pause when the code says "not now" (0x97 Quota exceeded; 0x80, 0x83
- * and 0x91 a few times: `refusalAttempts`), else it is counted as `refused` and `failed`, logged with
- * its topic and removed; it cannot block the messages behind it. A send that fails without a reason code fails with its connection: the message
- * goes back to the outbox with the others in flight, and is neither refused nor failed.
+ * Maximum [MQTT-3.3.4-7]; a message larger than its Maximum Packet Size is never sent [MQTT-3.2.2-15]
+ * but given up (`failed`). A refusal (v5 PUBACK/PUBREC reason code >= 0x80) that says "not now" (0x97;
+ * 0x80, 0x83, 0x91 a few times: `refusalAttempts`) pauses sending and keeps the message; any other
+ * gives it up (`refused` and `failed`, logged with its topic, removed): it cannot block the messages
+ * behind it. A send that fails without a reason code fails with its connection: the message goes back
+ * to the outbox with the others in flight, and is neither refused nor failed.
  * @module
  */
 
@@ -32,6 +33,7 @@ import { clientOptions } from "./client-options.js";
 import { endClient } from "./end-client.js";
 import { internalFilters } from "./internal-filters.js";
 import { logReduction } from "./log-reduction.js";
+import { outgoingPublishSize } from "./outgoing-publish-size.js";
 import { Outbox, type OutboxItem, type OutboxMessage } from "./outbox.js";
 import { publishOptions } from "./publish-options.js";
 import { reconnectDelay } from "./reconnect-delay.js";
@@ -59,6 +61,9 @@ export interface BridgeDeps {
 /** Age limit checks run this often at most (and at least every quarter of `outbox.maxAge`). */
 const MAINTENANCE_INTERVAL = 60_000;
 
+/** A connection up this long (milliseconds) without an acknowledgement is healthy all the same. */
+const HEALTHY_AFTER = 10_000;
+
 export class Bridge {
   readonly config: BridgeConfig;
   readonly #deps: BridgeDeps;
@@ -73,11 +78,13 @@ export class Bridge {
   #attempt = 0;
   #attemptFailed = false;
   #reconnectTimer: NodeJS.Timeout | undefined;
+  /** Set from a CONNACK until the connection proved healthy (then the backoff restarts). */
+  #healthyTimer: NodeJS.Timeout | undefined;
   #maintenanceTimer: NodeJS.Timeout | undefined;
   #pumpScheduled = false;
   #inflight = 0;
   /** The current connection's limits (CONNACK). */
-  #limits: RemoteLimits = { inflight: 0 };
+  #limits: RemoteLimits = { inflight: 0, maxPacketSize: Infinity };
   /** Set while sending pauses after a refusal for now (e.g. 0x97 Quota exceeded). */
   #pauseTimer: NodeJS.Timeout | undefined;
   /** Refusals for now since the last acknowledgement: the pause's backoff step. */
@@ -166,6 +173,7 @@ export class Bridge {
     if (this.#maintenanceTimer !== undefined) clearInterval(this.#maintenanceTimer);
     this.#reconnectTimer = this.#maintenanceTimer = undefined;
     this.#resume();
+    this.#healthy(false);
     this.#generation++;
     this.#outbox.release();
     this.#inflight = 0;
@@ -282,9 +290,12 @@ export class Bridge {
     client.on("connect", (connack) => {
       if (generation !== this.#generation) return;
       this.#state = "connected";
-      this.#attempt = 0;
       this.#lastConnectedAt = this.#deps.now();
       this.#limits = remoteLimits(connack, this.config);
+      // a CONNACK alone does not restart the backoff: a remote that closes every connection soon after
+      // it (a message it cannot take at the head of the outbox) would be reconnected to at once for ever
+      this.#healthyTimer = setTimeout(() => this.#healthy(true), HEALTHY_AFTER);
+      this.#healthyTimer.unref();
       this.#log.info(
         { queued: this.#outbox.size, receiveMaximum: connack.properties?.receiveMaximum, ...this.#limits },
         "Bridge connected",
@@ -318,6 +329,7 @@ export class Bridge {
     this.#outbox.release();
     this.#inflight = 0;
     this.#resume();
+    this.#healthy(false);
     if (!this.#attemptFailed) {
       this.#recordError(
         Object.assign(
@@ -328,6 +340,17 @@ export class Bridge {
     }
     if (wasConnected) this.#log.warn({ queued: this.#outbox.size }, "Bridge disconnected");
     this.#retry();
+  }
+
+  /**
+   * The connection proved healthy (`true`: a message was acknowledged, or it stayed up for
+   * {@link HEALTHY_AFTER}): the next reconnection starts the backoff again. `false`: it closed first.
+   */
+  #healthy(proved: boolean): void {
+    if (this.#healthyTimer === undefined) return;
+    clearTimeout(this.#healthyTimer);
+    this.#healthyTimer = undefined;
+    if (proved) this.#attempt = 0;
   }
 
   #retry(): void {
@@ -367,12 +390,17 @@ export class Bridge {
     while (this.#inflight < this.#limits.inflight) {
       const item = this.#outbox.next();
       if (item === undefined) return;
-      this.#inflight++;
       const entry = item.entry;
       const { tenant, topic } = splitInternalTopic(entry.topic);
       const remoteTopic = renderTopic(this.#template, tenant, topic);
       const payload = Buffer.from(entry.payload.buffer, entry.payload.byteOffset, entry.payload.byteLength);
       const options = publishOptions(entry, this.config, this.#deps.now());
+      const size = outgoingPublishSize(remoteTopic, payload, options, this.config.protocolVersion);
+      if (size > this.#limits.maxPacketSize) {
+        this.#tooLarge(item, remoteTopic, size);
+        continue;
+      }
+      this.#inflight++;
       client.publish(remoteTopic, payload, options, (error) =>
         this.#settled({ client, generation, item, remoteTopic }, error),
       );
@@ -399,6 +427,7 @@ export class Bridge {
       this.#refusals.delete(send.item.entry.seq);
       this.#published++;
       this.#pauseStep = 0;
+      this.#healthy(true);
     } else this.#refusedBy(send, error, reasonCode as number);
     this.#schedulePump();
   }
@@ -427,6 +456,23 @@ export class Bridge {
     this.#log.warn(
       { ...fields, refused: this.#refused },
       "Bridge message refused by the remote broker: removed from the outbox",
+    );
+  }
+
+  /**
+   * A message larger than the remote's Maximum Packet Size: never sent [MQTT-3.2.2-15] (the remote
+   * would close the connection with 0x95, and the message would head the outbox again on every
+   * reconnection), so given up: removed, counted as failed, logged.
+   */
+  #tooLarge(item: OutboxItem, remoteTopic: string, size: number): void {
+    const maximum = this.#limits.maxPacketSize;
+    this.#outbox.settle(item);
+    this.#failed++;
+    const message = `Message of ${size} bytes is larger than the remote's Maximum Packet Size ${maximum}`;
+    this.#lastError = { message, code: "PACKET_TOO_LARGE", at: this.#deps.now() };
+    this.#log.error(
+      { topic: remoteTopic, size, maximumPacketSize: maximum, failed: this.#failed },
+      "Bridge message larger than the remote broker's Maximum Packet Size: removed from the outbox",
     );
   }
 

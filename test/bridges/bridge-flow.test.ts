@@ -189,4 +189,61 @@ describe("Outbound bridges: the remote's limits and answers (scripted and Switch
       good: 1,
     });
   });
+
+  it("[MQTT-3.2.2-15] never sends a message above the remote's Maximum Packet Size: given up as failed, the rest sent", async () => {
+    // the remote closes the connection with 0x95 on a larger packet
+    const { remote, subscriber } = await remoteSwitchboard({ maxPacketSize: 2048 }, "t/#");
+    const sb = await local();
+    sb.bridges.add(config("max-packet", remote.port));
+    const connected = await waitForStatus(sb.bridges, "max-packet", "the connection", (s) => s.connected);
+    publishInternal(sb.broker, "t/1", "small-1");
+    publishInternal(sb.broker, "t/big", "x".repeat(4096));
+    publishInternal(sb.broker, "t/2", "small-2");
+    const received = await subscriber.inbox.take(2);
+    assert.deepEqual(
+      received.map((m) => [m.topic, m.payload]),
+      [
+        ["t/1", "small-1"],
+        ["t/2", "small-2"],
+      ],
+    );
+    await subscriber.inbox.expectNothing(200);
+    const status = await waitForStatus(sb.bridges, "max-packet", "settled", (s) => s.queueDepth === 0);
+    assert.equal(status.published, 2);
+    assert.equal(status.failed, 1);
+    assert.equal(status.refused, 0);
+    assert.equal(status.lastError?.code, "PACKET_TOO_LARGE");
+    assert.equal(status.lastConnectedAt, connected.lastConnectedAt); // one connection throughout
+    assert.equal(status.connected, true);
+  });
+
+  it("a connection closed right after its CONNACK does not restart the reconnection backoff", async () => {
+    const remote = await scripted({ connected: (connection) => connection.close() });
+    const sb = await local();
+    sb.bridges.add(config("flapping", remote.port, { reconnect: { initialDelay: 50, maxDelay: 1000 } }));
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    // delays of at least 25, 50, 100, 200, 400, 500 ms: 7 connections at most in 1.5 s (at a CONNACK
+    // restarting the backoff, one every 25 to 50 ms)
+    assert.ok(remote.connections >= 3 && remote.connections <= 7, `${remote.connections} connections`);
+  });
+
+  it("an acknowledged message proves the connection healthy: the backoff starts again", async () => {
+    // each connection acknowledges its first message only, then closes
+    const acked = new Set<number>();
+    const remote = await scripted({
+      publish: (_publish, connection) => {
+        if (acked.has(connection.index)) return "ignore";
+        acked.add(connection.index);
+        setImmediate(() => connection.close());
+        return 0;
+      },
+    });
+    const sb = await local();
+    sb.bridges.add(config("acked", remote.port, { reconnect: { initialDelay: 50, maxDelay: 5000 } }));
+    for (let i = 1; i <= 8; i++) publishInternal(sb.broker, "t/a", `m${i}`);
+    const started = Date.now();
+    await waitForStatus(sb.bridges, "acked", "all acknowledged", (s) => s.published === 8);
+    // without the restart, the delays would grow to 3.2 s and more
+    assert.ok(Date.now() - started < 2000, `${Date.now() - started} ms`);
+  });
 });
