@@ -28,7 +28,7 @@ import {
   type PrivacyIssue,
   type PayloadRules,
 } from "../platform/privacy/index.js";
-import type { BridgeTransform } from "./bridge.js";
+import type { BridgeTransform } from "./bridge-intake.js";
 import type { OutboxMessage } from "./outbox.js";
 import { splitInternalTopic } from "./topic-template.js";
 

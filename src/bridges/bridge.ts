@@ -1,5 +1,5 @@
 /**
- * One outbound bridge: takes the broker's messages matching its filters (a {@link BrokerTap}), writes
+ * One outbound bridge: takes the broker's messages matching its filters ({@link BridgeIntake}), writes
  * each into its durable {@link Outbox} before anything else happens to it, and sends the outbox, in
  * order, to the remote broker over an MQTT.js client, removing each message once the remote broker
  * acknowledged it (QoS 1/2) or once it was written (QoS 0).
@@ -24,29 +24,23 @@
 import { connect, type MqttClient } from "mqtt";
 import type { OutboxStore } from "../hooks/index.js";
 import type { Logger } from "../observability/index.js";
-import type { ApplicationMessage } from "../session/index.js";
 import type { BridgeConfig } from "./bridge-config.js";
 import type { BridgeError, BridgeState, BridgeStatus } from "./bridge-status.js";
 import { bridgeErrorCode, hexReasonCode } from "./bridge-error-code.js";
-import { BrokerTap, type TapRouter } from "./broker-tap.js";
+import { BridgeIntake, type BridgeTransform } from "./bridge-intake.js";
+import type { TapRouter } from "./broker-tap.js";
 import { clientOptions } from "./client-options.js";
 import { endClient } from "./end-client.js";
 import { internalFilters } from "./internal-filters.js";
 import { logReduction } from "./log-reduction.js";
 import { outgoingPublishSize } from "./outgoing-publish-size.js";
-import { Outbox, type OutboxItem, type OutboxMessage } from "./outbox.js";
+import { Outbox, type OutboxItem } from "./outbox.js";
 import { publishOptions } from "./publish-options.js";
 import { reconnectDelay } from "./reconnect-delay.js";
 import { refusalAttempts } from "./refusal-attempts.js";
 import { remoteLimits, type RemoteLimits } from "./remote-limits.js";
 import type { SnapshotSource } from "./snapshot-source.js";
 import { compileTemplate, renderTopic, splitInternalTopic, type CompiledTemplate } from "./topic-template.js";
-
-/**
- * Rewrites or withholds a message before it enters a bridge's outbox (the privacy engine plugs in
- * here); undefined withholds it (counted as `filtered`). Must be synchronous.
- */
-export type BridgeTransform = (message: OutboxMessage, config: BridgeConfig) => OutboxMessage | undefined;
 
 export interface BridgeDeps {
   readonly router: TapRouter;
@@ -69,9 +63,8 @@ export class Bridge {
   readonly #deps: BridgeDeps;
   readonly #log: Logger;
   readonly #outbox: Outbox;
-  readonly #filters: readonly string[];
+  readonly #intake: BridgeIntake;
   readonly #template: CompiledTemplate;
-  #tap: BrokerTap | undefined;
   #client: MqttClient | undefined;
   #generation = 0;
   #state: BridgeState = "stopped";
@@ -93,13 +86,9 @@ export class Bridge {
   readonly #refusals = new Map<number, number>();
   #lastError: BridgeError | undefined;
   #lastConnectedAt: number | undefined;
-  #lastResyncAt: number | undefined;
   #published = 0;
   #failed = 0;
   #refused = 0;
-  #filtered = 0;
-  #tapExpired = 0;
-  #resyncs = 0;
 
   /**
    * Creates the bridge on its outbox: loaded from the store, or `outbox` when a changed configuration
@@ -109,7 +98,6 @@ export class Bridge {
     this.config = config;
     this.#deps = deps;
     this.#log = deps.logger.child({ bridge: config.id });
-    this.#filters = internalFilters(config.tenants, config.filters);
     this.#template = compileTemplate(config.topicTemplate);
     const limits = { ...config.outbox, maxAge: config.outbox.maxAge * 1000 };
     if (outbox === undefined) {
@@ -124,6 +112,18 @@ export class Bridge {
       this.#outbox = outbox;
       outbox.setLimits(limits);
     }
+    this.#intake = new BridgeIntake({
+      config,
+      filters: internalFilters(config.tenants, config.filters),
+      outbox: this.#outbox,
+      router: deps.router,
+      snapshot: deps.snapshot,
+      transform: deps.transform,
+      log: this.#log,
+      now: deps.now,
+      queued: () => this.#schedulePump(),
+      failed: (error) => (this.#lastError = error),
+    });
   }
 
   /** The outbox, to hand over to a bridge with a changed configuration. */
@@ -140,14 +140,7 @@ export class Bridge {
     this.#state = "connecting";
     if (this.config.tls && this.config.insecureSkipVerify)
       this.#log.warn("Bridge TLS certificate verification is OFF (insecureSkipVerify)");
-    this.#tap = new BrokerTap({
-      router: this.#deps.router,
-      bridgeId: this.config.id,
-      filters: this.#filters,
-      take: (message, retain) => this.#take(message, retain),
-      expired: () => this.#tapExpired++,
-      now: this.#deps.now(),
-    });
+    this.#intake.open();
     const synced = !resync || this.resync() !== undefined;
     const interval = Math.max(1000, Math.min(MAINTENANCE_INTERVAL, (this.config.outbox.maxAge * 1000) / 4));
     this.#maintenanceTimer = setInterval(() => this.#outbox.maintain(), interval);
@@ -167,8 +160,7 @@ export class Bridge {
   async stop(): Promise<void> {
     if (this.#state === "stopped") return;
     this.#state = "stopped";
-    this.#tap?.close();
-    this.#tap = undefined;
+    this.#intake.close();
     if (this.#reconnectTimer !== undefined) clearTimeout(this.#reconnectTimer);
     if (this.#maintenanceTimer !== undefined) clearInterval(this.#maintenanceTimer);
     this.#reconnectTimer = this.#maintenanceTimer = undefined;
@@ -188,31 +180,7 @@ export class Bridge {
    * undefined when the source failed (logged and kept as `lastError`; what it gave before is queued).
    */
   resync(): number | undefined {
-    const now = this.#deps.now();
-    let count = 0;
-    try {
-      for (const message of this.#deps.snapshot({ config: this.config, filters: this.#filters, now })) {
-        this.#enqueue({
-          topic: message.topic,
-          payload: message.payload,
-          retain: message.retain ?? true,
-          properties: message.properties,
-          expiresAt: message.expiresAt,
-        });
-        count++;
-      }
-    } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      this.#lastError = { message: `Resync failed: ${message}`, code: "RESYNC_FAILED", at: now };
-      this.#log.error({ err: message, queued: count }, "Bridge resync failed: the snapshot source threw");
-      this.#schedulePump();
-      return undefined;
-    }
-    this.#resyncs++;
-    this.#lastResyncAt = now;
-    this.#log.info({ messages: count }, "Bridge resync queued");
-    this.#schedulePump();
-    return count;
+    return this.#intake.resync();
   }
 
   status(): BridgeStatus {
@@ -231,43 +199,11 @@ export class Bridge {
       refused: this.#refused,
       coalesced: outbox.coalesced,
       dropped: outbox.dropped,
-      expired: outbox.expired + this.#tapExpired,
-      filtered: this.#filtered,
-      resyncs: this.#resyncs,
-      lastResyncAt: this.#lastResyncAt,
+      expired: outbox.expired + this.#intake.expired,
+      filtered: this.#intake.filtered,
+      resyncs: this.#intake.resyncs,
+      lastResyncAt: this.#intake.lastResyncAt,
     };
-  }
-
-  // ---- taking messages ----
-
-  #take(message: ApplicationMessage, retain: boolean): void {
-    this.#enqueue({
-      topic: message.topic,
-      payload: message.payload,
-      retain,
-      properties: message.properties,
-      expiresAt: message.expiresAt,
-    });
-    this.#schedulePump();
-  }
-
-  #enqueue(message: OutboxMessage): void {
-    const transform = this.#deps.transform;
-    let accepted: OutboxMessage | undefined = message;
-    if (transform !== undefined) {
-      try {
-        accepted = transform(message, this.config);
-      } catch (error) {
-        // this runs in the broker's publish path: never throw there; withhold rather than leak
-        accepted = undefined;
-        this.#log.error(
-          { topic: message.topic, err: error instanceof Error ? error.message : String(error) },
-          "Bridge transform threw: message withheld",
-        );
-      }
-    }
-    if (accepted === undefined) this.#filtered++;
-    else this.#outbox.append(accepted);
   }
 
   // ---- the connection ----

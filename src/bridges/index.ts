@@ -4,7 +4,8 @@
  * @module
  */
 
-export { Bridge, type BridgeDeps, type BridgeTransform } from "./bridge.js";
+export { Bridge, type BridgeDeps } from "./bridge.js";
+export type { BridgeTransform } from "./bridge-intake.js";
 export {
   type BridgeAuth,
   type BridgeConfig,
