@@ -122,6 +122,7 @@ const optionalBridgeFields: Readonly<Record<string, Schema>> = {
   keepAlive: bridgeField(P.keepAlive),
   connectTimeout: bridgeField(P.connectTimeout),
   maxInflight: bridgeField(P.maxInflight),
+  maxHops: bridgeField(P.maxHops),
   outbox: bridgeField(P.outbox),
   reconnect: bridgeField(P.reconnect),
 };
@@ -169,6 +170,9 @@ export const brokerStatusSchema: Schema = object(
     dropped: integer("Messages removed with one message per topic left (outbox bounds too small)."),
     expired: integer("Messages whose Message Expiry Interval ran out before they were sent."),
     filtered: integer("Messages the privacy rules withheld."),
+    hopLimited: integer(
+      "Messages not forwarded because they had crossed `maxHops` bridges already (a loop, or a longer chain).",
+    ),
     resyncs: integer("Full resyncs queued since the bridge started."),
     lastResyncAt: integer("When the last resync was queued, in milliseconds since the epoch."),
     privacy: privacyCounters,
@@ -187,6 +191,7 @@ export const brokerStatusSchema: Schema = object(
     "dropped",
     "expired",
     "filtered",
+    "hopLimited",
     "resyncs",
   ],
   "The status of a broker's bridge. Counters start at 0 when the bridge (re)starts; the outbox persists.",

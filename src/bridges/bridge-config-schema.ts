@@ -161,6 +161,11 @@ export const bridgeConfigSchema = {
       32,
       65_535,
     ),
+    maxHops: positive(
+      "Bridges a forwarded message may have crossed, this one included (1: only messages published on this broker). Loop protection.",
+      1,
+      255,
+    ),
     outbox: {
       type: "object",
       description: "Bounds of the durable outbox; beyond them it is coalesced to the latest value per topic.",

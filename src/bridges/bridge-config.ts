@@ -80,6 +80,11 @@ export interface BridgeConfig {
    * Receive Maximum (its CONNACK's) [MQTT-3.3.4-7].
    */
   readonly maxInflight: number;
+  /**
+   * Bridges a forwarded message may have crossed, this one included: a message that crossed `maxHops`
+   * bridges already (its `sb-bridge-hops` user property) is not taken. Loop protection.
+   */
+  readonly maxHops: number;
   readonly outbox: OutboxLimitsConfig;
   readonly reconnect: ReconnectConfig;
 }
@@ -102,6 +107,7 @@ export type BridgeConfigInput = Optional<
   | "keepAlive"
   | "connectTimeout"
   | "maxInflight"
+  | "maxHops"
 > & {
   readonly name?: string;
   readonly ca?: string;

@@ -1,14 +1,17 @@
 /**
  * What enters a bridge's outbox: the broker's messages its {@link BrokerTap} takes, and the snapshots
- * of a full resync. Each goes through the transform (the privacy rules) before it is appended; what the
- * transform withholds is counted as `filtered`. Runs in the broker's publish path: it never throws
- * there (a throwing transform withholds the message, logged).
+ * of a full resync. A message that has crossed `maxHops` bridges already is not taken (counted as
+ * `hopLimited`: loop protection, see bridge-hops.ts); the others go through the transform (the
+ * privacy rules) before they are appended, and what the transform withholds is counted as `filtered`.
+ * Runs in the broker's publish path: it never throws there (a throwing transform withholds the
+ * message, logged).
  * @module
  */
 
 import type { Logger } from "../observability/index.js";
 import type { ApplicationMessage } from "../session/index.js";
 import type { BridgeConfig } from "./bridge-config.js";
+import { bridgeHops, HOPS_PROPERTY } from "./bridge-hops.js";
 import type { BridgeError } from "./bridge-status.js";
 import { BrokerTap, type TapRouter } from "./broker-tap.js";
 import type { Outbox, OutboxMessage } from "./outbox.js";
@@ -41,6 +44,8 @@ export class BridgeIntake {
   #tap: BrokerTap | undefined;
   /** Messages the transform withheld. */
   filtered = 0;
+  /** Messages not taken because they had crossed `maxHops` bridges already. */
+  hopLimited = 0;
   /** Messages the tap did not take because their expiry had passed. */
   expired = 0;
   /** Full resyncs queued, and when the last one was. */
@@ -116,6 +121,11 @@ export class BridgeIntake {
   }
 
   #enqueue(message: OutboxMessage): void {
+    const hops = bridgeHops(message.properties);
+    if (hops >= this.#options.config.maxHops) {
+      this.#hopLimited(message.topic, hops);
+      return;
+    }
     const transform = this.#options.transform;
     let accepted: OutboxMessage | undefined = message;
     if (transform !== undefined) {
@@ -132,5 +142,16 @@ export class BridgeIntake {
     }
     if (accepted === undefined) this.filtered++;
     else this.#options.outbox.append(accepted);
+  }
+
+  /** Counted; the first one of a run logged as a warning (a loop, or a chain that needs a larger maxHops). */
+  #hopLimited(topic: string, hops: number): void {
+    const fields = { topic, hops, maxHops: this.#options.config.maxHops, property: HOPS_PROPERTY };
+    if (this.hopLimited++ === 0)
+      this.#options.log.warn(
+        fields,
+        "Bridge did not take a message that crossed maxHops bridges already (a loop, or a longer chain)",
+      );
+    else this.#options.log.debug(fields, "Bridge did not take a message that crossed maxHops bridges");
   }
 }

@@ -55,6 +55,8 @@ export interface BridgeStatus {
   readonly expired: number;
   /** Messages the bridge's transform (privacy rules) withheld. */
   readonly filtered: number;
+  /** Messages not taken because they had crossed `maxHops` bridges already (a loop, or a longer chain). */
+  readonly hopLimited: number;
   /** Full resyncs queued since the bridge started, and when the last one was. */
   readonly resyncs: number;
   readonly lastResyncAt: number | undefined;

@@ -201,6 +201,7 @@ export class Bridge {
       dropped: outbox.dropped,
       expired: outbox.expired + this.#intake.expired,
       filtered: this.#intake.filtered,
+      hopLimited: this.#intake.hopLimited,
       resyncs: this.#intake.resyncs,
       lastResyncAt: this.#intake.lastResyncAt,
     };

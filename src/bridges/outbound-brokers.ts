@@ -234,6 +234,7 @@ function notRunning(id: string, failure: BridgeError): BridgeStatus {
     dropped: 0,
     expired: 0,
     filtered: 0,
+    hopLimited: 0,
     resyncs: 0,
     lastResyncAt: undefined,
   };

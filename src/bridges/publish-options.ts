@@ -2,13 +2,15 @@
  * The MQTT.js PUBLISH options of an outbox entry: the bridge's QoS, the RETAIN flag by its policy and,
  * for MQTT 5, the message's properties (payload format, content type, response topic, correlation
  * data, user properties, and the Message Expiry Interval left). MQTT.js takes user properties as an
- * object, so repeated names are grouped and their order across names is not kept.
+ * object, so repeated names are grouped and their order across names is not kept. The hop count
+ * (bridge-hops.ts) replaces the message's own: the bridges it crossed plus this one.
  * @module
  */
 
 import type { IClientPublishOptions } from "mqtt";
 import type { OutboxEntry } from "../hooks/index.js";
 import type { BridgeConfig } from "./bridge-config.js";
+import { bridgeHops, HOPS_PROPERTY } from "./bridge-hops.js";
 
 export function publishOptions(entry: OutboxEntry, config: BridgeConfig, now: number): IClientPublishOptions {
   const options: IClientPublishOptions = {
@@ -22,16 +24,16 @@ export function publishOptions(entry: OutboxEntry, config: BridgeConfig, now: nu
   if (p?.contentType !== undefined) properties.contentType = p.contentType;
   if (p?.responseTopic !== undefined) properties.responseTopic = p.responseTopic;
   if (p?.correlationData !== undefined) properties.correlationData = Buffer.from(p.correlationData);
-  if (p?.userProperties !== undefined && p.userProperties.length > 0) {
-    const users: Record<string, string | string[]> = {};
-    for (const [name, value] of p.userProperties) {
-      const existing = users[name];
-      users[name] = existing === undefined ? value : [existing, value].flat();
-    }
-    properties.userProperties = users;
+  const users: Record<string, string | string[]> = {};
+  for (const [name, value] of p?.userProperties ?? []) {
+    if (name === HOPS_PROPERTY) continue;
+    const existing = users[name];
+    users[name] = existing === undefined ? value : [existing, value].flat();
   }
+  users[HOPS_PROPERTY] = String(bridgeHops(p) + 1);
+  properties.userProperties = users;
   if (entry.expiresAt !== undefined)
     properties.messageExpiryInterval = Math.max(1, Math.ceil((entry.expiresAt - now) / 1000));
-  if (Object.keys(properties).length > 0) options.properties = properties;
+  options.properties = properties;
   return options;
 }

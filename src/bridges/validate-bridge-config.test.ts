@@ -70,6 +70,7 @@ describe("validateBridgeConfig()", () => {
       keepAlive: 60,
       connectTimeout: 10,
       maxInflight: 32,
+      maxHops: 1,
       outbox: { maxMessages: 100_000, maxBytes: 64 * 1_048_576, maxAge: 86_400 },
       reconnect: { initialDelay: 500, maxDelay: 30_000 },
     });

@@ -74,6 +74,7 @@ function complete(input: BridgeConfigInput): BridgeConfig {
     keepAlive: input.keepAlive ?? S.keepAlive.default,
     connectTimeout: input.connectTimeout ?? S.connectTimeout.default,
     maxInflight: input.maxInflight ?? S.maxInflight.default,
+    maxHops: input.maxHops ?? S.maxHops.default,
     outbox: {
       maxMessages: input.outbox?.maxMessages ?? S.outbox.properties.maxMessages.default,
       maxBytes: input.outbox?.maxBytes ?? S.outbox.properties.maxBytes.default,

@@ -104,7 +104,10 @@ describe(
       assert.equal(first!.packet.qos, 1);
       assert.equal(first!.packet.retain, false);
       assert.equal(first!.packet.properties?.contentType, "text/plain");
-      assert.deepEqual({ ...first!.packet.properties.userProperties }, { unit: "C", site: ["a", "b"] });
+      assert.deepEqual(
+        { ...first!.packet.properties.userProperties },
+        { unit: "C", site: ["a", "b"], "sb-bridge-hops": "1" }, // one bridge crossed (loop protection)
+      );
       assert.equal(second!.topic, "plain/default/plant/2/state");
       assert.equal(second!.packet.retain, true); // retain as published
       await sub.inbox.expectNothing(200);

@@ -80,6 +80,7 @@ export const fieldTypes: { readonly [K in EntityKind]: Readonly<Record<string, F
     keepAlive: "integer?",
     connectTimeout: "integer?",
     maxInflight: "integer?",
+    maxHops: "integer?",
     outbox: "object?",
     reconnect: "object?",
     privacy: "object?",

@@ -113,6 +113,7 @@ export const mutableFields = {
     "keepAlive",
     "connectTimeout",
     "maxInflight",
+    "maxHops",
     "outbox",
     "reconnect",
     "privacy",
