@@ -33,6 +33,10 @@ export const apiErrorCodes = {
     400,
     "The request does not match the route's schema (an unknown field, a wrong type, a bad id) or is not valid JSON (or nests deeper than 256 levels)",
   ],
+  SECRET_REQUIRED: [
+    400,
+    "An update moves an outbound broker to another endpoint (host, port, TLS settings) but keeps a stored secret: give the secret again",
+  ],
   UNAUTHORIZED: [401, "No credentials, or credentials the authentication chain does not accept"],
   FORBIDDEN: [403, "The principal is not an administrator, or not of the tenant it acts on"],
   NOT_FOUND: [404, "No such route, entity, client, session or retained message (or one of another tenant)"],

@@ -6,6 +6,12 @@
  * the API shows for them) keeps the stored one (and a kept private key its passphrase); a privacy rule
  * set whose `key` (of the set, or of a rule: matched by the rule's id, else its position) is `***`
  * keeps the stored key; `"secret": null` generates a new secret.
+ *
+ * A stored auth secret (password, private key, passphrase) goes only to the endpoint it was given for:
+ * an update that changes where the bridge connects or whom it trusts ({@link ENDPOINT_FIELDS}, compared
+ * after defaults) and would keep one (`auth` left out, or a secret left out or sent as `***`) is
+ * refused with `SECRET_REQUIRED`, naming the secret and the changed fields. Otherwise anyone allowed to
+ * PATCH a broker, who cannot read its password, could point it at a host of theirs and receive it.
  * @module
  */
 
@@ -41,22 +47,63 @@ export function brokerCreateInput(body: Body, tenant: string): Record<string, un
   };
 }
 
+/** The fields that say where a bridge connects and whom it trusts. */
+const ENDPOINT_FIELDS = ["host", "port", "tls", "ca", "servername", "insecureSkipVerify"] as const;
+
+/** The endpoint fields of a broker after the bridge's defaults (absent and `null` alike). */
+function endpoint(fields: Body): Readonly<Record<(typeof ENDPOINT_FIELDS)[number], unknown>> {
+  const tls = fields["tls"] === true;
+  return {
+    host: fields["host"],
+    port: fields["port"] ?? (tls ? 8883 : 1883),
+    tls,
+    ca: fields["ca"] ?? undefined,
+    servername: fields["servername"] ?? undefined,
+    insecureSkipVerify: fields["insecureSkipVerify"] === true,
+  };
+}
+
+/** The endpoint fields an update body changes (compared after defaults: `port: 1883` changes nothing). */
+function endpointChanges(body: Body, current: OutboundBroker): string[] {
+  const before = endpoint(current as unknown as Body);
+  const after = endpoint({ ...(current as unknown as Body), ...body });
+  return ENDPOINT_FIELDS.filter((field) => before[field] !== after[field]);
+}
+
+function secretRequired(field: string, changed: readonly string[]): ApiError {
+  const fields = changed.map((name) => `"${name}"`).join(", ");
+  return new ApiError(
+    "SECRET_REQUIRED",
+    `Cannot keep the stored "auth.${field}": ${fields} changed, and a stored secret goes only to the endpoint it was given for: give "auth.${field}" again`,
+  );
+}
+
 /** The registry patch of an update body of `current`. */
 export function brokerPatchInput(body: Body, current: OutboundBroker): Record<string, unknown> {
   const patch: Record<string, unknown> = { ...body };
-  if (isObject(body["auth"])) patch["auth"] = keepAuthSecrets(body["auth"], current.auth);
+  const changed = endpointChanges(body, current);
+  if (isObject(body["auth"])) patch["auth"] = keepAuthSecrets(body["auth"], current.auth, changed);
+  else if (body["auth"] === undefined && changed.length > 0) {
+    // the stored auth is kept as a whole
+    const stored = (current.auth ?? {}) as Body;
+    const secret = ["password", "privateKey"].find((field) => stored[field] !== undefined);
+    if (secret !== undefined) throw secretRequired(secret, changed);
+  }
   if (isObject(body["privacy"])) patch["privacy"] = keepPrivacyKeys(body["privacy"], current.privacy);
   if (body["secret"] === null) patch["secret"] = generateSecret();
   return patch;
 }
 
-function keepAuthSecrets(next: Body, stored: OutboundBroker["auth"]): Body {
+function keepAuthSecrets(next: Body, stored: OutboundBroker["auth"], changed: readonly string[]): Body {
   const same = stored !== undefined && stored.kind === next["kind"] ? (stored as Body) : undefined;
   const kept: Record<string, unknown> = { ...next };
   const keptKey = keep(kept, same, "privateKey", next["kind"] === "certificate");
   keep(kept, same, "password", next["kind"] === "user_password");
   if (next["passphrase"] === REDACTED || (keptKey && next["passphrase"] === undefined))
     keep(kept, same, "passphrase", false, true);
+  if (changed.length > 0)
+    for (const field of ["privateKey", "password", "passphrase"])
+      if (kept[field] !== undefined && kept[field] !== next[field]) throw secretRequired(field, changed);
   return kept;
 }
 

@@ -18,8 +18,11 @@ const successText: Readonly<Record<number, string>> = {
   204: "No Content: done.",
 };
 
+/** The code an operation's error response of a status refers to: the first of that status (400: BAD_REQUEST). */
 const errorStatuses: Readonly<Record<number, ApiErrorCode>> = Object.fromEntries(
-  Object.entries(apiErrorCodes).map(([code, [status]]) => [status, code as ApiErrorCode]),
+  Object.entries(apiErrorCodes)
+    .reverse()
+    .map(([code, [status]]) => [status, code as ApiErrorCode]),
 );
 
 /** `/api/v1/zones/:id` -> `/api/v1/zones/{id}`. */

@@ -9,6 +9,7 @@
  */
 
 import assert from "node:assert/strict";
+import { type AddressInfo, createServer } from "node:net";
 import { after, before, describe, it } from "node:test";
 import { freePort } from "../bridges/helpers/bridge-harness.js";
 import { type AdminBroker, adminToken, startAdminBroker } from "./helpers/admin-broker.js";
@@ -169,6 +170,55 @@ describe("admin API: outbound brokers (no remote broker)", () => {
     });
     assert.equal(refused.status, 400);
     assert.match(refused.body.error.message, /"auth\.privateKey" is "\*\*\*" but no privateKey/);
+  });
+
+  it("refuses to keep a stored secret when an update moves the broker to another endpoint (SECRET_REQUIRED)", async () => {
+    // a listener of the test's: whatever the bridge sends to the new endpoint arrives here
+    const received: string[] = [];
+    const server = createServer((socket) => {
+      socket.on("data", (chunk: Buffer) => received.push(chunk.toString("latin1")));
+      socket.on("error", () => undefined);
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const newPort = (server.address() as AddressInfo).port;
+    try {
+      const auth = { kind: "user_password", username: "sb", password: PASSWORD };
+      const created = await api.call("POST", "/api/v1/brokers", {
+        body: { id: "moved", host: "127.0.0.1", port, auth, reconnect: FAST },
+      });
+      assert.equal(created.status, 201, JSON.stringify(created.body));
+      const refusals: [unknown, RegExp][] = [
+        [{ port: newPort }, /"auth\.password": "port" changed/],
+        [{ host: "localhost", port: newPort, auth: { ...auth, password: "***" } }, /"host", "port" changed/],
+        [
+          { auth: { kind: "user_password", username: "other" }, tls: true, insecureSkipVerify: true },
+          /"tls", "insecureSkipVerify" changed/,
+        ],
+        [{ servername: "broker.example.com" }, /"servername" changed/],
+      ];
+      for (const [body, message] of refusals) {
+        const refused = await api.call("PATCH", "/api/v1/brokers/moved", { body });
+        assert.equal(refused.status, 400, JSON.stringify(body));
+        assert.equal(refused.body.error.code, "SECRET_REQUIRED");
+        assert.match(refused.body.error.message, message);
+        assert.match(refused.body.error.message, /give "auth\.password" again/);
+      }
+      assert.equal(stored("moved").port, port); // nothing changed
+      // the same endpoint after defaults: no change, the stored password is kept
+      const same = await api.call("PATCH", "/api/v1/brokers/moved", {
+        body: { tls: false, servername: null },
+      });
+      assert.equal(same.status, 200, JSON.stringify(same.body));
+      await delay(300);
+      assert.deepEqual(received, []); // the password never left for the new endpoint
+      // given again, the secret goes to the new endpoint: that was the administrator's choice
+      const moved = await api.call("PATCH", "/api/v1/brokers/moved", { body: { port: newPort, auth } });
+      assert.equal(moved.status, 200, JSON.stringify(moved.body));
+      await waitFor("the bridge's CONNECT at the new endpoint", () => received.join("").includes(PASSWORD));
+    } finally {
+      await api.call("DELETE", "/api/v1/brokers/moved");
+      server.close();
+    }
   });
 
   it("refuses bad input: 400 naming the field, 404, 409, 422", async () => {
