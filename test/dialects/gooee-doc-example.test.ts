@@ -80,6 +80,7 @@ describe("docs/dialects/gooee.md: the worked example, with mosquitto_sub and mos
     const token = /^export GOOEE_TOKEN=(\S+)\n$/.exec(exampleBlock(doc, "token"))?.[1];
     assert.ok(token !== undefined, "the token block exports GOOEE_TOKEN");
     const values = parseYaml(exampleBlock(doc, "config")) as { auth: { apiKeys: { id: string }[] } };
-    assert.ok(token.startsWith(`sbk_${values.auth.apiKeys[0]!.id}_`));
+    assert.ok(values.auth.apiKeys.some(({ id }) => token.startsWith(`sbk_${id}_`)));
+    assert.match(exampleBlock(doc, "admin-key"), /^export OPS_KEY=sbk_ops_\S+$/m);
   });
 });

@@ -102,7 +102,7 @@ describe("docs/dialects/placeos.md: the worked example, with mosquitto_sub and m
   });
 
   it("the document's example keys are the configured keys'", () => {
-    const keys = exampleBlock(doc, "keys");
+    const keys = exampleBlock(doc, "keys") + exampleBlock(doc, "admin-key");
     const values = parseYaml(exampleBlock(doc, "config")) as { auth: { apiKeys: { id: string }[] } };
     for (const { id } of values.auth.apiKeys) assert.match(keys, new RegExp(`=sbk_${id}_\\S+\\n`));
   });

@@ -12,8 +12,7 @@ import { pino } from "pino";
 import { parse as parseYaml } from "yaml";
 import { loadConfig } from "../../../src/config/load-config.js";
 import { startSwitchboard, type Switchboard } from "../../../src/main.js";
-import { entityKinds, type EntityKind, Registry } from "../../../src/platform/registry/index.js";
-import { MemoryRegistryStore } from "../../../src/storage/index.js";
+import { entityKinds, type EntityKind } from "../../../src/platform/registry/index.js";
 
 /** How the documents' commands name the broker's port; the tests put the broker's ephemeral port there. */
 export const DOC_PORT = "-p 1883";
@@ -79,31 +78,42 @@ export function bash(
 }
 
 /**
- * Starts the broker of a documented example: the `config` block (its one listener, documented on port
- * 1883, on an ephemeral port instead), a memory store, a silent log, and the entities of the `registry`
- * block created in the registry directly (the admin API has its own tests).
+ * Starts the broker of a documented example: the `config` block (its MQTT listener, documented on port
+ * 1883, and its admin listener, on 8080, both on ephemeral ports instead), a memory store and a silent
+ * log; then sends the `registry` block's requests to the admin API as the `admin-key` block shows
+ * (`X-API-Key` with the key it exports), each answered 201.
  */
 export async function startExampleBroker(block: (part: string) => string): Promise<Switchboard> {
   const values = parseYaml(block("config")) as Record<string, unknown>;
   const listeners = values["listeners"] as { port: number }[];
   assert.deepEqual(
     listeners.map((l) => l.port),
-    [1883],
+    [1883, 8080],
   );
-  listeners[0]!.port = 0;
-  const registry = new Registry({ store: new MemoryRegistryStore() });
-  await registry.load();
-  for (const { kind, body } of registryRequests(block("registry"))) {
-    const created = registry.create(kind, body as never);
-    assert.ok(created.ok, `${kind} ${JSON.stringify(body)}: ${created.ok ? "" : created.problem.message}`);
-  }
-  return startSwitchboard({
+  for (const listener of listeners) listener.port = 0;
+  const switchboard = await startSwitchboard({
     config: loadConfig({
       values: { ...values, storage: { kind: "memory" }, log: { level: "silent" }, sys: { interval: 0 } },
     }),
     logger: pino({ level: "silent" }),
-    registry,
   });
+  const key = /^export OPS_KEY=(\S+)$/m.exec(block("admin-key"))?.[1];
+  assert.ok(key !== undefined, "the admin-key block exports OPS_KEY");
+  assert.match(block("admin-key"), /http:\/\/127\.0\.0\.1:8080\/api\/v1\/tenants -H "X-API-Key: \$OPS_KEY"/);
+  const admin = switchboard.listeners[1]!.port;
+  for (const { kind, body } of registryRequests(block("registry"))) {
+    const response = await fetch(`http://127.0.0.1:${admin}/api/v1/${kind}`, {
+      method: "POST",
+      headers: { "x-api-key": key, "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
+    assert.equal(
+      response.status,
+      201,
+      `POST /api/v1/${kind} ${JSON.stringify(body)}: ${await response.text()}`,
+    );
+  }
+  return switchboard;
 }
 
 /**
