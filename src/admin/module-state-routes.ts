@@ -39,6 +39,8 @@ export function moduleStateRoutes(options: ModuleStateRoutesOptions): AdminRoute
         },
         ["id", "key"],
       ),
+      // any JSON, so no type: declared all the same, for the OpenAPI document's requestBody
+      body: { description: "The new value of the state key: any JSON (`null` too)." },
       status: 200,
       errors: [404],
       response: object(

@@ -136,6 +136,19 @@ describe("admin API: OpenAPI document", () => {
       assert.ok(documented.includes(route), route);
   });
 
+  it("declares the request body of every operation that takes one", () => {
+    const withoutInput = ["POST /api/v1/brokers/{id}/resync"];
+    for (const [path, item] of Object.entries(doc["paths"] as Json))
+      for (const method of ["post", "put", "patch"]) {
+        const operation = item[method];
+        if (operation === undefined || withoutInput.includes(`${method.toUpperCase()} ${path}`)) continue;
+        assert.equal(operation.requestBody?.required, true, `${method} ${path} has no requestBody`);
+        assert.ok(operation.requestBody.content["application/json"].schema, `${method} ${path}`);
+      }
+    const put = doc["paths"]["/api/v1/modules/{id}/state/{key}"]["put"];
+    assert.match(put.requestBody.content["application/json"].schema.description, /any JSON/);
+  });
+
   it("documents operations the server answers (never with an unknown-route 404)", async () => {
     for (const [path, item] of Object.entries(doc["paths"] as Json)) {
       for (const method of METHODS) {
