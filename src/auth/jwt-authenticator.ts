@@ -9,8 +9,8 @@
  *   without a user name, and some tools can only set a user name).
  *
  * A password or user name that is not shaped like a JWS (three base64url parts, a JSON header with
- * `alg`) is not a token: `defer`. A token goes to the provider whose `issuer` it names, else the first
- * provider without one. `alg: none`, a bad signature, a wrong issuer or audience, an expired token, a
+ * `alg`) is not a token: `defer`. A token goes to the provider whose `issuer` it names, else the
+ * provider without one (the configuration refuses two providers of one issuer, or two without one). `alg: none`, a bad signature, a wrong issuer or audience, an expired token, a
  * token without `exp` (unless `requireExpiry: false`): `deny` 0x86 (0x87 for an Authentication
  * Method). Claims without a principal or tenant: `deny` 0x87. Keys that cannot be fetched: `deny`
  * 0x88 Server unavailable. Otherwise `allow`, with `expiresAt` = `exp` (+ `clockTolerance`): the

@@ -300,6 +300,7 @@ describe("loadConfig() security checks", () => {
       [
         '"auth.chain[1]" names an authenticator twice',
         '"auth.users[0].password" has N = 1000: it must be a power of two from 1024 to 1048576',
+        '"auth.jwt.providers[1]" ("q") has no issuer, nor has "auth.jwt.providers[0]" ("p"): tokens of other issuers go to the first provider without one, so this one would never be used; give each provider its own issuer (several keys of one issuer: one provider with a "jwksUrl")',
         '"auth.jwt.providers[0]" has "secret" and "jwksUrl": give exactly one key source',
         '"auth.jwt.providers[1]" lists "HS256" in "algorithms", which a public key cannot verify',
         '"auth.backoff.maxDelay" must be below "mqtt.connectTimeout" (10000 ms): a delayed refusal would never arrive',
@@ -307,6 +308,42 @@ describe("loadConfig() security checks", () => {
         '"listeners[1].tls.caFile" is required with requestCert: the CAs client certificates must chain to',
       ],
     );
+  });
+
+  it("refuses a second token provider of an issuer, naming both (a token would only reach the first)", () => {
+    const secret = "s".repeat(32);
+    const messages = problems({
+      auth: {
+        jwt: {
+          providers: [
+            { name: "devices", issuer: "https://idp", secret, tenant: "devices" },
+            { name: "other", issuer: "https://other", secret },
+            { name: "people", issuer: "https://idp", secret: "t".repeat(32), audience: ["people"] },
+          ],
+        },
+      },
+    });
+    assert.deepEqual(messages, [
+      '"auth.jwt.providers[2]" ("people") repeats the issuer "https://idp" of "auth.jwt.providers[0]" ("devices"): tokens go to the first provider of their issuer, so this one would never be used; give each provider its own issuer (several keys of one issuer: one provider with a "jwksUrl")',
+    ]);
+    try {
+      loadConfig({
+        values: {
+          auth: {
+            jwt: {
+              providers: [
+                { name: "a", issuer: "https://idp", secret },
+                { name: "b", issuer: "https://idp", secret },
+              ],
+            },
+          },
+        },
+      });
+      assert.fail("loaded");
+    } catch (error) {
+      assert.ok(error instanceof ConfigError);
+      assert.equal(error.issues[0]?.path, "auth.jwt.providers[1].issuer");
+    }
   });
 
   it("refuses a user's scrypt hash that parsePasswordHash would refuse at start-up", () => {

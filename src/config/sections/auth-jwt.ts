@@ -132,7 +132,7 @@ const providerProperties: PropertiesOf<JwtProviderConfig> = {
     minLength: 1,
     "x-default": "none: any issuer",
     description:
-      "The `iss` value this provider's tokens must carry. A token goes to the provider whose issuer it names, else to the first provider without one; a token no provider takes is refused.",
+      "The `iss` value this provider's tokens must carry. A token goes to the provider whose issuer it names, else to the provider without one; a token no provider takes is refused. Unique among the providers, and at most one provider has none: a second provider of an issuer would never see a token, so the configuration is refused (several keys of one issuer: one provider with a `jwksUrl`).",
   },
   audience: {
     type: "array",

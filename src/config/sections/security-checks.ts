@@ -1,8 +1,9 @@
 /**
  * Checks of the authentication and TLS settings that JSON Schema cannot express: unique names, one
- * key source per token provider, algorithms that fit the key, sane scrypt parameters, TLS settings
- * only (and always) on `tls` and `wss` listeners, a backoff shorter than the connect timeout. Run once
- * at start by `loadConfig`, after the schema; every problem is reported at once.
+ * token provider per issuer, one key source per token provider, algorithms that fit the key, sane
+ * scrypt parameters, TLS settings only (and always) on `tls` and `wss` listeners, a backoff shorter
+ * than the connect timeout. Run once at start by `loadConfig`, after the schema; every problem is
+ * reported at once.
  * @module
  */
 
@@ -53,6 +54,10 @@ export function securityIssues(config: SecuritySettings, sourceOf: SourceOf): Co
     (name, i) =>
       add(["auth", "jwt", "providers", i, "name"], `"auth.jwt.providers[${i}].name" repeats "${name}"`),
   );
+  issuerClashes(auth.jwt.providers, (i, first) => {
+    const path = auth.jwt.providers[i]!.issuer === undefined ? [i] : [i, "issuer"];
+    add(["auth", "jwt", "providers", ...path], issuerClash(auth.jwt.providers, i, first));
+  });
   auth.jwt.providers.forEach((provider, i) => {
     const problem = providerProblem(provider);
     if (problem !== undefined) add(["auth", "jwt", "providers", i], `"auth.jwt.providers[${i}]" ${problem}`);
@@ -93,6 +98,33 @@ function listenerTlsProblems(listener: ListenerConfig, i: number): string[] {
       `"listeners[${i}].tls.caFile" is required with requestCert: the CAs client certificates must chain to`,
     ];
   return [];
+}
+
+/**
+ * Calls `report` for each provider whose `issuer` (or lack of one) an earlier provider already has: a
+ * token goes to the first provider of its issuer (else the first without an issuer), so the later one
+ * would never verify a token. Several keys of one issuer are one provider with a JWKS.
+ */
+function issuerClashes(
+  providers: readonly JwtProviderConfig[],
+  report: (index: number, first: number) => void,
+): void {
+  const seen = new Map<string | undefined, number>();
+  providers.forEach((provider, index) => {
+    const first = seen.get(provider.issuer);
+    if (first === undefined) seen.set(provider.issuer, index);
+    else report(index, first);
+  });
+}
+
+function issuerClash(providers: readonly JwtProviderConfig[], index: number, first: number): string {
+  const [later, earlier] = [providers[index]!, providers[first]!];
+  const at = (i: number, p: JwtProviderConfig): string => `"auth.jwt.providers[${i}]" ("${p.name}")`;
+  const clash =
+    later.issuer === undefined
+      ? `has no issuer, nor has ${at(first, earlier)}: tokens of other issuers go to the first provider without one`
+      : `repeats the issuer "${later.issuer}" of ${at(first, earlier)}: tokens go to the first provider of their issuer`;
+  return `${at(index, later)} ${clash}, so this one would never be used; give each provider its own issuer (several keys of one issuer: one provider with a "jwksUrl")`;
 }
 
 const KEY_SOURCES = ["secret", "secretFile", "publicKey", "publicKeyFile", "jwksUrl"] as const;
