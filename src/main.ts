@@ -19,6 +19,7 @@ import { type BridgeManager, OutboundBrokers } from "./bridges/index.js";
 import { Broker, type BrokerOptions, type ListenerInfo } from "./broker/index.js";
 import {
   adminListener,
+  type AuthConfig,
   type Config,
   type ListenerConfig,
   isLoopbackHost,
@@ -182,12 +183,13 @@ async function loadRegistry(
   store: Store,
   logger: Logger,
   clock: (() => number) | undefined,
-  configApiKeyIds: readonly string[],
+  auth: AuthConfig,
 ): Promise<Registry> {
   const registry = new Registry({
     store: createRegistryStore(store),
     ...(clock === undefined ? {} : { clock }),
-    configApiKeyIds,
+    configApiKeyIds: auth.apiKeys.map((key) => key.id),
+    configUsernames: auth.users.map((user) => user.username),
     onListenerError: (error) => logger.error({ err: error }, "A registry change listener failed"),
   });
   await registry.load();
@@ -211,14 +213,7 @@ export async function startSwitchboard(options: StartOptions): Promise<Switchboa
   let registryAuthenticator: RegistryAuthenticator;
   let configured: ConfiguredAuthenticators | undefined;
   try {
-    registry =
-      options.registry ??
-      (await loadRegistry(
-        store,
-        logger,
-        options.clock,
-        config.auth.apiKeys.map((key) => key.id),
-      ));
+    registry = options.registry ?? (await loadRegistry(store, logger, options.clock, config.auth));
     registryAuthenticator = new RegistryAuthenticator(registry);
     // Authenticators come from the configuration unless given (a ConfigError when a key file is bad)
     configured =

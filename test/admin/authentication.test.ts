@@ -7,7 +7,11 @@
 
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import { hashPassword } from "../../src/auth/index.js";
 import { adminToken, type AdminBroker, startAdminBroker } from "./helpers/admin-broker.js";
+
+/** Cheap scrypt parameters for a configured user (the lowest the configuration accepts). */
+const CHEAP = { n: 1024, r: 8, p: 1 };
 
 describe("admin API: authentication", () => {
   let broker: AdminBroker;
@@ -155,6 +159,38 @@ describe("admin API: authentication", () => {
     assert.equal(taken.status, 409, JSON.stringify(taken.body));
     assert.equal(taken.body.error.code, "CONFLICT");
     assert.match(taken.body.error.message, /the configuration has an API key "root" \(auth\.apiKeys\)/);
+  });
+
+  it("refuses a registry login name of a configured user (409): one of the two could never log in", async () => {
+    const config = { auth: { users: [{ username: "alice", password: await hashPassword("pw", CHEAP) }] } };
+    const withUsers = await startAdminBroker({ config });
+    try {
+      const message = /the login name "alice" is a user of the configuration \(auth\.users\)/;
+      const user = await withUsers.call("POST", "/api/v1/users", {
+        body: { id: "u-alice", name: "Alice", username: "alice", password: "registry-password" },
+      });
+      assert.equal(user.status, 409, JSON.stringify(user.body));
+      assert.equal(user.body.error.code, "CONFLICT");
+      assert.match(user.body.error.message, message);
+      const device = await withUsers.call("POST", "/api/v1/devices", {
+        body: {
+          id: "d1",
+          name: "D",
+          credentials: [{ kind: "password", username: "alice", password: "device-password" }],
+        },
+      });
+      assert.equal(device.status, 409, JSON.stringify(device.body));
+      assert.match(device.body.error.message, message);
+      const bob = await withUsers.call("POST", "/api/v1/users", {
+        body: { id: "u-bob", name: "Bob", username: "bob", password: "registry-password" },
+      });
+      assert.equal(bob.status, 201, JSON.stringify(bob.body));
+      const renamed = await withUsers.call("PATCH", "/api/v1/users/u-bob", { body: { username: "alice" } });
+      assert.equal(renamed.status, 409, JSON.stringify(renamed.body));
+      assert.match(renamed.body.error.message, message);
+    } finally {
+      await withUsers.stop();
+    }
   });
 
   it("refuses a configured key revoked at run time at once", async () => {

@@ -5,8 +5,8 @@
  * - ids and names (see `validate-name.ts`), roles, scopes and dialect names;
  * - references exist and are of the same tenant (a tenant's entities never point into another);
  * - zone parents: see {@link zoneParents}; no cycles (regions may nest);
- * - uniqueness: login names (users' user names and devices' password user names share one namespace),
- *   device token hashes, a module's (system, name, index) slot, a payload schema's (tenant, name);
+ * - uniqueness: login names (users' user names and devices' password user names share one namespace,
+ *   and none may be a user name of the configuration's `auth.users`), device token hashes, a module's (system, name, index) slot, a payload schema's (tenant, name);
  * - secrets are hashes in the formats of src/auth (scrypt for passwords, SHA-256 for tokens and keys);
  * - a payload schema is a JSON Schema ajv compiles;
  * - an outbound broker's bridge configuration and privacy rules are valid (see `broker-rules.ts`);
@@ -54,6 +54,8 @@ export interface LoginOwner {
 export interface RuleContext {
   get<K extends EntityKind>(kind: K, id: string): EntityOf[K] | undefined;
   loginOwner(username: string): LoginOwner | undefined;
+  /** Whether `username` is a user of the configuration (`auth.users`). */
+  isConfigUser(username: string): boolean;
   tokenOwner(tokenHash: string): string | undefined;
   schemaNamed(tenant: string, name: string): PayloadSchema | undefined;
   moduleAt(systemId: string, name: string, index: number): Module | undefined;
@@ -213,18 +215,27 @@ function checkModule(module: Module, ctx: RuleContext): RuleViolation | undefine
   return undefined;
 }
 
+/**
+ * Whether another entity, or the configuration, has the login name. A configured user (`auth.users`)
+ * and a registry login of the same name could not both log in: the link of `auth.chain` asked first
+ * refuses the other's password. Only a name the entity did not have before is checked against the
+ * configuration, so an entity stored before the user was configured can still be changed or disabled.
+ */
 function loginTaken(
   ctx: RuleContext,
   username: string,
-  self: { kind: "users" | "devices"; id: string },
+  self: { kind: "users" | "devices"; id: string; had: boolean },
 ): RuleViolation | undefined {
+  const field = self.kind === "users" ? "username" : "credentials";
+  if (!self.had && ctx.isConfigUser(username))
+    return violation(
+      "conflict",
+      field,
+      `the login name ${q(username)} is a user of the configuration (auth.users): one of the two could never log in`,
+    );
   const owner = ctx.loginOwner(username);
   if (owner === undefined || (owner.kind === self.kind && owner.id === self.id)) return undefined;
-  return violation(
-    "conflict",
-    self.kind === "users" ? "username" : "credentials",
-    `the login name ${q(username)} is taken`,
-  );
+  return violation("conflict", field, `the login name ${q(username)} is taken`);
 }
 
 function checkDevice(
@@ -255,7 +266,14 @@ function checkDevice(
           ? undefined
           : passwordHashError(credential.passwordHash));
       if (error !== undefined) return violation("invalid", "credentials", `"credentials": ${error}`);
-      const taken = loginTaken(ctx, credential.username, { kind: "devices", id: device.id });
+      const had = before?.credentials.some(
+        (c) => c.kind === "password" && c.username === credential.username,
+      );
+      const taken = loginTaken(ctx, credential.username, {
+        kind: "devices",
+        id: device.id,
+        had: had === true,
+      });
       if (taken !== undefined) return taken;
     } else {
       if (!SHA256_HASH.test(credential.tokenHash))
@@ -306,7 +324,7 @@ function checkUser(user: User, ctx: RuleContext, before: User | undefined): Rule
   }
   return (
     listError("roles", user.roles, (role) => patternError(role, ROLE_PATTERN, "role")) ??
-    loginTaken(ctx, user.username, { kind: "users", id: user.id })
+    loginTaken(ctx, user.username, { kind: "users", id: user.id, had: user.username === before?.username })
   );
 }
 

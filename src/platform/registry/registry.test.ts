@@ -389,6 +389,39 @@ describe("Registry references", () => {
 });
 
 describe("Registry credentials", () => {
+  it("refuses a login name of the configuration's users, but not on an entity that had it before", async () => {
+    const store = new MemoryRegistryStore();
+    const older = await newRegistry({ store });
+    const cred = (username: string) => ({ kind: "password" as const, username, passwordHash: PW });
+    value(older.create("users", { id: "u1", tenant: "default", name: "U", username: "alice" }));
+    value(older.create("devices", { id: "d1", tenant: "default", name: "D", credentials: [cred("bob")] }));
+    // alice and bob are then configured (auth.users); the stored entities load as they are
+    const registry = new Registry({ store, configUsernames: ["alice", "bob", "carol"] });
+    await registry.load();
+    problem(
+      registry.create("users", { tenant: "default", name: "C", username: "carol" }),
+      "conflict",
+      /^Cannot create user: the login name "carol" is a user of the configuration \(auth\.users\)/,
+      "username",
+    );
+    problem(
+      registry.create("devices", { tenant: "default", name: "C", credentials: [cred("carol")] }),
+      "conflict",
+      /the login name "carol" is a user of the configuration/,
+      "credentials",
+    );
+    problem(registry.update("users", "u1", { username: "bob" }), "conflict", /"bob" is a user of the/);
+    problem(
+      registry.update("devices", "d1", { credentials: [cred("bob"), cred("carol")] }),
+      "conflict",
+      /"carol" is a user of the/,
+    );
+    // what they had before can still be changed (to disable them, or to move them off the name)
+    value(registry.update("users", "u1", { enabled: false }));
+    value(registry.update("devices", "d1", { credentials: [cred("bob"), cred("dave")] }));
+    value(registry.update("users", "u1", { username: "ann" }));
+  });
+
   it("shares one login namespace between users and device passwords, and keeps token hashes unique", async () => {
     const registry = await populated();
     const cred = (username: string) => ({ kind: "password" as const, username, passwordHash: PW });

@@ -87,6 +87,8 @@ export interface RegistryOptions {
   readonly onListenerError?: (error: unknown) => void;
   /** Ids of the configuration's API keys (`auth.apiKeys`): a registry key cannot be created with one. */
   readonly configApiKeyIds?: readonly string[];
+  /** User names of the configuration's users (`auth.users`): no registry login may have one. */
+  readonly configUsernames?: readonly string[];
 }
 
 type Maps = { [K in EntityKind]: Map<string, EntityOf[K]> };
@@ -112,6 +114,7 @@ export class Registry implements RegistryView, RuleContext {
   readonly #newId: () => string;
   readonly #configDialects: (tenant: string) => readonly string[];
   readonly #configApiKeyIds: ReadonlySet<string>;
+  readonly #configUsernames: ReadonlySet<string>;
   readonly #onListenerError: (error: unknown) => void;
   readonly #maps = Object.fromEntries(entityKinds.map((kind) => [kind, new Map()])) as unknown as Maps;
   readonly #ordered = new Map<EntityKind, readonly Entity[]>();
@@ -149,6 +152,7 @@ export class Registry implements RegistryView, RuleContext {
     this.#newId = options.newId ?? randomUUID;
     this.#configDialects = options.configDialects ?? (() => []);
     this.#configApiKeyIds = new Set(options.configApiKeyIds);
+    this.#configUsernames = new Set(options.configUsernames);
     this.#onListenerError = options.onListenerError ?? (() => undefined);
   }
 
@@ -309,6 +313,10 @@ export class Registry implements RegistryView, RuleContext {
 
   loginOwner(username: string): LoginOwner | undefined {
     return this.#logins.get(username);
+  }
+
+  isConfigUser(username: string): boolean {
+    return this.#configUsernames.has(username);
   }
 
   tokenOwner(tokenHash: string): string | undefined {
