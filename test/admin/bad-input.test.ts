@@ -449,7 +449,39 @@ const CASES: readonly Case[] = [
     },
     status: 400,
     code: "BAD_REQUEST",
-    message: /accepts at most 128·N·r = 256 MiB/,
+    message: /"passwordHash" has N = 1073741824: it must be a power of two from 1024 to 1048576/,
+  },
+  {
+    // within N·r·p and 128·N·r, but p adds 256 MiB that no check was given: every login failed (0x80)
+    name: "a password hash whose p scrypt could not run within its memory",
+    method: "POST",
+    path: "/api/v1/users",
+    body: {
+      name: "U",
+      username: "u-p",
+      passwordHash: `scrypt$2$1$2097152$${"A".repeat(22)}$${"B".repeat(43)}`,
+    },
+    status: 400,
+    code: "BAD_REQUEST",
+    message: /"passwordHash" has N = 2: it must be a power of two from 1024 to 1048576/,
+  },
+  {
+    name: "a device password hash with an r beyond the bounds",
+    method: "POST",
+    path: "/api/v1/devices",
+    body: {
+      name: "D",
+      credentials: [
+        {
+          kind: "password",
+          username: "d-r",
+          passwordHash: `scrypt$1024$1048576$1$${"A".repeat(22)}$${"B".repeat(43)}`,
+        },
+      ],
+    },
+    status: 400,
+    code: "BAD_REQUEST",
+    message: /"credentials": a password hash has r = 1048576: it must be from 1 to 32/,
   },
   {
     name: "a payload schema pattern that can take exponential time",

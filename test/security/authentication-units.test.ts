@@ -14,7 +14,12 @@ import { CertificateAuthenticator } from "../../src/auth/certificate-authenticat
 import { claimAt, nameList } from "../../src/auth/claims.js";
 import { addressOf, FailureBackoff } from "../../src/auth/failure-backoff.js";
 import { JwtAuthenticator } from "../../src/auth/jwt-authenticator.js";
-import { hashPassword, parsePasswordHash } from "../../src/auth/password-hash.js";
+import {
+  hashPassword,
+  parsePasswordHash,
+  ScryptBoundsError,
+  verifyPassword,
+} from "../../src/auth/password-hash.js";
 import { PasswordAuthenticator } from "../../src/auth/password-authenticator.js";
 import { loadConfig } from "../../src/config/load-config.js";
 import { ConfigError } from "../../src/errors.js";
@@ -152,19 +157,53 @@ describe("parsePasswordHash()", () => {
   });
 
   it("refuses scrypt parameters every login with the hash could not afford", () => {
-    for (const [n, r, p] of [
-      [2 ** 30, 8, 1], // 128 GiB
-      [2 ** 18, 8, 1], // 256 MiB: at the limit, but with r = 16 ...
-      [3000, 8, 1], // N not a power of two (scrypt refuses it)
-      [1, 8, 1],
-      [2 ** 15, 8, 64], // N·r·p = 2^24
-      [2 ** 15, 0, 1],
+    for (const [n, r, p, reason] of [
+      [2 ** 30, 8, 1, /has N = 1073741824: it must be a power of two from 1024 to 1048576/], // 128 GiB
+      [2 ** 18, 16, 1, /needs 512 MiB per check \(128·N·r\): at most 256 MiB/],
+      [3000, 8, 1, /has N = 3000/], // N not a power of two (scrypt refuses it)
+      [1, 8, 1, /has N = 1:/],
+      [2 ** 16, 8, 16, /needs N·r·p = 8388608 per check: at most 2\^22/],
+      [2 ** 15, 0, 1, /has r = 0: it must be from 1 to 32/],
     ] as const) {
-      const encoded = `scrypt$${n}$${n === 2 ** 18 ? 16 : r}$${p}$${salt}$${hash}`;
-      assert.throws(() => parsePasswordHash(encoded), /accepts at most/, encoded);
+      const encoded = `scrypt$${n}$${r}$${p}$${salt}$${hash}`;
+      assert.throws(() => parsePasswordHash(encoded), ScryptBoundsError, encoded);
+      assert.throws(() => parsePasswordHash(encoded), reason, encoded);
     }
     assert.equal(parsePasswordHash(`scrypt$${2 ** 17}$8$1$${salt}$${hash}`).n, 2 ** 17, "128 MiB is fine");
-    assert.throws(() => parsePasswordHash(`scrypt$1024$8$1$${salt}$${"B".repeat(200)}`), /128-byte/);
+    assert.equal(parsePasswordHash(`scrypt$${2 ** 15}$8$16$${salt}$${hash}`).p, 16, "N·r·p = 2^22 is fine");
+    assert.throws(
+      () => parsePasswordHash(`scrypt$1024$8$1$${salt}$${"B".repeat(200)}`),
+      /it has a salt or hash longer than 128 bytes/,
+    );
+    assert.throws(
+      () => parsePasswordHash(`scrypt$1024$8$1$${salt}$${"B".repeat(22)}`),
+      /shorter than 32 bytes/,
+    );
+  });
+
+  it("refuses the parameters scrypt itself refuses, or cannot run within the memory it is given", () => {
+    // within N·r·p <= 2^22 and 128·N·r <= 256 MiB, but p or r added what no maxmem allowed (repro p7)
+    for (const [n, r, p, reason] of [
+      [2, 1, 2 ** 21, /has N = 2:/],
+      [1024, 1, 2 ** 12, /has p = 4096: it must be from 1 to 16/],
+      [1024, 2 ** 11, 1, /has r = 2048: it must be from 1 to 32/],
+      [2 ** 16, 1, 1, /has N = 65536 with r = 1: scrypt needs N below 2\^\(16·r\)/],
+    ] as const)
+      assert.throws(() => parsePasswordHash(`scrypt$${n}$${r}$${p}$${salt}$${hash}`), reason);
+  });
+
+  it("verifies every hash at the corners of the bounds (scrypt gets the memory it needs)", async () => {
+    for (const parameters of [
+      { n: 1024, r: 1, p: 16 },
+      { n: 2 ** 15, r: 1, p: 1 }, // the largest N for r = 1
+      { n: 1024, r: 32, p: 16 },
+    ]) {
+      const encoded = await hashPassword("pw", parameters);
+      const parsed = parsePasswordHash(encoded);
+      assert.equal(await verifyPassword("pw", parsed), true, encoded);
+      assert.equal(await verifyPassword("pW", parsed), false, encoded);
+    }
+    await assert.rejects(hashPassword("pw", { n: 2 ** 16, r: 1, p: 1 }), ScryptBoundsError);
   });
 });
 
@@ -355,11 +394,13 @@ describe("loadConfig() security checks", () => {
           { username: "a", password: `scrypt$65536$8$16$${salt}$${hash}` }, // N·r·p = 2^23
           { username: "b", password: `scrypt$1024$8$1$${salt}$${"B".repeat(200)}` },
           { username: "c", password: `scrypt$65536$8$8$${salt}$${hash}` }, // 2^22: fine
+          { username: "d", password: `scrypt$65536$1$1$${salt}$${hash}` }, // scrypt refuses N >= 2^(16·r)
         ],
       },
     });
-    assert.equal(messages.length, 2, messages.join("\n"));
-    assert.match(messages[0]!, /auth\.users\[0\]\.password.*N x r x p/);
+    assert.equal(messages.length, 3, messages.join("\n"));
+    assert.match(messages[2]!, /auth\.users\[3\]\.password" has N = 65536 with r = 1/);
+    assert.match(messages[0]!, /auth\.users\[0\]\.password" needs N·r·p = 8388608 per check/);
     assert.match(messages[1]!, /auth\.users\[1\]\.password.*longer than 128 bytes/);
   });
 

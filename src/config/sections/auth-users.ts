@@ -55,7 +55,7 @@ export const usersSchema: JsonSchema = {
         type: "string",
         pattern: "^scrypt\\$",
         description:
-          "The password's scrypt hash, `scrypt$<N>$<r>$<p>$<salt>$<hash>` with the salt and hash in base64url, as printed by `switchboard hash-password`. Never the password itself.",
+          "The password's scrypt hash, `scrypt$<N>$<r>$<p>$<salt>$<hash>` with the salt and hash in base64url, as printed by `switchboard hash-password`. Never the password itself. Its parameters must be within the bounds of docs/security.md (N a power of two from 1024 to 1048576 and below 2^(16·r), r 1 to 32, p 1 to 16, 128·N·r at most 256 MiB, N·r·p at most 2^22), as the registry's hashes.",
       },
       tenant: tenantSchema("The tenant of the user's principal."),
       roles: rolesSchema("The roles of the user's principal."),

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { MAX_SCRYPT_MEMORY, MAX_SCRYPT_WORK } from "../../auth/password-hash.js";
+import { passwordHashProblem } from "../../auth/password-hash.js";
 import type { ConfigIssue } from "../../errors.js";
 import { formatPath } from "../layered-input.js";
 import type { AuthConfig } from "./auth.js";
@@ -41,7 +41,7 @@ export function securityIssues(config: SecuritySettings, sourceOf: SourceOf): Co
     (name, i) => add(["auth", "users", i, "username"], `"auth.users[${i}].username" repeats "${name}"`),
   );
   auth.users.forEach((user, i) => {
-    const problem = scryptHashProblem(user.password);
+    const problem = passwordHashProblem(user.password);
     if (problem !== undefined)
       add(["auth", "users", i, "password"], `"auth.users[${i}].password" ${problem}`);
   });
@@ -141,36 +141,6 @@ function providerProblem(provider: JwtProviderConfig): string | undefined {
   if (wrong.length > 0) {
     return `lists ${wrong.map((a) => `"${a}"`).join(", ")} in "algorithms", which ${symmetric ? "a shared secret" : "a public key"} cannot verify`;
   }
-  return undefined;
-}
-
-/** Most memory one scrypt check may use (the hash's 128 x N x r bytes), as for the registry's hashes. */
-export const SCRYPT_MAX_MEMORY = MAX_SCRYPT_MEMORY;
-
-export function scryptMemory(n: number, r: number): number {
-  return 128 * n * r;
-}
-
-/** Why an `auth.users[].password` value is not a usable scrypt hash, or undefined. */
-export function scryptHashProblem(encoded: string): string | undefined {
-  const parts = encoded.split("$");
-  if (parts.length !== 6 || parts[0] !== "scrypt")
-    return 'must be "scrypt$<N>$<r>$<p>$<salt>$<hash>" (run "switchboard hash-password")';
-  const [n, r, p] = parts.slice(1, 4).map(Number) as [number, number, number];
-  if (!Number.isInteger(Math.log2(n)) || n < 2 ** 10 || n > 2 ** 20)
-    return `has N = ${parts[1] ?? ""}: it must be a power of two from 1024 to 1048576`;
-  if (!Number.isInteger(r) || r < 1 || r > 32) return `has r = ${parts[2] ?? ""}: it must be from 1 to 32`;
-  if (!Number.isInteger(p) || p < 1 || p > 16) return `has p = ${parts[3] ?? ""}: it must be from 1 to 16`;
-  if (scryptMemory(n, r) > SCRYPT_MAX_MEMORY)
-    return `needs ${scryptMemory(n, r) / 2 ** 20} MiB per check (128 x N x r): at most ${SCRYPT_MAX_MEMORY / 2 ** 20} MiB`;
-  if (n * r * p > MAX_SCRYPT_WORK)
-    return `needs N x r x p = ${n * r * p} per check: at most 2^22 (${MAX_SCRYPT_WORK})`;
-  const base64url = /^[A-Za-z0-9_-]+$/;
-  const [salt = "", hash = ""] = parts.slice(4);
-  if (!base64url.test(salt) || salt.length < 22) return "has a salt shorter than 16 bytes (or not base64url)";
-  if (!base64url.test(hash) || hash.length < 43) return "has a hash shorter than 32 bytes (or not base64url)";
-  // 128 bytes at most each, as parsePasswordHash reads them (171 base64url characters)
-  if (salt.length > 171 || hash.length > 171) return "has a salt or hash longer than 128 bytes";
   return undefined;
 }
 

@@ -15,7 +15,7 @@
  */
 
 import { Ajv } from "ajv";
-import { parsePasswordHash, ScryptBoundsError } from "../../auth/index.js";
+import { passwordHashProblem } from "../../auth/index.js";
 import { checkBroker } from "./broker-rules.js";
 import { checkFieldTypes } from "./field-types.js";
 import { checkTenantPrivacy } from "./tenant-rules.js";
@@ -264,7 +264,7 @@ function checkDevice(
         loginError(credential.username) ??
         (kept(before?.credentials, credential.passwordHash)
           ? undefined
-          : passwordHashError(credential.passwordHash));
+          : hashError("a password hash", credential.passwordHash));
       if (error !== undefined) return violation("invalid", "credentials", `"credentials": ${error}`);
       const had = before?.credentials.some(
         (c) => c.kind === "password" && c.username === credential.username,
@@ -294,16 +294,10 @@ function checkDevice(
   return undefined;
 }
 
-function passwordHashError(hash: string): string | undefined {
-  try {
-    parsePasswordHash(hash);
-    return undefined;
-  } catch (error) {
-    // a well-formed hash with parameters beyond the broker's bounds says which
-    return error instanceof ScryptBoundsError
-      ? error.reason
-      : 'a password hash must be "scrypt$<N>$<r>$<p>$<salt>$<hash>" (src/auth/password-hash.ts)';
-  }
+/** Why `hash` (named `name`) is not a password hash the broker accepts (src/auth/password-hash.ts). */
+function hashError(name: string, hash: string): string | undefined {
+  const problem = passwordHashProblem(hash);
+  return problem === undefined ? undefined : `${name} ${problem}`;
 }
 
 /**
@@ -319,8 +313,8 @@ function checkUser(user: User, ctx: RuleContext, before: User | undefined): Rule
   const error = loginError(user.username);
   if (error !== undefined) return violation("invalid", "username", `"username": ${error}`);
   if (user.passwordHash !== undefined && user.passwordHash !== before?.passwordHash) {
-    const hashError = passwordHashError(user.passwordHash);
-    if (hashError !== undefined) return violation("invalid", "passwordHash", `"passwordHash": ${hashError}`);
+    const problem = hashError('"passwordHash"', user.passwordHash);
+    if (problem !== undefined) return violation("invalid", "passwordHash", problem);
   }
   return (
     listError("roles", user.roles, (role) => patternError(role, ROLE_PATTERN, "role")) ??
