@@ -14,6 +14,7 @@ import {
   type ExternalAuthenticator,
   JwtAuthenticator,
   parseApiKey,
+  type PasswordVerifier,
 } from "./auth/index.js";
 import { type BridgeManager, OutboundBrokers } from "./bridges/index.js";
 import { Broker, type BrokerOptions, type ListenerInfo } from "./broker/index.js";
@@ -122,6 +123,8 @@ export interface StartOptions extends BrokerOptions {
   readonly registry?: Registry;
   /** The outbound bridges' outbox store, instead of the one `store` implies. */
   readonly outboxStore?: OutboxStore;
+  /** Checks the passwords of password logins (`auth.users` and the registry's). Default scrypt. */
+  readonly passwordVerifier?: PasswordVerifier;
 }
 
 /** The database file of the SQLite store, inside the configured data directory. */
@@ -214,7 +217,8 @@ export async function startSwitchboard(options: StartOptions): Promise<Switchboa
   let configured: ConfiguredAuthenticators | undefined;
   try {
     registry = options.registry ?? (await loadRegistry(store, logger, options.clock, config.auth));
-    registryAuthenticator = new RegistryAuthenticator(registry);
+    const verifier = options.passwordVerifier === undefined ? {} : { verifier: options.passwordVerifier };
+    registryAuthenticator = new RegistryAuthenticator(registry, verifier);
     // Authenticators come from the configuration unless given (a ConfigError when a key file is bad)
     configured =
       options.authenticators === undefined
@@ -222,6 +226,7 @@ export async function startSwitchboard(options: StartOptions): Promise<Switchboa
             ...(options.clock === undefined ? {} : { now: options.clock }),
             registry: registryLink(registry, registryAuthenticator),
             tokenVerifiers: [registryKeyVerifier(registryAuthenticator)],
+            ...verifier,
           })
         : undefined;
   } catch (error) {

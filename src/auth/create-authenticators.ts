@@ -1,7 +1,9 @@
 /**
  * Builds the authentication chain the configuration describes (`auth.chain` order). Authenticators
  * with nothing configured are left out (they would defer every client), except `anonymous`, which
- * decides by `auth.allowAnonymous`.
+ * decides by `auth.allowAnonymous`. Right after the last password link (`password`, `registry`) comes
+ * the `unknown-login` link, which pays the scrypt check of a user name no password link knows
+ * (`unknown-login-authenticator.ts`).
  * @module
  */
 
@@ -17,6 +19,8 @@ import { ApiKeyAuthenticator } from "./api-key-authenticator.js";
 import { CertificateAuthenticator } from "./certificate-authenticator.js";
 import { JwtAuthenticator } from "./jwt-authenticator.js";
 import { PasswordAuthenticator } from "./password-authenticator.js";
+import type { PasswordVerifier } from "./password-verifier.js";
+import { UnknownLoginAuthenticator } from "./unknown-login-authenticator.js";
 
 /** An authenticator made outside src/auth (the registry's), placed where `auth.chain` names its kind. */
 export interface ExternalAuthenticator extends Authenticator {
@@ -49,6 +53,8 @@ export function createAuthenticators(
     readonly tokenVerifiers?: readonly TokenVerifier[];
     /** The registry's authenticator, for `registry` in the chain (src/platform/registry). */
     readonly registry?: ExternalAuthenticator;
+    /** Checks passwords (give the registry's authenticator the same). Default scrypt. */
+    readonly verifier?: PasswordVerifier;
   } = {},
 ): ConfiguredAuthenticators {
   const keysInChain = auth.chain.includes("apiKey") || auth.chain.includes("gooee");
@@ -57,6 +63,13 @@ export function createAuthenticators(
   // The API key authenticator is kept even without configured keys: keys can be added at run time
   const apiKeys = keysInChain ? new ApiKeyAuthenticator(auth.apiKeys) : undefined;
   const registry = auth.chain.includes("registry") ? options.registry : undefined;
+  const password =
+    auth.chain.includes("password") && auth.users.length > 0
+      ? new PasswordAuthenticator(
+          auth.users,
+          options.verifier === undefined ? {} : { verifier: options.verifier },
+        )
+      : undefined;
   const jwt =
     auth.jwt.providers.length === 0
       ? undefined
@@ -78,7 +91,7 @@ export function createAuthenticators(
           ],
         });
       case "password":
-        return auth.users.length === 0 ? undefined : new PasswordAuthenticator(auth.users);
+        return password;
       case "registry":
         return registry;
       case "anonymous":
@@ -94,5 +107,17 @@ export function createAuthenticators(
     }
   };
   const chain = auth.chain.map(build).filter((a): a is Authenticator => a !== undefined);
+  // the unknown-login link right after the last password link: a name none of them knows costs one check
+  const at = (link: Authenticator | undefined): number => (link === undefined ? -1 : chain.indexOf(link));
+  const last = Math.max(at(password), at(registry));
+  if (last >= 0)
+    chain.splice(
+      last + 1,
+      0,
+      new UnknownLoginAuthenticator({
+        active: () => password !== undefined || registry?.holdsCredentials() === true,
+        ...(options.verifier === undefined ? {} : { verifier: options.verifier }),
+      }),
+    );
   return { chain, apiKeys, jwt };
 }

@@ -38,5 +38,10 @@ export {
   type ScryptParameters,
   verifyPassword,
 } from "./password-hash.js";
-export { PasswordAuthenticator } from "./password-authenticator.js";
+export { PasswordAuthenticator, type PasswordAuthenticatorOptions } from "./password-authenticator.js";
+export { dummyPasswordHash, type PasswordVerifier, scryptVerifier } from "./password-verifier.js";
+export {
+  UnknownLoginAuthenticator,
+  type UnknownLoginAuthenticatorOptions,
+} from "./unknown-login-authenticator.js";
 export { makePrincipal, type PrincipalFields } from "./principals.js";

@@ -4,8 +4,9 @@
  *
  * Answers: no user name, no password, or a user name it does not know: `defer` (another authenticator
  * may know the client). A known user with the right password: `allow`; with a wrong one: `deny` 0x86.
- * An unknown user name still costs one scrypt check against a dummy hash, so the time of the answer
- * does not tell which user names exist.
+ * A known name costs one scrypt check, an unknown one none here: the chain's `unknown-login` link pays
+ * one for it once every password link has deferred (`unknown-login-authenticator.ts`), so the time of
+ * the answer does not tell which user names exist, however many password links the chain has.
  * @module
  */
 
@@ -19,7 +20,8 @@ import {
   type Principal,
 } from "../hooks/index.js";
 import { ReasonCode } from "../protocol/index.js";
-import { parsePasswordHash, type PasswordHash, verifyPassword } from "./password-hash.js";
+import { parsePasswordHash, type PasswordHash } from "./password-hash.js";
+import { type PasswordVerifier, scryptVerifier } from "./password-verifier.js";
 import { makePrincipal } from "./principals.js";
 
 interface UserEntry {
@@ -27,13 +29,17 @@ interface UserEntry {
   readonly principal: Principal;
 }
 
+export interface PasswordAuthenticatorOptions {
+  /** Default {@link scryptVerifier}. */
+  readonly verifier?: PasswordVerifier;
+}
+
 export class PasswordAuthenticator implements Authenticator {
   readonly name = "password";
   readonly #users = new Map<string, UserEntry>();
-  /** Checked for unknown user names, with the cost of the first user's hash. */
-  readonly #dummy: PasswordHash | undefined;
+  readonly #verifier: PasswordVerifier;
 
-  constructor(users: readonly UserConfig[]) {
+  constructor(users: readonly UserConfig[], options: PasswordAuthenticatorOptions = {}) {
     for (const user of users) {
       this.#users.set(user.username, {
         hash: parsePasswordHash(user.password),
@@ -45,8 +51,7 @@ export class PasswordAuthenticator implements Authenticator {
         }),
       });
     }
-    const first = this.#users.values().next().value;
-    this.#dummy = first === undefined ? undefined : { ...first.hash, salt: Buffer.alloc(16, 1) };
+    this.#verifier = options.verifier ?? scryptVerifier;
   }
 
   /** How many users are configured. */
@@ -56,13 +61,9 @@ export class PasswordAuthenticator implements Authenticator {
 
   async authenticate(attempt: ConnectAttempt): Promise<AuthenticationResult> {
     const { username, password } = attempt;
-    if (username === undefined || password === undefined || this.#dummy === undefined) return DEFER;
-    const user = this.#users.get(username);
-    if (user === undefined) {
-      await verifyPassword(password, this.#dummy);
-      return DEFER;
-    }
-    if (await verifyPassword(password, user.hash)) return { kind: "allow", principal: user.principal };
+    const user = username === undefined ? undefined : this.#users.get(username);
+    if (user === undefined || password === undefined) return DEFER;
+    if (await this.#verifier.verify(password, user.hash)) return { kind: "allow", principal: user.principal };
     return deny(ReasonCode.BadUserNameOrPassword, "Bad user name or password");
   }
 }

@@ -4,6 +4,7 @@
  */
 
 import { pino } from "pino";
+import type { PasswordVerifier } from "../../src/auth/password-verifier.js";
 import { loadConfig } from "../../src/config/load-config.js";
 import type { Authenticator } from "../../src/hooks/authenticator.js";
 import type { Authorizer } from "../../src/hooks/authorizer.js";
@@ -30,6 +31,8 @@ export interface TestBrokerOptions {
   readonly clock?: () => number;
   /** The cluster bus (default: a single node). */
   readonly cluster?: ClusterBus;
+  /** Checks passwords (default scrypt); a test counts the checks with its own. */
+  readonly passwordVerifier?: PasswordVerifier;
 }
 
 export interface TestBroker {
@@ -74,6 +77,7 @@ export async function startTestBroker(options: TestBrokerOptions = {}): Promise<
     ...(options.stages === undefined ? {} : { stages: options.stages }),
     ...(options.clock === undefined ? {} : { clock: options.clock }),
     ...(options.cluster === undefined ? {} : { cluster: options.cluster }),
+    ...(options.passwordVerifier === undefined ? {} : { passwordVerifier: options.passwordVerifier }),
   });
   const tcp = switchboard.listeners.find((l) => l.kind === "tcp");
   const ws = switchboard.listeners.find((l) => l.kind === "ws");

@@ -60,7 +60,7 @@ export const authProperties: PropertiesOf<AuthConfig> = {
     type: "array",
     default: ["certificate", "jwt", "apiKey", "password", "registry", "anonymous"],
     description:
-      "The authenticators, in the order they are asked; each accepts, refuses or passes the client on, and a client every one passes on is refused. Leave one out to turn it off. An authenticator with nothing configured passes every client on. `registry` checks the registry's users, devices and API keys (see docs/admin-api.md). `gooee` (not in the default chain) is the Gooee login: user name `authorization` with a user API token (an API key or a JWT) as the password; put it before `apiKey` (see docs/dialects/gooee.md).",
+      "The authenticators, in the order they are asked; each accepts, refuses or passes the client on, and a client every one passes on is refused. Leave one out to turn it off. An authenticator with nothing configured passes every client on. `registry` checks the registry's users, devices and API keys (see docs/admin-api.md). Right after the last of `password` and `registry`, the broker adds a link that pays the scrypt check of a user name neither knows, so a refusal takes as long for an unknown name as for a known one (docs/security.md). `gooee` (not in the default chain) is the Gooee login: user name `authorization` with a user API token (an API key or a JWT) as the password; put it before `apiKey` (see docs/dialects/gooee.md).",
     items: { type: "string", enum: authenticatorKinds, description: "An authenticator." },
   },
   anonymous: anonymousSchema,

@@ -8,8 +8,10 @@
  * - **device tokens** (any password whose SHA-256 is a device's token hash), with no user name or the
  *   device id as user name;
  * - **user names and passwords** of users and of devices' password credentials (scrypt). An unknown
- *   login name: `defer`, after a dummy scrypt check when the registry holds any password, so the time of
- *   the answer does not tell which names exist.
+ *   login name: `defer` at once (the chain's `unknown-login` link pays its scrypt check, once every
+ *   password link has deferred: src/auth/unknown-login-authenticator.ts). A known name costs one check
+ *   whatever the answer: a user without a password, or a stored hash beyond the bounds, is refused
+ *   after a check against a dummy hash, so the time of the answer does not tell which names exist.
  *
  * A right credential of a disabled device or user: `deny` 0x87 Not authorized. Otherwise `allow`, with
  * a principal in the entity's tenant whose attributes say where it came from: `credential: "registry"`,
@@ -27,13 +29,14 @@
 
 import { timingSafeEqual } from "node:crypto";
 import {
-  DEFAULT_SCRYPT,
+  dummyPasswordHash,
   hashApiKeySecret,
   makePrincipal,
   parseApiKey,
   parsePasswordHash,
   type PasswordHash,
-  verifyPassword,
+  type PasswordVerifier,
+  scryptVerifier,
 } from "../../auth/index.js";
 import {
   type AuthenticationResult,
@@ -53,10 +56,11 @@ export interface RegistryAuthenticatorOptions {
   readonly deviceRoles?: readonly string[];
   /** User names accepted with any registry API key besides its id and its user's name (e.g. Gooee's `authorization`). */
   readonly keyUsernames?: readonly string[];
+  /** Checks passwords against hashes. Default scrypt (src/auth/password-verifier.ts). */
+  readonly verifier?: PasswordVerifier;
 }
 
 const decoder = new TextDecoder();
-const DUMMY: PasswordHash = { ...DEFAULT_SCRYPT, salt: Buffer.alloc(16, 1), hash: Buffer.alloc(32, 2) };
 const BAD = "Bad user name or password";
 
 function sameText(a: string, b: string): boolean {
@@ -71,11 +75,14 @@ export class RegistryAuthenticator implements Authenticator {
   readonly #hosts = new Set<AuthenticatorHost>();
   readonly #deviceRoles: readonly string[];
   readonly #keyUsernames: ReadonlySet<string>;
+  readonly #verifier: PasswordVerifier;
+  readonly #dummy: PasswordHash = dummyPasswordHash();
 
   constructor(registry: Registry, options: RegistryAuthenticatorOptions = {}) {
     this.#registry = registry;
     this.#deviceRoles = options.deviceRoles ?? ["device"];
     this.#keyUsernames = new Set(options.keyUsernames ?? []);
+    this.#verifier = options.verifier ?? scryptVerifier;
     registry.onChange((change) => this.#changed(change));
   }
 
@@ -121,19 +128,15 @@ export class RegistryAuthenticator implements Authenticator {
 
   async #login(username: string, password: Uint8Array): Promise<AuthenticationResult> {
     const owner = this.#registry.loginOwner(username);
-    if (owner === undefined) {
-      if (this.#registry.holdsCredentials()) await verifyPassword(password, DUMMY);
-      return DEFER;
-    }
+    if (owner === undefined) return DEFER;
     const hash = owner.kind === "users" ? this.#userHash(owner.id) : this.#deviceHash(owner.id, username);
-    if (hash === undefined) return deny(ReasonCode.BadUserNameOrPassword, BAD);
-    let parsed: PasswordHash;
-    try {
-      parsed = parsePasswordHash(hash); // a hash stored before the bounds on its parameters is refused
-    } catch {
+    // no password, or a hash stored before the bounds on its parameters: refused, at the same cost
+    const parsed = hash === undefined ? undefined : usableHash(hash);
+    if (parsed === undefined) {
+      await this.#verifier.verify(password, this.#dummy);
       return deny(ReasonCode.BadUserNameOrPassword, BAD);
     }
-    if (!(await verifyPassword(password, parsed))) return deny(ReasonCode.BadUserNameOrPassword, BAD);
+    if (!(await this.#verifier.verify(password, parsed))) return deny(ReasonCode.BadUserNameOrPassword, BAD);
     // scrypt took a while: the credential must still be the one just checked
     const now = this.#registry.loginOwner(username);
     if (now?.kind !== owner.kind || now.id !== owner.id) return deny(ReasonCode.BadUserNameOrPassword, BAD);
@@ -228,6 +231,15 @@ export class RegistryAuthenticator implements Authenticator {
         { reasonCode: ReasonCode.AdministrativeAction, reason, event: "auth.revoked" },
       );
     }
+  }
+}
+
+/** The parsed hash, or undefined when it is beyond the bounds (stored before them) or malformed. */
+function usableHash(hash: string): PasswordHash | undefined {
+  try {
+    return parsePasswordHash(hash);
+  } catch {
+    return undefined;
   }
 }
 
