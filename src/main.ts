@@ -38,7 +38,7 @@ import type { Logger } from "./observability/index.js";
 import { createDialectLayer, type DialectLayer } from "./platform/dialects/index.js";
 import { type TokenVerifier, tokenVerifier } from "./auth/token-verifier.js";
 import { PLACEOS_API_ENDPOINT, placeosApiAuthenticator } from "./platform/dialects/placeos/index.js";
-import { Registry, RegistryAuthenticator } from "./platform/registry/index.js";
+import { Registry, RegistryAuthenticator, schemaSizeProblem } from "./platform/registry/index.js";
 import { PrivacySysTopics, TenantPrivacies } from "./platform/tenant-privacy/index.js";
 import type { PrivacyCountersSource } from "./admin/privacy-routes.js";
 import {
@@ -196,6 +196,15 @@ async function loadRegistry(
     onListenerError: (error) => logger.error({ err: error }, "A registry change listener failed"),
   });
   await registry.load();
+  // written before the size bounds: kept (and editable), but never compiled, so its values are refused
+  for (const schema of registry.list("schemas").items) {
+    const problem = schemaSizeProblem(schema.schema);
+    if (problem !== undefined)
+      logger.error(
+        { schemaId: schema.id, tenant: schema.tenant, name: schema.name, problem },
+        "A stored payload schema is too large to compile safely: values of its name are refused until it is replaced",
+      );
+  }
   return registry;
 }
 

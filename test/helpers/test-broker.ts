@@ -5,6 +5,7 @@
 
 import { pino } from "pino";
 import type { PasswordVerifier } from "../../src/auth/password-verifier.js";
+import type { Logger } from "../../src/observability/index.js";
 import { loadConfig } from "../../src/config/load-config.js";
 import type { Authenticator } from "../../src/hooks/authenticator.js";
 import type { Authorizer } from "../../src/hooks/authorizer.js";
@@ -33,6 +34,8 @@ export interface TestBrokerOptions {
   readonly cluster?: ClusterBus;
   /** Checks passwords (default scrypt); a test counts the checks with its own. */
   readonly passwordVerifier?: PasswordVerifier;
+  /** Default: silent (or the level of TEST_LOG). */
+  readonly logger?: Logger;
 }
 
 export interface TestBroker {
@@ -66,7 +69,7 @@ export async function startTestBroker(options: TestBrokerOptions = {}): Promise<
     values[section] = isRecord(value) && isRecord(base) ? { ...base, ...value } : value;
   }
   const config = loadConfig({ values });
-  const logger = pino({ level: process.env["TEST_LOG"] ?? "silent" });
+  const logger = options.logger ?? pino({ level: process.env["TEST_LOG"] ?? "silent" });
   const switchboard = await startSwitchboard({
     config,
     logger,

@@ -8,7 +8,7 @@
  * - uniqueness: login names (users' user names and devices' password user names share one namespace,
  *   and none may be a user name of the configuration's `auth.users`), device token hashes, a module's (system, name, index) slot, a payload schema's (tenant, name);
  * - secrets are hashes in the formats of src/auth (scrypt for passwords, SHA-256 for tokens and keys);
- * - a payload schema is a JSON Schema ajv compiles;
+ * - a payload schema is within the size bounds (`schema-size.ts`) and a JSON Schema ajv compiles;
  * - an outbound broker's bridge configuration and privacy rules are valid (see `broker-rules.ts`);
  * - a tenant's privacy settings are valid (see `tenant-rules.ts`).
  * @module
@@ -19,7 +19,8 @@ import { passwordHashProblem } from "../../auth/index.js";
 import { checkBroker } from "./broker-rules.js";
 import { checkFieldTypes } from "./field-types.js";
 import { checkTenantPrivacy } from "./tenant-rules.js";
-import { compileUserSchema } from "./user-schema.js";
+import { schemaSizeProblem } from "./schema-size.js";
+import { compileUserSchema, USER_SCHEMA_OPTIONS } from "./user-schema.js";
 import type {
   ApiKey,
   Device,
@@ -335,9 +336,10 @@ function checkApiKey(key: ApiKey, ctx: RuleContext): RuleViolation | undefined {
 /**
  * A new ajv instance per check (~10 ms, on an administrator's create or update of a schema): a
  * long-lived one keeps some of every schema it compiled, however each is dropped (user-schema.ts).
+ * Silent: ajv would write a line to the console for each unknown format of the schema.
  */
 function schemaChecker(): Ajv {
-  return new Ajv({ strict: false, allErrors: false, addUsedSchema: false });
+  return new Ajv({ ...USER_SCHEMA_OPTIONS, strict: false, allErrors: false, logger: false });
 }
 
 function checkSchema(
@@ -352,8 +354,12 @@ function checkSchema(
       "name",
       `payload schema ${q(taken.id)} is already named ${q(schema.name)} in tenant ${q(schema.tenant)}`,
     );
-  // an unchanged schema is not compiled again (a change of its description)
-  if (before === undefined || JSON.stringify(before.schema) !== JSON.stringify(schema.schema))
+  // an unchanged schema is not checked again (a change of its description, or of a schema stored
+  // before the size bounds, which can then still be renamed, described or replaced)
+  if (before === undefined || JSON.stringify(before.schema) !== JSON.stringify(schema.schema)) {
+    const size = schemaSizeProblem(schema.schema);
+    if (size !== undefined)
+      return violation("invalid", "schema", `"schema" is too large to compile safely: ${size}`);
     try {
       compileUserSchema(schemaChecker(), schema.schema);
     } catch (error) {
@@ -363,6 +369,7 @@ function checkSchema(
         `"schema" is not a valid JSON Schema: ${error instanceof Error ? error.message : String(error)}`,
       );
     }
+  }
   if (schema.unit !== undefined && schema.unit.length > 64)
     return violation("invalid", "unit", `"unit" must be at most 64 characters`);
   return textError("description", schema.description);

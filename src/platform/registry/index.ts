@@ -63,3 +63,4 @@ export {
   type RegistryOptions,
 } from "./registry.js";
 export { RegistryAuthenticator, type RegistryAuthenticatorOptions } from "./registry-authenticator.js";
+export { MAX_SCHEMA_BYTES, MAX_SCHEMA_DEPTH, MAX_SCHEMA_MEMBERS, schemaSizeProblem } from "./schema-size.js";

@@ -10,14 +10,16 @@
  * without format validation and without strict mode (users' schemas may carry annotations such as
  * `unit`), and never registers users' `$id`s (two tenants may use the same one); schemas are compiled
  * and dropped through registry/user-schema.ts (a dropped schema's `$id` never takes another schema
- * with it; a pattern that can take exponential time makes the schema unusable).
+ * with it; a pattern that can take exponential time, or a schema beyond the size bounds, stored before
+ * those checks, makes the schema unusable without compiling it), with the options that keep compiling
+ * in proportion to the schema (`USER_SCHEMA_OPTIONS`).
  * @module
  */
 
 import { Ajv, type AnySchemaObject, type ValidateFunction } from "ajv";
 import type { JsonObject } from "../../envelope/index.js";
 import type { PayloadSchema } from "../../registry/model.js";
-import { compileUserSchema } from "../../registry/user-schema.js";
+import { compileUserSchema, USER_SCHEMA_OPTIONS } from "../../registry/user-schema.js";
 import { type GooeeError, invalid, keywordCause } from "./gooee-errors.js";
 
 interface Entry {
@@ -47,11 +49,11 @@ const COMPILES_PER_INSTANCE = 1024;
 
 function newAjv(): Ajv {
   return new Ajv({
+    ...USER_SCHEMA_OPTIONS,
     allErrors: false,
     verbose: true,
     strict: false,
     validateFormats: false,
-    addUsedSchema: false,
     logger: false,
   });
 }
