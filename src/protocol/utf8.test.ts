@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 
 import { ProtocolError } from "./protocol-error.js";
-import { decodeUtf8, encodeUtf8Into, isValidUtf8, utf8Length } from "./utf8.js";
+import { asciiToString, decodeUtf8, encodeUtf8Into, isValidUtf8, utf8Length } from "./utf8.js";
 
 const fatal = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
@@ -109,6 +109,18 @@ describe("decodeUtf8()", () => {
         assert.equal(decodeUtf8(bytes, 0, bytes.length), expected);
         assert.equal(isValidUtf8(bytes), true);
       }
+    }
+  });
+});
+
+describe("asciiToString()", () => {
+  test("gives the characters of any length of ASCII bytes, a few hundred thousand too", () => {
+    for (const length of [0, 1, 4, 12, 13, 16, 17, 255, 256, 257, 300_000]) {
+      const bytes = Uint8Array.from({ length: length + 4 }, (_, i) => 0x20 + (i % 95));
+      const expected = String.fromCharCode(...bytes.subarray(2, 2 + Math.min(length, 1000)));
+      const text = asciiToString(bytes, 2, 2 + length);
+      assert.equal(text.length, length);
+      assert.equal(text.slice(0, 1000), expected);
     }
   });
 });

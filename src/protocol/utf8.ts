@@ -97,10 +97,12 @@ const ROPE_LENGTH = 13;
 /**
  * Builds a string from bytes known to be ASCII (below 0x80; not checked): one `fromCharCode` call over
  * an array of the codes when joining pieces would make a rope (a flat string at once), else 16 or 4 or
- * 1 characters per call.
+ * 1 characters per call; above {@link ASCII_JS_LIMIT} bytes, a TextDecoder (a spread of hundreds of
+ * thousands of arguments would overflow the stack).
  */
 export function asciiToString(b: Uint8Array, start: number, end: number): string {
   const length = end - start;
+  if (length > ASCII_JS_LIMIT) return textDecoder.decode(b.subarray(start, end));
   if (length >= ROPE_LENGTH && length !== 16) {
     const codes = new Array<number>(length);
     for (let k = 0; k < length; k++) codes[k] = b[start + k]!;
