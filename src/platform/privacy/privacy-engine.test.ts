@@ -198,7 +198,34 @@ describe("privacy engine: key matches", () => {
       ["xxxxxxxxxxxxxxx", "xxxxxxxxxxxxxxx"],
     );
     assert.equal(out.attendees[1]!.contact!.email, "xxxxxxxxxxxxxxxxxxxx");
-    assert.equal(out.notes, booking.notes, "text is not a key");
+    // the text is not a member named email, but the organizer's address quoted in it is hidden too
+    assert.equal(out.notes, "Call Bob on 415-555-2671 or write to xxxxxxxxxxxxxxx");
+  });
+
+  it("hides a value it transformed where another string quotes it, and the texts inside an object", () => {
+    const report = {
+      error: { message: 'Invalid value. Position: [0]/value/badge. Value: "B-44119".' },
+      data: [{ name: "access", value: { badge: "B-44119", door: 12345, ok: "no" } }],
+      note: "door 12345 left open; ok",
+    };
+    const byKey = keep(report, one({ key: "badge" }, "hash")) as typeof report;
+    assert.equal(byKey.data[0]!.value.badge, h("B-44119"));
+    assert.equal(byKey.error.message, `Invalid value. Position: [0]/value/badge. Value: "${h("B-44119")}".`);
+    assert.equal(byKey.note, report.note, "nothing else changes");
+    const whole = keep(report, one({ key: "value" }, "hash")) as typeof report;
+    const hashed = h(JSON.stringify({ badge: "B-44119", door: 12345, ok: "no" }));
+    assert.equal(whole.error.message, `Invalid value. Position: [0]/value/badge. Value: "${hashed}".`);
+    assert.equal(
+      whole.note,
+      `door ${hashed} left open; ok`,
+      'a number inside it too; "no" is too short to be hidden',
+    );
+  });
+
+  it("leaves the input as it is when a transformed value appears nowhere else", () => {
+    const value = { badge: "B-44119", other: { text: "nothing here" } };
+    const out = keep(value, one({ key: "badge" }, "hash")) as typeof value;
+    assert.equal(out.other, value.other, "shared with the input");
   });
 
   it("hashes a whole object selected by key", () => {

@@ -10,6 +10,11 @@
  *    claimed by one rule at most: what an allow rule or an earlier rule claimed is left to it. A rule
  *    that selects a value something in which is already claimed acts on the unclaimed parts only.
  * 4. The output is built once: claimed parts transformed, everything else shared with the input.
+ * 5. A value a hash or mask rule transformed whole (a key or path rule's, or a regex rule's with
+ *    `target: value`) is hidden where it appears again, verbatim, inside another string of the event
+ *    (an error message quoting it: Gooee's `rejected` reports), replaced there by its transformed text.
+ *    So are the strings and numbers inside a transformed object or array. Texts shorter than
+ *    {@link MIN_ECHO} characters are left: replacing them would garble the text around them for little.
  *
  * Rule sets given together are applied one after the other, each to the output of the one before
  * (see privacy-policy.ts for which sets an output gets, in which order). The engine fails closed: a set
@@ -85,9 +90,14 @@ class Dropped {
   ) {}
 }
 
+/** Shortest text of a hidden value that is also hidden where it appears inside other strings. */
+export const MIN_ECHO = 3;
+
 /** The state of one `apply` call. */
 class Evaluation {
   fired: RuleFiring[] | undefined;
+  /** Texts of values transformed whole, and what they became (see the module comment, 5). */
+  hidden: Map<string, string> | undefined;
 
   constructor(
     readonly hmac: Hmac,
@@ -177,7 +187,59 @@ function applySet(value: unknown, set: CompiledRuleSet, run: Evaluation): unknow
   let transformed = false;
   for (const rule of set.transforms) if (claimRule(root, value, rule, run)) transformed = true;
   // Allow rules alone change nothing: the input is the output.
-  return transformed ? render(value, root, run) : value;
+  if (!transformed) return value;
+  const output = render(value, root, run);
+  const hidden = run.hidden;
+  if (hidden === undefined) return output;
+  run.hidden = undefined; // what this set hid is hidden now; a later set records its own
+  return hideEchoes(output, hidden, 0);
+}
+
+/** `value` with every text of `hidden` inside its strings replaced by what it became. */
+function hideEchoes(value: unknown, hidden: ReadonlyMap<string, string>, depth: number): unknown {
+  if (depth > MAX_DEPTH) throw new DepthExceeded();
+  if (typeof value === "string") {
+    let out = value;
+    for (const [text, replacement] of hidden) if (out.includes(text)) out = out.replaceAll(text, replacement);
+    return out;
+  }
+  if (Array.isArray(value)) {
+    let copy: unknown[] | undefined;
+    for (let i = 0; i < value.length; i++) {
+      const item = hideEchoes(value[i], hidden, depth + 1);
+      if (item !== value[i]) (copy ??= value.slice())[i] = item;
+    }
+    return copy ?? value;
+  }
+  if (!isRecord(value)) return value;
+  let copy: Record<string, unknown> | undefined;
+  for (const key of Object.keys(value)) {
+    const member = hideEchoes(value[key], hidden, depth + 1);
+    if (member === value[key]) continue;
+    copy ??= { ...value };
+    if (key === "__proto__")
+      Object.defineProperty(copy, key, {
+        value: member,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    else copy[key] = member;
+  }
+  return copy ?? value;
+}
+
+/** Records the texts inside `value` (transformed whole into `replacement`) as hidden. */
+function recordHidden(value: unknown, replacement: string, run: Evaluation, depth: number): void {
+  if (depth > MAX_DEPTH) throw new DepthExceeded();
+  if (typeof value === "string" || typeof value === "number") {
+    const text = typeof value === "string" ? value : String(value);
+    if (text.length >= MIN_ECHO && text !== replacement) (run.hidden ??= new Map()).set(text, replacement);
+    return;
+  }
+  if (Array.isArray(value)) for (const item of value) recordHidden(item, replacement, run, depth + 1);
+  else if (isRecord(value))
+    for (const key of Object.keys(value)) recordHidden(value[key], replacement, run, depth + 1);
 }
 
 const ROOT: ValueLocation = Object.freeze([]);
@@ -344,7 +406,10 @@ function render(value: unknown, mark: Mark, run: Evaluation): unknown {
 
 /** A claimed value transformed: hash and mask act on its text (see canonical-json.ts). */
 function act(rule: CompiledRule, value: unknown, run: Evaluation): unknown {
-  return rule.action === "hash" || rule.action === "mask" ? actOnText(rule, textOf(value), run) : value;
+  if (rule.action !== "hash" && rule.action !== "mask") return value;
+  const replacement = actOnText(rule, textOf(value), run);
+  recordHidden(value, replacement, run, 0);
+  return replacement;
 }
 
 function actOnText(rule: CompiledRule, text: string, run: Evaluation): string {
