@@ -271,6 +271,13 @@ describe("shaped meta reads against the long way", () => {
     for (const v of VALUE_TOKENS) for (const t of TIME_TOKENS) texts.push(layout(v, "20", t));
     for (const v of VALUE_TOKENS) texts.push(layout('"x"', v, `"${T1}"`));
     texts.push(layout("1", "2", `"${T1}"`, " "), ` ${layout("1", "2", `"${T1}"`)} `);
+    // tokens of a few hundred thousand characters (a spread of their codes overflowed the stack)
+    const long = 200_000;
+    texts.push(
+      layout(`"${"a".repeat(long)}"`, "20", `"${T1}"`),
+      layout('"x"', `1.${"0".repeat(long)}`, `"${T1}"`),
+    );
+    texts.push(layout('"x"', "9".repeat(long), `"${T1}"`), layout('"x"', "20", `"${"2".repeat(long)}"`));
     for (const text of texts) {
       // each text after the base layout was learned and read once
       const shaped = ingestMeta(schemas, new EnvelopeIds(), new TimestampParser(), new MetaShapeCache());
@@ -395,7 +402,7 @@ const schema = (id: string, body: Record<string, unknown>, updatedAt = 1): Paylo
 });
 
 describe("hostile meta payloads and payload schemas", () => {
-  it("refuses a value nested deeper than 256 levels with 0x99, reporting the payload as text", async () => {
+  it("refuses a value nested deeper than 256 levels with 0x99, reporting the payload as published", async () => {
     const registry = await world();
     const handle = ingestMeta(new SchemaCache(), new EnvelopeIds(), new TimestampParser());
     const context: DialectContext = { registry, tenant: TENANT, now: 1_700_000_000_000 };
@@ -405,13 +412,12 @@ describe("hostile meta payloads and payload schemas", () => {
     assert.equal(outcome.kind, "reject");
     assert.equal(outcome.reasonCode, 0x99);
     assert.match(outcome.reason, /^Invalid payload due to nested deeper than 256 levels\. /);
-    const report = JSON.parse(new TextDecoder().decode(outcome.publish![0]!.payload)) as {
-      error: { message: string };
-      data: unknown;
-    };
+    const reportText = new TextDecoder().decode(outcome.publish![0]!.payload);
+    const report = JSON.parse(reportText) as { error: { message: string }; data: unknown };
     assert.equal(outcome.publish![0]!.topic, "devices/dev-1/meta/rejected");
     assert.equal(report.error.message, outcome.reason);
-    assert.equal(report.data, text, "the payload as published, as text");
+    // the JSON as published, not a string: privacy rules see it (and refuse it as too deep: fail closed)
+    assert.ok(reportText.endsWith(`,"data":${text}}`), "the payload as published");
     // 256 levels in all (the array, the item, 254 in the value) are fine
     const fine = `[{"name":"blob","value":${"[".repeat(254)}${"]".repeat(254)},"timestamp":"${T1}"}]`;
     assert.equal(handle(publish("dev-1", fine), context).kind, "accept");
@@ -436,6 +442,9 @@ describe("hostile meta payloads and payload schemas", () => {
       assert.equal(number.kind, "reject");
       assert.equal(number.reasonCode, 0x99);
       assert.match(number.reason, /a number too large for JSON/);
+      // the report carries the published JSON itself (privacy rules see its members), not a string
+      const report = new TextDecoder().decode(number.publish![0]!.payload);
+      assert.ok(report.endsWith(`,"data":${infinite}}`), report);
     }
   });
 

@@ -68,7 +68,16 @@ const strictDecoder = new TextDecoder("utf-8", { fatal: true });
 
 type Parsed =
   | { readonly ok: true; readonly value: unknown; readonly text: string }
-  | { readonly ok: false; readonly text: string; readonly cause: string };
+  | {
+      readonly ok: false;
+      readonly text: string;
+      readonly cause: string;
+      /**
+       * What a report's `data` is: the published JSON itself when it parsed (a number JSON cannot hold,
+       * nesting too deep: privacy rules then see its members), else its text as a string.
+       */
+      readonly data: string | PublishedJson;
+    };
 
 /**
  * The payload parsed; or its text, when it is not UTF-8 or not JSON, nests too deep or holds a number
@@ -79,16 +88,19 @@ function parseJson(payload: Uint8Array): Parsed {
   try {
     text = strictDecoder.decode(payload);
   } catch {
-    return { ok: false, text: decoder.decode(payload), cause: "not UTF-8" };
+    const lenient = decoder.decode(payload);
+    return { ok: false, text: lenient, cause: "not UTF-8", data: lenient };
   }
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch {
-    return { ok: false, text, cause: "malformed JSON" };
+    return { ok: false, text, cause: "malformed JSON", data: text };
   }
   const problem = jsonValueProblem(value);
-  return problem === undefined ? { ok: true, value, text } : { ok: false, text, cause: problem };
+  return problem === undefined
+    ? { ok: true, value, text }
+    : { ok: false, text, cause: problem, data: new PublishedJson(text) };
 }
 
 /** A rejection; with `rejectedTopic`, also the report published there. */
@@ -225,7 +237,7 @@ export function ingestMeta(
       return reject(
         invalid(parsed.cause, "(root)", parsed.text, META_PAYLOAD_SCHEMA),
         PAYLOAD,
-        parsed.text,
+        parsed.data,
         `devices/${id}/meta/rejected`,
       );
     const data = parsed.value;
@@ -442,7 +454,7 @@ function objectPayload(
   const parsed = parseJson(publish.payload);
   if (!parsed.ok)
     return {
-      outcome: reject(invalid(parsed.cause, "(root)", parsed.text, schema), PAYLOAD, parsed.text, rejected),
+      outcome: reject(invalid(parsed.cause, "(root)", parsed.text, schema), PAYLOAD, parsed.data, rejected),
     };
   const published = new PublishedJson(parsed.text);
   if (!isJsonObject(parsed.value))
