@@ -58,7 +58,7 @@ describe("PlaceOS Redis input", { skip: reachable ? false : "no Redis on 127.0.0
   let redis: Redis;
   let watcher: TestClient;
 
-  const publish = async (channel: string, message: string): Promise<void> => {
+  const publish = async (channel: string, message: string | Buffer): Promise<void> => {
     const receivers = await redis.publish(channel, message);
     assert.equal(receivers, 1, "the broker's input is subscribed");
   };
@@ -170,6 +170,22 @@ describe("PlaceOS Redis input", { skip: reachable ? false : "no Redis on 127.0.0
     const warned = broker.logs.matching("Redis input: ignored a message");
     assert.equal(warned.length, 4, "each logged once");
     assert.match(String(warned[1]!["reason"]), /no module "mod-nope"/);
+  });
+
+  it("ignores (and counts) a message that is not UTF-8, rather than storing U+FFFD", async () => {
+    const before = { ...broker.redis!.counts };
+    await publish(`${prefix}${IDS.display2}/name`, Buffer.from([0x22, 0xff, 0x22])); // "\xff"
+    await watcher.inbox.expectNothing(300);
+    assert.deepEqual(broker.redis!.counts, {
+      received: before.received + 1,
+      accepted: before.accepted,
+      refused: before.refused + 1,
+    });
+    assert.deepEqual(broker.registry.state({ kind: "modules", id: IDS.display2 }), []);
+    assert.match(
+      String(broker.logs.matching("Redis input: ignored a message").at(-1)!["reason"]),
+      /not UTF-8/,
+    );
   });
 
   it("messages on other channels are not taken", async () => {

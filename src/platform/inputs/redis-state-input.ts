@@ -85,8 +85,9 @@ export class RedisStateInput {
       connectionName: "switchboard-placeos-status",
     });
     this.#client = client;
-    client.on("pmessage", (_pattern: string, channel: string, message: string) =>
-      this.#message(channel, message),
+    // the bytes, not ioredis's strings (decoded leniently: ill-formed UTF-8 would become U+FFFD)
+    client.on("pmessageBuffer", (_pattern: Buffer, channel: Buffer, message: Buffer) =>
+      this.#bytes(channel, message),
     );
     client.on("error", (error: Error) => {
       if (this.#failing) return;
@@ -138,6 +139,20 @@ export class RedisStateInput {
     });
   }
 
+  #bytes(channel: Buffer, message: Buffer): void {
+    let channelText: string;
+    let messageText: string;
+    try {
+      channelText = strict.decode(channel);
+      messageText = strict.decode(message);
+    } catch {
+      this.counts.received++;
+      this.#refused(lenient.decode(channel), "not UTF-8");
+      return;
+    }
+    this.#message(channelText, messageText);
+  }
+
   #message(channel: string, message: string): void {
     this.counts.received++;
     const parsed = parseStatusChannel(this.#prefix, channel);
@@ -176,6 +191,9 @@ export class RedisStateInput {
     else this.#logger.debug({ channel, reason }, message);
   }
 }
+
+const strict = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+const lenient = new TextDecoder();
 
 /** The URL without its password, for logs. */
 function redactUrl(url: string): string {
