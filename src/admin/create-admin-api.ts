@@ -70,6 +70,7 @@ export interface AdminApi {
 const MAX_PARAM_LENGTH = 8192;
 const NO_PARAMETERS = object({});
 const JSON_MEDIA_TYPE = "application/json; charset=utf-8";
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
 
 function pathOf(url: string): string {
   const end = url.indexOf("?");
@@ -119,8 +120,15 @@ export async function createAdminApi(options: AdminApiOptions): Promise<AdminApi
   const json = app.getDefaultJsonParser("error", "error");
   app.removeAllContentTypeParsers();
   const bodyTexts = new WeakMap<FastifyRequest, string>(); // the body as received (AdminCall.bodyText)
-  app.addContentTypeParser("application/json", { parseAs: "string" }, (request, body, done) => {
-    const text = typeof body === "string" ? body : body.toString("utf8");
+  app.addContentTypeParser("application/json", { parseAs: "buffer" }, (request, body, done) => {
+    let text: string;
+    try {
+      // strictly: a lenient decode would store U+FFFD for bytes that are not UTF-8 (RFC 8259 8.1)
+      text = typeof body === "string" ? body : strictUtf8.decode(body);
+    } catch {
+      done(new ApiError("BAD_REQUEST", "Invalid body: not UTF-8"));
+      return;
+    }
     if (text === "") done(null, undefined);
     else {
       bodyTexts.set(request, text);

@@ -566,6 +566,14 @@ describe("admin API: bad input", () => {
     });
   }
 
+  it("refuses a body that is not UTF-8 with 400, rather than storing U+FFFD", async () => {
+    const body = new TextEncoder().encode('{"name":"Zxx","type":"region"}');
+    body[body.indexOf(0x78)] = 0xff; // an "x" as a byte no UTF-8 text holds
+    const answer = await broker.call("POST", "/api/v1/zones", { body });
+    assert.equal(answer.status, 400);
+    assert.deepEqual(answer.body, { error: { code: "BAD_REQUEST", message: "Invalid body: not UTF-8" } });
+  });
+
   it("refuses a body over admin.bodyLimit with 413", async () => {
     const answer = await broker.call("POST", "/api/v1/zones", {
       body: { name: "Z", type: "region", description: "x".repeat(2000) },

@@ -30,7 +30,7 @@ export interface AdminBroker extends TestBroker {
 }
 
 export interface CallOptions {
-  /** A value to send as JSON, or a string sent as it is. */
+  /** A value to send as JSON, or a string or bytes sent as they are. */
   readonly body?: unknown;
   readonly key?: string | null;
   readonly headers?: Readonly<Record<string, string>>;
@@ -98,10 +98,13 @@ export async function startAdminBroker(options: TestBrokerOptions = {}): Promise
     call: async (method, path, call = {}) => {
       const key = call.key === undefined ? keys.root : call.key;
       const headers: Record<string, string> = { ...(key === null ? {} : { "x-api-key": key }) };
-      let body: string | undefined;
+      let body: string | Uint8Array | undefined;
       if (call.body !== undefined) {
         headers["content-type"] = "application/json";
-        body = typeof call.body === "string" ? call.body : JSON.stringify(call.body);
+        body =
+          typeof call.body === "string" || call.body instanceof Uint8Array
+            ? call.body
+            : JSON.stringify(call.body);
       }
       const response = await fetch(baseUrl + path, {
         method,
