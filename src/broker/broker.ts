@@ -140,7 +140,7 @@ export class Broker {
       this.logger.error({ err: error }, "A scheduled task (keep-alive, will, session expiry) failed"),
     );
     this.authentication = new BrokerAuthentication(this);
-    this.retained = new RetainedMessages(this.store);
+    this.retained = new RetainedMessages(this.store, this.scheduler);
     this.sessions = new SessionRegistry({
       store: this.store,
       router: this.router,

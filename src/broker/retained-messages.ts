@@ -1,7 +1,9 @@
 /**
  * Retained messages (spec 3.3.1.3): one per topic, replaced by each retained PUBLISH and removed by a
  * retained PUBLISH with an empty payload [MQTT-3.3.1-5] [MQTT-3.3.1-6] [MQTT-3.3.1-7]; expired
- * ones are not delivered and are removed when met. Topics are the internal ones: a tenant's retained
+ * ones are not delivered [MQTT-3.3.2-5], and are removed (from memory and the store) when their Message
+ * Expiry Interval has passed, by one scheduler deadline for the earliest, or when a subscription meets
+ * them first. Topics are the internal ones: a tenant's retained
  * messages are kept under its mount (`$t/<tenant>/...`) and so only match its own subscriptions; the
  * receive rules are applied when each one is sent (Connection.sendPublish).
  * @module
@@ -9,14 +11,30 @@
 
 import type { Store } from "../hooks/index.js";
 import { RetainedIndex } from "../routing/index.js";
-import { compactPayload, isExpired, type ApplicationMessage } from "../session/index.js";
+import {
+  compactPayload,
+  type Deadline,
+  DeadlineQueue,
+  isExpired,
+  type ApplicationMessage,
+} from "../session/index.js";
+import type { Scheduler, TimedTask } from "./scheduler.js";
 
-export class RetainedMessages {
+export class RetainedMessages implements TimedTask {
   readonly #index = new RetainedIndex<ApplicationMessage>();
   readonly #store: Store;
+  readonly #scheduler: Scheduler | undefined;
+  /** When each retained message with an expiry is past it, by topic (a replaced one's is cancelled). */
+  readonly #expiries = new DeadlineQueue<ApplicationMessage>();
+  readonly #deadlines = new Map<string, Deadline<ApplicationMessage>>();
+  /** The scheduler's deadline for the earliest expiry, and when it is. */
+  #timer: Deadline<TimedTask> | undefined;
+  #timerAt = Infinity;
 
-  constructor(store: Store) {
+  /** Without a scheduler, expired messages are removed only when a subscription meets them. */
+  constructor(store: Store, scheduler?: Scheduler) {
     this.#store = store;
+    this.#scheduler = scheduler;
   }
 
   get size(): number {
@@ -32,12 +50,14 @@ export class RetainedMessages {
     if (message.payload.byteLength === 0) {
       if (this.#index.get(message.topic) !== undefined) {
         this.#index.delete(message.topic);
+        this.#unwatch(message.topic);
         if (persist) this.#store.deleteRetained(message.topic);
       }
       return;
     }
     compactPayload(message);
     this.#index.set(message.topic, message);
+    this.#watch(message);
     if (!persist) return;
     this.#store.putMessage(message);
     this.#store.putRetained(message.topic, message.id);
@@ -46,6 +66,7 @@ export class RetainedMessages {
   /** Restores a retained message from the store (no store write). */
   restore(message: ApplicationMessage): void {
     this.#index.set(message.topic, message);
+    this.#watch(message);
   }
 
   get(topic: string): ApplicationMessage | undefined {
@@ -59,9 +80,51 @@ export class RetainedMessages {
       if (isExpired(message, now)) expired.push(topic);
       else visit(message);
     });
-    for (const topic of expired) {
-      this.#index.delete(topic);
-      this.#store.deleteRetained(topic);
+    for (const topic of expired) this.#remove(topic);
+  }
+
+  /** The earliest expiry has come: removes every retained message past its expiry. */
+  fire(now: number): void {
+    this.#timer = undefined;
+    this.#timerAt = Infinity;
+    for (let due = this.#expiries.popDue(now); due !== undefined; due = this.#expiries.popDue(now)) {
+      const message = due.item;
+      this.#deadlines.delete(message.topic);
+      if (this.#index.get(message.topic) === message && isExpired(message, now)) this.#remove(message.topic);
     }
+    this.#arm();
+  }
+
+  #remove(topic: string): void {
+    this.#index.delete(topic);
+    this.#unwatch(topic);
+    if (!topic.startsWith("$SYS/")) this.#store.deleteRetained(topic);
+  }
+
+  /** Watches `message`'s expiry (strictly after its last millisecond), in place of its topic's last. */
+  #watch(message: ApplicationMessage): void {
+    this.#unwatch(message.topic);
+    const expiresAt = message.expiresAt;
+    if (expiresAt === undefined || this.#scheduler === undefined) return;
+    this.#deadlines.set(message.topic, this.#expiries.push(expiresAt + 1, message));
+    if (expiresAt + 1 < this.#timerAt) this.#arm();
+  }
+
+  #unwatch(topic: string): void {
+    const deadline = this.#deadlines.get(topic);
+    if (deadline === undefined) return;
+    this.#deadlines.delete(topic);
+    this.#expiries.cancel(deadline);
+  }
+
+  /** Schedules the earliest expiry (none left: no deadline). */
+  #arm(): void {
+    const scheduler = this.#scheduler;
+    if (scheduler === undefined) return;
+    scheduler.cancel(this.#timer);
+    this.#timer = undefined;
+    const next = this.#expiries.nextAt;
+    this.#timerAt = next ?? Infinity;
+    if (next !== undefined) this.#timer = scheduler.schedule(next, this);
   }
 }
