@@ -17,7 +17,13 @@ import {
 } from "../hooks/index.js";
 import { parseSubscriptionFilter } from "../protocol/index.js";
 import type { SharedGroup } from "../routing/index.js";
-import { isExpired, type ApplicationMessage, type Session, type Subscription } from "../session/index.js";
+import {
+  type ApplicationMessage,
+  type Delivery,
+  isExpired,
+  type Session,
+  type Subscription,
+} from "../session/index.js";
 import { MOUNT_ROOT, unmountTopic } from "../tenancy/index.js";
 import type { Broker } from "./broker.js";
 
@@ -106,6 +112,21 @@ interface EntrySources {
   readonly groupOf: (topicFilter: string | undefined) => SharedGroup<Session, Subscription> | undefined;
 }
 
+/** The delivery a stored in-flight or queued entry stands for, but its QoS (typed per kind). */
+function deliveryOf(
+  entry: StoredSessionState["queue"][number] | StoredSessionState["inflight"][number],
+  message: ApplicationMessage,
+  groupOf: EntrySources["groupOf"],
+): Omit<Delivery, "qos"> {
+  return {
+    message,
+    retain: entry.retain,
+    subscriptionIdentifiers:
+      entry.subscriptionIdentifiers.length > 0 ? entry.subscriptionIdentifiers : undefined,
+    group: groupOf(entry.group),
+  };
+}
+
 /**
  * Restores a session's in-flight entries and queue. An entry given to the session for a shared
  * subscription joins that group again (spec 4.8.2: should the session end before its client has it,
@@ -121,12 +142,8 @@ function restoreEntries(session: Session, state: StoredSessionState, sources: En
       continue;
     }
     session.restoreInflight({
-      message,
+      ...deliveryOf(entry, message, groupOf),
       qos: entry.qos,
-      retain: entry.retain,
-      subscriptionIdentifiers:
-        entry.subscriptionIdentifiers.length > 0 ? entry.subscriptionIdentifiers : undefined,
-      group: groupOf(entry.group),
       packetId: entry.packetId,
       phase: entry.phase,
       shown: undefined, // not stored: a resend after a restart is shown anew (docs/privacy.md)
@@ -139,12 +156,8 @@ function restoreEntries(session: Session, state: StoredSessionState, sources: En
       continue;
     }
     session.restoreQueued({
-      message,
+      ...deliveryOf(entry, message, groupOf),
       qos: entry.qos,
-      retain: entry.retain,
-      subscriptionIdentifiers:
-        entry.subscriptionIdentifiers.length > 0 ? entry.subscriptionIdentifiers : undefined,
-      group: groupOf(entry.group),
       seq: entry.seq,
     });
   }

@@ -217,14 +217,7 @@ function hideEchoes(value: unknown, hidden: ReadonlyMap<string, string>, depth: 
     const member = hideEchoes(value[key], hidden, depth + 1);
     if (member === value[key]) continue;
     copy ??= { ...value };
-    if (key === "__proto__")
-      Object.defineProperty(copy, key, {
-        value: member,
-        enumerable: true,
-        writable: true,
-        configurable: true,
-      });
-    else copy[key] = member;
+    setMember(copy, key, member);
   }
   return copy ?? value;
 }
@@ -390,18 +383,16 @@ function render(value: unknown, mark: Mark, run: Evaluation): unknown {
   }
   const record = value as Record<string, unknown>;
   const copy: Record<string, unknown> = { ...record };
-  for (const [key, child] of mark.children) {
-    const member = render(record[key as string], child, run);
-    if (key === "__proto__")
-      Object.defineProperty(copy, key, {
-        value: member,
-        enumerable: true,
-        writable: true,
-        configurable: true,
-      });
-    else copy[key as string] = member;
-  }
+  for (const [key, child] of mark.children)
+    setMember(copy, key as string, render(record[key as string], child, run));
   return copy;
+}
+
+/** Sets a member of a copied record; `__proto__` as an own member, as JSON.parse made it. */
+function setMember(copy: Record<string, unknown>, key: string, member: unknown): void {
+  if (key === "__proto__")
+    Object.defineProperty(copy, key, { value: member, enumerable: true, writable: true, configurable: true });
+  else copy[key] = member;
 }
 
 /** A claimed value transformed: hash and mask act on its text (see canonical-json.ts). */
