@@ -124,6 +124,8 @@ export class Connection implements TransportSink, SessionLink, TimedTask {
   readonly #writeAhead: boolean;
   /** `mqtt.writeHighWaterMark`: read for every delivery (see {@link writable}). */
   readonly #highWaterMark: number;
+  /** A batch this large is written at once ({@link EARLY_FLUSH_BYTES}, or the high-water mark if lower). */
+  readonly #earlyFlushBytes: number;
   #paused = false;
   /** Set while the transport is asked to hold its input back (see {@link #stopInput}). */
   #inputStopped = false;
@@ -139,6 +141,7 @@ export class Connection implements TransportSink, SessionLink, TimedTask {
     this.log = new ConnectionLogger(broker.logger, this);
     this.#writeAhead = broker.writeAhead;
     this.#highWaterMark = broker.config.mqtt.writeHighWaterMark;
+    this.#earlyFlushBytes = Math.min(EARLY_FLUSH_BYTES, this.#highWaterMark);
   }
 
   get clientId(): string | undefined {
@@ -290,7 +293,7 @@ export class Connection implements TransportSink, SessionLink, TimedTask {
 
   /** A frame joined the batch: flush with the turn, or at once when the batch is already large. */
   #queued(): void {
-    if (!this.#writeAhead && this.#batch.bytes >= EARLY_FLUSH_BYTES) this.flush();
+    if (!this.#writeAhead && this.#batch.bytes >= this.#earlyFlushBytes) this.flush();
     else this.broker.markDirty(this);
   }
 
@@ -301,6 +304,10 @@ export class Connection implements TransportSink, SessionLink, TimedTask {
     this.broker.metrics.bytesSent += this.#batch.bytes;
     this.#batch.writeTo(this.transport);
     if (this.transport.bufferedBytes >= this.#highWaterMark) this.#writable = false;
+    // the batch itself may have been what made the link unwritable (`writable` counts it): with the
+    // operating system taking it all, no drain will come, so deliveries that waited go on now
+    else if (this.state === "connected" && this.session?.waiting === true)
+      this.session.drain(this.broker.now());
   }
 
   /**

@@ -107,7 +107,18 @@ export class Session {
 
   /** True when a new QoS 1/2 delivery would be sent at once rather than queued (shared subscriptions prefer such members). */
   get canAcceptNow(): boolean {
-    return this.#link !== undefined && this.#link.writable && !this.inflight.full && this.queue.length === 0;
+    return (
+      this.#link !== undefined &&
+      this.#link.writable &&
+      !this.inflight.full &&
+      this.queue.length === 0 &&
+      this.#resend.length === 0
+    );
+  }
+
+  /** Whether deliveries wait for the link: queued, or in flight and not yet resent after an attach. */
+  get waiting(): boolean {
+    return this.queue.length > 0 || this.#resend.length > 0;
   }
 
   /** The next queue sequence number (restored sessions continue after their stored entries). */
@@ -158,7 +169,14 @@ export class Session {
       }
       return;
     }
-    if (link !== undefined && link.writable && this.queue.length === 0 && !this.inflight.full) {
+    // not before the resends of an attach that stopped at an unwritable link [MQTT-4.6.0-1]
+    if (
+      link !== undefined &&
+      link.writable &&
+      this.queue.length === 0 &&
+      this.#resend.length === 0 &&
+      !this.inflight.full
+    ) {
       this.#sendInflight(delivery, link, now);
     } else {
       this.#enqueue(delivery);
