@@ -172,6 +172,23 @@ describe("Registry.create()", () => {
     });
   }
 
+  it("keeps one id namespace for zones, systems and drivers (PlaceOS's metadata topics)", async () => {
+    const registry = await populated();
+    problem(
+      registry.create("drivers", { id: "bld", tenant: "acme", name: "D" }),
+      "conflict",
+      /zone "bld" has that id/,
+    );
+    problem(registry.create("systems", { id: "bld", tenant: "acme", name: "S" }), "conflict", /zone "bld"/);
+    value(registry.create("drivers", { id: "drv", tenant: "acme", name: "D" }));
+    problem(
+      registry.create("zones", { id: "drv", tenant: "acme", name: "Z", type: "area" }),
+      "conflict",
+      /driver "drv" has that id/,
+    );
+    value(registry.create("devices", { id: "bld", tenant: "acme", name: "a device may" }));
+  });
+
   it("checks tenant ids and API key ids by their own rules", async () => {
     const registry = await populated();
     problem(registry.create("tenants", { id: "_x", name: "T" }), "invalid", /not a valid tenant id/);

@@ -106,6 +106,13 @@ const q = (value: string): string => JSON.stringify(value);
  * if (!created.ok) console.error(created.problem.message);
  * ```
  */
+/**
+ * The kinds whose ids share one namespace: PlaceOS publishes the metadata of each at
+ * `placeos/<org>/metadata/<id>`, whatever its kind, so two of them with one id would overwrite (and,
+ * deleted, clear) each other's.
+ */
+const PLACES = ["zones", "systems", "drivers"] as const satisfies readonly EntityKind[];
+
 export class Registry implements RegistryView, RuleContext {
   readonly store: RegistryStore;
   /** State writes dropped (unknown entity, or a tenant other than the entity's). */
@@ -222,6 +229,11 @@ export class Registry implements RegistryView, RuleContext {
     const label = `Cannot create ${kindNames[kind]}`;
     if (this.#maps[kind].has(id))
       return fail("conflict", `${label}: ${kindNames[kind]} ${q(id)} already exists`, "id");
+    // zones, systems and drivers share one topic level (PlaceOS's `metadata/<id>`): their ids too
+    if ((PLACES as readonly string[]).includes(kind))
+      for (const other of PLACES)
+        if (other !== kind && this.#maps[other].has(id))
+          return fail("conflict", `${label}: ${kindNames[other]} ${q(id)} has that id`, "id");
     // the configuration's keys are asked first and refuse any other secret: a registry key with one
     // of their ids would never work
     if (kind === "apiKeys" && this.#configApiKeyIds.has(id))
