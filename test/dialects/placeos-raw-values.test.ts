@@ -146,6 +146,45 @@ describe("PlaceOS: a driver's JSON after a restart (SQLite store)", () => {
   });
 });
 
+describe("PlaceOS: a tenant that lost the dialect while the broker was down (SQLite store)", () => {
+  let dataDir: string;
+
+  before(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), "sb-placeos-left-"));
+  });
+  after(async () => {
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it("has what the dialect published for it cleared at the next start", async () => {
+    const storage = { storage: { kind: "sqlite", path: dataDir } };
+    const retainedOf = (broker: PlaceosBroker): string[] => {
+      const topics: string[] = [];
+      broker.switchboard.broker.retained.match(`$t/${T}/placeos/#`, Date.now(), (m) => topics.push(m.topic));
+      return topics;
+    };
+    const first = await startPlaceosBroker({ registry: "store", config: storage });
+    try {
+      await publishRaw(first);
+      assert.ok(retainedOf(first).length > 3, "metadata and state retained");
+    } finally {
+      await first.stop();
+    }
+    const second = await startPlaceosBroker({ registry: "store", config: storage, placeos: { tenants: [] } });
+    try {
+      assert.deepEqual(retainedOf(second), []);
+      assert.equal(
+        second.logs.matching(
+          "PlaceOS: cleared what the dialect had published for a tenant that no longer has it",
+        ).length,
+        1,
+      );
+    } finally {
+      await second.stop();
+    }
+  });
+});
+
 describe("PlaceOS: a driver's JSON under the tenant's privacy rules", () => {
   let broker: PlaceosBroker;
 

@@ -55,7 +55,11 @@ export interface DialectLayerOptions {
 
 /** The broker's retained messages, as `DialectLayer.start` reads them (the broker's `retained`). */
 export interface RetainedReader {
-  match(filter: string, now: number, visit: (message: { readonly topic: string }) => void): void;
+  match(
+    filter: string,
+    now: number,
+    visit: (message: { readonly topic: string; readonly publisherId: string | undefined }) => void,
+  ): void;
 }
 
 /** What a rendering inherits when it does not say: from the inbound message, or none. */
@@ -270,19 +274,24 @@ export class DialectLayer {
       emit: (envelope) => this.emit(envelope),
       publish: (tenant, rendered) => this.publish(tenant, rendered),
       enabled: has,
-      tenants: () => {
-        const candidates = new Set(this.#configured.keys());
-        if (this.feed !== undefined)
-          for (const tenant of this.feed.list("tenants").items) candidates.add(tenant.id);
-        return [...candidates].filter(has);
-      },
+      tenants: () => this.#knownTenants().filter(has),
+      otherTenants: () => this.#knownTenants().filter((tenant) => !has(tenant)),
       retained: (tenant, filter, visit) => {
         if (retained === undefined) return;
         const mount = mountOf(tenant);
         const prefix = mount.root ? "" : prefixFor(mount, filter);
-        retained.match(prefix + filter, this.now(), (message) => visit(message.topic.slice(prefix.length)));
+        retained.match(prefix + filter, this.now(), (message) =>
+          visit(message.topic.slice(prefix.length), message.publisherId === undefined),
+        );
       },
     };
+  }
+
+  /** The tenants the configuration (any dialect's) or the registry knows. */
+  #knownTenants(): string[] {
+    const known = new Set(this.#configured.keys());
+    if (this.feed !== undefined) for (const tenant of this.feed.list("tenants").items) known.add(tenant.id);
+    return [...known];
   }
 
   /**

@@ -144,11 +144,14 @@ export interface DialectRuntime {
   enabled(tenant: string): boolean;
   /** The tenants that have the dialect now: the configuration's and the registry's. */
   tenants(): string[];
+  /** The tenants the configuration or the registry knows that do not have the dialect now. */
+  otherTenants(): string[];
   /**
    * Calls `visit` with the topic (as the tenant's clients see it) of each retained message of `tenant`
-   * matching `filter`; nothing when the layer was started without the broker's retained messages.
+   * matching `filter`, and whether the broker made it (a dialect's rendering, not a client's publish);
+   * nothing when the layer was started without the broker's retained messages.
    */
-  retained(tenant: string, filter: string, visit: (topic: string) => void): void;
+  retained(tenant: string, filter: string, visit: (topic: string, brokerMade: boolean) => void): void;
 }
 
 export interface Dialect {

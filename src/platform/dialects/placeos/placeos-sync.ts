@@ -10,7 +10,8 @@
  *   fields) emitted through the layer, which every dialect of the tenant renders: PlaceOS publishes
  *   the metadata and moves or clears the state topics it affects;
  * - a tenant that gets the dialect in the registry is synced; one that loses it (or is deleted) has
- *   everything PlaceOS published for it cleared.
+ *   everything PlaceOS published for it cleared; so has, at start, a tenant known to the configuration
+ *   or the registry that lost it while the broker was down (broker-made retained messages only).
  * @module
  */
 
@@ -53,6 +54,7 @@ export class PlaceosSync {
         "PlaceOS: the dialect layer has no registry change feed: metadata is not published and old topics are not cleared",
       );
     for (const tenant of runtime.tenants()) this.#sync(tenant);
+    for (const tenant of runtime.otherTenants()) this.#clearLeft(tenant);
     this.#stopFeed = runtime.feed?.onChange((change) => this.#changed(change));
   }
 
@@ -64,6 +66,25 @@ export class PlaceosSync {
   /** The tenants synced and followed. */
   get tenants(): readonly string[] {
     return [...this.#active];
+  }
+
+  /**
+   * What the dialect published for a tenant that lost it while the broker was down: the broker-made
+   * retained messages under its topics (a client's own publishes there are left alone).
+   */
+  #clearLeft(tenant: string): void {
+    const runtime = this.#runtime!;
+    const left: string[] = [];
+    for (const filter of SWEPT_FILTERS)
+      runtime.retained(tenant, filter, (topic, brokerMade) => {
+        if (brokerMade) left.push(topic);
+      });
+    if (left.length === 0) return;
+    runtime.publish(tenant, this.#projection.clearStale(tenant, left));
+    runtime.logger.info(
+      { tenant, cleared: left.length },
+      "PlaceOS: cleared what the dialect had published for a tenant that no longer has it",
+    );
   }
 
   #sync(tenant: string): void {
