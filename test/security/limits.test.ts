@@ -57,6 +57,18 @@ async function connected(version: ProtocolVersion, username?: string, clientId?:
   return client;
 }
 
+/** Sends a QoS 0 PUBLISH on "t" without waiting (nothing acknowledges it). */
+function sendQos0(client: RawClient, payload = "x"): void {
+  client.send({
+    type: PacketType.PUBLISH,
+    topic: "t",
+    payload: bytes(payload),
+    qos: 0,
+    retain: false,
+    dup: false,
+  });
+}
+
 function counted(name: LimitName): number {
   return broker!.broker.metrics.limits[name];
 }
@@ -198,14 +210,7 @@ describe("message and byte rate", () => {
       await start({ messageRatePerClient: 0.001, messageBurstPerClient: 3 });
       const client = await connected(version, "a1");
       for (let i = 0; i < 3; i++) await publish(client, "t", "x", { qos: 1 });
-      client.send({
-        type: PacketType.PUBLISH,
-        topic: "t",
-        payload: bytes("x"),
-        qos: 0,
-        retain: false,
-        dup: false,
-      });
+      sendQos0(client);
       await expectClosedWith(client, version, 0x96);
       assert.equal(counted("message-rate"), 1);
     });
@@ -214,14 +219,7 @@ describe("message and byte rate", () => {
       await start({ byteRatePerClient: 1, byteBurstPerClient: 100 });
       const client = await connected(version, "a1");
       await publish(client, "t", "x".repeat(60), { qos: 1 });
-      client.send({
-        type: PacketType.PUBLISH,
-        topic: "t",
-        payload: bytes("x".repeat(60)),
-        qos: 0,
-        retain: false,
-        dup: false,
-      });
+      sendQos0(client, "x".repeat(60));
       await expectClosedWith(client, version, 0x97);
       assert.equal(counted("byte-rate"), 1);
     });
@@ -231,14 +229,7 @@ describe("message and byte rate", () => {
     await start({ byteRatePerClient: 10, byteBurstPerClient: 100 });
     const client = await connected(5, "a1");
     await publish(client, "t", "x".repeat(300), { qos: 1 });
-    client.send({
-      type: PacketType.PUBLISH,
-      topic: "t",
-      payload: bytes("y"),
-      qos: 0,
-      retain: false,
-      dup: false,
-    });
+    sendQos0(client, "y");
     await expectClosedWith(client, 5, 0x97);
   });
 
@@ -249,14 +240,7 @@ describe("message and byte rate", () => {
     await first.disconnect();
     const again = await connected(5, "a1", "same-device");
     await publish(again, "t", "x", { qos: 1 }); // the third of the burst
-    again.send({
-      type: PacketType.PUBLISH,
-      topic: "t",
-      payload: bytes("x"),
-      qos: 0,
-      retain: false,
-      dup: false,
-    });
+    sendQos0(again);
     await expectClosedWith(again, 5, 0x96);
     // another client id has a bucket of its own
     const other = await connected(5, "a1", "other-device");
@@ -283,14 +267,7 @@ describe("limits that existed before, now counted", () => {
   it("mqtt.maxPacketSize: DISCONNECT 0x95, counted as packet-size", async () => {
     await start({}, { config: { mqtt: { maxPacketSize: 64 } } });
     const client = await connected(5);
-    client.send({
-      type: PacketType.PUBLISH,
-      topic: "t",
-      payload: bytes("x".repeat(100)),
-      qos: 0,
-      retain: false,
-      dup: false,
-    });
+    sendQos0(client, "x".repeat(100));
     await expectClosedWith(client, 5, 0x95);
     assert.equal(counted("packet-size"), 1);
   });
