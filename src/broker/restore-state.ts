@@ -135,12 +135,14 @@ function deliveryOf(
  */
 function restoreEntries(session: Session, state: StoredSessionState, sources: EntrySources): void {
   const { messages, missing, groupOf } = sources;
+  const messageOf = (messageId: number, what: string): ApplicationMessage | undefined => {
+    const message = messages.get(messageId);
+    if (message === undefined) missing(messageId, what);
+    return message;
+  };
   for (const entry of state.inflight) {
-    const message = messages.get(entry.messageId);
-    if (message === undefined) {
-      missing(entry.messageId, "in-flight entry");
-      continue;
-    }
+    const message = messageOf(entry.messageId, "in-flight entry");
+    if (message === undefined) continue;
     session.restoreInflight({
       ...deliveryOf(entry, message, groupOf),
       qos: entry.qos,
@@ -150,11 +152,8 @@ function restoreEntries(session: Session, state: StoredSessionState, sources: En
     });
   }
   for (const entry of [...state.queue].sort((a, b) => a.seq - b.seq)) {
-    const message = messages.get(entry.messageId);
-    if (message === undefined) {
-      missing(entry.messageId, "queued entry");
-      continue;
-    }
+    const message = messageOf(entry.messageId, "queued entry");
+    if (message === undefined) continue;
     session.restoreQueued({
       ...deliveryOf(entry, message, groupOf),
       qos: entry.qos,
