@@ -16,6 +16,7 @@
  */
 
 import { randomBytes, randomUUID } from "node:crypto";
+import { defaultBridgePort } from "../bridges/index.js";
 import type { OutboundBroker } from "../platform/registry/index.js";
 import { ApiError } from "./api-error.js";
 import { REDACTED } from "./broker-schemas.js";
@@ -55,7 +56,7 @@ function endpoint(fields: Body): Readonly<Record<(typeof ENDPOINT_FIELDS)[number
   const tls = fields["tls"] === true;
   return {
     host: fields["host"],
-    port: fields["port"] ?? (tls ? 8883 : 1883),
+    port: fields["port"] ?? defaultBridgePort(tls),
     tls,
     ca: fields["ca"] ?? undefined,
     servername: fields["servername"] ?? undefined,
@@ -83,12 +84,7 @@ export function brokerPatchInput(body: Body, current: OutboundBroker): Record<st
   const patch: Record<string, unknown> = { ...body };
   const changed = endpointChanges(body, current);
   if (isObject(body["auth"])) patch["auth"] = keepAuthSecrets(body["auth"], current.auth, changed);
-  else if (body["auth"] === undefined && changed.length > 0) {
-    // the stored auth is kept as a whole
-    const stored = (current.auth ?? {}) as Body;
-    const secret = ["password", "privateKey"].find((field) => stored[field] !== undefined);
-    if (secret !== undefined) throw secretRequired(secret, changed);
-  }
+  else if (body["auth"] === undefined) checkKeptSecrets(current.auth ?? {}, {}, changed); // kept whole
   if (isObject(body["privacy"])) patch["privacy"] = keepPrivacyKeys(body["privacy"], current.privacy);
   if (body["secret"] === null) patch["secret"] = generateSecret();
   return patch;
@@ -101,10 +97,15 @@ function keepAuthSecrets(next: Body, stored: OutboundBroker["auth"], changed: re
   keep(kept, same, "password", next["kind"] === "user_password");
   if (next["passphrase"] === REDACTED || (keptKey && next["passphrase"] === undefined))
     keep(kept, same, "passphrase", false, true);
-  if (changed.length > 0)
-    for (const field of ["privateKey", "password", "passphrase"])
-      if (kept[field] !== undefined && kept[field] !== next[field]) throw secretRequired(field, changed);
+  checkKeptSecrets(kept, next, changed);
   return kept;
+}
+
+/** Refuses a stored secret `kept` holds but `given` did not give, once an endpoint field `changed`. */
+function checkKeptSecrets(kept: Body, given: Body, changed: readonly string[]): void {
+  if (changed.length === 0) return;
+  for (const field of ["privateKey", "password", "passphrase"])
+    if (kept[field] !== undefined && kept[field] !== given[field]) throw secretRequired(field, changed);
 }
 
 /**

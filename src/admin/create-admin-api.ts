@@ -124,7 +124,7 @@ export async function createAdminApi(options: AdminApiOptions): Promise<AdminApi
     let text: string;
     try {
       // strictly: a lenient decode would store U+FFFD for bytes that are not UTF-8 (RFC 8259 8.1)
-      text = typeof body === "string" ? body : strictUtf8.decode(body);
+      text = strictUtf8.decode(body as Buffer);
     } catch {
       done(new ApiError("BAD_REQUEST", "Invalid body: not UTF-8"));
       return;

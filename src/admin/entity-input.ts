@@ -8,11 +8,11 @@
  * @module
  */
 
-import { randomBytes, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { generateApiKey, hashApiKeySecret, hashPassword } from "../auth/index.js";
 import type { DeviceCredential, EntityKind, EntityOf } from "../platform/registry/index.js";
 import { ApiError } from "./api-error.js";
-import { brokerCreateInput, brokerPatchInput } from "./broker-input.js";
+import { brokerCreateInput, brokerPatchInput, generateSecret } from "./broker-input.js";
 import { keepPrivacyKeys } from "./tenant-privacy-input.js";
 
 type Body = Readonly<Record<string, unknown>>;
@@ -39,7 +39,7 @@ export interface PatchInput {
  * tenant can guess it, which matters because token logins need tokens to be unique broker-wide).
  */
 function generateToken(): string {
-  return `sbt_${randomBytes(32).toString("base64url")}`;
+  return `sbt_${generateSecret()}`;
 }
 
 function invalid(message: string): ApiError {

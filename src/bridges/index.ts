@@ -34,4 +34,4 @@ export {
   type SnapshotRequest,
   type SnapshotSource,
 } from "./snapshot-source.js";
-export { compileBridgeValidator, validateBridgeConfig } from "./validate-bridge-config.js";
+export { compileBridgeValidator, defaultBridgePort, validateBridgeConfig } from "./validate-bridge-config.js";

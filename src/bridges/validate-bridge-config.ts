@@ -26,6 +26,11 @@ import { templateError } from "./topic-template.js";
 type Validator = ((input: unknown) => boolean) & { errors?: ErrorObject[] | null };
 
 /** Compiles the schema once per manager (no module-level state). */
+/** The remote's port when a bridge names none: MQTT's registered ports (1883, 8883 over TLS). */
+export function defaultBridgePort(tls: boolean): number {
+  return tls ? 8883 : 1883;
+}
+
 export function compileBridgeValidator(): Validator {
   const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: true, discriminator: true });
   return ajv.compile(bridgeConfigSchema);
@@ -59,7 +64,7 @@ function complete(input: BridgeConfigInput): BridgeConfig {
     name: input.name,
     tenants: input.tenants,
     host: input.host,
-    port: input.port ?? (tls ? 8883 : 1883),
+    port: input.port ?? defaultBridgePort(tls),
     tls,
     ca: input.ca,
     servername: input.servername,
