@@ -301,11 +301,18 @@ export class Connection implements TransportSink, SessionLink, TimedTask {
   flush(): void {
     this.dirty = false;
     if (this.#batch.empty || this.state === "closed") return;
-    this.broker.metrics.bytesSent += this.#batch.bytes;
-    this.#batch.writeTo(this.transport);
+    this.#write(this.#batch);
+  }
+
+  /**
+   * Writes `batch` to the transport. The batch itself may have been what made the link unwritable
+   * (`writable` counts it): when the operating system takes it all, no drain comes, so deliveries that
+   * waited go on now.
+   */
+  #write(batch: OutboundBatch): void {
+    this.broker.metrics.bytesSent += batch.bytes;
+    batch.writeTo(this.transport);
     if (this.transport.bufferedBytes >= this.#highWaterMark) this.#writable = false;
-    // the batch itself may have been what made the link unwritable (`writable` counts it): with the
-    // operating system taking it all, no drain will come, so deliveries that waited go on now
     else if (this.state === "connected" && this.session?.waiting === true)
       this.session.drain(this.broker.now());
   }
@@ -338,10 +345,7 @@ export class Connection implements TransportSink, SessionLink, TimedTask {
   writeBatch(batch: OutboundBatch): void {
     this.#takenBytes -= batch.bytes;
     if (batch.empty || this.state === "closed") return;
-    this.broker.metrics.bytesSent += batch.bytes;
-    batch.writeTo(this.transport);
-    if (this.transport.bufferedBytes >= this.#highWaterMark) this.#writable = false;
-    else if (this.state === "connected") this.session?.drain(this.broker.now());
+    this.#write(batch);
   }
 
   /**

@@ -107,13 +107,15 @@ export class Session {
 
   /** True when a new QoS 1/2 delivery would be sent at once rather than queued (shared subscriptions prefer such members). */
   get canAcceptNow(): boolean {
-    return (
-      this.#link !== undefined &&
-      this.#link.writable &&
-      !this.inflight.full &&
-      this.queue.length === 0 &&
-      this.#resend.length === 0
-    );
+    return this.#link !== undefined && this.#canSendNow(this.#link);
+  }
+
+  /**
+   * Whether a new QoS 1/2 delivery goes out at once on `link`: it is writable, the window has room, and
+   * nothing waits before it (the queue, the resends of an attach [MQTT-4.6.0-1]).
+   */
+  #canSendNow(link: SessionLink): boolean {
+    return link.writable && !this.inflight.full && !this.waiting;
   }
 
   /** Whether deliveries wait for the link: queued, or in flight and not yet resent after an attach. */
@@ -169,14 +171,7 @@ export class Session {
       }
       return;
     }
-    // not before the resends of an attach that stopped at an unwritable link [MQTT-4.6.0-1]
-    if (
-      link !== undefined &&
-      link.writable &&
-      this.queue.length === 0 &&
-      this.#resend.length === 0 &&
-      !this.inflight.full
-    ) {
+    if (link !== undefined && this.#canSendNow(link)) {
       this.#sendInflight(delivery, link, now);
     } else {
       this.#enqueue(delivery);
