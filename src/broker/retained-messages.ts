@@ -46,19 +46,14 @@ export class RetainedMessages implements TimedTask {
    * they are recomputed after a restart and need not cost a store write per refresh.
    */
   update(message: ApplicationMessage): void {
-    const persist = !message.topic.startsWith("$SYS/");
     if (message.payload.byteLength === 0) {
-      if (this.#index.get(message.topic) !== undefined) {
-        this.#index.delete(message.topic);
-        this.#unwatch(message.topic);
-        if (persist) this.#store.deleteRetained(message.topic);
-      }
+      if (this.#index.get(message.topic) !== undefined) this.#remove(message.topic);
       return;
     }
     compactPayload(message);
     this.#index.set(message.topic, message);
     this.#watch(message);
-    if (!persist) return;
+    if (!persisted(message.topic)) return;
     this.#store.putMessage(message);
     this.#store.putRetained(message.topic, message.id);
   }
@@ -98,7 +93,7 @@ export class RetainedMessages implements TimedTask {
   #remove(topic: string): void {
     this.#index.delete(topic);
     this.#unwatch(topic);
-    if (!topic.startsWith("$SYS/")) this.#store.deleteRetained(topic);
+    if (persisted(topic)) this.#store.deleteRetained(topic);
   }
 
   /** Watches `message`'s expiry (strictly after its last millisecond), in place of its topic's last. */
@@ -127,4 +122,9 @@ export class RetainedMessages implements TimedTask {
     this.#timerAt = next ?? Infinity;
     if (next !== undefined) this.#timer = scheduler.schedule(next, this);
   }
+}
+
+/** Whether a retained topic is kept in the store: not the broker's own `$SYS/` statistics. */
+function persisted(topic: string): boolean {
+  return !topic.startsWith("$SYS/");
 }

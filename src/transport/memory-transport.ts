@@ -23,8 +23,9 @@ class MemoryServerTransport implements Transport {
   sink: TransportSink | undefined;
   client: MemoryClient | undefined;
   isClosed = false;
-  /** Chunks that arrived while paused, delivered on resume; undefined while not paused. */
-  #held: Uint8Array[] | undefined;
+  #paused = false;
+  /** Chunks that arrived while paused, delivered on resume. */
+  readonly #held: Uint8Array[] = [];
 
   constructor(name: string) {
     this.remoteAddress = name;
@@ -45,32 +46,25 @@ class MemoryServerTransport implements Transport {
     this.destroy();
   }
 
-  /** A chunk from the client: to the broker, or held while paused. */
+  /** A chunk from the client: to the broker, or held while paused (or while older ones are held). */
   deliver(chunk: Uint8Array): void {
-    if (this.#held !== undefined) this.#held.push(chunk);
+    if (this.#paused || this.#held.length > 0) this.#held.push(chunk);
     else this.sink?.data(chunk);
   }
 
   pause(): void {
-    this.#held ??= [];
+    this.#paused = true;
   }
 
   resume(): void {
-    const held = this.#held;
-    if (held === undefined) return;
-    this.#held = undefined;
-    let i = 0;
-    while (i < held.length && !this.#isPaused()) this.sink?.data(held[i++]!);
-    // paused again by what was delivered: the rest waits, in order, before anything newer
-    if (i < held.length) this.#held = held.slice(i).concat(this.#heldNow());
+    this.#paused = false;
+    // what the broker is given may pause it again: the rest waits, in order
+    while (!this.#isPaused() && this.#held.length > 0) this.sink?.data(this.#held.shift()!);
   }
 
+  /** Read through a call: the sink may pause the transport while it is given a chunk. */
   #isPaused(): boolean {
-    return this.#held !== undefined;
-  }
-
-  #heldNow(): Uint8Array[] {
-    return this.#held ?? [];
+    return this.#paused;
   }
 
   destroy(): void {

@@ -73,18 +73,28 @@ export class PlaceosSync {
    * retained messages under its topics (a client's own publishes there are left alone).
    */
   #clearLeft(tenant: string): void {
+    const cleared = this.#clearStale(tenant, true);
+    if (cleared > 0)
+      this.#runtime!.logger.info(
+        { tenant, cleared },
+        "PlaceOS: cleared what the dialect had published for a tenant that no longer has it",
+      );
+  }
+
+  /**
+   * Clears the tenant's retained messages under PlaceOS's topics that the projection has not published
+   * (with `brokerMadeOnly`, those a client published are left); returns how many.
+   */
+  #clearStale(tenant: string, brokerMadeOnly: boolean): number {
     const runtime = this.#runtime!;
-    const left: string[] = [];
+    const retained: string[] = [];
     for (const filter of SWEPT_FILTERS)
       runtime.retained(tenant, filter, (topic, brokerMade) => {
-        if (brokerMade) left.push(topic);
+        if (brokerMade || !brokerMadeOnly) retained.push(topic);
       });
-    if (left.length === 0) return;
-    runtime.publish(tenant, this.#projection.clearStale(tenant, left));
-    runtime.logger.info(
-      { tenant, cleared: left.length },
-      "PlaceOS: cleared what the dialect had published for a tenant that no longer has it",
-    );
+    const stale = this.#projection.clearStale(tenant, retained);
+    if (stale.length > 0) runtime.publish(tenant, stale);
+    return stale.length;
   }
 
   #sync(tenant: string): void {
@@ -92,12 +102,9 @@ export class PlaceosSync {
     this.#active.add(tenant);
     const rendered = this.#projection.sync(tenant, runtime.registry);
     runtime.publish(tenant, rendered);
-    const retained: string[] = [];
-    for (const filter of SWEPT_FILTERS) runtime.retained(tenant, filter, (topic) => retained.push(topic));
-    const stale = this.#projection.clearStale(tenant, retained);
-    runtime.publish(tenant, stale);
+    const cleared = this.#clearStale(tenant, false);
     runtime.logger.info(
-      { tenant, published: rendered.length, cleared: stale.length },
+      { tenant, published: rendered.length, cleared },
       "PlaceOS: published the tenant's metadata and module state",
     );
   }
