@@ -11,6 +11,7 @@ import { afterEach, describe, it } from "node:test";
 import type { BridgeConfigInput } from "../../src/bridges/index.js";
 import { PacketType } from "../../src/protocol/packet-type.js";
 import { type ConnectedClient, connectWithInbox } from "../helpers/mqttjs.js";
+import { text } from "../helpers/raw-client.js";
 import { startTestBroker, type TestBroker } from "../helpers/test-broker.js";
 import {
   publishInternal,
@@ -19,8 +20,6 @@ import {
   waitForStatus,
 } from "./helpers/bridge-harness.js";
 import { type RemoteScript, ScriptedRemote } from "./helpers/scripted-remote.js";
-
-const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
 
 describe("Outbound bridges: the remote's limits and answers (scripted and Switchboard remotes)", () => {
   const cleanup: (() => Promise<void>)[] = [];

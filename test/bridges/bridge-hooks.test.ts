@@ -13,6 +13,7 @@ import { afterEach, describe, it } from "node:test";
 import type { BridgeConfigInput } from "../../src/bridges/index.js";
 import type { ApplicationMessage } from "../../src/session/index.js";
 import { MemoryOutboxStore } from "../../src/storage/index.js";
+import { text } from "../helpers/raw-client.js";
 import {
   freePort,
   publishInternal,
@@ -20,8 +21,6 @@ import {
   type Switchboard,
   waitForStatus,
 } from "./helpers/bridge-harness.js";
-
-const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
 
 describe("Outbound bridges: tap, transform, snapshot source (no remote broker)", () => {
   const running: Switchboard[] = [];
