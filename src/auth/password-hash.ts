@@ -113,9 +113,10 @@ export class ScryptBoundsError extends TypeError {
 
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
 
-/** Why `encoded` is not a hash the broker accepts; what `bounds` says is which kind of problem. */
-function hashProblem(encoded: string): { readonly bounds: boolean; readonly reason: string } | undefined {
-  const parts = encoded.split("$");
+/** Why a hash split at "$" is not one the broker accepts; what `bounds` says is which kind of problem. */
+function hashProblem(
+  parts: readonly string[],
+): { readonly bounds: boolean; readonly reason: string } | undefined {
   if (parts.length !== 6 || parts[0] !== "scrypt")
     return {
       bounds: false,
@@ -142,7 +143,7 @@ function hashProblem(encoded: string): { readonly bounds: boolean; readonly reas
  * (`auth.users`) and the registry's hashes are held to the same rules.
  */
 export function passwordHashProblem(encoded: string): string | undefined {
-  return hashProblem(encoded)?.reason;
+  return hashProblem(encoded.split("$"))?.reason;
 }
 
 /**
@@ -150,12 +151,12 @@ export function passwordHashProblem(encoded: string): string | undefined {
  * {@link ScryptBoundsError} when its parameters are beyond the bounds.
  */
 export function parsePasswordHash(encoded: string): PasswordHash {
-  const problem = hashProblem(encoded);
+  const parts = encoded.split("$");
+  const problem = hashProblem(parts);
   if (problem !== undefined)
     throw problem.bounds
       ? new ScryptBoundsError(problem.reason)
       : new TypeError(`Cannot parse the password hash: it ${problem.reason}`);
-  const parts = encoded.split("$");
   const [n, r, p] = parts.slice(1, 4).map(Number) as [number, number, number];
   return { n, r, p, salt: Buffer.from(parts[4]!, "base64url"), hash: Buffer.from(parts[5]!, "base64url") };
 }

@@ -54,10 +54,15 @@ export function securityIssues(config: SecuritySettings, sourceOf: SourceOf): Co
     (name, i) =>
       add(["auth", "jwt", "providers", i, "name"], `"auth.jwt.providers[${i}].name" repeats "${name}"`),
   );
-  issuerClashes(auth.jwt.providers, (i, first) => {
-    const path = auth.jwt.providers[i]!.issuer === undefined ? [i] : [i, "issuer"];
-    add(["auth", "jwt", "providers", ...path], issuerClash(auth.jwt.providers, i, first));
-  });
+  // a token goes to the first provider of its issuer (else the first without an issuer): a later
+  // provider of the same issuer would never verify one (several keys of one issuer: one JWKS)
+  duplicates(
+    auth.jwt.providers.map((p) => p.issuer),
+    (issuer, i, first) => {
+      const path = issuer === undefined ? [i] : [i, "issuer"];
+      add(["auth", "jwt", "providers", ...path], issuerClash(auth.jwt.providers, i, first));
+    },
+  );
   auth.jwt.providers.forEach((provider, i) => {
     const problem = providerProblem(provider);
     if (problem !== undefined) add(["auth", "jwt", "providers", i], `"auth.jwt.providers[${i}]" ${problem}`);
@@ -100,23 +105,6 @@ function listenerTlsProblems(listener: ListenerConfig, i: number): string[] {
   return [];
 }
 
-/**
- * Calls `report` for each provider whose `issuer` (or lack of one) an earlier provider already has: a
- * token goes to the first provider of its issuer (else the first without an issuer), so the later one
- * would never verify a token. Several keys of one issuer are one provider with a JWKS.
- */
-function issuerClashes(
-  providers: readonly JwtProviderConfig[],
-  report: (index: number, first: number) => void,
-): void {
-  const seen = new Map<string | undefined, number>();
-  providers.forEach((provider, index) => {
-    const first = seen.get(provider.issuer);
-    if (first === undefined) seen.set(provider.issuer, index);
-    else report(index, first);
-  });
-}
-
 function issuerClash(providers: readonly JwtProviderConfig[], index: number, first: number): string {
   const [later, earlier] = [providers[index]!, providers[first]!];
   const at = (i: number, p: JwtProviderConfig): string => `"auth.jwt.providers[${i}]" ("${p.name}")`;
@@ -144,10 +132,12 @@ function providerProblem(provider: JwtProviderConfig): string | undefined {
   return undefined;
 }
 
-function duplicates<T>(values: readonly T[], report: (value: T, index: number) => void): void {
-  const seen = new Set<T>();
+/** Calls `report` for each value an earlier one repeats, with its index and the first one's. */
+function duplicates<T>(values: readonly T[], report: (value: T, index: number, first: number) => void): void {
+  const seen = new Map<T, number>();
   values.forEach((value, index) => {
-    if (seen.has(value)) report(value, index);
-    seen.add(value);
+    const first = seen.get(value);
+    if (first === undefined) seen.set(value, index);
+    else report(value, index, first);
   });
 }
