@@ -24,6 +24,7 @@ import {
   subscribe,
 } from "../helpers/subscriptions.js";
 import { startTestBroker, type TestBroker } from "../helpers/test-broker.js";
+import { signToken } from "./helpers/tokens.js";
 import { tenantAuthenticator } from "./tenant-authenticator.js";
 
 const USERS = {
@@ -380,6 +381,41 @@ describe("the audit log", () => {
     } finally {
       await h.stop();
     }
+  });
+});
+
+describe("%u is the authenticated name, not the user name sent beside a checked credential", () => {
+  const secret = "a-shared-secret-of-at-least-32-bytes!";
+  const issuer = "https://issuer.test";
+  const token = (subject: string): Promise<string> =>
+    signToken({ alg: "HS256", key: new TextEncoder().encode(secret), issuer, subject });
+  let broker: TestBroker;
+  const clients: RawClient[] = [];
+  before(async () => {
+    broker = await startTestBroker({
+      config: {
+        auth: { allowAnonymous: false, jwt: { providers: [{ name: "hs", issuer, secret }] } },
+        authorization: { rules: [{ id: "user-inbox", effect: "allow", action: "all", topic: "users/%u/#" }] },
+      },
+    });
+  });
+  after(async () => {
+    for (const client of clients) client.destroy();
+    await broker.stop();
+  });
+
+  it("a token of alice sent with the user name bob gets alice's subtree, not bob's", async () => {
+    // a token is checked whatever the user name: the name beside it proves nothing
+    const alice = await RawClient.connected(broker.port, {
+      protocolVersion: 5,
+      username: "bob",
+      password: bytes(await token("alice")),
+    });
+    clients.push(alice);
+    assert.equal(await publishCode(alice, "users/alice/x", "1"), 0x10);
+    assert.equal(await publishCode(alice, "users/bob/x", "1"), 0x87);
+    const suback = await subscribe(alice, [sub("users/bob/#", 1), sub("users/alice/#", 1)]);
+    assert.deepEqual(suback.reasonCodes, [0x87, 1]);
   });
 });
 

@@ -2,8 +2,8 @@
  * Authorization rules, checked and prepared once when they are set, then specialised per client.
  *
  * A rule applies to a client when its `principal`, `role` and `tenant` conditions (those present) all
- * hold. Its topic filter is then made concrete: `%c` becomes the client id, `%u` the user name and `%t`
- * the tenant. A value that would change the filter's shape (it contains "/", "+" or "#", is empty, or
+ * hold. Its topic filter is then made concrete: `%c` becomes the client id, `%u` the authenticated user
+ * name (the principal's id; the CONNECT's user name only for an anonymous client) and `%t` the tenant. A value that would change the filter's shape (it contains "/", "+" or "#", is empty, or
  * is missing, such as `%u` without a user name) cannot be substituted safely, so the rule fails closed
  * for that client: an `allow` rule does not apply, and a `deny` rule applies to every topic. (Mosquitto
  * likewise refuses pattern ACLs for ids containing "+" or "#".)
@@ -129,7 +129,7 @@ export function concreteLevels(rule: PreparedRule, client: ClientIdentity): read
       placeholder === "%c"
         ? client.clientId
         : placeholder === "%u"
-          ? client.username
+          ? authenticatedName(client)
           : client.principal.tenant;
     if (value === undefined || value.length === 0 || /[/+#]/.test(value)) {
       safe = false;
@@ -138,4 +138,16 @@ export function concreteLevels(rule: PreparedRule, client: ClientIdentity): read
     return value;
   });
   return safe ? filter.split("/") : undefined;
+}
+
+/**
+ * What `%u` stands for: the name the client's authentication established, which is the principal's id
+ * (a password login's user name, an API key's user, a token's subject, a certificate's identity). The
+ * user name of the CONNECT only for an anonymous client, whose principal is nothing else: a credential
+ * that was checked does not bind the user name sent beside it (a token is checked whatever the user
+ * name), so that name could be anyone's.
+ */
+function authenticatedName(client: ClientIdentity): string | undefined {
+  const principal = client.principal;
+  return principal.anonymous ? client.username : principal.id;
 }

@@ -114,6 +114,20 @@ describe("RulesAuthorizer", () => {
     );
   });
 
+  it("%u is the principal's id once a credential was checked, the sent user name only when anonymous", () => {
+    const rules = authorizer([{ effect: "allow", action: "publish", topic: "users/%u/#" }]);
+    const checked: ClientIdentity = {
+      clientId: "c1",
+      username: "bob", // beside a token that was checked for alice
+      principal: { ...ANONYMOUS_PRINCIPAL, id: "alice", anonymous: false },
+    };
+    const publish = (client: ClientIdentity, topic: string): string =>
+      kind(rules.authorizePublish({ client, topic, qos: 0, retain: false }));
+    assert.equal(publish(checked, "users/alice/x"), "allow");
+    assert.equal(publish(checked, "users/bob/x"), "deny");
+    assert.equal(publish(client("c2", { username: "bob" }), "users/bob/x"), "allow");
+  });
+
   it("matches principal, role and tenant conditions", () => {
     const rules = authorizer([
       { effect: "allow", action: "publish", topic: "p", principal: "alice" },

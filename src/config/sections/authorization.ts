@@ -17,7 +17,7 @@ export interface AuthorizationRule {
   readonly id?: string;
   readonly effect: RuleEffect;
   readonly action: RuleAction;
-  /** A topic filter, with `%c` (client id), `%u` (user name) and `%t` (tenant) placeholders. */
+  /** A topic filter, with `%c` (client id), `%u` (authenticated user name: the principal's id) and `%t` (tenant) placeholders. */
   readonly topic: string;
   /** Only for this principal id. */
   readonly principal?: string;
@@ -71,7 +71,7 @@ const ruleProperties: PropertiesOf<AuthorizationRule> = {
     maxLength: 65_535,
     pattern: TOPIC_FILTER_PATTERN,
     description:
-      "A topic filter in the client's own namespace (without any tenant mount). `%c`, `%u` and `%t` stand for the client id, user name and tenant. A publish or receive matches when the topic matches the filter; a subscription matches when every topic its filter can match is matched by the rule's filter (`a/#` matches a subscription to `a/b/+`, not one to `#`). As in MQTT, a filter starting with a wildcard matches no topic starting with `$`.",
+      "A topic filter in the client's own namespace (without any tenant mount). `%c`, `%u` and `%t` stand for the client id, the authenticated user name (the principal's id; for an anonymous client, the user name it sent) and the tenant. A publish or receive matches when the topic matches the filter; a subscription matches when every topic its filter can match is matched by the rule's filter (`a/#` matches a subscription to `a/b/+`, not one to `#`). As in MQTT, a filter starting with a wildcard matches no topic starting with `$`.",
   },
   principal: {
     type: "string",
