@@ -81,6 +81,11 @@ export class ApiKeyAuthenticator implements Authenticator {
     return { kind: "allow", principal: record.principal };
   }
 
+  /** Whether any key is held (keys are added and revoked at run time). */
+  get holdsKeys(): boolean {
+    return this.#keys.size > 0;
+  }
+
   /** Adds a key by its hash; throws when the id is taken. */
   add(entry: ApiKeyEntry): void {
     if (this.#keys.has(entry.id)) throw new Error(`Cannot add API key "${entry.id}": the id is taken`);

@@ -58,8 +58,11 @@ export function createAuthenticators(
   } = {},
 ): ConfiguredAuthenticators {
   const keysInChain = auth.chain.includes("apiKey") || auth.chain.includes("gooee");
-  const checksCredentials =
-    auth.users.length > 0 || auth.jwt.providers.length > 0 || (keysInChain && auth.apiKeys.length > 0);
+  // credentials the configuration checks; the API keys and the registry's are asked at each CONNECT
+  const configuredCredentials =
+    auth.users.length > 0 ||
+    auth.jwt.providers.length > 0 ||
+    (auth.chain.includes("certificate") && auth.certificates.mappings.length > 0);
   // The API key authenticator is kept even without configured keys: keys can be added at run time
   const apiKeys = keysInChain ? new ApiKeyAuthenticator(auth.apiKeys) : undefined;
   const registry = auth.chain.includes("registry") ? options.registry : undefined;
@@ -97,10 +100,11 @@ export function createAuthenticators(
       case "anonymous":
         return new AnonymousAuthenticator({
           allowAnonymous: auth.allowAnonymous,
-          acceptCredentials:
-            registry === undefined
-              ? !checksCredentials
-              : () => !checksCredentials && !registry.holdsCredentials(),
+          // once any credential is checked, one that fails must not fall through to anonymous (where
+          // the user name sent would become the principal's id)
+          acceptCredentials: configuredCredentials
+            ? false
+            : () => apiKeys?.holdsKeys !== true && registry?.holdsCredentials() !== true,
           tenant: auth.anonymous.tenant,
           roles: auth.anonymous.roles,
         });

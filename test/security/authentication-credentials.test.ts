@@ -104,6 +104,46 @@ describe("PasswordAuthenticator and anonymous access", () => {
   });
 });
 
+describe("API keys made at run time close the anonymous fallback", () => {
+  let broker: SecureBroker;
+  const clients: RawClient[] = [];
+  const connect = async (options: { username?: string; password?: string } = {}): Promise<number> => {
+    const client = await RawClient.open(broker.port(), 5);
+    clients.push(client);
+    const { username, password } = options;
+    const connack = await client.connect({
+      ...(username === undefined ? {} : { username }),
+      ...(password === undefined ? {} : { password: bytes(password) }),
+    });
+    return connack.reasonCode;
+  };
+  before(async () => {
+    // anonymous access on, nothing configured that checks credentials: the Mosquitto-like default
+    broker = await startSecureBroker({ config: { auth: { allowAnonymous: true } } });
+  });
+  afterEach(() => {
+    for (const client of clients.splice(0)) client.destroy();
+  });
+  after(() => broker.stop());
+
+  it("refuses a wrong credential once a key exists, instead of letting it in as the user it names", async () => {
+    assert.equal(
+      await connect({ username: "alice", password: "anything" }),
+      0,
+      "no credential is checked yet",
+    );
+    const apiKeys = broker.switchboard.apiKeys!;
+    const key = apiKeys.create({ id: "alice-key", user: "alice", tenant: "default", roles: [] });
+    assert.equal(await connect({ username: "alice", password: key }), 0);
+    assert.equal(await connect({ username: "alice", password: "not-the-key" }), 0x86);
+    const unknown = generateApiKey("no-such-key").key;
+    assert.equal(await connect({ username: "alice", password: unknown }), 0x86);
+    assert.equal(await connect(), 0, "a client without credentials is still anonymous");
+    apiKeys.revoke("alice-key");
+    assert.equal(await connect({ username: "alice", password: "anything" }), 0, "no key left to check");
+  });
+});
+
 describe("auth.chain", () => {
   it("leaves out the authenticators it does not list: without anonymous, a client without credentials is refused", async () => {
     const broker = await startSecureBroker({

@@ -11,6 +11,7 @@ import { AnonymousAuthenticator } from "../../src/auth/anonymous-authenticator.j
 import { generateApiKey } from "../../src/auth/api-key.js";
 import { ApiKeyAuthenticator } from "../../src/auth/api-key-authenticator.js";
 import { CertificateAuthenticator } from "../../src/auth/certificate-authenticator.js";
+import { createAuthenticators } from "../../src/auth/create-authenticators.js";
 import { claimAt, nameList } from "../../src/auth/claims.js";
 import { addressOf, FailureBackoff } from "../../src/auth/failure-backoff.js";
 import { JwtAuthenticator } from "../../src/auth/jwt-authenticator.js";
@@ -297,6 +298,24 @@ describe("claims and certificates", () => {
         { type: "ip", value: "10.0.0.1" },
       ],
     );
+  });
+});
+
+describe("createAuthenticators: the anonymous fallback", () => {
+  const outcome = (values: Record<string, unknown>, fields: Partial<ConnectAttempt>): string => {
+    const { chain } = createAuthenticators(loadConfig({ values }).auth);
+    const anonymous = chain.find((link) => link.name === "anonymous")!;
+    return (anonymous.authenticate(attempt(fields)) as { kind: string }).kind;
+  };
+
+  it("takes a client that sends a user name only while no credential is checked", () => {
+    const named = { username: "device-001" };
+    assert.equal(outcome({ auth: { allowAnonymous: true } }, named), "allow");
+    const mapped = {
+      auth: { allowAnonymous: true, certificates: { mappings: [{ identity: "device-001" }] } },
+    };
+    assert.equal(outcome(mapped, named), "defer", "certificate identities are credentials too");
+    assert.equal(outcome(mapped, {}), "allow", "a client that sends nothing is still anonymous");
   });
 });
 
