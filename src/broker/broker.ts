@@ -54,7 +54,7 @@ import type { Transport } from "../transport/index.js";
 import { AccessGuard } from "./access-guard.js";
 import { BrokerAuthentication } from "./authentication.js";
 import { Connection, type ListenerInfo } from "./connection.js";
-import { messageFromWill } from "./message-factory.js";
+import { messageFromWill, publishedWill } from "./message-factory.js";
 import { Metrics } from "./metrics.js";
 import { restoreState } from "./restore-state.js";
 import { RetainedMessages } from "./retained-messages.js";
@@ -148,7 +148,9 @@ export class Broker {
       logger: this.logger,
       queueLimits: this.config.queue,
       observer: this.#observer,
-      publish: (message, now, publisher) => this.#publishWill(message, publisher, now),
+      // a waiting will's expiry counts from its publication, now
+      publish: (message, now, publisher) =>
+        this.#publishWill(publishedWill(message, this.nextMessageId(), now), publisher, now),
     });
     this.#sys = new SysTopics(this);
     this.#writeAhead = new WriteAhead({

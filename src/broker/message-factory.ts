@@ -65,6 +65,11 @@ export function messageFromPublish(
   };
 }
 
+/**
+ * A will's message as it waits to be published: made when its connection closes (or at CONNECT, to be
+ * stored), with `expiresAt` − `createdAt` its Message Expiry Interval. It is published as
+ * {@link publishedWill} makes it.
+ */
 export function messageFromWill(
   will: Will,
   publisherId: string,
@@ -81,5 +86,28 @@ export function messageFromWill(
     createdAt: now,
     expiresAt: expiresAt(will.properties, now),
     publisherId,
+  };
+}
+
+/**
+ * A waiting will (see {@link messageFromWill}) as published at `now`. Its Message Expiry Interval is the
+ * lifetime of the message from its publication (spec 3.1.3.2.4), not from when its connection closed or
+ * its CONNECT came: after a Will Delay, at the end of the session, or after a restart it is counted
+ * again from `now`. The interval is the span from `createdAt` to `expiresAt`, the form in which every
+ * version stored the will, so a will stored by an earlier version is published with its full interval
+ * too. A new id: a message is stored once per id and never rewritten, and a retained will, or one queued
+ * for an offline subscriber, must be stored with its new expiry, not found as the waiting message.
+ */
+export function publishedWill(waiting: ApplicationMessage, id: number, now: number): ApplicationMessage {
+  return {
+    id,
+    topic: waiting.topic,
+    payload: waiting.payload,
+    qos: waiting.qos,
+    retain: waiting.retain,
+    properties: waiting.properties,
+    createdAt: now,
+    expiresAt: waiting.expiresAt === undefined ? undefined : now + (waiting.expiresAt - waiting.createdAt),
+    publisherId: waiting.publisherId,
   };
 }

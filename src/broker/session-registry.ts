@@ -36,7 +36,8 @@ export interface SessionRegistryOptions {
   readonly observer: SessionObserver;
   /**
    * Publishes a will, as published by `publisher` when it is known (undefined: a will restored from the
-   * store); returns the number of deliveries.
+   * store); returns the number of deliveries. `message` is the will as it waited (`messageFromWill`):
+   * its expiry is counted from now (`publishedWill`).
    */
   readonly publish: (
     message: ApplicationMessage,

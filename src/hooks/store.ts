@@ -78,6 +78,10 @@ export interface StoredQueued {
 
 export interface StoredWill {
   readonly clientId: string;
+  /**
+   * The will's message as it waits: its Message Expiry Interval is its `expiresAt` − `createdAt`, counted
+   * again from when the will is published (the times themselves are those of when it was made).
+   */
   readonly messageId: number;
   /** The Will Delay Interval in seconds (used when the broker stopped while the client was connected). */
   readonly delay: number;

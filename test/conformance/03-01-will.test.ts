@@ -230,6 +230,49 @@ describe("Will Message (spec 3.1.2.5, 3.1.3.2)", { concurrency: true }, () => {
     assert.equal(text((await receive(watcher, 2000)).payload), "delayed 1");
   });
 
+  // the will's Message Expiry Interval is its lifetime once published: the Will Delay does not use it up
+  for (const [delay, expiry] of [
+    [2, 1],
+    [1, 30],
+  ] as const) {
+    it(`[MQTT-3.1.2-8] [spec 3.1.3.2.4] [MQTT-3.3.2-6] a will with Will Delay ${delay} s and Message Expiry ${expiry} s is published after the delay with the full Message Expiry Interval ${expiry} (v5)`, async () => {
+      const topic = uniqueId("will/delay-expiry");
+      const watcher = await watch(topic);
+      const client = await connect({
+        clientId: uniqueId("delay-expiry"),
+        properties: { sessionExpiryInterval: 60 },
+        will: will(topic, "late", {
+          properties: { willDelayInterval: delay, messageExpiryInterval: expiry },
+        }),
+      });
+      client.destroy();
+      const message = await receive(watcher, delay * 1000 + 1500);
+      assert.equal(text(message.payload), "late");
+      assert.equal(message.properties?.messageExpiryInterval, expiry);
+    });
+  }
+
+  it("[MQTT-3.1.2-17] [spec 3.1.3.2.4] [MQTT-3.3.2-6] a retained will published after its Will Delay is retained for its full Message Expiry Interval (v5)", async () => {
+    const topic = uniqueId("will/delay-retained");
+    const watcher = await watch(topic);
+    const client = await connect({
+      clientId: uniqueId("delay-retained"),
+      properties: { sessionExpiryInterval: 60 },
+      will: will(topic, "kept", {
+        retain: true,
+        properties: { willDelayInterval: 1, messageExpiryInterval: 3 },
+      }),
+    });
+    client.destroy();
+    assert.equal((await receive(watcher, 2500)).properties?.messageExpiryInterval, 3);
+    const late = await connect({ clientId: uniqueId("late") });
+    await subscribe(late, topic, 1);
+    const retained = await receive(late);
+    assert.equal(retained.retain, true);
+    assert.equal(text(retained.payload), "kept");
+    assert.equal(retained.properties?.messageExpiryInterval, 3);
+  });
+
   it("[MQTT-3.1.3-9] the will is not sent when the client resumes the session within the Will Delay Interval (v5)", async () => {
     const topic = uniqueId("will/back");
     const watcher = await watch(topic);

@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import { copyFileSync, existsSync, mkdirSync } from "node:fs";
+import { basename, join } from "node:path";
 import { describe, it } from "node:test";
 import { PacketType, type ProtocolVersion, type QoS } from "../../src/protocol/packet-type.js";
 import type { Properties } from "../../src/protocol/properties.js";
@@ -27,6 +29,16 @@ function sqliteStore(broker: TestBroker): SqliteStore {
   const store = broker.broker.store;
   assert.ok(store instanceof SqliteStore);
   return store;
+}
+
+/** What a crash of `broker` right now would leave: a new data directory with a copy of its database and WAL. */
+function crashImage(broker: TestBroker): string {
+  const file = sqliteStore(broker).file;
+  const image = dataDir();
+  mkdirSync(image);
+  copyFileSync(file, join(image, basename(file)));
+  if (existsSync(`${file}-wal`)) copyFileSync(`${file}-wal`, join(image, `${basename(file)}-wal`));
+  return image;
 }
 
 async function waitFor(check: () => boolean, what: string, ms = 3000): Promise<void> {
@@ -390,5 +402,86 @@ describe("timers across a restart (wall clock)", () => {
     watcher = track(await RawClient.connected(broker.port, watcherOptions));
     const will = await watcher.expect(PacketType.PUBLISH, 2000);
     assert.equal(text(will.payload), "lost");
+  });
+
+  it("[MQTT-3.1.2-8] [spec 3.1.3.2.4] [MQTT-3.3.2-6] a will stored at CONNECT and published after a crash carries its full Message Expiry Interval, however long its client was connected", async () => {
+    const path = dataDir();
+    const broker = await start(path);
+    const watcherOptions = { ...persistent(5, "will-watcher", false), protocolVersion: 5 as const };
+    let watcher = track(await RawClient.connected(broker.port, watcherOptions));
+    await subscribe(watcher, "wills/#", 1);
+    watcher.destroy();
+    await waitFor(() => broker.broker.sessions.get("will-watcher")?.connected === false, "the watcher gone");
+    // a Will Delay of 1 s: the restored wills are published while the watcher is connected again
+    for (const expiry of [2, 60])
+      track(
+        await RawClient.connected(broker.port, {
+          ...persistent(5, `will-${expiry}`, true),
+          will: {
+            topic: `wills/${expiry}`,
+            payload: bytes(`expiry ${expiry}`),
+            qos: 1,
+            retain: false,
+            properties: { willDelayInterval: 1, messageExpiryInterval: expiry },
+          },
+        }),
+      );
+    // connected longer than a second: the will's expiry must not count from its CONNECT
+    await delay(1100);
+    const image = crashImage(broker);
+    await stop(broker);
+
+    const restarted = await start(image);
+    watcher = track(await RawClient.connected(restarted.port, watcherOptions));
+    const expiries = new Map<string, number | undefined>();
+    for (let i = 0; i < 2; i++) {
+      const will = await watcher.expect(PacketType.PUBLISH, 3000);
+      watcher.send({ type: PacketType.PUBACK, packetId: will.packetId! });
+      expiries.set(text(will.payload), will.properties?.messageExpiryInterval);
+    }
+    assert.deepEqual(
+      expiries,
+      new Map([
+        ["expiry 2", 2],
+        ["expiry 60", 60],
+      ]),
+    );
+  });
+
+  it("[MQTT-3.1.2-17] [spec 3.1.3.2.4] [MQTT-3.3.2-6] a retained will restored after a crash and published then is stored with its expiry counted from its publication", async () => {
+    let broker = await start(dataDir());
+    track(
+      await RawClient.connected(broker.port, {
+        ...persistent(5, "will-retained", true),
+        will: {
+          topic: "wills/retained",
+          payload: bytes("kept"),
+          qos: 1,
+          retain: true,
+          properties: { willDelayInterval: 1, messageExpiryInterval: 60 },
+        },
+      }),
+    );
+    await delay(1100);
+    const image = crashImage(broker);
+    await stop(broker);
+
+    broker = await start(image);
+    const watcher = track(await RawClient.connected(broker.port, { protocolVersion: 5 }));
+    await subscribe(watcher, "wills/#", 1);
+    const published = await watcher.expect(PacketType.PUBLISH, 3000);
+    const publishedAt = Date.now();
+    assert.equal(published.properties?.messageExpiryInterval, 60);
+    await stop(broker);
+
+    broker = await start(image);
+    const late = track(await RawClient.connected(broker.port, { protocolVersion: 5 }));
+    await subscribe(late, "wills/#", 1);
+    const retained = await late.expect(PacketType.PUBLISH);
+    const waited = Math.ceil((Date.now() - publishedAt) / 1000);
+    assert.equal(text(retained.payload), "kept");
+    // the retained copy in the file expires 60 s after the will's publication, not after its CONNECT
+    const expiry = retained.properties?.messageExpiryInterval ?? 0;
+    assert.ok(expiry >= 60 - waited && expiry <= 60, `expiry ${expiry}, ${waited} s after its publication`);
   });
 });
