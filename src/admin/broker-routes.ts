@@ -384,12 +384,16 @@ export function brokerRoutes(broker: Broker): AdminRoute[] {
         const scope = listTenant(call.caller!, queryTenant(call));
         if (scope === null) return paginate([], pageOf(call));
         const tenantId = scope ?? call.caller!.principal.tenant;
-        const matches: ApplicationMessage[] = [];
-        broker.retained.match(mounted(tenantId, filter, "filter"), broker.now(), (m) => matches.push(m));
-        const items = matches
-          .map((m) => retainedView(m, tenantId))
-          .sort((a, b) => ((a["topic"] as string) < (b["topic"] as string) ? -1 : 1));
-        return paginate(items, pageOf(call));
+        // match and order by topic, then render only the page: a payload's rendering (UTF-8 decoding,
+        // base64) costs time and memory in proportion to its size, and a page of one must not pay for
+        // every matching retained message
+        const matches: { readonly topic: string; readonly message: ApplicationMessage }[] = [];
+        broker.retained.match(mounted(tenantId, filter, "filter"), broker.now(), (message) =>
+          matches.push({ topic: unmountTopic(message.topic), message }),
+        );
+        matches.sort((a, b) => (a.topic < b.topic ? -1 : 1));
+        const found = paginate(matches, pageOf(call));
+        return { ...found, items: found.items.map(({ message }) => retainedView(message, tenantId)) };
       },
     },
     {

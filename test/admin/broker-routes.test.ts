@@ -235,4 +235,49 @@ describe("admin API: clients, sessions and retained messages", () => {
     await late.client.subscribeAsync("sensors/t1", { qos: 1 });
     await late.inbox.expectNothing(200);
   });
+
+  it("renders the payloads of the page only, in topic order whatever the page", async () => {
+    const publisher = await connect("paging-publisher");
+    const topics = Array.from({ length: 12 }, (_, i) => `paging/${String(i).padStart(2, "0")}`);
+    // published out of order: the listing sorts by topic
+    for (const topic of [...topics].reverse()) await publish(publisher.client, topic, `value of ${topic}`);
+    // every payload read is recorded: rendering a retained message (UTF-8 or base64) reads its payload
+    const read: string[] = [];
+    for (const topic of topics) {
+      const message = broker.broker.retained.get(topic)!;
+      let payload = message.payload;
+      Object.defineProperty(message, "payload", {
+        get: () => (read.push(topic), payload),
+        set: (value: Uint8Array) => (payload = value),
+        configurable: true,
+      });
+    }
+
+    const answer = await broker.call(
+      "GET",
+      `/api/v1/retained?filter=${encodeURIComponent("paging/#")}&limit=3&offset=4`,
+    );
+    assert.equal(answer.status, 200);
+    assert.deepEqual(
+      {
+        ...answer.body,
+        items: answer.body.items.map((m: Record<string, unknown>) => [m["topic"], m["payload"]]),
+      },
+      {
+        items: topics.slice(4, 7).map((topic) => [topic, `value of ${topic}`]),
+        total: 12,
+        offset: 4,
+        limit: 3,
+      },
+    );
+    assert.deepEqual(read, topics.slice(4, 7), "only the page's payloads were read");
+
+    read.length = 0;
+    const beyond = await broker.call(
+      "GET",
+      `/api/v1/retained?filter=${encodeURIComponent("paging/#")}&offset=20`,
+    );
+    assert.deepEqual(beyond.body, { items: [], total: 12, offset: 20, limit: 100 });
+    assert.deepEqual(read, []);
+  });
 });
