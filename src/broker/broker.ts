@@ -50,6 +50,7 @@ import {
   type Subscription,
 } from "../session/index.js";
 import { MemoryStore } from "../storage/index.js";
+import { clientTopicOf, tenantOfTopic } from "../tenancy/index.js";
 import type { Transport } from "../transport/index.js";
 import { AccessGuard } from "./access-guard.js";
 import { BrokerAuthentication } from "./authentication.js";
@@ -57,7 +58,7 @@ import { Connection, type ListenerInfo } from "./connection.js";
 import { messageFromWill, publishedWill } from "./message-factory.js";
 import { Metrics } from "./metrics.js";
 import { restoreState } from "./restore-state.js";
-import { RetainedMessages } from "./retained-messages.js";
+import { RetainedMessages, type RetainedRefusal } from "./retained-messages.js";
 import { Router } from "./router.js";
 import { Scheduler } from "./scheduler.js";
 import { SessionRegistry, toStoredSubscription } from "./session-registry.js";
@@ -81,6 +82,9 @@ export interface BrokerOptions {
   /** Milliseconds since the epoch; tests may pass a controllable clock. */
   readonly clock?: () => number;
 }
+
+/** UTF-16 code units of a topic in a log line (a topic may have 65,535 bytes). */
+const MAX_TOPIC_LOGGED = 256;
 
 export type IngestResult =
   | { readonly accepted: true; readonly matched: number }
@@ -140,7 +144,7 @@ export class Broker {
       this.logger.error({ err: error }, "A scheduled task (keep-alive, will, session expiry) failed"),
     );
     this.authentication = new BrokerAuthentication(this);
-    this.retained = new RetainedMessages(this.store, this.scheduler);
+    this.retained = new RetainedMessages(this.store, this.scheduler, this.config.limits);
     this.sessions = new SessionRegistry({
       store: this.store,
       router: this.router,
@@ -466,13 +470,33 @@ export class Broker {
 
   /** Publishes a message on this node only (broker-made messages such as `$SYS`, and messages from other nodes). */
   publishLocal(message: ApplicationMessage, now: number): number {
-    if (message.retain) this.retained.update(message); // [MQTT-3.3.1-5]
+    if (message.retain) {
+      // [MQTT-3.3.1-5]; a message over its tenant's retained quota is still routed, as EMQX does (a
+      // publisher that can be told was refused before, handle-publish.ts)
+      const refusal = this.retained.update(message);
+      if (refusal !== undefined) this.#notRetained(message, refusal);
+    }
     const deliveries = this.router.route(message, now);
     if (deliveries === 0) this.metrics.publishUnrouted++;
     return deliveries;
   }
 
   // ---- internals ----
+
+  /** Counts a message its tenant's retained quota kept from being retained; logs one in a thousand. */
+  #notRetained(message: ApplicationMessage, limit: RetainedRefusal): void {
+    const count = ++this.metrics.limits[limit];
+    if (count % 1000 !== 1) return;
+    this.logger.warn(
+      {
+        tenant: tenantOfTopic(message.topic),
+        topic: clientTopicOf(message).slice(0, MAX_TOPIC_LOGGED),
+        limit,
+        count,
+      },
+      "Retained message quota exceeded: message routed, not retained",
+    );
+  }
 
   /** Detaches a closed (or taken over) connection from its session: will, expiry, counters. */
   #endConnection(conn: Connection, now: number): void {

@@ -12,7 +12,9 @@
  * usual and dropped [MQTT-3.3.5-2], or disconnected. An authorizer's refusal may ask for the
  * disconnect itself (`Deny.disconnect`, e.g. a dialect that drops clients using topics outside its
  * table). A message a stage rejects gets the stage's reason code and reason string (v5 QoS 1/2). A
- * client over its message or byte rate is disconnected (v5: DISCONNECT 0x96 / 0x97).
+ * client over its message or byte rate is disconnected (v5: DISCONNECT 0x96 / 0x97). A retained PUBLISH
+ * to a new topic over its tenant's retained quota (`limits.maxRetainedPerTenant`, `...BytesPerTenant`)
+ * is refused with 0x97 when it is v5 QoS 1/2; otherwise it is routed and not retained (broker.ts).
  * @module
  */
 
@@ -190,6 +192,21 @@ function accept(
     isMounted ? topic : undefined,
     isMounted ? prefixFor(conn.access!.mount, topic) : undefined,
   );
+  if (packet.retain && packet.qos > 0 && conn.version === 5) {
+    // a publisher that can be told is refused as a whole: a failure reason code says the message was
+    // not accepted [spec 3.4.2.1], so routing it anyway would invite a resend and a duplicate
+    const refusal = broker.retained.refusal(message);
+    if (refusal !== undefined) {
+      broker.guard.limitExceeded(conn, "publish", refusal, topic);
+      reject(
+        conn,
+        packet,
+        ReasonCode.QuotaExceeded,
+        refusal === "retained" ? "Retained message quota exceeded" : "Retained bytes quota exceeded",
+      );
+      return;
+    }
+  }
   const result = broker.ingest(message, conn.identity!, now);
   if (packet.qos === 0) return;
   const reasonCode = !result.accepted
@@ -247,10 +264,15 @@ function refuse(
  * It goes through the same held-acknowledgement path as accepted ones, so PUBACKs keep the order of
  * the PUBLISH packets [MQTT-4.6.0-2].
  */
-function reject(conn: Connection, packet: PublishPacket, reasonCode: number): void {
+function reject(conn: Connection, packet: PublishPacket, reasonCode: number, reason?: string): void {
   if (packet.qos === 0) return;
   const type = packet.qos === 1 ? PacketType.PUBACK : PacketType.PUBREC;
-  conn.broker.acknowledgeAfterCommit(conn, ackPacket(type, packet.packetId!, reasonCode, conn.version === 5));
+  // the Reason String only when the client did not ask for none [MQTT-3.1.2-29]
+  const told = conn.version === 5 && conn.params?.requestProblemInformation !== false ? reason : undefined;
+  conn.broker.acknowledgeAfterCommit(
+    conn,
+    ackPacket(type, packet.packetId!, reasonCode, conn.version === 5, told),
+  );
 }
 
 function ackPacket(

@@ -8,7 +8,7 @@ import type { DropReason } from "../session/index.js";
 /** Actions the access guard and the authorizers decide on. */
 export type GuardedAction = "connect" | "publish" | "subscribe" | "receive";
 
-/** Every limit that is counted when it refuses or disconnects a client (docs/security.md). */
+/** Every limit that is counted when it refuses or disconnects a client, or keeps a message from being retained (docs/security.md). */
 export type LimitName =
   | "connections"
   | "connections-per-ip"
@@ -20,7 +20,9 @@ export type LimitName =
   | "topic-levels"
   | "topic-length"
   | "message-rate"
-  | "byte-rate";
+  | "byte-rate"
+  | "retained"
+  | "retained-bytes";
 
 export const LIMIT_NAMES: readonly LimitName[] = [
   "connections",
@@ -34,6 +36,8 @@ export const LIMIT_NAMES: readonly LimitName[] = [
   "topic-length",
   "message-rate",
   "byte-rate",
+  "retained",
+  "retained-bytes",
 ];
 
 export class Metrics {

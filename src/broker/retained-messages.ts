@@ -6,11 +6,19 @@
  * them first. Topics are the internal ones: a tenant's retained
  * messages are kept under its mount (`$t/<tenant>/...`) and so only match its own subscriptions; the
  * receive rules are applied when each one is sent (Connection.sendPublish).
+ *
+ * Quota. Each tenant's retained messages and their bytes ({@link retainedBytes}) are counted as they
+ * are set, replaced, restored, cleared, expired or deleted, so checking `limits.maxRetainedPerTenant`
+ * and `limits.maxRetainedBytesPerTenant` costs no scan. Only a message on a new topic can be refused:
+ * a replacement or a clearing never grows the count, and refusing an update would leave a stale value
+ * retained. Messages restored at start count even beyond the limits (they were accepted before).
+ * The broker's `$SYS` topics are neither counted nor limited.
  * @module
  */
 
 import type { Store } from "../hooks/index.js";
 import { RetainedIndex } from "../routing/index.js";
+import { tenantOfTopic, utf8Length } from "../tenancy/index.js";
 import {
   compactPayload,
   type Deadline,
@@ -20,10 +28,30 @@ import {
 } from "../session/index.js";
 import type { Scheduler, TimedTask } from "./scheduler.js";
 
+/** The per-tenant bounds (`limits.maxRetainedPerTenant`, `limits.maxRetainedBytesPerTenant`); 0: none. */
+export interface RetainedLimits {
+  readonly maxRetainedPerTenant: number;
+  readonly maxRetainedBytesPerTenant: number;
+}
+
+/** The limit that kept a retained message from being stored (metrics.ts `LimitName`). */
+export type RetainedRefusal = "retained" | "retained-bytes";
+
+/** What one tenant's retained messages hold. */
+export interface RetainedUsage {
+  count: number;
+  bytes: number;
+}
+
+const UNLIMITED: RetainedLimits = { maxRetainedPerTenant: 0, maxRetainedBytesPerTenant: 0 };
+
 export class RetainedMessages implements TimedTask {
   readonly #index = new RetainedIndex<ApplicationMessage>();
   readonly #store: Store;
   readonly #scheduler: Scheduler | undefined;
+  readonly #limits: RetainedLimits;
+  /** By tenant; a tenant without retained messages has no entry. */
+  readonly #usage = new Map<string, RetainedUsage>();
   /** When each retained message with an expiry is past it, by topic (a replaced one's is cancelled). */
   readonly #expiries = new DeadlineQueue<ApplicationMessage>();
   readonly #deadlines = new Map<string, Deadline<ApplicationMessage>>();
@@ -32,36 +60,66 @@ export class RetainedMessages implements TimedTask {
   #timerAt = Infinity;
 
   /** Without a scheduler, expired messages are removed only when a subscription meets them. */
-  constructor(store: Store, scheduler?: Scheduler) {
+  constructor(store: Store, scheduler?: Scheduler, limits: RetainedLimits = UNLIMITED) {
     this.#store = store;
     this.#scheduler = scheduler;
+    this.#limits = limits;
   }
 
   get size(): number {
     return this.#index.size;
   }
 
-  /**
-   * Applies a PUBLISH with RETAIN set. The broker's own `$SYS/` statistics are kept in memory only:
-   * they are recomputed after a restart and need not cost a store write per refresh.
-   */
-  update(message: ApplicationMessage): void {
-    if (message.payload.byteLength === 0) {
-      if (this.#index.get(message.topic) !== undefined) this.#remove(message.topic);
-      return;
-    }
-    compactPayload(message);
-    this.#index.set(message.topic, message);
-    this.#watch(message);
-    if (!persisted(message.topic)) return;
-    this.#store.putMessage(message);
-    this.#store.putRetained(message.topic, message.id);
+  /** The retained messages of `tenant` and their bytes (`$SYS` not counted). */
+  usage(tenant: string): Readonly<RetainedUsage> {
+    const usage = this.#usage.get(tenant);
+    return usage === undefined ? { count: 0, bytes: 0 } : { count: usage.count, bytes: usage.bytes };
   }
 
-  /** Restores a retained message from the store (no store write). */
+  /**
+   * The limit a retained PUBLISH would exceed, or undefined when {@link update} would apply it: a
+   * clearing, a replacement and a `$SYS` topic always pass; a new topic must fit its tenant's bounds.
+   */
+  refusal(message: ApplicationMessage): RetainedRefusal | undefined {
+    const { maxRetainedPerTenant, maxRetainedBytesPerTenant } = this.#limits;
+    if (maxRetainedPerTenant === 0 && maxRetainedBytesPerTenant === 0) return undefined;
+    const topic = message.topic;
+    if (message.payload.byteLength === 0 || !persisted(topic) || this.#index.get(topic) !== undefined)
+      return undefined;
+    const usage = this.#usage.get(tenantOfTopic(topic));
+    if (maxRetainedPerTenant > 0 && (usage?.count ?? 0) >= maxRetainedPerTenant) return "retained";
+    if (
+      maxRetainedBytesPerTenant > 0 &&
+      (usage?.bytes ?? 0) + retainedBytes(message) > maxRetainedBytesPerTenant
+    )
+      return "retained-bytes";
+    return undefined;
+  }
+
+  /**
+   * Applies a PUBLISH with RETAIN set; answers the limit that kept it from being stored (the caller
+   * still routes it), or undefined once applied. The broker's own `$SYS/` statistics are kept in memory
+   * only: they are recomputed after a restart and need not cost a store write per refresh.
+   */
+  update(message: ApplicationMessage): RetainedRefusal | undefined {
+    const topic = message.topic;
+    if (message.payload.byteLength === 0) {
+      if (this.#index.get(topic) !== undefined) this.#remove(topic);
+      return undefined;
+    }
+    const refusal = this.refusal(message);
+    if (refusal !== undefined) return refusal;
+    compactPayload(message);
+    this.#set(message);
+    if (!persisted(topic)) return undefined;
+    this.#store.putMessage(message);
+    this.#store.putRetained(topic, message.id);
+    return undefined;
+  }
+
+  /** Restores a retained message from the store (no store write; it counts even beyond the limits). */
   restore(message: ApplicationMessage): void {
-    this.#index.set(message.topic, message);
-    this.#watch(message);
+    this.#set(message);
   }
 
   get(topic: string): ApplicationMessage | undefined {
@@ -90,10 +148,40 @@ export class RetainedMessages implements TimedTask {
     this.#arm();
   }
 
+  #set(message: ApplicationMessage): void {
+    const topic = message.topic;
+    if (persisted(topic)) {
+      const previous = this.#index.get(topic);
+      const usage = this.#usageOf(tenantOfTopic(topic));
+      if (previous === undefined) usage.count++;
+      else usage.bytes -= retainedBytes(previous);
+      usage.bytes += retainedBytes(message);
+    }
+    this.#index.set(topic, message);
+    this.#watch(message);
+  }
+
   #remove(topic: string): void {
+    const previous = this.#index.get(topic);
     this.#index.delete(topic);
     this.#unwatch(topic);
-    if (persisted(topic)) this.#store.deleteRetained(topic);
+    if (!persisted(topic)) return;
+    this.#store.deleteRetained(topic);
+    if (previous === undefined) return;
+    const tenant = tenantOfTopic(topic);
+    const usage = this.#usageOf(tenant);
+    usage.count--;
+    usage.bytes -= retainedBytes(previous);
+    if (usage.count === 0) this.#usage.delete(tenant);
+  }
+
+  #usageOf(tenant: string): RetainedUsage {
+    let usage = this.#usage.get(tenant);
+    if (usage === undefined) {
+      usage = { count: 0, bytes: 0 };
+      this.#usage.set(tenant, usage);
+    }
+    return usage;
   }
 
   /** Watches `message`'s expiry (strictly after its last millisecond), in place of its topic's last. */
@@ -122,6 +210,25 @@ export class RetainedMessages implements TimedTask {
     this.#timerAt = next ?? Infinity;
     if (next !== undefined) this.#timer = scheduler.schedule(next, this);
   }
+}
+
+/**
+ * What a retained message counts against `limits.maxRetainedBytesPerTenant`: about its size in a
+ * PUBLISH, that is its topic, payload and properties. A user property counts its 5 bytes of framing
+ * too, so that thousands of empty ones are not free.
+ */
+export function retainedBytes(message: ApplicationMessage): number {
+  let bytes = utf8Length(message.topic) + message.payload.byteLength;
+  const properties = message.properties;
+  if (properties === undefined) return bytes;
+  if (properties.payloadFormatIndicator !== undefined) bytes += 2;
+  if (properties.contentType !== undefined) bytes += 3 + utf8Length(properties.contentType);
+  if (properties.responseTopic !== undefined) bytes += 3 + utf8Length(properties.responseTopic);
+  if (properties.correlationData !== undefined) bytes += 3 + properties.correlationData.byteLength;
+  const userProperties = properties.userProperties;
+  if (userProperties !== undefined)
+    for (const [name, value] of userProperties) bytes += 5 + utf8Length(name) + utf8Length(value);
+  return bytes;
 }
 
 /** Whether a retained topic is kept in the store: not the broker's own `$SYS/` statistics. */

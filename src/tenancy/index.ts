@@ -15,6 +15,7 @@ export {
   prefixFor,
   ROOT_MOUNT,
   tenantIdError,
+  tenantOfTopic,
   unmountTopic,
   utf8Length,
   type MountedMessage,

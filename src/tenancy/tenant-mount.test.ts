@@ -10,6 +10,7 @@ import {
   prefixFor,
   ROOT_MOUNT,
   tenantIdError,
+  tenantOfTopic,
   unmountTopic,
   utf8Length,
 } from "./tenant-mount.js";
@@ -60,6 +61,15 @@ describe("unmountTopic() and clientTopicOf()", () => {
     assert.equal(unmountTopic("a/b"), "a/b");
     assert.equal(unmountTopic("$SYS/broker/uptime"), "$SYS/broker/uptime");
     assert.equal(unmountTopic("$tx/a"), "$tx/a");
+  });
+
+  it("tenantOfTopic() names the tenant of a mounted topic, else the default tenant", () => {
+    assert.equal(tenantOfTopic("$t/acme/a/b"), "acme");
+    assert.equal(tenantOfTopic("$td/acme/$foo/b"), "acme");
+    assert.equal(tenantOfTopic("$td/acme/$t/globex/x"), "acme");
+    assert.equal(tenantOfTopic("a/b"), "default");
+    assert.equal(tenantOfTopic("$SYS/broker/uptime"), "default");
+    assert.equal(tenantOfTopic("$tx/a"), "default");
   });
 
   it("clientTopicOf() unmounts once per message and caches the result on it", () => {

@@ -147,6 +147,24 @@ export function unmountTopic(topic: string): string {
   return end === -1 ? topic : topic.slice(end + 1);
 }
 
+/**
+ * The tenant whose namespace the internal topic `topic` lies in: the tenant of its mount, or the
+ * default tenant for a topic that is not mounted (`$SYS` included).
+ *
+ * @example
+ * ```ts
+ * tenantOfTopic("$t/acme/a/b"); // "acme"
+ * tenantOfTopic("$td/acme/$foo"); // "acme"
+ * tenantOfTopic("a/b"); // "default"
+ * ```
+ */
+export function tenantOfTopic(topic: string): string {
+  if (topic.charCodeAt(0) !== DOLLAR || !isMountNamespace(topic)) return DEFAULT_TENANT;
+  const tenantStart = topic.indexOf("/") + 1;
+  const end = tenantStart === 0 ? -1 : topic.indexOf("/", tenantStart);
+  return end === -1 ? DEFAULT_TENANT : topic.slice(tenantStart, end);
+}
+
 /** What {@link clientTopicOf} needs of a message: its internal topic and a slot to cache the result. */
 export interface MountedMessage {
   readonly topic: string;

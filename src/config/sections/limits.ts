@@ -1,6 +1,7 @@
 /**
  * The `limits` configuration section: its type and its JSON Schema. Every limit is off (0) by default,
- * so a broker behaves as before until one is set; docs/security.md suggests production values.
+ * so a broker behaves as before until one is set; docs/security.md suggests production values (and
+ * says why the retained quotas are off too).
  * @module
  */
 
@@ -19,6 +20,10 @@ export interface LimitsConfig {
   readonly connectionBurstPerIp: number;
   /** Most subscriptions one session holds; 0: no limit. */
   readonly maxSubscriptionsPerClient: number;
+  /** Most retained messages of one tenant; 0: no limit. */
+  readonly maxRetainedPerTenant: number;
+  /** Most bytes of one tenant's retained messages (topic, payload and properties); 0: no limit. */
+  readonly maxRetainedBytesPerTenant: number;
   /** Most levels of a topic name or filter; 0: no limit. */
   readonly maxTopicLevels: number;
   /** Most UTF-8 bytes of a topic name or filter. */
@@ -80,6 +85,22 @@ export const limitsProperties: PropertiesOf<LimitsConfig> = {
     default: 0,
     description:
       "Most subscriptions one session holds; 0 for no limit. A SUBSCRIBE that would exceed it gets reason code 0x97 Quota exceeded for each filter over the limit (MQTT 3: 0x80); replacing an existing subscription is always allowed.",
+  },
+  maxRetainedPerTenant: {
+    type: "integer",
+    minimum: 0,
+    maximum: INT32_MAX,
+    default: 0,
+    description:
+      "Most retained messages one tenant keeps (the default tenant's are all those outside a tenant mount; the broker's own `$SYS` ones are not counted); 0 for no limit, as in Mosquitto and EMQX. Replacing or clearing a retained message is always allowed. A retained PUBLISH to a new topic over the limit is refused with PUBACK/PUBREC 0x97 Quota exceeded when the publisher can be told (MQTT 5, QoS 1 and 2): it is then neither retained nor routed. Otherwise (MQTT 3, QoS 0, wills, the broker's own messages) it is routed to the current subscribers but not retained.",
+  },
+  maxRetainedBytesPerTenant: {
+    type: "integer",
+    minimum: 0,
+    maximum: Number.MAX_SAFE_INTEGER,
+    default: 0,
+    description:
+      "Most bytes of one tenant's retained messages, each counted about as in a PUBLISH: topic (with the tenant's mount), payload and properties (a user property with its 5 bytes of framing); 0 for no limit. A retained message on a new topic that would pass it is handled as for `maxRetainedPerTenant`; a replacement is always allowed, even a larger one (a refused update would leave a stale value retained).",
   },
   maxTopicLevels: {
     type: "integer",
