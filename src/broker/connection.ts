@@ -6,6 +6,11 @@
  * Ordering: packets are handled strictly in arrival order. A handler that has to wait (an asynchronous
  * authenticator or authorizer) returns a promise; reading pauses until it settles, so a client's
  * PUBLISH packets are never reordered [MQTT-4.6.0-5].
+ *
+ * Back-pressure: while the connection's unsent output (its batch and what its transport buffers) is
+ * at or above `mqtt.writeHighWaterMark`, its input is held too: a client that sends requests without
+ * reading the answers (PINGREQ, QoS 1 PUBLISH: each one costs a PINGRESP or a PUBACK) would otherwise
+ * make the broker buffer those answers without bound. Input is handled again once the output drains.
  * @module
  */
 
@@ -74,6 +79,16 @@ const EARLY_FLUSH_BYTES = 64 * 1024;
  */
 const READ_AHEAD_BYTES = 128 * 1024;
 
+// Why a connection's input is held, as bits of `Connection.#held`: each reason ends on its own, and
+// input goes on only once none is left (the answer to an authentication must not resume a client whose
+// output is still backed up, nor the other way round).
+/** A handler's promise has not settled yet (an authentication, an asynchronous authorizer). */
+const HELD_BY_HANDLING = 1;
+/** Unsent output is at or above the write high-water mark. */
+const HELD_BY_OUTPUT = 2;
+/** The smallest encoded acknowledgement (PUBACK, PUBREC, PUBCOMP, UNSUBACK: 4 bytes; SUBACK: 5). */
+const ACK_BYTES = 4;
+
 export class Connection implements TransportSink, SessionLink, TimedTask {
   readonly broker: Broker;
   readonly transport: Transport;
@@ -104,6 +119,12 @@ export class Connection implements TransportSink, SessionLink, TimedTask {
   validTopic: string | undefined = undefined;
   /** Inbound QoS 1 acknowledgements waiting for a store commit (counted against our Receive Maximum). */
   pendingAcks = 0;
+  /**
+   * Write-ahead: acknowledgements of any kind held for a store commit (write-ahead.ts). Not encoded
+   * yet, they count as {@link ACK_BYTES} each toward the unsent output: a client that does not read
+   * gets no more of them than of any other answer.
+   */
+  heldAcks = 0;
   lastPacketAt: number;
   /**
    * The broker's clock for the packets being handled: read when their chunk arrived (and again when
@@ -126,7 +147,8 @@ export class Connection implements TransportSink, SessionLink, TimedTask {
   readonly #highWaterMark: number;
   /** A batch this large is written at once ({@link EARLY_FLUSH_BYTES}, or the high-water mark if lower). */
   readonly #earlyFlushBytes: number;
-  #paused = false;
+  /** Why input is held ({@link HELD_BY_HANDLING}, {@link HELD_BY_OUTPUT}); 0 while it is handled. */
+  #held = 0;
   /** Set while the transport is asked to hold its input back (see {@link #stopInput}). */
   #inputStopped = false;
   #writable = true;
@@ -159,11 +181,13 @@ export class Connection implements TransportSink, SessionLink, TimedTask {
     this.broker.metrics.bytesReceived += chunk.byteLength;
     this.packetTime = this.broker.now();
     this.reader.push(chunk);
-    if (!this.#paused) this.#process();
+    if (this.#held === 0) this.#process();
     else if (!this.#inputStopped && this.reader.bufferedBytes > READ_AHEAD_BYTES) this.#stopInput();
   }
 
   drain(): void {
+    // input first: the acknowledgements it holds free the in-flight window for what the session queued
+    if ((this.#held & HELD_BY_OUTPUT) !== 0) this.#outputDrained();
     if (!this.isOpen || this.#writable) return;
     this.#writable = true;
     this.session?.drain(this.broker.now());
@@ -305,16 +329,47 @@ export class Connection implements TransportSink, SessionLink, TimedTask {
   }
 
   /**
-   * Writes `batch` to the transport. The batch itself may have been what made the link unwritable
-   * (`writable` counts it): when the operating system takes it all, no drain comes, so deliveries that
-   * waited go on now.
+   * Writes `batch` to the transport. Above the high-water mark, deliveries wait (`writable`) and so does
+   * input (a batch written early can stop handling in the middle of a chunk). The batch itself may have
+   * been what made the link unwritable, or held input (`writable` and {@link #outputBacklogged} count
+   * it): when the operating system takes it all, no drain comes, so deliveries that waited go on now,
+   * and held input once this turn is over (not here: this may run inside another client's publish).
    */
   #write(batch: OutboundBatch): void {
     this.broker.metrics.bytesSent += batch.bytes;
     batch.writeTo(this.transport);
-    if (this.transport.bufferedBytes >= this.#highWaterMark) this.#writable = false;
-    else if (this.state === "connected" && this.session?.waiting === true)
-      this.session.drain(this.broker.now());
+    if (this.transport.bufferedBytes >= this.#highWaterMark) {
+      this.#writable = false;
+      this.#holdForOutput();
+    } else {
+      if ((this.#held & HELD_BY_OUTPUT) !== 0) queueMicrotask(() => this.#outputDrained());
+      if (this.state === "connected" && this.session?.waiting === true) this.session.drain(this.broker.now());
+    }
+  }
+
+  /**
+   * The unsent output (this turn's batch, batches and acknowledgements waiting for a commit, the
+   * transport's buffer) is at or above the mark.
+   */
+  #outputBacklogged(): boolean {
+    const unsent = this.#batch.bytes + this.#takenBytes + this.transport.bufferedBytes;
+    return unsent + this.heldAcks * ACK_BYTES >= this.#highWaterMark;
+  }
+
+  /**
+   * Holds input back while the output is backed up: the transport stops reading at once (a client that
+   * does not read what it is sent gains nothing by sending more), and what was read already stays in
+   * the frame reader, to be handled in order once the output drains.
+   */
+  #holdForOutput(): void {
+    this.#held |= HELD_BY_OUTPUT;
+    if (!this.#inputStopped) this.#stopInput();
+  }
+
+  /** Input held for the output goes on once the output is below the mark (a drain, or a write the system took). */
+  #outputDrained(): void {
+    if ((this.#held & HELD_BY_OUTPUT) === 0 || !this.isOpen || this.#outputBacklogged()) return;
+    this.#release(HELD_BY_OUTPUT);
   }
 
   /**
@@ -431,7 +486,7 @@ export class Connection implements TransportSink, SessionLink, TimedTask {
   }
 
   #process(): void {
-    while (this.isOpen && !this.#paused) {
+    while (this.isOpen && this.#held === 0) {
       let packet: Packet | null;
       try {
         packet = this.reader.read();
@@ -439,7 +494,12 @@ export class Connection implements TransportSink, SessionLink, TimedTask {
         this.#fail(error);
         return;
       }
-      if (packet === null) return;
+      if (packet === null) {
+        // once per chunk, not per packet: what answering it left unsent (a batch not yet written, or
+        // with a write-ahead store not yet committed) may be over the mark without any write seeing it
+        if (this.#outputBacklogged()) this.#holdForOutput();
+        return;
+      }
       // [MQTT-3.1.2-22] keep-alive counts whole packets: bytes of one never finished do not keep it alive
       this.lastPacketAt = this.packetTime;
       let pending: Promise<void> | undefined;
@@ -450,38 +510,44 @@ export class Connection implements TransportSink, SessionLink, TimedTask {
         return;
       }
       if (pending !== undefined) {
-        this.#paused = true;
+        this.#held |= HELD_BY_HANDLING;
         pending.then(
-          () => this.#resume(),
+          () => this.#release(HELD_BY_HANDLING),
           (error: unknown) => {
             this.#fail(error);
-            this.#resume();
+            this.#release(HELD_BY_HANDLING);
           },
         );
       }
     }
   }
 
-  #resume(): void {
-    this.#paused = false;
+  /**
+   * One reason to hold input ended. Unless another still holds it, the packets already read are handled
+   * (in order), then the transport reads again, unless handling stopped once more.
+   */
+  #release(reason: number): void {
+    this.#held &= ~reason;
+    if (this.#held !== 0 || !this.isOpen) return;
     this.packetTime = this.broker.now();
-    if (this.isOpen) this.#process();
+    this.#process();
     if (this.#inputStopped) this.#startInput();
   }
 
-  /** Lets the transport deliver input again, unless handling waits once more. */
+  /** Lets the transport deliver input again, unless handling stopped once more. */
   #startInput(): void {
-    if (this.#paused || !this.isOpen) return;
+    if (this.#held !== 0 || !this.isOpen) return;
     this.#inputStopped = false;
     this.transport.resume();
   }
 
   /**
-   * Asks the transport to hold its input back while handling waits (an authentication, the delay of
-   * a refused login, an asynchronous authorizer) and more than {@link READ_AHEAD_BYTES} wait unread:
-   * the reader would otherwise keep whatever the client sends meanwhile, without bound (the maximum
-   * packet size bounds one packet, not the number of them). The operating system's buffers then fill
-   * and TCP holds the client back.
+   * Asks the transport to hold its input back: at once while the output is backed up (see
+   * {@link #holdForOutput}); while handling waits (an authentication, the delay of a refused login, an
+   * asynchronous authorizer), once more than {@link READ_AHEAD_BYTES} wait unread: the reader would
+   * otherwise keep whatever the client sends meanwhile, without bound (the maximum packet size bounds
+   * one packet, not the number of them). The operating system's buffers then fill and TCP holds the
+   * client back.
    */
   #stopInput(): void {
     this.#inputStopped = true;

@@ -54,6 +54,7 @@ export class WriteAhead {
   /** Holds an acknowledgement until the next commit; `then` runs right after it is sent. */
   hold(conn: Connection, packet: Packet, then: (() => void) | undefined): void {
     if (packet.type === PacketType.PUBACK) conn.pendingAcks++;
+    conn.heldAcks++;
     this.#heldAcks.push({ conn, packet, then });
   }
 
@@ -87,6 +88,7 @@ export class WriteAhead {
         this.#committing = undefined;
         for (const { conn, packet } of held) {
           if (packet.type === PacketType.PUBACK) conn.pendingAcks--;
+          conn.heldAcks--;
           conn.encodeInto(batches.get(conn)!, packet);
         }
         for (const [conn, batch] of batches) conn.writeBatch(batch);
@@ -100,6 +102,7 @@ export class WriteAhead {
           { err: error },
           "Store commit failed: disconnecting the clients whose packets waited for it",
         );
+        for (const { conn } of held) conn.heldAcks--;
         for (const conn of batches.keys()) conn.storageFailed();
         for (const callback of callbacks) callback();
         this.#options.scheduleFlush();
