@@ -138,6 +138,6 @@ export const mqttProperties: PropertiesOf<MqttConfig> = {
     maximum: INT32_MAX,
     default: MIB,
     description:
-      "Unsent bytes buffered for one socket above which its client is treated as a slow consumer (1 MiB by default).",
+      "Unsent bytes buffered for one connection above which its client is treated as a slow consumer (1 MiB by default): QoS 0 deliveries to it are dropped, QoS 1 and 2 ones wait in its session, and what it sends is not read until those bytes drain below the mark, so a client that sends requests without reading the answers (PINGREQ, QoS 1 PUBLISH) cannot make the broker buffer them without bound.",
   },
 };
