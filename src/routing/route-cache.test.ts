@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 
-import { ROUTE_CACHE_PAUSE, ROUTE_CACHE_WINDOW, RouteCache } from "./route-cache.js";
+import { MAX_CACHED_TOPIC_LENGTH, ROUTE_CACHE_PAUSE, ROUTE_CACHE_WINDOW, RouteCache } from "./route-cache.js";
 
 /** Looks `topic` up and stores `route` when asked to record; returns what the lookup answered. */
 function see<R extends object>(
@@ -17,6 +17,26 @@ function see<R extends object>(
 }
 
 describe("RouteCache", () => {
+  it("never remembers a topic longer than MAX_CACHED_TOPIC_LENGTH: unique long topics pin no memory", () => {
+    const cache = new RouteCache<{ id: number }>();
+    const route = { id: 1 };
+    const long = "x/" + "a".repeat(MAX_CACHED_TOPIC_LENGTH);
+    for (let i = 0; i < 3; i++) assert.equal(see(cache, undefined, long, route), undefined);
+    for (let i = 0; i < 3; i++) assert.equal(see(cache, "$t/acme/", long, route), undefined);
+    assert.equal(cache.size, 0);
+    const atLimit = "a".repeat(MAX_CACHED_TOPIC_LENGTH);
+    for (let i = 0; i < 2; i++) see(cache, undefined, atLimit, route);
+    assert.equal(cache.lookup(undefined, atLimit), route, "a topic at the limit is kept");
+  });
+
+  it("long topics do not count in the hit-rate window: they neither pause lookups nor keep them going", () => {
+    const cache = new RouteCache<{ id: number }>();
+    const long = "a".repeat(MAX_CACHED_TOPIC_LENGTH + 1);
+    for (let i = 0; i < 4 * ROUTE_CACHE_WINDOW; i++) cache.lookup(undefined, `${long}${i}`);
+    assert.equal(cache.paused, false);
+    assert.equal(cache.size, 0);
+  });
+
   it("marks a first sighting, asks to record on the second and serves from the third", () => {
     const cache = new RouteCache<{ id: number }>();
     const route = { id: 1 };

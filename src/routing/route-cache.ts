@@ -23,8 +23,11 @@
  * when lookups resume.
  *
  * Memory. At most `capacity` topics (marks included) are remembered: the next new one clears the memo
- * and it starts again, so unique topics cannot grow it. A route the owner does not want kept (too
- * large) is remembered as such, so it is not recorded again on every sighting.
+ * and it starts again, so unique topics cannot grow it. Topics longer than
+ * {@linkcode MAX_CACHED_TOPIC_LENGTH} UTF-16 units are never looked up nor remembered (routed by the
+ * walks), so the memo's keys take at most `capacity` × that many characters: a topic may have 65,535
+ * bytes, and 4096 of those would pin ~256 MiB. A route the owner does not want kept (too large) is
+ * remembered as such, so it is not recorded again on every sighting.
  * @module
  */
 
@@ -34,6 +37,13 @@ export const ROUTE_CACHE_CAPACITY = 4096;
 export const ROUTE_CACHE_WINDOW = 1024;
 /** Messages routed without lookups after a window in which fewer than half of the lookups hit. */
 export const ROUTE_CACHE_PAUSE = 64 * ROUTE_CACHE_WINDOW;
+
+/**
+ * Longer topics are routed without the memo: the limit of protocol/topic-fields.ts, whose memo keeps
+ * the same topics. A device's topics are far shorter; the walk of a long topic costs little next to
+ * receiving it.
+ */
+export const MAX_CACHED_TOPIC_LENGTH = 512;
 
 /** Stored for a topic seen once. */
 const SEEN: unique symbol = Symbol("seen");
@@ -94,9 +104,11 @@ export class RouteCache<R extends object> {
   /**
    * The remembered route of `topic` (below the mount `prefix` when given); or null: the topic was seen
    * once before, so the caller should record its route now and {@link store} it; or undefined: route
-   * without recording (a first sighting, now marked; a route not kept; lookups paused).
+   * without recording (a first sighting, now marked; a route not kept; a topic too long to keep;
+   * lookups paused).
    */
   lookup(prefix: string | undefined, topic: string): R | null | undefined {
+    if (topic.length > MAX_CACHED_TOPIC_LENGTH) return undefined; // not a hit nor a miss of the window
     if (this.#pause > 0) {
       this.#pause--;
       return undefined;
