@@ -173,7 +173,12 @@ export const bridgeConfigSchema = {
       default: {},
       properties: {
         maxMessages: positive("Messages waiting at most.", 100_000, 100_000_000),
-        maxBytes: positive("Bytes (topic + payload) waiting at most.", 64 * MIB, 1024 * 1024 * MIB, 1024),
+        maxBytes: positive(
+          "Bytes (topic, properties and payload) waiting at most.",
+          64 * MIB,
+          1024 * 1024 * MIB,
+          1024,
+        ),
         maxAge: positive(
           "Seconds after which a waiting message gives way to a newer one of its topic.",
           86_400,

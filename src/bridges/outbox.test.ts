@@ -156,12 +156,22 @@ describe("Outbox", () => {
   it("bounds by bytes (topic + payload) too", () => {
     const { outbox, contents } = setup({ ...WIDE, maxBytes: 1024 });
     outbox.append(message("a", "x".repeat(600)));
-    outbox.append(message("a", "y".repeat(600))); // 1202 > 1024: the older "a" goes
+    outbox.append(message("a", "y".repeat(600))); // 1206 > 1024: the older "a" goes
     assert.deepEqual(
       contents().map((c) => c.slice(0, 3)),
       ["a=y"],
     );
-    assert.equal(outbox.bytes, 601);
+    assert.equal(outbox.bytes, 603); // as a PUBLISH carries them: the topic with its length
+    assert.equal(outbox.coalesced, 1);
+  });
+
+  it("counts a message's properties against maxBytes, not only its payload", () => {
+    const { outbox, contents } = setup({ ...WIDE, maxBytes: 1024 });
+    const userProperties: [string, string][] = [["k", "v".repeat(600)]];
+    outbox.append(message("a", "", { properties: { userProperties } }));
+    assert.equal(outbox.bytes, 3 + 5 + 1 + 600);
+    outbox.append(message("a", "", { properties: { userProperties } })); // over 1024: the older goes
+    assert.deepEqual(contents(), ["a="]);
     assert.equal(outbox.coalesced, 1);
   });
 

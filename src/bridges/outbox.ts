@@ -9,7 +9,8 @@
  * connection, so they are sent again, first and in their order. Entries are handed
  * out strictly in order, so the remote receives each topic's messages in order (at least once).
  *
- * Bounds. When the waiting messages exceed `maxMessages` or `maxBytes`, the outbox is coalesced to the
+ * Bounds. When the waiting messages exceed `maxMessages` or `maxBytes` (topic, properties and payload,
+ * counted as a session queue counts them), the outbox is coalesced to the
  * latest value per topic: an older waiting message of a topic that has a newer one is removed (first
  * the one of the topic just appended, then, if needed, every such message in one pass). Only if the
  * outbox is still over its bounds when every topic has a single message left is the oldest waiting
@@ -26,7 +27,7 @@
  */
 
 import type { OutboxEntry, OutboxStore } from "../hooks/index.js";
-import { compactBytes, type MessageProperties } from "../session/index.js";
+import { compactBytes, contentBytes, type MessageProperties } from "../session/index.js";
 
 /** A message to append. */
 export interface OutboxMessage {
@@ -244,7 +245,9 @@ export class Outbox {
   // ---- internals ----
 
   #push(entry: OutboxEntry): void {
-    const slot: Slot = { entry, state: "waiting", bytes: entry.topic.length + entry.payload.byteLength };
+    // topic, properties and payload, as a session queue counts them (`messageBytes`)
+    const bytes = contentBytes(entry.topic, entry.payload, entry.properties);
+    const slot: Slot = { entry, state: "waiting", bytes };
     this.#slots.push(slot);
     this.#live++;
     this.#bytes += slot.bytes;

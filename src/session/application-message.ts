@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { QoS, UserProperty } from "../protocol/index.js";
+import { type QoS, type UserProperty, utf8Length } from "../protocol/index.js";
 
 /** The v5 properties forwarded unchanged to subscribers [MQTT-3.3.2-4] [MQTT-3.3.2-15] [MQTT-3.3.2-16] [MQTT-3.3.2-17] [MQTT-3.3.2-20]. */
 export interface MessageProperties {
@@ -49,6 +49,45 @@ export interface ApplicationMessage {
    * the mount (`TopicTrie.matchBelow`) and never reads the joined string. Never persisted.
    */
   mountPrefix?: string | undefined;
+  /** Runtime cache of {@link messageBytes}: the message is queued for many sessions. Never persisted. */
+  bytes?: number | undefined;
+}
+
+/**
+ * The bytes a message holds, as the queue bounds count them (`queue.maxBytes`): its topic, properties
+ * and payload as a PUBLISH would carry them (a string or binary field with its two-byte length, a
+ * property with its identifier), so a message cannot fill a queue for free with User Properties or a
+ * long topic. Computed once per message, which is queued for many sessions, and the same after a
+ * restart (it depends on stored fields only), so a queue's count stays consistent when restored.
+ */
+export function messageBytes(message: ApplicationMessage): number {
+  let bytes = message.bytes;
+  if (bytes === undefined) {
+    bytes = contentBytes(message.topic, message.payload, message.properties);
+    message.bytes = bytes;
+  }
+  return bytes;
+}
+
+/**
+ * {@link messageBytes} of a message given by its fields (a bridge's outbox entry). Never throws: a
+ * value too long for a PUBLISH is counted as it is.
+ */
+export function contentBytes(
+  topic: string,
+  payload: Uint8Array,
+  properties: MessageProperties | undefined,
+): number {
+  let bytes = 2 + utf8Length(topic) + payload.byteLength;
+  if (properties === undefined) return bytes;
+  if (properties.payloadFormatIndicator !== undefined) bytes += 2;
+  if (properties.contentType !== undefined) bytes += 3 + utf8Length(properties.contentType);
+  if (properties.responseTopic !== undefined) bytes += 3 + utf8Length(properties.responseTopic);
+  if (properties.correlationData !== undefined) bytes += 3 + properties.correlationData.byteLength;
+  const userProperties = properties.userProperties;
+  if (userProperties !== undefined)
+    for (const [name, value] of userProperties) bytes += 5 + utf8Length(name) + utf8Length(value);
+  return bytes;
 }
 
 /** Seconds left of a message's expiry interval at `now`, rounded up; undefined when it never expires [MQTT-3.3.2-6]. */

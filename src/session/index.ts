@@ -7,7 +7,9 @@
 export {
   compactBytes,
   compactPayload,
+  contentBytes,
   isExpired,
+  messageBytes,
   remainingExpirySeconds,
   withoutCaches,
   type ApplicationMessage,

@@ -9,7 +9,7 @@ import { MessageQueue } from "./message-queue.js";
 function message(id: number, size: number): ApplicationMessage {
   return {
     id,
-    topic: `t/${id}`,
+    topic: "t", // 3 bytes as a PUBLISH carries it: each entry counts its size + 3
     payload: new Uint8Array(size),
     qos: 1,
     retain: false,
@@ -89,25 +89,53 @@ describe("MessageQueue", () => {
     assert.deepEqual(seqs(q.drain()), range(expected, next - 1));
   });
 
-  it("MessageQueue.bytes is the sum of the queued payload sizes, through push, shift and drain", () => {
+  it("MessageQueue.bytes is the sum of the queued message sizes, through push, shift and drain", () => {
     const q = new MessageQueue();
     q.push(entry(1, 10));
     q.push(entry(2, 0));
     q.push(entry(3, 250));
-    assert.equal(q.bytes, 260);
+    assert.equal(q.bytes, 260 + 9);
     q.shift();
-    assert.equal(q.bytes, 250);
+    assert.equal(q.bytes, 250 + 6);
     q.push(entry(4, 7));
-    assert.equal(q.bytes, 257);
+    assert.equal(q.bytes, 257 + 9);
     q.shift();
     q.shift();
-    assert.equal(q.bytes, 7);
+    assert.equal(q.bytes, 7 + 3);
     q.drain();
     assert.equal(q.bytes, 0);
     for (let s = 1; s <= 100; s++) q.push(entry(s, s));
-    assert.equal(q.bytes, 5050);
+    assert.equal(q.bytes, 5050 + 300);
     for (let s = 1; s <= 50; s++) q.shift();
-    assert.equal(q.bytes, 5050 - 1275);
+    assert.equal(q.bytes, 5050 + 300 - (1275 + 150));
+  });
+
+  it("MessageQueue.bytes counts a message's topic and properties, not only its payload", () => {
+    const q = new MessageQueue();
+    const held = entry(1, 0);
+    const withProperties: QueuedDelivery = {
+      ...held,
+      message: {
+        ...held.message,
+        topic: "a/é", // UTF-8: 4 bytes
+        properties: {
+          contentType: "json",
+          responseTopic: "r",
+          correlationData: new Uint8Array(8),
+          payloadFormatIndicator: true,
+          userProperties: [
+            ["", ""],
+            ["name", "value"],
+          ],
+        },
+      },
+    };
+    q.push(withProperties);
+    // topic 2+4, contentType 3+4, responseTopic 3+1, correlationData 3+8, indicator 2, users 5+0 + 5+9
+    assert.equal(q.bytes, 6 + 7 + 4 + 11 + 2 + 5 + 14);
+    q.push(entry(2, 1));
+    q.shift();
+    assert.equal(q.bytes, 4, "shift takes off what push added");
   });
 
   it("MessageQueue.drain() removes and returns every entry oldest first, and the queue is reusable", () => {
@@ -122,7 +150,7 @@ describe("MessageQueue", () => {
     assert.equal(q.peek(), undefined);
     q.push(entry(99, 3));
     assert.equal(q.peek()?.seq, 99);
-    assert.equal(q.bytes, 3);
+    assert.equal(q.bytes, 3 + 3);
   });
 
   it("MessageQueue returns the same entry objects it was given", () => {

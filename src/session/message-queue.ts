@@ -5,6 +5,7 @@
  * @module
  */
 
+import { messageBytes } from "./application-message.js";
 import type { QueuedDelivery } from "./delivery.js";
 
 const INITIAL_CAPACITY = 8;
@@ -21,7 +22,7 @@ export class MessageQueue {
     return this.#length;
   }
 
-  /** Sum of the payload sizes of queued deliveries. */
+  /** Sum of the sizes of queued deliveries' messages (topic, properties, payload: `messageBytes`). */
   get bytes(): number {
     return this.#bytes;
   }
@@ -30,7 +31,7 @@ export class MessageQueue {
     if (this.#length === this.#items.length) this.#grow();
     this.#items[(this.#head + this.#length) & (this.#items.length - 1)] = item;
     this.#length++;
-    this.#bytes += item.message.payload.byteLength;
+    this.#bytes += messageBytes(item.message);
   }
 
   peek(): QueuedDelivery | undefined {
@@ -43,7 +44,7 @@ export class MessageQueue {
     this.#items[this.#head] = undefined;
     this.#head = (this.#head + 1) & (this.#items.length - 1);
     this.#length--;
-    if (item) this.#bytes -= item.message.payload.byteLength;
+    if (item) this.#bytes -= messageBytes(item.message);
     if (this.#length === 0) {
       this.#head = 0;
       if (this.#items.length > SHRINK_ABOVE) this.#items = [];

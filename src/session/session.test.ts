@@ -680,28 +680,44 @@ describe("Session: queue limits", () => {
     ]);
   });
 
+  // a message counts its topic too: "t/1" takes 5 bytes in a PUBLISH, so each one's size + 5
   it("Session queue byte limit: drop-new refuses a message that would pass maxBytes", () => {
-    const { session, observer } = setup({ connected: false, limits: { maxBytes: 10, overflow: "drop-new" } });
+    const { session, observer } = setup({ connected: false, limits: { maxBytes: 20, overflow: "drop-new" } });
     session.deliver(delivery(1, 1, { size: 4 }), NOW);
     session.deliver(delivery(2, 1, { size: 6 }), NOW);
     session.deliver(delivery(3, 1, { size: 1 }), NOW);
     assert.deepEqual(queuedIds(session), [1, 2]);
-    assert.equal(session.queue.bytes, 10);
+    assert.equal(session.queue.bytes, 20);
     assert.deepEqual(observer.drops, [[3, "queue-full"]]);
+  });
+
+  it("Session queue byte limit counts topics and user properties: empty payloads do not fill a queue for free", () => {
+    const { session, observer } = setup({
+      connected: false,
+      limits: { maxBytes: 1000, overflow: "drop-new" },
+    });
+    const userProperties: [string, string][] = [["k", "v".repeat(300)]];
+    for (const id of [1, 2, 3, 4]) {
+      const d = delivery(id, 1, { size: 0 });
+      session.deliver({ ...d, message: { ...d.message, properties: { userProperties } } }, NOW);
+    }
+    assert.deepEqual(queuedIds(session), [1, 2, 3], "3 × (5 + 306) bytes fit in 1000, a 4th does not");
+    assert.equal(session.queue.bytes, 3 * (5 + 5 + 1 + 300));
+    assert.deepEqual(observer.drops, [[4, "queue-full"]]);
   });
 
   it("Session queue byte limit: drop-old drops as many old messages as needed to fit the new one", () => {
     const { session, journal, observer } = setup({
       connected: false,
-      limits: { maxBytes: 10, overflow: "drop-old" },
+      limits: { maxBytes: 20, overflow: "drop-old" },
     });
-    session.deliver(delivery(1, 1, { size: 3 }), NOW);
-    session.deliver(delivery(2, 1, { size: 3 }), NOW);
-    session.deliver(delivery(3, 1, { size: 3 }), NOW);
+    session.deliver(delivery(1, 1, { size: 1 }), NOW);
+    session.deliver(delivery(2, 1, { size: 1 }), NOW);
+    session.deliver(delivery(3, 1, { size: 1 }), NOW);
     journal.take();
-    session.deliver(delivery(4, 1, { size: 7 }), NOW);
+    session.deliver(delivery(4, 1, { size: 9 }), NOW);
     assert.deepEqual(queuedIds(session), [3, 4]);
-    assert.equal(session.queue.bytes, 10);
+    assert.equal(session.queue.bytes, 20);
     assert.deepEqual(observer.drops, [
       [1, "queue-full"],
       [2, "queue-full"],
@@ -716,12 +732,12 @@ describe("Session: queue limits", () => {
   it("Session queue byte limit: drop-old does not empty the queue for a message larger than maxBytes, which can never fit", () => {
     const { session, journal, observer } = setup({
       connected: false,
-      limits: { maxBytes: 10, overflow: "drop-old" },
+      limits: { maxBytes: 20, overflow: "drop-old" },
     });
     session.deliver(delivery(1, 1, { size: 3 }), NOW);
     session.deliver(delivery(2, 1, { size: 3 }), NOW);
     journal.take();
-    session.deliver(delivery(3, 1, { size: 11 }), NOW);
+    session.deliver(delivery(3, 1, { size: 16 }), NOW);
     assert.deepEqual(observer.drops, [[3, "queue-full"]], "only the oversized message is dropped");
     assert.deepEqual(queuedIds(session), [1, 2]);
     assert.deepEqual(journal.calls, []);

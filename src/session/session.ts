@@ -14,7 +14,7 @@
  */
 
 import type { ProtocolVersion } from "../protocol/index.js";
-import { compactPayload, isExpired } from "./application-message.js";
+import { compactPayload, isExpired, messageBytes } from "./application-message.js";
 import type { Delivery, InflightDelivery, QueuedDelivery } from "./delivery.js";
 import { InflightWindow } from "./inflight-window.js";
 import { MessageQueue } from "./message-queue.js";
@@ -327,7 +327,7 @@ export class Session {
 
   #enqueue(delivery: Delivery): void {
     const limits = this.#limits;
-    const size = delivery.message.payload.byteLength;
+    const size = messageBytes(delivery.message); // topic and properties too, not only the payload
     if (size > limits.maxBytes) {
       // can never fit: dropping older messages would not make room
       this.#observer.dropped(this, delivery, "queue-full");

@@ -117,8 +117,9 @@ queueSuite(
 const overflowCases = [
   { overflow: "drop-new", limit: { maxMessages: 3 }, survivors: ["m0", "m1", "m2"] },
   { overflow: "drop-old", limit: { maxMessages: 3 }, survivors: ["m2", "m3", "m4"] },
-  { overflow: "drop-new", limit: { maxBytes: 10 }, survivors: ["m0", "m1"] },
-  { overflow: "drop-old", limit: { maxBytes: 10 }, survivors: ["m3", "m4"] },
+  // a message counts its topic and properties too (about 20 bytes here): 2 of 1000 bytes fit in 2100
+  { overflow: "drop-new", limit: { maxBytes: 2100 }, survivors: ["m0", "m1"] },
+  { overflow: "drop-old", limit: { maxBytes: 2100 }, survivors: ["m3", "m4"] },
 ] as const;
 
 for (const c of overflowCases) {
@@ -126,12 +127,13 @@ for (const c of overflowCases) {
     "maxMessages" in c.limit
       ? `queue.maxMessages ${c.limit.maxMessages}`
       : `queue.maxBytes ${c.limit.maxBytes}`;
+  const size = "maxBytes" in c.limit ? 1000 : 4;
   queueSuite(
     `offline queue bound: ${limit}, overflow ${c.overflow}`,
     { config: { queue: { ...c.limit, overflow: c.overflow } } },
     (broker, clients) => {
       for (const version of VERSIONS) {
-        it(`[spec 4.9] ${limit} with "${c.overflow}": 5 messages of 4 bytes leave ${c.survivors.join(", ")}; metrics.dropped["queue-full"] counts the rest (v${version === 5 ? "5" : "3.1.1"})`, async () => {
+        it(`[spec 4.9] ${limit} with "${c.overflow}": 5 messages of ${size} bytes leave ${c.survivors.join(", ")}; metrics.dropped["queue-full"] counts the rest (v${version === 5 ? "5" : "3.1.1"})`, async () => {
           const before = broker().broker.metrics.dropped["queue-full"];
           const got = await offlineRound(
             broker(),
@@ -140,7 +142,7 @@ for (const c of overflowCases) {
             async (topic) => {
               const pub = await clients.connect(broker().port, { protocolVersion: version });
               for (let i = 0; i < 5; i++)
-                await publish(pub, topic, `m${i}xx`.slice(0, 4).padEnd(4, "_"), 1, { packetId: i + 1 });
+                await publish(pub, topic, `m${i}`.padEnd(size, "_"), 1, { packetId: i + 1 });
             },
             c.survivors.length,
           );
@@ -160,7 +162,8 @@ for (const c of overflowCases) {
         });
         await subscribe(sub, topic, 1);
         const pub = await clients.connect(broker().port, { protocolVersion: 5 });
-        for (let i = 0; i < 6; i++) await publish(pub, topic, `m${i}__`, 1, { packetId: i + 1 });
+        for (let i = 0; i < 6; i++)
+          await publish(pub, topic, `m${i}`.padEnd(size, "_"), 1, { packetId: i + 1 });
         const expected = ["m0", ...c.survivors.map((m) => `m${Number(m.slice(1)) + 1}`)];
         const got = await receive(sub, expected.length);
         assert.deepEqual(
@@ -172,6 +175,31 @@ for (const c of overflowCases) {
     },
   );
 }
+
+queueSuite(
+  "offline queue bound: queue.maxBytes counts the whole message",
+  { config: { queue: { maxBytes: 100_000 } } },
+  (broker, clients) => {
+    it("[spec 4.9] queue.maxBytes counts user properties: messages with empty payloads and 40 kB of them do not fill an offline queue for free (v5)", async () => {
+      const before = broker().broker.metrics.dropped["queue-full"];
+      const userProperties: [string, string][] = [["k", "v".repeat(40_000)]];
+      const got = await offlineRound(
+        broker(),
+        clients,
+        5,
+        async (topic) => {
+          const pub = await clients.connect(broker().port, { protocolVersion: 5 });
+          for (let i = 0; i < 5; i++)
+            await publish(pub, topic, "", 1, { packetId: i + 1, properties: { userProperties } });
+        },
+        2,
+      );
+      assert.equal(got.length, 2, "two messages of ~40 kB fit in 100,000 bytes");
+      assert.deepEqual(got[0]!.properties?.userProperties, userProperties);
+      assert.equal(broker().broker.metrics.dropped["queue-full"], before + 3);
+    });
+  },
+);
 
 queueSuite(
   "slow consumer, mqtt.writeHighWaterMark 1024",

@@ -10,7 +10,7 @@ export type QueueOverflowPolicy = "drop-new" | "drop-old";
 export interface QueueConfig {
   /** Per-session cap on queued messages (offline, or beyond the in-flight window). */
   readonly maxMessages: number;
-  /** Per-session cap on queued payload bytes. */
+  /** Per-session cap on queued bytes (each message's topic, properties and payload). */
   readonly maxBytes: number;
   /** Whether QoS 0 messages are queued for offline persistent sessions. */
   readonly queueQos0: boolean;
@@ -34,7 +34,8 @@ export const queueProperties: PropertiesOf<QueueConfig> = {
     minimum: 1,
     maximum: Number.MAX_SAFE_INTEGER,
     default: 16 * MIB,
-    description: "Most payload bytes queued for one session (16 MiB by default).",
+    description:
+      "Most bytes queued for one session (16 MiB by default). A message counts its topic, properties (User Properties, Correlation Data, Content Type, Response Topic) and payload, as a PUBLISH carries them, so empty payloads with large properties fill the queue too.",
   },
   queueQos0: {
     type: "boolean",

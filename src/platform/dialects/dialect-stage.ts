@@ -96,7 +96,9 @@ export class DialectStage implements MessageStage {
     this.#add(made, renderings, mount, message, now, skip);
     if (forward === false) return { kind: "consume", publish: made };
     if (forward === true) return { kind: "continue", publish: made };
-    return { kind: "continue", message: { ...message, payload: forward }, publish: made };
+    // a new payload: the copy's size (`messageBytes`) is not the original's
+    const changed = { ...message, payload: forward, bytes: undefined };
+    return { kind: "continue", message: changed, publish: made };
   }
 
   /** Adds broker messages for `rendered` to `made`, leaving out those on the topic `skip`. */
