@@ -23,6 +23,7 @@ import {
   type Packet,
   type Will,
   ProtocolError,
+  ProtocolErrorCode,
   ReasonCode,
   reasonCodeName,
   packetTypeName,
@@ -157,7 +158,10 @@ export class Connection implements TransportSink, SessionLink, TimedTask {
     this.broker = broker;
     this.transport = transport;
     this.listener = listener;
-    this.reader = new FrameReader({ maximumPacketSize: broker.config.mqtt.maxPacketSize });
+    this.reader = new FrameReader({
+      maximumPacketSize: broker.config.mqtt.maxPacketSize,
+      maximumUserProperties: broker.config.mqtt.maxUserProperties,
+    });
     this.lastPacketAt = broker.now();
     this.packetTime = this.lastPacketAt;
     this.log = new ConnectionLogger(broker.logger, this);
@@ -447,6 +451,8 @@ export class Connection implements TransportSink, SessionLink, TimedTask {
   protocolError(error: ProtocolError): void {
     this.log.debug({ code: error.code, reasonCode: error.reasonCode }, error.message);
     if (error.reasonCode === ReasonCode.PacketTooLarge) this.broker.metrics.limits["packet-size"]++;
+    else if (error.code === ProtocolErrorCode.UserPropertiesExceeded)
+      this.broker.metrics.limits["user-properties"]++;
     if (this.state === "awaiting-connect" || this.state === "connecting") {
       this.broker.refuseConnect(this, error);
       return;

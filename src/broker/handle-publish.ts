@@ -7,9 +7,10 @@
  * QoS 2 uses "method B" of spec 4.3.3: the message is forwarded on receipt and its packet identifier
  * is kept until PUBREL, so a resent PUBLISH with the same identifier is not forwarded again.
  *
- * A refused PUBLISH (not authorized, or over a topic limit): MQTT 5 QoS 1/2 get the reason code in
- * PUBACK/PUBREC; the others cannot be told, so `authorization.deniedPublish` decides: acknowledged as
- * usual and dropped [MQTT-3.3.5-2], or disconnected. An authorizer's refusal may ask for the
+ * A refused PUBLISH (not authorized, or over a topic limit or `mqtt.maxUserProperties`): MQTT 5 QoS 1/2
+ * get the reason code in PUBACK/PUBREC (over `maxUserProperties`, with a reason string); the others
+ * cannot be told, so `authorization.deniedPublish` decides: acknowledged as usual and dropped
+ * [MQTT-3.3.5-2], or disconnected. An authorizer's refusal may ask for the
  * disconnect itself (`Deny.disconnect`, e.g. a dialect that drops clients using topics outside its
  * table). A message a stage rejects gets the stage's reason code and reason string (v5 QoS 1/2). A
  * client over its message or byte rate is disconnected (v5: DISCONNECT 0x96 / 0x97). A retained PUBLISH
@@ -124,6 +125,14 @@ export function handlePublish(conn: Connection, packet: PublishPacket): Promise<
     return undefined;
   }
 
+  // [spec 3.3.2.3.7] the decoder kept one User Property past the bound, to tell (property-codec.ts)
+  const userProperties = packet.properties?.userProperties;
+  if (userProperties !== undefined && userProperties.length > limits.maxUserProperties) {
+    broker.guard.limitExceeded(conn, "publish", "user-properties", topic);
+    const reason = `More than ${limits.maxUserProperties} User Properties`;
+    refuse(conn, packet, ReasonCode.QuotaExceeded, reason, undefined, reason);
+    return undefined;
+  }
   const limit = broker.guard.topicLimit(topic);
   if (limit !== undefined) {
     broker.guard.limitExceeded(conn, "publish", limit, topic);
@@ -237,7 +246,8 @@ function accept(
  * Answers a PUBLISH the broker refuses (not authorized, over a topic limit): v5 QoS 1/2 carry the
  * reason code; otherwise `authorization.deniedPublish` says whether the client is disconnected or the
  * message is dropped (v3: acknowledged as usual, as it has no negative acknowledgement [MQTT-3.3.5-2]).
- * An authorizer's `disconnect` policy overrides that (see `Deny.disconnect`).
+ * An authorizer's `disconnect` policy overrides that (see `Deny.disconnect`). `ackReason` is the Reason
+ * String the PUBACK/PUBREC carries, if any.
  */
 function refuse(
   conn: Connection,
@@ -245,6 +255,7 @@ function refuse(
   reasonCode: number,
   reason: string,
   disconnect?: DisconnectPolicy,
+  ackReason?: string,
 ): void {
   const untold = conn.version !== 5 || packet.qos === 0; // no acknowledgement can carry the code
   if (
@@ -256,11 +267,12 @@ function refuse(
     conn.disconnect(reasonCode, reason);
     return;
   }
-  reject(conn, packet, reasonCode);
+  reject(conn, packet, reasonCode, ackReason);
 }
 
 /**
- * Answers a PUBLISH that is not forwarded: a v5 failure reason code, or a plain acknowledgement for v3.
+ * Answers a PUBLISH that is not forwarded: a v5 failure reason code (with `reason` as the Reason String
+ * unless the client asked for none), or a plain acknowledgement for v3.
  * It goes through the same held-acknowledgement path as accepted ones, so PUBACKs keep the order of
  * the PUBLISH packets [MQTT-4.6.0-2].
  */

@@ -16,6 +16,7 @@ export type LimitName =
   | "connection-rate"
   | "connect-timeout"
   | "packet-size"
+  | "user-properties"
   | "subscriptions"
   | "topic-levels"
   | "topic-length"
@@ -31,6 +32,7 @@ export const LIMIT_NAMES: readonly LimitName[] = [
   "connection-rate",
   "connect-timeout",
   "packet-size",
+  "user-properties",
   "subscriptions",
   "topic-levels",
   "topic-length",

@@ -8,7 +8,7 @@
  */
 
 import { malformed, type ProtocolError } from "./protocol-error.js";
-import { decodeUtf8 } from "./utf8.js";
+import { checkUtf8, decodeUtf8 } from "./utf8.js";
 import { matchesWordBytes, WordBytes } from "./word-bytes.js";
 
 /** Reads MQTT data types (spec 1.5) from `bytes[pos, end)`, throwing Malformed Packet errors on overrun. */
@@ -19,6 +19,11 @@ export class ByteReader {
   pos: number;
   /** One past the last byte this reader may read; property decoding narrows it temporarily. */
   end: number;
+  /**
+   * Most User Properties one property set may carry (the broker's `mqtt.maxUserProperties`), enforced by
+   * property-codec.ts as it reads: the frame's owner sets it, as it sets the Maximum Packet Size.
+   */
+  maxUserProperties = Number.POSITIVE_INFINITY;
   /** The buffer under `bytes`, and where `bytes` starts in it (read once per chunk: slow accessors). */
   #buffer: ArrayBufferLike;
   #offset: number;
@@ -113,6 +118,12 @@ export class ByteReader {
   utf8(field: string): string {
     const start = this.#lengthPrefixed(field);
     return decodeUtf8(this.#bytes, start, this.pos);
+  }
+
+  /** Moves past a UTF-8 Encoded String, checked as {@link utf8} checks it but not decoded. */
+  skipUtf8(field: string): void {
+    const start = this.#lengthPrefixed(field);
+    checkUtf8(this.#bytes, start, this.pos);
   }
 
   /**

@@ -24,6 +24,12 @@ import { decodeUnsuback } from "./packets/unsuback.js";
 import { decodeUnsubscribe } from "./packets/unsubscribe.js";
 import { malformed } from "./protocol-error.js";
 
+/** Limits of {@link decodePacket}, as a FrameReader takes them (frame-reader.ts). */
+export interface DecodeOptions {
+  /** Most User Properties one property set may carry; unbounded when absent (see property-codec.ts). */
+  readonly maximumUserProperties?: number;
+}
+
 /**
  * Decodes one complete frame (fixed header included) of a connection speaking `version`.
  * CONNECT decodes at the level it names, whatever `version` is. Throws a ProtocolError for any
@@ -32,7 +38,7 @@ import { malformed } from "./protocol-error.js";
  * @example
  * const packet = decodePacket(new Uint8Array([0xc0, 0x00]), 4); // { type: PacketType.PINGREQ }
  */
-export function decodePacket(frame: Uint8Array, version: ProtocolVersion): Packet {
+export function decodePacket(frame: Uint8Array, version: ProtocolVersion, options?: DecodeOptions): Packet {
   if (frame.length < 2) throw malformed("Cannot decode packet: a frame is at least 2 bytes");
   const header: FixedHeaderFields = { remainingLength: 0, headerLength: 0 };
   if (!parseFixedHeader(frame, 0, frame.length, header)) {
@@ -45,7 +51,9 @@ export function decodePacket(frame: Uint8Array, version: ProtocolVersion): Packe
   }
   const firstByte = frame[0]!;
   checkFixedHeader(firstByte, version);
-  return decodeBody(new ByteReader(frame, header.headerLength, frame.length), firstByte, version);
+  const reader = new ByteReader(frame, header.headerLength, frame.length);
+  if (options?.maximumUserProperties !== undefined) reader.maxUserProperties = options.maximumUserProperties;
+  return decodeBody(reader, firstByte, version);
 }
 
 /**

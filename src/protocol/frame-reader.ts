@@ -29,6 +29,12 @@ import { packetTooLarge } from "./protocol-error.js";
 export interface FrameReaderOptions {
   /** Largest accepted packet, fixed header included (bytes). Larger packets raise PacketTooLarge (0x95). */
   readonly maximumPacketSize: number;
+  /**
+   * Most User Properties one property set may carry (unbounded when absent). Over it, a PUBLISH decodes
+   * with one User Property more than the bound, for its handler to refuse; any other packet raises
+   * Quota exceeded (0x97). See property-codec.ts.
+   */
+  readonly maximumUserProperties?: number;
 }
 
 /** The most bytes a fixed header can take: type byte plus a four-byte Remaining Length. */
@@ -72,6 +78,15 @@ export class FrameReader {
       throw new RangeError(`Cannot create FrameReader: maximumPacketSize ${maximum} is not an integer >= 2`);
     }
     this.#maximumPacketSize = maximum;
+    const userProperties = options.maximumUserProperties;
+    if (userProperties !== undefined) {
+      if (!Number.isInteger(userProperties) || userProperties < 0) {
+        throw new RangeError(
+          `Cannot create FrameReader: maximumUserProperties ${userProperties} is not an integer >= 0`,
+        );
+      }
+      this.#reader.maxUserProperties = userProperties;
+    }
   }
 
   /** Protocol version used to decode packets other than CONNECT; 4 until the broker sets it after CONNECT. */

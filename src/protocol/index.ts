@@ -4,7 +4,7 @@
  * @module
  */
 
-export { decodePacket } from "./decode-packet.js";
+export { decodePacket, type DecodeOptions } from "./decode-packet.js";
 export { encodePacket } from "./encode-packet.js";
 export { encodeWithin } from "./encode-within.js";
 export { FramePool } from "./frame-pool.js";

@@ -9,13 +9,21 @@
  * Receive Maximum 0, Maximum Packet Size 0, Subscription Identifier 0, and more than one Subscription
  * Identifier in a SUBSCRIBE. Topic Alias 0 decodes: the session answers it with 0x94.
  *
+ * User Properties are bounded per property set by `ByteReader.maxUserProperties` (the broker's
+ * `mqtt.maxUserProperties`): see `readUserProperty`.
+ *
  * A property set with Property Length 0 decodes to `undefined`, so packets without properties carry no
  * properties object at all.
  * @module
  */
 
 import { PacketType, packetTypeName } from "./packet-type.js";
-import { malformed, type ProtocolError, protocolViolation } from "./protocol-error.js";
+import {
+  malformed,
+  type ProtocolError,
+  protocolViolation,
+  userPropertiesExceeded,
+} from "./protocol-error.js";
 import {
   type Properties,
   type PropertyContext,
@@ -36,6 +44,9 @@ import {
 
 /** Property definitions indexed by identifier (holes for unassigned identifiers). */
 const definitionById: readonly (PropertyDefinition | undefined)[] = indexById(propertyDefinitions);
+
+/** The identifier of the User Property (spec 3.3.2.3.7). */
+const USER_PROPERTY_ID = 0x26;
 
 /** Property definitions by `Properties` key. */
 const definitionByName: Readonly<Partial<Record<string, PropertyDefinition>>> = Object.fromEntries(
@@ -104,12 +115,12 @@ function readProperty(reader: ByteReader, context: PropertyContext, properties: 
       `Cannot decode properties of ${contextName(context)}: property ${describe(definition)} is not allowed there`,
     );
   }
-  const value = readValue(reader, definition, context);
-  const target = properties as Record<keyof Properties, unknown>;
   if (definition.name === "userProperties") {
-    (properties.userProperties ??= []).push(value as UserProperty);
+    readUserProperty(reader, context, properties);
     return;
   }
+  const value = readValue(reader, definition, context);
+  const target = properties as Record<keyof Properties, unknown>;
   if (definition.name === "subscriptionIdentifiers") {
     const ids = (properties.subscriptionIdentifiers ??= []);
     if (context === PacketType.SUBSCRIBE && ids.length > 0) throw duplicate(definition, context);
@@ -118,6 +129,33 @@ function readProperty(reader: ByteReader, context: PropertyContext, properties: 
   }
   if (target[definition.name] !== undefined) throw duplicate(definition, context);
   target[definition.name] = value;
+}
+
+/**
+ * Reads one User Property, within `reader.maxUserProperties` per property set: nothing else bounds
+ * their number but the packet size, and an empty one (5 bytes on the wire) costs about 70 bytes of heap
+ * once decoded, so 2 MB of them would take ~29 MB and block the event loop for half a second. The
+ * bound is checked before the pair is decoded, so an oversized set never builds its arrays.
+ *
+ * Over the bound, a PUBLISH is still decoded, to be refused with a PUBACK/PUBREC (its packet identifier
+ * and Topic Alias come with it): it keeps one User Property more than the bound, for its handler to see,
+ * and the rest are checked [MQTT-1.5.4-1] and skipped. Any other packet is refused at once (0x97).
+ */
+function readUserProperty(reader: ByteReader, context: PropertyContext, properties: Properties): void {
+  const list = (properties.userProperties ??= []);
+  const maximum = reader.maxUserProperties;
+  if (list.length >= maximum) {
+    if (context !== PacketType.PUBLISH) throw userPropertiesExceeded(contextName(context), maximum);
+    if (list.length > maximum) {
+      const field = fieldById[USER_PROPERTY_ID]!;
+      reader.skipUtf8(field);
+      reader.skipUtf8(field);
+      return;
+    }
+  }
+  const field = fieldById[USER_PROPERTY_ID]!;
+  const name = reader.utf8(field); // both strings must be valid UTF-8 [MQTT-1.5.7-1]
+  list.push([name, reader.utf8(field)]);
 }
 
 function duplicate(definition: PropertyDefinition, context: PropertyContext): ProtocolError {
@@ -162,11 +200,9 @@ function readValue(reader: ByteReader, definition: PropertyDefinition, context: 
       // so it does not pin the transport's chunk. Elsewhere a view is enough.
       return context === PacketType.CONNECT || context === WILL_PROPERTIES ? bytes.slice() : bytes;
     }
-    case PropertyWireType.Utf8StringPair: {
-      const name = reader.utf8(field); // both strings must be valid UTF-8 [MQTT-1.5.7-1]
-      const value = reader.utf8(field);
-      return [name, value] satisfies UserProperty;
-    }
+    case PropertyWireType.Utf8StringPair:
+      // the only pair is the User Property, read by readUserProperty
+      throw new TypeError(`Cannot decode ${field}: a string pair is read as a User Property`);
   }
 }
 

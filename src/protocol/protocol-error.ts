@@ -21,6 +21,7 @@ export const ProtocolErrorCode = {
   ClientIdentifierNotValid: "MQTT_ERR_CLIENT_IDENTIFIER_NOT_VALID",
   QoSNotSupported: "MQTT_ERR_QOS_NOT_SUPPORTED",
   RetainNotSupported: "MQTT_ERR_RETAIN_NOT_SUPPORTED",
+  UserPropertiesExceeded: "MQTT_ERR_USER_PROPERTIES_EXCEEDED",
 } as const;
 
 export type ProtocolErrorCode = (typeof ProtocolErrorCode)[keyof typeof ProtocolErrorCode];
@@ -81,6 +82,19 @@ export function packetTooLarge(size: number, maximum: number): ProtocolError {
     ProtocolErrorCode.PacketTooLarge,
     ReasonCode.PacketTooLarge,
     `Cannot accept packet: its size ${size} exceeds the maximum packet size ${maximum}`,
+  );
+}
+
+/**
+ * Quota exceeded (0x97): a property set carries more User Properties than the receiver accepts. The
+ * spec gives 0x97 for "an implementation or administrative imposed limit" in CONNACK, PUBACK, PUBREC
+ * and DISCONNECT alike.
+ */
+export function userPropertiesExceeded(where: string, maximum: number): ProtocolError {
+  return new ProtocolError(
+    ProtocolErrorCode.UserPropertiesExceeded,
+    ReasonCode.QuotaExceeded,
+    `Cannot accept ${where}: more than ${maximum} User Properties`,
   );
 }
 

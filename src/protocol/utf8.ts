@@ -163,6 +163,17 @@ export function decodeUtf8(bytes: Uint8Array, start: number, end: number): strin
 }
 
 /**
+ * Checks the UTF-8 Encoded String data in `bytes[start, end)` as {@link decodeUtf8} does, without making
+ * the string: for a field that is read only to be skipped.
+ */
+export function checkUtf8(bytes: Uint8Array, start: number, end: number): void {
+  const scan = scanUtf8(bytes, start, end);
+  if (scan === UTF8_ILL_FORMED)
+    throw malformed("Cannot decode string: it is not well-formed UTF-8", "MQTT-1.5.4-1");
+  if (scan === UTF8_HAS_NULL) throw malformed("Cannot decode string: it contains U+0000", "MQTT-1.5.4-2");
+}
+
+/**
  * Number of bytes `encodeUtf8Into` writes for `value`. A lone surrogate counts as U+FFFD (3 bytes),
  * as the encoder writes it, like `TextEncoder`.
  */

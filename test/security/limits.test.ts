@@ -13,6 +13,7 @@
  * | limits.messageRatePerClient       | DISCONNECT 0x96               | closed                      |
  * | limits.byteRatePerClient          | DISCONNECT 0x97               | closed                      |
  * | mqtt.maxPacketSize                | DISCONNECT 0x95               | closed                      |
+ * | mqtt.maxUserProperties            | PUBACK/PUBREC 0x97, CONNACK 0x97, else DISCONNECT 0x97 | (none in v3) |
  * | mqtt.connectTimeout               | closed                        | closed                      |
  */
 
@@ -277,6 +278,93 @@ describe("limits that existed before, now counted", () => {
     const client = await open(5);
     await client.waitClosed(3000);
     assert.equal(counted("connect-timeout"), 1);
+  });
+});
+
+describe("mqtt.maxUserProperties", () => {
+  const users = (count: number): [string, string][] =>
+    Array.from({ length: count }, (_, i): [string, string] => [`k${i}`, "v"]);
+
+  it("a PUBLISH over it is refused with PUBACK 0x97 and a reason string, and not delivered; one at it is", async () => {
+    await start({}, { config: { mqtt: { maxUserProperties: 4 } } });
+    const subscriber = await connected(5);
+    await subscribe(subscriber, [sub("t", 0)]);
+    const publisher = await connected(5);
+    publisher.send({
+      type: PacketType.PUBLISH,
+      topic: "t",
+      payload: bytes("over"),
+      qos: 1,
+      packetId: 1,
+      retain: false,
+      dup: false,
+      properties: { userProperties: users(5) },
+    });
+    const puback = await publisher.expect(PacketType.PUBACK);
+    assert.equal(puback.reasonCode, 0x97);
+    assert.equal(puback.properties?.reasonString, "More than 4 User Properties");
+    assert.equal(counted("user-properties"), 1);
+    await publish(publisher, "t", "at", { qos: 1, properties: { userProperties: users(4) } });
+    const got = publishes(await drain(subscriber));
+    assert.deepEqual(
+      got.map((p) => p.properties?.userProperties?.length),
+      [4],
+      "only the message within the bound is delivered",
+    );
+  });
+
+  it("2 MB of empty User Properties in one PUBLISH are refused at the default bound (128), quickly", async () => {
+    await start({});
+    const publisher = await connected(5);
+    const many = Array.from({ length: 390_000 }, (): [string, string] => ["", ""]);
+    const started = performance.now();
+    publisher.send({
+      type: PacketType.PUBLISH,
+      topic: "t",
+      payload: new Uint8Array(0),
+      qos: 1,
+      packetId: 1,
+      retain: true,
+      dup: false,
+      properties: { userProperties: many },
+    });
+    const puback = await publisher.expect(PacketType.PUBACK, 5000);
+    assert.equal(puback.reasonCode, 0x97);
+    assert.equal(broker!.broker.retained.size, 0, "nothing was retained");
+    assert.ok(performance.now() - started < 2000, "refused without decoding 390,000 pairs");
+  });
+
+  it("a CONNECT, or a will, over it gets CONNACK 0x97", async () => {
+    await start({}, { config: { mqtt: { maxUserProperties: 4 } } });
+    const client = await open(5);
+    const connack = await client.connect({ properties: { userProperties: users(5) } });
+    assert.equal(connack.reasonCode, 0x97);
+    await client.waitClosed();
+    const willing = await open(5);
+    const refused = await willing.connect({
+      will: {
+        topic: "w",
+        payload: bytes("gone"),
+        qos: 0,
+        retain: false,
+        properties: { userProperties: users(5) },
+      },
+    });
+    assert.equal(refused.reasonCode, 0x97);
+    assert.equal(counted("user-properties"), 2);
+  });
+
+  it("a SUBSCRIBE over it gets DISCONNECT 0x97", async () => {
+    await start({}, { config: { mqtt: { maxUserProperties: 4 } } });
+    const client = await connected(5);
+    client.send({
+      type: PacketType.SUBSCRIBE,
+      packetId: 1,
+      subscriptions: [sub("t", 0)],
+      properties: { userProperties: users(5) },
+    });
+    await expectClosedWith(client, 5, 0x97);
+    assert.equal(counted("user-properties"), 1);
   });
 });
 

@@ -21,6 +21,8 @@ export interface MqttConfig {
   readonly maxInflight: number;
   /** How many inbound topic aliases a client may use (our Topic Alias Maximum); 0 disables. */
   readonly topicAliasMaximum: number;
+  /** Most User Properties one property set (a packet's, or a will's) may carry. */
+  readonly maxUserProperties: number;
   /** Highest QoS we grant. */
   readonly maxQos: 0 | 1 | 2;
   readonly retainAvailable: boolean;
@@ -71,6 +73,14 @@ export const mqttProperties: PropertiesOf<MqttConfig> = {
     default: 64,
     description:
       "How many topic aliases a client may define for the messages it sends (advertised as Topic Alias Maximum); 0 disables inbound topic aliases.",
+  },
+  maxUserProperties: {
+    type: "integer",
+    minimum: 1,
+    maximum: MQTT_PACKET_MAX,
+    default: 128,
+    description:
+      "Most User Properties one MQTT 5 packet may carry (a CONNECT's own and its will's are counted apart). Nothing else bounds them but the packet size, and each costs the broker far more memory than its wire bytes (an empty one: 5 bytes sent, about 70 kept), in every queue and retained copy of a message. Over it, a PUBLISH is refused (PUBACK/PUBREC 0x97 Quota exceeded, a QoS 0 one as `authorization.deniedPublish` says), a CONNECT gets CONNACK 0x97, and any other packet DISCONNECT 0x97. 128 is generous (AWS IoT Core allows 20).",
   },
   maxQos: {
     type: "integer",
