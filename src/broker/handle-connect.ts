@@ -148,8 +148,9 @@ async function completeConnect(
   conn.will = packet.will;
   if (conn.version === 5) {
     conn.inboundAliases = new InboundTopicAliases(broker.config.mqtt.topicAliasMaximum);
-    if (params.clientTopicAliasMaximum > 0)
-      conn.outboundAliases = new OutboundTopicAliases(params.clientTopicAliasMaximum);
+    // the client's Topic Alias Maximum may be 65535, and each alias keeps its topic: ours caps it
+    const outbound = Math.min(params.clientTopicAliasMaximum, broker.config.mqtt.outboundTopicAliasMaximum);
+    if (outbound > 0) conn.outboundAliases = new OutboundTopicAliases(outbound);
   }
   broker.authentication.accepted(attempt);
   const connackProperties =

@@ -46,6 +46,7 @@ describe("loadConfig() defaults", () => {
       receiveMaximum: 100,
       maxInflight: 100,
       topicAliasMaximum: 64,
+      outboundTopicAliasMaximum: 64,
       maxUserProperties: 128,
       maxQos: 2,
       retainAvailable: true,

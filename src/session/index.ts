@@ -42,4 +42,9 @@ export {
   type SessionObserver,
 } from "./session-ports.js";
 export type { Subscription } from "./subscription.js";
-export { InboundTopicAliases, OutboundTopicAliases, type OutboundAlias } from "./topic-aliases.js";
+export {
+  InboundTopicAliases,
+  MAX_ALIASED_TOPIC_LENGTH,
+  OutboundTopicAliases,
+  type OutboundAlias,
+} from "./topic-aliases.js";

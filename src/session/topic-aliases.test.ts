@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { ProtocolError, ProtocolErrorCode } from "../protocol/protocol-error.js";
 import { ReasonCode } from "../protocol/reason-codes.js";
-import { InboundTopicAliases, OutboundTopicAliases } from "./topic-aliases.js";
+import { InboundTopicAliases, MAX_ALIASED_TOPIC_LENGTH, OutboundTopicAliases } from "./topic-aliases.js";
 
 /** Runs `fn`, which must throw a ProtocolError, and returns it. */
 function protocolError(fn: () => unknown): ProtocolError {
@@ -110,6 +110,17 @@ describe("InboundTopicAliases", () => {
 });
 
 describe("OutboundTopicAliases", () => {
+  it("OutboundTopicAliases never aliases a topic longer than MAX_ALIASED_TOPIC_LENGTH, so its table stays small", () => {
+    const aliases = new OutboundTopicAliases(65535);
+    const long = "a".repeat(MAX_ALIASED_TOPIC_LENGTH + 1);
+    assert.equal(aliases.lookup(long), undefined);
+    assert.equal(aliases.assign(long), undefined);
+    assert.equal(aliases.assign(`${long}/2`), undefined);
+    const atLimit = "b".repeat(MAX_ALIASED_TOPIC_LENGTH);
+    assert.deepEqual(aliases.assign(atLimit), { alias: 1, known: false }, "nothing was taken by long topics");
+    assert.deepEqual(aliases.assign(atLimit), { alias: 1, known: true });
+  });
+
   it("[MQTT-3.1.2-27] OutboundTopicAliases with the client's maximum 0 is disabled and assigns nothing", () => {
     const aliases = new OutboundTopicAliases(0);
     assert.equal(aliases.enabled, false);

@@ -2,9 +2,11 @@
  * Topic aliases (spec 3.3.2.3.4) in both directions.
  *
  * Inbound: the client maps aliases 1..our Topic Alias Maximum to topic names; a PUBLISH with an empty
- * topic uses the mapping. Outbound: the broker assigns aliases 1..the client's Topic Alias Maximum to
- * topics it sends; when all are taken it reassigns the least recently used one, sending the topic
- * again with it.
+ * topic uses the mapping. Outbound: the broker assigns aliases 1..the client's Topic Alias Maximum
+ * (capped by `mqtt.outboundTopicAliasMaximum`) to topics it sends; when all are taken it reassigns the
+ * least recently used one, sending the topic again with it. The table keeps every aliased topic for the
+ * life of the connection, so topics longer than {@link MAX_ALIASED_TOPIC_LENGTH} are sent in full
+ * instead: the table holds at most maximum × that many characters.
  * @module
  */
 
@@ -48,6 +50,13 @@ export class InboundTopicAliases {
   }
 }
 
+/**
+ * Longer topics (in UTF-16 units) are never aliased: the gain of an alias is the topic's bytes per
+ * message, and a table of long topics pinned for a connection's life is memory a client chooses
+ * (protocol/topic-fields.ts keeps no longer topics, for the same reason).
+ */
+export const MAX_ALIASED_TOPIC_LENGTH = 512;
+
 export interface OutboundAlias {
   readonly alias: number;
   /** True when the mapping already exists at the client, so the topic can be sent empty. */
@@ -73,7 +82,7 @@ export class OutboundTopicAliases {
    * Never above the client's maximum [MQTT-3.3.2-11] [MQTT-3.1.2-26].
    */
   lookup(topic: string): OutboundAlias | undefined {
-    if (this.#maximum === 0) return undefined;
+    if (this.#maximum === 0 || topic.length > MAX_ALIASED_TOPIC_LENGTH) return undefined;
     const map = this.#byTopic;
     const existing = map?.get(topic);
     if (existing !== undefined) return { alias: existing, known: true };

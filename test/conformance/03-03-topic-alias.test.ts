@@ -223,3 +223,45 @@ describe("outbound topic aliases (spec 3.3.2.3.4)", () => {
     assert.equal(sub.received.filter((p) => p.type === PacketType.PUBLISH).length, 1);
   });
 });
+
+describe("outbound topic aliases capped by mqtt.outboundTopicAliasMaximum 2", () => {
+  let broker: TestBroker;
+  const clients = new Clients();
+  before(async () => {
+    broker = await startTestBroker({ config: { mqtt: { outboundTopicAliasMaximum: 2 } } });
+  });
+  afterEach(() => clients.closeAll());
+  after(() => broker.stop());
+
+  it("[MQTT-3.3.2-11] a client asking for 65535 aliases is sent aliases 1..2 only: the broker's memory of aliased topics is bounded (v5)", async () => {
+    const base = uid("cap");
+    const sub = await clients.connect(broker.port, {
+      protocolVersion: 5,
+      properties: { topicAliasMaximum: 65535 },
+    });
+    await subscribe(sub, `${base}/#`, 1);
+    const pub = await clients.connect(broker.port, { protocolVersion: 5 });
+    const topics = ["a", "b", "c", "d", "a", "e"].map((t) => `${base}/${t}`);
+    for (const [i, topic] of topics.entries()) await publish(pub, topic, `m${i}`, 1);
+    const got = await receive(sub, topics.length);
+    const aliases = got.map((p) => p.properties?.topicAlias);
+    assert.ok(
+      aliases.every((a) => a !== undefined && a >= 1 && a <= 2),
+      `aliases ${JSON.stringify(aliases)}`,
+    );
+    assert.deepEqual(resolveTopics(got), topics);
+  });
+
+  it("[spec 3.3.2.3.4] a topic longer than 512 characters is sent in full, never aliased (v5)", async () => {
+    const topic = `${uid("long")}/${"x".repeat(600)}`;
+    const sub = await clients.connect(broker.port, {
+      protocolVersion: 5,
+      properties: { topicAliasMaximum: 10 },
+    });
+    await subscribe(sub, topic, 1);
+    const pub = await clients.connect(broker.port, { protocolVersion: 5 });
+    for (let i = 0; i < 3; i++) await publish(pub, topic, `m${i}`, 1);
+    const got = await receive(sub, 3);
+    assert.ok(got.every((p) => p.topic === topic && p.properties?.topicAlias === undefined));
+  });
+});

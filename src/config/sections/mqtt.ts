@@ -21,6 +21,8 @@ export interface MqttConfig {
   readonly maxInflight: number;
   /** How many inbound topic aliases a client may use (our Topic Alias Maximum); 0 disables. */
   readonly topicAliasMaximum: number;
+  /** Most topic aliases the broker assigns to one client's deliveries (also capped by the client's Topic Alias Maximum); 0 disables. */
+  readonly outboundTopicAliasMaximum: number;
   /** Most User Properties one property set (a packet's, or a will's) may carry. */
   readonly maxUserProperties: number;
   /** Highest QoS we grant. */
@@ -73,6 +75,14 @@ export const mqttProperties: PropertiesOf<MqttConfig> = {
     default: 64,
     description:
       "How many topic aliases a client may define for the messages it sends (advertised as Topic Alias Maximum); 0 disables inbound topic aliases.",
+  },
+  outboundTopicAliasMaximum: {
+    type: "integer",
+    minimum: 0,
+    maximum: UINT16_MAX,
+    default: 64,
+    description:
+      "Most topic aliases the broker assigns to the messages it sends one MQTT 5 client; the client's own Topic Alias Maximum lowers it further, and 0 sends no aliases. The broker remembers each aliased topic for the life of the connection, so this bounds that memory (a client may ask for 65535); topics longer than 512 characters are never aliased.",
   },
   maxUserProperties: {
     type: "integer",
