@@ -7,7 +7,7 @@
  * messages are kept under its mount (`$t/<tenant>/...`) and so only match its own subscriptions; the
  * receive rules are applied when each one is sent (Connection.sendPublish).
  *
- * Quota. Each tenant's retained messages and their bytes ({@link retainedBytes}) are counted as they
+ * Quota. Each tenant's retained messages and their bytes (`messageBytes`: topic, properties and payload as a PUBLISH carries them) are counted as they
  * are set, replaced, restored, cleared, expired or deleted, so checking `limits.maxRetainedPerTenant`
  * and `limits.maxRetainedBytesPerTenant` costs no scan. Only a message on a new topic can be refused:
  * a replacement or a clearing never grows the count, and refusing an update would leave a stale value
@@ -18,12 +18,13 @@
 
 import type { Store } from "../hooks/index.js";
 import { RetainedIndex } from "../routing/index.js";
-import { tenantOfTopic, utf8Length } from "../tenancy/index.js";
+import { tenantOfTopic } from "../tenancy/index.js";
 import {
   compactPayload,
   type Deadline,
   DeadlineQueue,
   isExpired,
+  messageBytes,
   type ApplicationMessage,
 } from "../session/index.js";
 import type { Scheduler, TimedTask } from "./scheduler.js";
@@ -90,7 +91,7 @@ export class RetainedMessages implements TimedTask {
     if (maxRetainedPerTenant > 0 && (usage?.count ?? 0) >= maxRetainedPerTenant) return "retained";
     if (
       maxRetainedBytesPerTenant > 0 &&
-      (usage?.bytes ?? 0) + retainedBytes(message) > maxRetainedBytesPerTenant
+      (usage?.bytes ?? 0) + messageBytes(message) > maxRetainedBytesPerTenant
     )
       return "retained-bytes";
     return undefined;
@@ -154,8 +155,8 @@ export class RetainedMessages implements TimedTask {
       const previous = this.#index.get(topic);
       const usage = this.#usageOf(tenantOfTopic(topic));
       if (previous === undefined) usage.count++;
-      else usage.bytes -= retainedBytes(previous);
-      usage.bytes += retainedBytes(message);
+      else usage.bytes -= messageBytes(previous);
+      usage.bytes += messageBytes(message);
     }
     this.#index.set(topic, message);
     this.#watch(message);
@@ -171,7 +172,7 @@ export class RetainedMessages implements TimedTask {
     const tenant = tenantOfTopic(topic);
     const usage = this.#usageOf(tenant);
     usage.count--;
-    usage.bytes -= retainedBytes(previous);
+    usage.bytes -= messageBytes(previous);
     if (usage.count === 0) this.#usage.delete(tenant);
   }
 
@@ -210,25 +211,6 @@ export class RetainedMessages implements TimedTask {
     this.#timerAt = next ?? Infinity;
     if (next !== undefined) this.#timer = scheduler.schedule(next, this);
   }
-}
-
-/**
- * What a retained message counts against `limits.maxRetainedBytesPerTenant`: about its size in a
- * PUBLISH, that is its topic, payload and properties. A user property counts its 5 bytes of framing
- * too, so that thousands of empty ones are not free.
- */
-export function retainedBytes(message: ApplicationMessage): number {
-  let bytes = utf8Length(message.topic) + message.payload.byteLength;
-  const properties = message.properties;
-  if (properties === undefined) return bytes;
-  if (properties.payloadFormatIndicator !== undefined) bytes += 2;
-  if (properties.contentType !== undefined) bytes += 3 + utf8Length(properties.contentType);
-  if (properties.responseTopic !== undefined) bytes += 3 + utf8Length(properties.responseTopic);
-  if (properties.correlationData !== undefined) bytes += 3 + properties.correlationData.byteLength;
-  const userProperties = properties.userProperties;
-  if (userProperties !== undefined)
-    for (const [name, value] of userProperties) bytes += 5 + utf8Length(name) + utf8Length(value);
-  return bytes;
 }
 
 /** Whether a retained topic is kept in the store: not the broker's own `$SYS/` statistics. */
