@@ -4,5 +4,6 @@
  */
 
 export { AddressTable, isLoopbackIp, remoteIp, type AddressTableOptions } from "./address-table.js";
+export { FairGate, type FairGateOptions, type GateRefusal } from "./fair-gate.js";
 export { LimitTable, type LimitEntry, type LimitTableOptions } from "./limit-table.js";
 export { TokenBucket } from "./token-bucket.js";
