@@ -14,7 +14,10 @@ import {
   type ExternalAuthenticator,
   JwtAuthenticator,
   parseApiKey,
+  passwordCheckLimits,
+  PasswordChecks,
   type PasswordVerifier,
+  threadPoolSize,
 } from "./auth/index.js";
 import { type BridgeManager, OutboundBrokers } from "./bridges/index.js";
 import { Broker, type BrokerOptions, type ListenerInfo } from "./broker/index.js";
@@ -97,6 +100,12 @@ export interface Switchboard {
    * kept in the store; its changes take effect at once (a disabled device is disconnected).
    */
   readonly registry: Registry;
+  /**
+   * The bound on password checks (`auth.passwordChecks`) that the configuration's users and the
+   * registry's share: checks running and waiting now, the most that ever ran at once, and counters of
+   * checks and of refusals.
+   */
+  readonly passwordChecks: PasswordChecks;
   /**
    * The outbound bridges (docs/bridges.md): one per `brokers` entity of the registry, kept in step with
    * it. Change brokers through the registry; status and resync are here too.
@@ -224,10 +233,14 @@ export async function startSwitchboard(options: StartOptions): Promise<Switchboa
   let registry: Registry;
   let registryAuthenticator: RegistryAuthenticator;
   let configured: ConfiguredAuthenticators | undefined;
+  // one bound on the password checks of every password link (auth.passwordChecks)
+  const checks = new PasswordChecks({
+    limits: passwordCheckLimits(config.auth.passwordChecks, threadPoolSize(process.env)),
+    ...(options.passwordVerifier === undefined ? {} : { verifier: options.passwordVerifier }),
+  });
   try {
     registry = options.registry ?? (await loadRegistry(store, logger, options.clock, config.auth));
-    const verifier = options.passwordVerifier === undefined ? {} : { verifier: options.passwordVerifier };
-    registryAuthenticator = new RegistryAuthenticator(registry, verifier);
+    registryAuthenticator = new RegistryAuthenticator(registry, { checks });
     // Authenticators come from the configuration unless given (a ConfigError when a key file is bad)
     configured =
       options.authenticators === undefined
@@ -235,7 +248,7 @@ export async function startSwitchboard(options: StartOptions): Promise<Switchboa
             ...(options.clock === undefined ? {} : { now: options.clock }),
             registry: registryLink(registry, registryAuthenticator),
             tokenVerifiers: [registryKeyVerifier(registryAuthenticator)],
-            ...verifier,
+            checks,
           })
         : undefined;
   } catch (error) {
@@ -357,6 +370,7 @@ export async function startSwitchboard(options: StartOptions): Promise<Switchboa
     apiKeys: configured?.apiKeys,
     dialects,
     registry,
+    passwordChecks: checks,
     bridges: bridges.manager,
     admin,
     reloadCertificates: () => reloadCertificates(listeners, logger),

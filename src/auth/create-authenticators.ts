@@ -3,7 +3,8 @@
  * with nothing configured are left out (they would defer every client), except `anonymous`, which
  * decides by `auth.allowAnonymous`. Right after the last password link (`password`, `registry`) comes
  * the `unknown-login` link, which pays the scrypt check of a user name no password link knows
- * (`unknown-login-authenticator.ts`).
+ * (`unknown-login-authenticator.ts`). All of them check passwords through one {@link PasswordChecks},
+ * so `auth.passwordChecks` bounds their checks together (`password-checks.ts`).
  * @module
  */
 
@@ -19,7 +20,7 @@ import { ApiKeyAuthenticator } from "./api-key-authenticator.js";
 import { CertificateAuthenticator } from "./certificate-authenticator.js";
 import { JwtAuthenticator } from "./jwt-authenticator.js";
 import { PasswordAuthenticator } from "./password-authenticator.js";
-import type { PasswordVerifier } from "./password-verifier.js";
+import { passwordCheckLimits, PasswordChecks, threadPoolSize } from "./password-checks.js";
 import { UnknownLoginAuthenticator } from "./unknown-login-authenticator.js";
 
 /** An authenticator made outside src/auth (the registry's), placed where `auth.chain` names its kind. */
@@ -53,8 +54,11 @@ export function createAuthenticators(
     readonly tokenVerifiers?: readonly TokenVerifier[];
     /** The registry's authenticator, for `registry` in the chain (src/platform/registry). */
     readonly registry?: ExternalAuthenticator;
-    /** Checks passwords (give the registry's authenticator the same). Default scrypt. */
-    readonly verifier?: PasswordVerifier;
+    /**
+     * Checks passwords (give the registry's authenticator the same, so one bound covers both). Default:
+     * scrypt, bounded by `auth.passwordChecks`.
+     */
+    readonly checks?: PasswordChecks;
   } = {},
 ): ConfiguredAuthenticators {
   const keysInChain = auth.chain.includes("apiKey") || auth.chain.includes("gooee");
@@ -66,12 +70,12 @@ export function createAuthenticators(
   // The API key authenticator is kept even without configured keys: keys can be added at run time
   const apiKeys = keysInChain ? new ApiKeyAuthenticator(auth.apiKeys) : undefined;
   const registry = auth.chain.includes("registry") ? options.registry : undefined;
+  const checks =
+    options.checks ??
+    new PasswordChecks({ limits: passwordCheckLimits(auth.passwordChecks, threadPoolSize(process.env)) });
   const password =
     auth.chain.includes("password") && auth.users.length > 0
-      ? new PasswordAuthenticator(
-          auth.users,
-          options.verifier === undefined ? {} : { verifier: options.verifier },
-        )
+      ? new PasswordAuthenticator(auth.users, { checks })
       : undefined;
   const jwt =
     auth.jwt.providers.length === 0
@@ -120,7 +124,7 @@ export function createAuthenticators(
       0,
       new UnknownLoginAuthenticator({
         active: () => password !== undefined || registry?.holdsCredentials() === true,
-        ...(options.verifier === undefined ? {} : { verifier: options.verifier }),
+        checks,
       }),
     );
   return { chain, apiKeys, jwt };

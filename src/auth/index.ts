@@ -41,6 +41,18 @@ export {
 export { PasswordAuthenticator, type PasswordAuthenticatorOptions } from "./password-authenticator.js";
 export { dummyPasswordHash, type PasswordVerifier, scryptVerifier } from "./password-verifier.js";
 export {
+  DEFAULT_PASSWORD_CHECK_LIMITS,
+  isPasswordCheckRefusal,
+  type PasswordCheckCounters,
+  type PasswordCheckLimit,
+  type PasswordCheckLimits,
+  type PasswordCheckRefusal,
+  passwordCheckLimits,
+  PasswordChecks,
+  type PasswordChecksOptions,
+  threadPoolSize,
+} from "./password-checks.js";
+export {
   UnknownLoginAuthenticator,
   type UnknownLoginAuthenticatorOptions,
 } from "./unknown-login-authenticator.js";

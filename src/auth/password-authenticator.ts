@@ -6,7 +6,9 @@
  * may know the client). A known user with the right password: `allow`; with a wrong one: `deny` 0x86.
  * A known name costs one scrypt check, an unknown one none here: the chain's `unknown-login` link pays
  * one for it once every password link has deferred (`unknown-login-authenticator.ts`), so the time of
- * the answer does not tell which user names exist, however many password links the chain has.
+ * the answer does not tell which user names exist, however many password links the chain has. Checks go
+ * through the broker's bound on password checks (`password-checks.ts`): one it does not compute refuses
+ * the client at once (0x9F or 0x89).
  * @module
  */
 
@@ -21,7 +23,7 @@ import {
 } from "../hooks/index.js";
 import { ReasonCode } from "../protocol/index.js";
 import { parsePasswordHash, type PasswordHash } from "./password-hash.js";
-import { type PasswordVerifier, scryptVerifier } from "./password-verifier.js";
+import { PasswordChecks } from "./password-checks.js";
 import { makePrincipal } from "./principals.js";
 
 interface UserEntry {
@@ -30,14 +32,14 @@ interface UserEntry {
 }
 
 export interface PasswordAuthenticatorOptions {
-  /** Default {@link scryptVerifier}. */
-  readonly verifier?: PasswordVerifier;
+  /** The checks of every password link (shared, so their bound is one). Default: its own, with scrypt. */
+  readonly checks?: PasswordChecks;
 }
 
 export class PasswordAuthenticator implements Authenticator {
   readonly name = "password";
   readonly #users = new Map<string, UserEntry>();
-  readonly #verifier: PasswordVerifier;
+  readonly #checks: PasswordChecks;
 
   constructor(users: readonly UserConfig[], options: PasswordAuthenticatorOptions = {}) {
     for (const user of users) {
@@ -51,7 +53,7 @@ export class PasswordAuthenticator implements Authenticator {
         }),
       });
     }
-    this.#verifier = options.verifier ?? scryptVerifier;
+    this.#checks = options.checks ?? new PasswordChecks();
   }
 
   /** How many users are configured. */
@@ -63,7 +65,9 @@ export class PasswordAuthenticator implements Authenticator {
     const { username, password } = attempt;
     const user = username === undefined ? undefined : this.#users.get(username);
     if (user === undefined || password === undefined) return DEFER;
-    if (await this.#verifier.verify(password, user.hash)) return { kind: "allow", principal: user.principal };
-    return deny(ReasonCode.BadUserNameOrPassword, "Bad user name or password");
+    const verdict = await this.#checks.verify(password, user.hash, attempt.remoteAddress);
+    if (verdict === true) return { kind: "allow", principal: user.principal };
+    if (verdict === false) return deny(ReasonCode.BadUserNameOrPassword, "Bad user name or password");
+    return verdict; // not checked: too many checks
   }
 }

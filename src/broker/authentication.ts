@@ -9,13 +9,16 @@
  *   the connection is closed). 0xA0 rather than 0x87 Not authorized: the client did nothing it was not
  *   allowed to do; the time its credential allowed is over, and a client that gets a fresh token may
  *   reconnect at once (0x87 reads as "this client may not connect", which some clients do not retry);
- * - the backoff of failed authentications (`auth/failure-backoff.ts`), applied to the refusing CONNACK;
+ * - the backoff of failed authentications (`auth/failure-backoff.ts`), applied to the refusing CONNACK.
+ *   Refusals for load (0x89 Server busy, 0x9F Connection rate exceeded: `auth/password-checks.ts`
+ *   refused to compute a check) are not failures of the credential: answered at once, not counted in
+ *   the backoff, and audited as an exceeded limit (`limit.exceeded`, rate-limited) not `auth.failure`;
  * - the {@link AuthenticatorHost} authenticators use to disconnect clients whose credential they revoke;
  * - the audit log (`audit.ts`) and counters.
  * @module
  */
 
-import { addressOf, FailureBackoff, type FailureKeys } from "../auth/index.js";
+import { addressOf, FailureBackoff, type FailureKeys, isPasswordCheckRefusal } from "../auth/index.js";
 import type { AuthenticatorHost, AuthExchange, ConnectAttempt, Deny, Principal } from "../hooks/index.js";
 import type { ConnectPacket, Properties } from "../protocol/index.js";
 import { ReasonCode } from "../protocol/index.js";
@@ -50,6 +53,11 @@ export interface AuthenticationCounters {
   failures: number;
   /** Refusals delayed by the backoff. */
   delayed: number;
+  /**
+   * CONNECTs refused for load (0x89, 0x9F: too many password checks, overall or from the client's
+   * address), not counted in `failures`.
+   */
+  busy: number;
   reauthenticated: number;
   reauthenticationFailures: number;
   /** Clients disconnected because their credential expired. */
@@ -79,6 +87,7 @@ export class BrokerAuthentication implements AuthenticatorHost {
   readonly counters: AuthenticationCounters = {
     failures: 0,
     delayed: 0,
+    busy: 0,
     reauthenticated: 0,
     reauthenticationFailures: 0,
     expired: 0,
@@ -123,6 +132,14 @@ export class BrokerAuthentication implements AuthenticatorHost {
    */
   async refuseConnect(conn: Connection, attempt: ConnectAttempt, result: Deny): Promise<void> {
     const broker = this.#broker;
+    if (isPasswordCheckRefusal(result)) {
+      // refused for load, its password not checked: not a failure of the credential (no backoff), and
+      // answered at once; counted and audited as a limit, whose log lines are rate-limited
+      this.counters.busy++;
+      broker.guard.limitExceeded(conn, "connect", result.limit);
+      broker.refuseConnectWith(conn, result.reasonCode, result.reason);
+      return;
+    }
     const delay = this.#backoff.failed(backoffKeys(attempt), broker.now());
     this.counters.failures++;
     if (delay > 0) this.counters.delayed++;

@@ -23,7 +23,9 @@ export type LimitName =
   | "message-rate"
   | "byte-rate"
   | "retained"
-  | "retained-bytes";
+  | "retained-bytes"
+  | "password-checks"
+  | "password-checks-per-ip";
 
 export const LIMIT_NAMES: readonly LimitName[] = [
   "connections",
@@ -40,6 +42,8 @@ export const LIMIT_NAMES: readonly LimitName[] = [
   "byte-rate",
   "retained",
   "retained-bytes",
+  "password-checks",
+  "password-checks-per-ip",
 ];
 
 export class Metrics {

@@ -21,6 +21,7 @@ import type { TenantsConfig } from "./sections/tenants.js";
 export type { AdminConfig } from "./sections/admin.js";
 export type { AnonymousConfig, AuthConfig, AuthenticatorKind } from "./sections/auth.js";
 export type { BackoffConfig } from "./sections/auth-backoff.js";
+export type { PasswordChecksConfig } from "./sections/auth-password-checks.js";
 export type {
   CertificateAuthConfig,
   CertificateIdentity,

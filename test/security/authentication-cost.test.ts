@@ -10,6 +10,7 @@
 import assert from "node:assert/strict";
 import { after, afterEach, before, describe, it } from "node:test";
 import { PasswordAuthenticator } from "../../src/auth/password-authenticator.js";
+import { PasswordChecks } from "../../src/auth/password-checks.js";
 import {
   DEFAULT_SCRYPT,
   hashPassword,
@@ -141,7 +142,7 @@ describe("RegistryAuthenticator: a refused login it knows the name of", () => {
     const registry = new Registry({ store });
     await registry.load();
     const verifier = countingVerifier();
-    const authenticator = new RegistryAuthenticator(registry, { verifier });
+    const authenticator = new RegistryAuthenticator(registry, { checks: new PasswordChecks({ verifier }) });
     const attempt: ConnectAttempt = { ...BASE, username: "u", password: bytes("pw") };
     const result = await authenticator.authenticate(attempt);
     assert.equal(result.kind, "deny");
@@ -156,9 +157,7 @@ describe("RegistryAuthenticator: a refused login it knows the name of", () => {
     const hash = await hashPassword("pw", { n: 1024, r: 8, p: 1 });
     const password = new PasswordAuthenticator(
       [{ username: "a", password: hash, tenant: "default", roles: [] }],
-      {
-        verifier,
-      },
+      { checks: new PasswordChecks({ verifier }) },
     );
     assert.equal(
       (await password.authenticate({ ...BASE, username: "b", password: bytes("pw") })).kind,

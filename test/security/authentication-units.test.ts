@@ -22,6 +22,7 @@ import {
   verifyPassword,
 } from "../../src/auth/password-hash.js";
 import { PasswordAuthenticator } from "../../src/auth/password-authenticator.js";
+import { passwordCheckLimits, threadPoolSize } from "../../src/auth/password-checks.js";
 import { loadConfig } from "../../src/config/load-config.js";
 import { ConfigError } from "../../src/errors.js";
 import { AuthenticationChain } from "../../src/hooks/authentication-chain.js";
@@ -276,6 +277,26 @@ describe("FailureBackoff", () => {
       "::1",
       "memory",
     ]);
+  });
+});
+
+describe("auth.passwordChecks: concurrency from the thread pool", () => {
+  it("threadPoolSize() reads UV_THREADPOOL_SIZE as libuv does (4 when unset or invalid, at most 1024)", () => {
+    assert.deepEqual(
+      [{}, { UV_THREADPOOL_SIZE: "8" }, { UV_THREADPOOL_SIZE: "0" }, { UV_THREADPOOL_SIZE: "x" }].map(
+        threadPoolSize,
+      ),
+      [4, 8, 4, 4],
+    );
+    assert.equal(threadPoolSize({ UV_THREADPOOL_SIZE: "5000" }), 1024);
+  });
+
+  it("concurrency 0 leaves one thread of the pool to other work, at least 1 check", () => {
+    const config = { concurrency: 0, maxQueued: 32, perAddress: 2 };
+    assert.deepEqual(passwordCheckLimits(config, 4), { concurrency: 3, maxQueued: 32, perAddress: 2 });
+    assert.equal(passwordCheckLimits(config, 1).concurrency, 1);
+    assert.equal(passwordCheckLimits({ ...config, concurrency: 6 }, 4).concurrency, 6);
+    assert.deepEqual(loadConfig({ values: {} }).auth.passwordChecks, config, "the defaults");
   });
 });
 

@@ -9,6 +9,7 @@ import { type JsonSchema, type PropertiesOf, section, valuesOf } from "../schema
 import { type BackoffConfig, backoffSchema } from "./auth-backoff.js";
 import { type CertificateAuthConfig, certificatesSchema } from "./auth-certificates.js";
 import { type JwtConfig, jwtSchema } from "./auth-jwt.js";
+import { type PasswordChecksConfig, passwordChecksSchema } from "./auth-password-checks.js";
 import { type ApiKeyConfig, apiKeysSchema, type UserConfig, usersSchema } from "./auth-users.js";
 import { rolesSchema, tenantSchema } from "./principal-mapping.js";
 
@@ -42,6 +43,7 @@ export interface AuthConfig {
   readonly jwt: JwtConfig;
   readonly certificates: CertificateAuthConfig;
   readonly backoff: BackoffConfig;
+  readonly passwordChecks: PasswordChecksConfig;
 }
 
 const anonymousSchema: JsonSchema = section("The principal of anonymous clients.", {
@@ -69,4 +71,5 @@ export const authProperties: PropertiesOf<AuthConfig> = {
   jwt: jwtSchema,
   certificates: certificatesSchema,
   backoff: backoffSchema,
+  passwordChecks: passwordChecksSchema,
 };

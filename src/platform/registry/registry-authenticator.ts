@@ -12,6 +12,8 @@
  *   password link has deferred: src/auth/unknown-login-authenticator.ts). A known name costs one check
  *   whatever the answer: a user without a password, or a stored hash beyond the bounds, is refused
  *   after a check against a dummy hash, so the time of the answer does not tell which names exist.
+ *   Checks go through the broker's bound on password checks (src/auth/password-checks.ts): one it
+ *   does not compute refuses the client at once (0x9F or 0x89), whether the name has a hash or not.
  *
  * A right credential of a disabled device or user: `deny` 0x87 Not authorized. Otherwise `allow`, with
  * a principal in the entity's tenant whose attributes say where it came from: `credential: "registry"`,
@@ -34,9 +36,8 @@ import {
   makePrincipal,
   parseApiKey,
   parsePasswordHash,
+  PasswordChecks,
   type PasswordHash,
-  type PasswordVerifier,
-  scryptVerifier,
 } from "../../auth/index.js";
 import {
   type AuthenticationResult,
@@ -56,8 +57,8 @@ export interface RegistryAuthenticatorOptions {
   readonly deviceRoles?: readonly string[];
   /** User names accepted with any registry API key besides its id and its user's name (e.g. Gooee's `authorization`). */
   readonly keyUsernames?: readonly string[];
-  /** Checks passwords against hashes. Default scrypt (src/auth/password-verifier.ts). */
-  readonly verifier?: PasswordVerifier;
+  /** Checks passwords against hashes, shared with the other password links (their bound). Default: its own, with scrypt. */
+  readonly checks?: PasswordChecks;
 }
 
 const decoder = new TextDecoder();
@@ -75,14 +76,14 @@ export class RegistryAuthenticator implements Authenticator {
   readonly #hosts = new Set<AuthenticatorHost>();
   readonly #deviceRoles: readonly string[];
   readonly #keyUsernames: ReadonlySet<string>;
-  readonly #verifier: PasswordVerifier;
+  readonly #checks: PasswordChecks;
   readonly #dummy: PasswordHash = dummyPasswordHash();
 
   constructor(registry: Registry, options: RegistryAuthenticatorOptions = {}) {
     this.#registry = registry;
     this.#deviceRoles = options.deviceRoles ?? ["device"];
     this.#keyUsernames = new Set(options.keyUsernames ?? []);
-    this.#verifier = options.verifier ?? scryptVerifier;
+    this.#checks = options.checks ?? new PasswordChecks();
     registry.onChange((change) => this.#changed(change));
   }
 
@@ -98,7 +99,7 @@ export class RegistryAuthenticator implements Authenticator {
     const deviceId = this.#registry.tokenOwner(hashApiKeySecret(password));
     if (deviceId !== undefined) return this.#token(deviceId, attempt.username);
     if (attempt.username === undefined) return DEFER;
-    return this.#login(attempt.username, attempt.password);
+    return this.#login(attempt.username, attempt.password, attempt.remoteAddress);
   }
 
   #apiKey(id: string, secret: string, username: string | undefined): AuthenticationResult {
@@ -126,17 +127,15 @@ export class RegistryAuthenticator implements Authenticator {
     return this.#deviceResult(device);
   }
 
-  async #login(username: string, password: Uint8Array): Promise<AuthenticationResult> {
+  async #login(username: string, password: Uint8Array, remoteAddress: string): Promise<AuthenticationResult> {
     const owner = this.#registry.loginOwner(username);
     if (owner === undefined) return DEFER;
     const hash = owner.kind === "users" ? this.#userHash(owner.id) : this.#deviceHash(owner.id, username);
     // no password, or a hash stored before the bounds on its parameters: refused, at the same cost
     const parsed = hash === undefined ? undefined : usableHash(hash);
-    if (parsed === undefined) {
-      await this.#verifier.verify(password, this.#dummy);
-      return deny(ReasonCode.BadUserNameOrPassword, BAD);
-    }
-    if (!(await this.#verifier.verify(password, parsed))) return deny(ReasonCode.BadUserNameOrPassword, BAD);
+    const verdict = await this.#checks.verify(password, parsed ?? this.#dummy, remoteAddress);
+    if (typeof verdict !== "boolean") return verdict; // not checked: too many checks
+    if (parsed === undefined || !verdict) return deny(ReasonCode.BadUserNameOrPassword, BAD);
     // scrypt took a while: the credential must still be the one just checked
     const now = this.#registry.loginOwner(username);
     if (now?.kind !== owner.kind || now.id !== owner.id) return deny(ReasonCode.BadUserNameOrPassword, BAD);
