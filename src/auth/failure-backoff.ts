@@ -5,6 +5,11 @@
  * both. Guessing passwords from one address, or against one user from many addresses, gets slower
  * and slower, while a client that mistyped once barely notices.
  *
+ * The backoff also limits the work, not only the answers: {@link FailureBackoff.pending} tells how long
+ * a new attempt from an address must wait before it is checked at all (until the refusal of the
+ * address's last failure is due), so parallel connections cannot each have their password hashed while
+ * the first refusals wait.
+ *
  * The table is bounded (`maxEntries`): the least recently failing keys are forgotten first (a `Map`
  * keeps insertion order, and a failing key is moved to the end). Time is passed in.
  * @module
@@ -53,15 +58,33 @@ export class FailureBackoff {
     if (this.#options.initialDelay === 0) return 0;
     let count = this.#bump(`ip:${keys.address}`, now);
     if (keys.username !== undefined) count = Math.max(count, this.#bump(`user:${keys.username}`, now));
-    const delay = Math.min(this.#options.maxDelay, this.#options.initialDelay * 2 ** Math.min(count - 1, 30));
+    const delay = this.#delay(count);
     if (delay > 0) this.delayed++;
     return delay;
+  }
+
+  /**
+   * Milliseconds until the refusal of the last failure of `address` is due (0 when it is, or when the
+   * address has none): how long a new attempt from it waits before it is checked. By the address only,
+   * not the user name: anyone may send a user name, and its count would then hold back its owner's
+   * right logins, too.
+   */
+  pending(address: string, now: number): number {
+    if (this.#options.initialDelay === 0) return 0;
+    const entry = this.#entries.get(`ip:${address}`);
+    if (entry === undefined || now - entry.lastAt >= this.#options.resetAfter) return 0;
+    return Math.max(0, entry.lastAt + this.#delay(entry.count) - now);
   }
 
   /** Clears the counts of the address and the user name. */
   succeeded(keys: FailureKeys): void {
     this.#entries.delete(`ip:${keys.address}`);
     if (keys.username !== undefined) this.#entries.delete(`user:${keys.username}`);
+  }
+
+  /** The wait of the `count`-th failure. */
+  #delay(count: number): number {
+    return Math.min(this.#options.maxDelay, this.#options.initialDelay * 2 ** Math.min(count - 1, 30));
   }
 
   #bump(key: string, now: number): number {

@@ -9,7 +9,9 @@
  *   the connection is closed). 0xA0 rather than 0x87 Not authorized: the client did nothing it was not
  *   allowed to do; the time its credential allowed is over, and a client that gets a fresh token may
  *   reconnect at once (0x87 reads as "this client may not connect", which some clients do not retry);
- * - the backoff of failed authentications (`auth/failure-backoff.ts`), applied to the refusing CONNACK.
+ * - the backoff of failed authentications (`auth/failure-backoff.ts`), applied to the refusing CONNACK,
+ *   and before the next attempt from the same address is checked at all ({@link holdOff}): a client
+ *   that opens connections in parallel gets its passwords hashed no faster than its refusals come.
  *   Refusals for load (0x89 Server busy, 0x9F Connection rate exceeded: `auth/password-checks.ts`
  *   refused to compute a check) are not failures of the credential: answered at once, not counted in
  *   the backoff, and audited as an exceeded limit (`limit.exceeded`, rate-limited) not `auth.failure`;
@@ -53,6 +55,8 @@ export interface AuthenticationCounters {
   failures: number;
   /** Refusals delayed by the backoff. */
   delayed: number;
+  /** CONNECTs held back before their check, their address's last refusal not being due yet. */
+  heldOff: number;
   /**
    * CONNECTs refused for load (0x89, 0x9F: too many password checks, overall or from the client's
    * address), not counted in `failures`.
@@ -87,6 +91,7 @@ export class BrokerAuthentication implements AuthenticatorHost {
   readonly counters: AuthenticationCounters = {
     failures: 0,
     delayed: 0,
+    heldOff: 0,
     busy: 0,
     reauthenticated: 0,
     reauthenticationFailures: 0,
@@ -152,6 +157,28 @@ export class BrokerAuthentication implements AuthenticatorHost {
     if (delay > 0) await this.#sleep(delay);
     if (!conn.isOpen) return;
     broker.refuseConnectWith(conn, result.reasonCode, result.reason);
+  }
+
+  /**
+   * Holds a CONNECT back, before its authentication runs, until the refusal of the last failure of its
+   * address is due (`FailureBackoff.pending`); undefined when there is nothing to wait for (no promise
+   * on the common path). The connection stays paused meanwhile, and its wait counts in
+   * `mqtt.connectTimeout`.
+   */
+  holdOff(conn: Connection, attempt: ConnectAttempt): Promise<void> | undefined {
+    const address = addressOf(attempt.remoteAddress);
+    const wait = this.#backoff.pending(address, this.#broker.now());
+    if (wait <= 0) return undefined;
+    this.counters.heldOff++;
+    return this.#holdOff(conn, address, wait);
+  }
+
+  async #holdOff(conn: Connection, address: string, wait: number): Promise<void> {
+    // failures of the address's other connections meanwhile push the due time further
+    while (wait > 0 && conn.isOpen) {
+      await this.#sleep(wait);
+      wait = this.#backoff.pending(address, this.#broker.now());
+    }
   }
 
   /** A CONNECT was authenticated: the backoff of its address and user name starts afresh. */

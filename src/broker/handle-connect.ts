@@ -8,7 +8,8 @@
  * another round makes the broker send AUTH 0x18 [MQTT-4.12.0-2]; the connection then stays in
  * `connecting` and `handle-auth.ts` carries the exchange on until {@link settleConnectAuthentication}
  * gets `allow` or `deny`. The successful CONNACK repeats the method [MQTT-4.12.0-5]. A refusal is
- * logged (`auth.failure`) and delayed by the failure backoff (`broker/authentication.ts`).
+ * logged (`auth.failure`) and delayed by the failure backoff (`broker/authentication.ts`), which also
+ * holds the next CONNECT of the same address back before it is checked.
  * @module
  */
 
@@ -68,6 +69,12 @@ export async function handleConnect(conn: Connection, packet: ConnectPacket): Pr
     connackProperties: negotiation.connackProperties,
     attempt,
   };
+  // an address whose last refusal is not due yet waits for it before anything of it is checked
+  const held = broker.authentication.holdOff(conn, attempt);
+  if (held !== undefined) {
+    await held;
+    if (closedWhileWaiting(conn)) return;
+  }
   if (method !== undefined) broker.authentication.begin(conn, pending, method);
   const result = await broker.hooks.authenticate(attempt);
   if (closedWhileWaiting(conn)) return;

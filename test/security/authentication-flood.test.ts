@@ -3,7 +3,8 @@
  * bounded per client IP address and overall (`auth.passwordChecks`), so a flood of bad CONNECTs from one
  * address is refused at once beyond its own few checks (0x9F Connection rate exceeded), a full broker
  * refuses at once (0x89 Server busy; MQTT 3: return code 3), and neither holds back a good login from
- * another address. Over real sockets, clients bound to loopback addresses 127.0.0.1 .. 127.0.0.6; the checks go
+ * another address. An address in failure backoff waits before its next check, not only before its
+ * refusal. Over real sockets, clients bound to loopback addresses 127.0.0.1 .. 127.0.0.6; the checks go
  * through a verifier that stands in for libuv's four-thread pool and holds the checks of the password
  * "hold" until the test lets them go.
  * @module
@@ -238,5 +239,70 @@ describe("password checks are bounded per address and overall (auth.passwordChec
     const reg = await login("127.0.0.1", "reg-user", "reg-password");
     assert.equal((await reg.connack).reasonCode, 0);
     assert.equal(verifier.calls, 3);
+  });
+});
+
+describe("an address in failure backoff waits before its next check (auth.backoff)", () => {
+  let broker: TestBroker;
+  const verifier = new PoolVerifier();
+  const clients: RawClient[] = [];
+
+  before(async () => {
+    broker = await startTestBroker({
+      passwordVerifier: verifier,
+      config: {
+        auth: {
+          allowAnonymous: false,
+          users: [
+            { username: "alice", password: await hashPassword("alice-password", { n: 1024, r: 8, p: 1 }) },
+          ],
+          backoff: { initialDelay: 400, maxDelay: 2000 },
+        },
+      },
+    });
+  });
+  after(async () => {
+    for (const client of clients.splice(0)) client.destroy();
+    await broker.stop();
+  });
+
+  it("a parallel attempt of a failing address is checked once its last refusal is due, another address at once", async () => {
+    const open = async (local: string): Promise<RawClient> => {
+      const client = await openFrom(broker.port, local);
+      clients.push(client);
+      return client;
+    };
+    const first = await open("127.0.0.1");
+    const firstAck = first.connect({ username: "mallory", password: bytes("wrong") });
+    await waitFor(() => broker.broker.authentication.counters.failures === 1, "the first failure");
+    const failedAt = verifier.ended[0]!;
+    // while the first refusal waits its 400 ms, the same address tries again, and another address
+    const second = await open("127.0.0.1");
+    second.send({
+      type: PacketType.CONNECT,
+      protocolName: "MQTT",
+      protocolVersion: 5,
+      clientId: "second",
+      cleanStart: true,
+      keepAlive: 0,
+      username: "mallory",
+      password: bytes("wrong"),
+    });
+    const secondAck = second.expect(PacketType.CONNACK, 5000);
+    const other = await open("127.0.0.2");
+    assert.equal(
+      (await other.connect({ username: "alice", password: bytes("alice-password") })).reasonCode,
+      0,
+    );
+    assert.equal(verifier.calls, 2, "the other address was checked at once; the failing one not yet");
+    assert.equal((await firstAck).reasonCode, 0x86);
+    assert.equal((await secondAck).reasonCode, 0x86);
+    assert.equal(verifier.calls, 3);
+    const secondCheck = verifier.started[2]!;
+    assert.ok(
+      secondCheck - failedAt >= 350,
+      `checked ${(secondCheck - failedAt).toFixed(0)} ms after the failure, before its refusal was due`,
+    );
+    assert.equal(broker.broker.authentication.counters.heldOff, 1);
   });
 });

@@ -264,6 +264,24 @@ describe("FailureBackoff", () => {
     assert.equal(backoff.failed(from("1.1.1.1", "u"), 70_000), 100);
   });
 
+  it("pending(): how long a new attempt of the address waits, until its last refusal is due", () => {
+    const backoff = new FailureBackoff(options);
+    assert.equal(backoff.pending("1.1.1.1", 0), 0, "no failure: no wait");
+    backoff.failed({ address: "1.1.1.1", username: "u" }, 1000); // refused at 1100
+    assert.equal(backoff.pending("1.1.1.1", 1000), 100);
+    assert.equal(backoff.pending("1.1.1.1", 1060), 40);
+    assert.equal(backoff.pending("1.1.1.1", 1100), 0);
+    backoff.failed({ address: "1.1.1.1", username: "u" }, 1100); // the second: refused at 1300
+    assert.equal(backoff.pending("1.1.1.1", 1150), 150);
+    // by the address only: the user name's failures do not hold back another address
+    assert.equal(backoff.pending("2.2.2.2", 1150), 0);
+    backoff.succeeded({ address: "1.1.1.1", username: "u" });
+    assert.equal(backoff.pending("1.1.1.1", 1150), 0);
+    const off = new FailureBackoff({ ...options, initialDelay: 0 });
+    off.failed({ address: "1.1.1.1", username: undefined }, 0);
+    assert.equal(off.pending("1.1.1.1", 0), 0);
+  });
+
   it("remembers at most maxEntries keys", () => {
     const backoff = new FailureBackoff(options);
     for (let i = 0; i < 10; i++) backoff.failed({ address: `10.0.0.${i}`, username: undefined }, i);
