@@ -14,6 +14,7 @@
  * @module
  */
 
+import type { StoreError } from "../errors.js";
 import type { ProtocolVersion, QoS, RetainHandling } from "../protocol/index.js";
 import type { ApplicationMessage } from "../session/index.js";
 import type { Principal } from "./principal.js";
@@ -162,7 +163,18 @@ export interface Store {
   putWill(will: StoredWill): void;
   deleteWill(clientId: string): void;
 
+  /**
+   * The error of the last commit when it failed and no commit has succeeded since (a full disk, an I/O
+   * error); undefined while commits succeed. A cheap question, asked before a change that should not be
+   * made while nothing can be saved (the admin API refuses its writes with 503 then).
+   */
+  readonly failing: StoreError | undefined;
+
   /** Resolves when every change recorded so far is durable. */
   commit(): Promise<void>;
+  /**
+   * Makes a last attempt to commit what is pending, then releases the backend (files, locks, timers)
+   * whatever that attempt gave; rejects, once released, when the last commit failed.
+   */
   close(): Promise<void>;
 }

@@ -1,6 +1,6 @@
 import type { Store } from "../../src/hooks/store.js";
 import { SqliteStore, type Durability } from "../../src/storage/sqlite/sqlite-store.js";
-import { sqliteTestFiles } from "./sqlite-test-store.js";
+import { failCommits, sqliteTestFiles } from "./sqlite-test-store.js";
 import { runStoreContract } from "./store.contract.js";
 
 // Each store gets a fresh database file in a temporary directory; reopening closes it and opens a new
@@ -17,6 +17,10 @@ for (const durability of ["strict", "relaxed"] as const) {
     reopen: (previous) => {
       if (!(previous instanceof SqliteStore)) throw new Error("not a SqliteStore");
       return Promise.resolve<Store>(open(previous.file, durability));
+    },
+    breakCommits: (store) => {
+      if (!(store instanceof SqliteStore)) throw new Error("not a SqliteStore");
+      return failCommits(store);
     },
   });
 }

@@ -39,3 +39,24 @@ export function sqliteTestFiles(prefix: string): SqliteTestFiles {
       }),
   };
 }
+
+/**
+ * Makes every commit of `store` fail as on a full disk (SQLITE_FULL, rolled back: the store keeps the
+ * changes for the next commit) until the function returned is called. A participant of the group commit
+ * that throws inside the transaction: no root, no full file system needed.
+ */
+export function failCommits(store: SqliteStore): () => void {
+  let failing = true;
+  store.join({
+    get pending() {
+      return failing;
+    },
+    apply() {
+      if (failing) throw Object.assign(new Error("database or disk is full"), { code: "SQLITE_FULL" });
+    },
+    committed() {},
+  });
+  return () => {
+    failing = false;
+  };
+}

@@ -33,6 +33,11 @@ export interface StoreFactory {
   create(): Promise<Store>;
   /** The store again after `previous` was committed and closed (a new process would open the same files). */
   reopen(previous: Store): Promise<Store>;
+  /**
+   * Makes the commits of `store` fail (as on a full disk) until the function returned is called; for
+   * stores whose commits can fail (the memory store's cannot, and skips the tests that need it).
+   */
+  breakCommits?(store: Store): () => void;
 }
 
 // ---- fixtures ----
@@ -844,6 +849,43 @@ export function runStoreContract(name: string, factory: StoreFactory): void {
           assert.deepEqual(messageIds(snapshot), [1]);
         });
       }));
+
+    it(`${name}: is not failing while its commits succeed`, () =>
+      withStore(async ({ store }) => {
+        assert.equal(store.failing, undefined);
+        store.putMessage(message(1));
+        store.putRetained("topic/1", 1);
+        await store.commit();
+        assert.equal(store.failing, undefined);
+      }));
+
+    it(
+      `${name}: a failed commit makes it failing with that error until a commit succeeds, and loses nothing`,
+      { skip: factory.breakCommits === undefined ? "its commits cannot fail" : false },
+      () =>
+        withStore(async (ctx) => {
+          const { store } = ctx;
+          const repair = factory.breakCommits!(store);
+          store.putMessage(message(1));
+          store.putRetained("topic/1", 1);
+          const failure = await store.commit().then(
+            () => assert.fail("the commit should have failed"),
+            (error: unknown) => error,
+          );
+          assert.ok(failure instanceof Error);
+          assert.equal((failure as { code?: unknown }).code, "SB_ERR_STORE");
+          const failing = store.failing;
+          assert.ok(failing !== undefined, "failing after a failed commit");
+          assert.equal(failing.code, "SB_ERR_STORE");
+          assert.equal(failing.message, failure.message);
+          await assert.rejects(store.commit()); // still failing: the retry fails too
+          assert.notEqual(store.failing, undefined);
+          repair();
+          await store.commit();
+          assert.equal(store.failing, undefined);
+          await bothWays(ctx, (snapshot) => assert.deepEqual([...snapshot.retained], [["topic/1", 1]]));
+        }),
+    );
 
     it(`${name}: everything survives commit(), close() and reopen, twice`, () =>
       withStore(async (ctx) => {

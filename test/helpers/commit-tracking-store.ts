@@ -30,8 +30,12 @@ export class CommitTrackingStore implements Store {
   /** Changes with an index below this are committed (as far as commits through this wrapper go). */
   committedThrough = 0;
   commits = 0;
-  /** While set, commit() fails (as on a full disk) without committing anything. */
+  /**
+   * While set, commit() fails (as on a full disk) without committing anything, and so does close()'s
+   * last commit (after closing the inner store, as the SQLite store releases its database).
+   */
   failCommits = false;
+  #failure: StoreError | undefined;
 
   constructor(inner: Store) {
     this.inner = inner;
@@ -45,6 +49,9 @@ export class CommitTrackingStore implements Store {
   }
   get ackAfterCommit(): boolean {
     return this.inner.ackAfterCommit;
+  }
+  get failing(): StoreError | undefined {
+    return this.#failure ?? this.inner.failing;
   }
 
   /** The last recorded change of `kind` for `clientId` matching `where`. */
@@ -133,13 +140,19 @@ export class CommitTrackingStore implements Store {
     this.inner.deleteWill(clientId);
   }
   async commit(): Promise<void> {
-    if (this.failCommits) throw new StoreError("Cannot commit to the store: injected failure");
+    if (this.failCommits) throw (this.#failure = injectedFailure());
     const through = this.changes.length;
     await this.inner.commit();
+    this.#failure = undefined;
     this.commits++;
     this.committedThrough = Math.max(this.committedThrough, through);
   }
-  close(): Promise<void> {
-    return this.inner.close();
+  async close(): Promise<void> {
+    await this.inner.close();
+    if (this.failCommits) throw (this.#failure = injectedFailure());
   }
+}
+
+function injectedFailure(): StoreError {
+  return new StoreError("Cannot commit to the store: the disk is full (injected failure)");
 }

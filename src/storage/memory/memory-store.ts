@@ -10,6 +10,7 @@
  * @module
  */
 
+import type { StoreError } from "../../errors.js";
 import type {
   Store,
   StoreSnapshot,
@@ -39,6 +40,8 @@ export class MemoryStore implements Store {
   readonly name = "memory";
   readonly durable = false;
   readonly ackAfterCommit = false;
+  /** Its commits cannot fail. */
+  readonly failing: StoreError | undefined = undefined;
   readonly #messages = new Map<number, MessageRecord>();
   readonly #sessions = new Map<string, SessionRecord>();
   readonly #retained = new Map<string, number>();

@@ -163,6 +163,8 @@ export class SqliteStore implements Store {
   #turnCommitScheduled = false;
   #housekeepingTimer: NodeJS.Timeout | undefined;
   #closed = false;
+  /** See {@link failing}. */
+  #failure: StoreError | undefined;
 
   /**
    * Opens (or creates) the database and replays its change log when a crash left one; throws a
@@ -227,6 +229,14 @@ export class SqliteStore implements Store {
   participantRecorded(): void {
     if (this.#closed) return;
     if (!this.#commitTimerArmed) this.#armCommitTimer();
+  }
+
+  /**
+   * The error of the last commit (or, under `strict`, of the WAL sync that makes it durable) when it
+   * failed and none has succeeded since; undefined while commits succeed.
+   */
+  get failing(): StoreError | undefined {
+    return this.#failure;
   }
 
   /** Changes recorded and not yet committed. */
@@ -361,10 +371,7 @@ export class SqliteStore implements Store {
     } catch (error) {
       return Promise.reject(this.#wrap("commit to", error));
     }
-    if (this.#walSync === undefined) return Promise.resolve();
-    return this.#walSync.durable().catch((error: unknown) => {
-      throw this.#wrap("sync", error);
-    });
+    return this.#durable();
   }
 
   /**
@@ -463,8 +470,21 @@ export class SqliteStore implements Store {
       if (this.#pending > 0 || this.#participants.some((p) => p.pending)) this.#armCommitTimer(); // retried
       return;
     }
-    this.#walSync?.durable().catch((error: unknown) => this.#options.onError?.(this.#wrap("sync", error)));
+    this.#durable().catch((error: unknown) => this.#options.onError?.(this.#wrap("sync", error)));
   };
+
+  /** Resolves once what `#flush` wrote is durable (under `strict`, synced); keeps {@link failing} up to date. */
+  #durable(): Promise<void> {
+    if (this.#walSync === undefined) return Promise.resolve();
+    return this.#walSync.durable().then(
+      () => {
+        this.#failure = undefined;
+      },
+      (error: unknown) => {
+        throw (this.#failure = this.#wrap("sync", error));
+      },
+    );
+  }
 
   readonly #housekeepNow = (): void => {
     if (this.#closed) return;
@@ -490,8 +510,17 @@ export class SqliteStore implements Store {
         ? checkpoint || this.#loggedBytes + bytes >= this.#checkpointBytes || net.size >= this.#rowLimit
         : false;
     if (!checkpointDue && bytes === 0 && !this.#participants.some((p) => p.pending)) return;
-    this.#commitTransaction(checkpointDue);
+    try {
+      this.#commitTransaction(checkpointDue);
+    } catch (error) {
+      this.#failure = this.#wrap("commit to", error);
+      throw error;
+    }
     this.#walSync?.written();
+    // under strict a commit counts once synced (#durable; started here too for the commits of load(),
+    // housekeeping and checkpoint(), which nobody waits to sync)
+    if (this.#walSync === undefined) this.#failure = undefined;
+    else if (this.#failure !== undefined) this.#durable().catch(() => undefined);
     if (checkpointDue) {
       if (!checkpoint) this.#adapt(net.size);
       this.#sinceCheckpoint = 0;
