@@ -52,6 +52,7 @@ import {
   SqliteRegistryStore,
   SqliteStore,
 } from "./storage/index.js";
+import { runShutdown } from "./run-shutdown.js";
 import { VERSION } from "./version.js";
 import {
   listenSecureWebSocket,
@@ -119,7 +120,12 @@ export interface Switchboard {
    * keeps its previous certificate, and the failure is logged (SB_ERR_TLS) and returned.
    */
   reloadCertificates(): CertificateReload[];
-  /** Stops accepting connections, disconnects clients (v5: 0x8B), flushes and closes the store. */
+  /**
+   * Stops accepting connections, stops the bridges and dialect inputs, disconnects clients (v5: 0x8B),
+   * flushes and closes the store. Every step runs whatever an earlier one threw (a store that cannot
+   * commit is closed all the same); each failure is logged with its code, and the promise rejects with
+   * the failure (an AggregateError when there are several). Later calls return the first's promise.
+   */
   stop(): Promise<void>;
 }
 
@@ -374,18 +380,30 @@ export async function startSwitchboard(options: StartOptions): Promise<Switchboa
     bridges: bridges.manager,
     admin,
     reloadCertificates: () => reloadCertificates(listeners, logger),
-    stop: () =>
-      (stopping ??= (async () => {
-        // Stop accepting first; the listeners finish closing once the broker has closed every connection.
-        const listenersClosed = Promise.all(listeners.map((l) => l.close()));
-        await bridges.stop(); // before the store closes: the outboxes are committed
-        privacy.stop();
-        await dialects?.stop(); // the inputs (Redis) stop feeding state
-        await broker.close();
-        await listenersClosed;
-        await admin?.close();
-      })()),
+    stop: () => {
+      if (stopping !== undefined) return stopping;
+      // Stop accepting first; the listeners finish closing once the broker has closed every connection.
+      const listenersClosed = Promise.allSettled(listeners.map((l) => l.close()));
+      stopping = runShutdown(
+        [
+          { name: "stop the bridges", run: () => bridges.stop() }, // before the store closes: outboxes committed
+          { name: "stop following the tenants' privacy settings", run: () => privacy.stop() },
+          { name: "stop the dialect inputs", run: () => dialects?.stop() }, // (Redis) stop feeding state
+          // clients get DISCONNECT 0x8B; the store makes its last commit and is closed, even when it fails
+          { name: "close the broker and its store", run: () => broker.close() },
+          { name: "close the listeners", run: async () => firstRejection(await listenersClosed) },
+          { name: "close the admin API", run: () => admin?.close() },
+        ],
+        logger,
+      );
+      return stopping;
+    },
   };
+}
+
+/** Throws the reason of the first rejected result. */
+function firstRejection(results: readonly PromiseSettledResult<unknown>[]): void {
+  for (const result of results) if (result.status === "rejected") throw result.reason;
 }
 
 /** The token authenticators of the configuration, whatever `auth.chain` says. */

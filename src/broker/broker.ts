@@ -440,7 +440,11 @@ export class Broker {
     this.#scheduleFlush();
   }
 
-  /** Stops the broker: v5 clients get DISCONNECT 0x8B, pending writes are flushed, the store is committed and closed. */
+  /**
+   * Stops the broker: v5 clients get DISCONNECT 0x8B, pending writes are flushed, the store is committed
+   * and closed. Every step runs whatever an earlier one threw (a store that cannot commit is still
+   * closed, releasing its database); then it rejects with the failure, or an AggregateError of them.
+   */
   async close(): Promise<void> {
     if (this.#state === "closing" || this.#state === "closed") return;
     this.#state = "closing";
@@ -461,11 +465,31 @@ export class Broker {
     for (const conn of this.connections) conn.transport.destroy();
     await this.#writeAhead.settled();
     this.scheduler.stop();
-    await this.cluster.stop();
-    await this.store.commit();
-    await this.store.close();
+    const failures: unknown[] = [];
+    const attempt = async (step: () => Promise<void>): Promise<void> => {
+      try {
+        await step();
+      } catch (error) {
+        failures.push(error);
+      }
+    };
+    await attempt(() => this.cluster.stop());
+    // close() makes its own last attempt at what this commit could not do, and releases the store
+    // whatever that gives: a commit that fails here is reported by close() if it still fails then
+    try {
+      await this.store.commit();
+    } catch {
+      // retried by close()
+    }
+    await attempt(() => this.store.close());
     this.#state = "closed";
-    this.logger.info("Broker stopped");
+    if (failures.length === 0) {
+      this.logger.info("Broker stopped");
+      return;
+    }
+    throw failures.length === 1
+      ? failures[0]
+      : new AggregateError(failures, "The broker stopped, but not cleanly: more than one step failed");
   }
 
   /** Publishes a message on this node only (broker-made messages such as `$SYS`, and messages from other nodes). */

@@ -150,6 +150,8 @@ export class Connection implements TransportSink, SessionLink, TimedTask {
   readonly #earlyFlushBytes: number;
   /** Why input is held ({@link HELD_BY_HANDLING}, {@link HELD_BY_OUTPUT}); 0 while it is handled. */
   #held = 0;
+  /** Write-ahead: the DISCONNECT sent while the frames before it wait for a commit (see storageFailed). */
+  #farewell: Packet | undefined;
   /** Set while the transport is asked to hold its input back (see {@link #stopInput}). */
   #inputStopped = false;
   #writable = true;
@@ -421,8 +423,15 @@ export class Connection implements TransportSink, SessionLink, TimedTask {
    * or gets resent, what was not acknowledged when it reconnects.
    */
   storageFailed(): void {
-    if (!this.isOpen) return;
+    if (this.state === "closed") return;
     this.#batch = new OutboundBatch();
+    if (!this.isOpen) {
+      // already closing (the broker is shutting down): its DISCONNECT went with the dropped frames, but
+      // depends on nothing stored, so the client still learns why (0x8B) before the connection ends
+      if (this.#farewell !== undefined) this.send(this.#farewell);
+      this.#farewell = undefined;
+      return;
+    }
     this.#disconnect(ReasonCode.UnspecifiedError, "Storage failure", true);
   }
 
@@ -437,6 +446,7 @@ export class Connection implements TransportSink, SessionLink, TimedTask {
       if (reason !== undefined && this.params?.requestProblemInformation !== false)
         packet.properties = { reasonString: reason };
       this.send(packet);
+      if (!immediately) this.#farewell = packet;
     }
     this.#close(immediately);
   }

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
  * The `switchboard` command: parses flags, loads and validates the configuration, starts the broker
- * and stops it cleanly on SIGTERM/SIGINT (v5 clients get DISCONNECT 0x8B; exit code 0). SIGHUP
+ * and stops it on SIGTERM/SIGINT (v5 clients get DISCONNECT 0x8B; exit code 0, or 1 when a step of the
+ * shutdown failed, such as the store's last commit on a full disk: every step runs all the same). SIGHUP
  * reloads the certificates of `tls` and `wss` listeners. `switchboard hash-password` and
  * `switchboard generate-api-key <id>` make credentials for the configuration file.
  * @module
@@ -53,7 +54,7 @@ async function main(argv: readonly string[]): Promise<number> {
   const logger = pino({ level: config.log.level, base: { service: "switchboard" } });
   const switchboard = await startSwitchboard({ config, logger });
 
-  await new Promise<void>((resolve) => {
+  return new Promise<number>((resolve) => {
     let signalled = false;
     const onSignal = (signal: NodeJS.Signals): void => {
       if (signalled) {
@@ -62,10 +63,14 @@ async function main(argv: readonly string[]): Promise<number> {
       }
       signalled = true;
       logger.info({ signal }, "Shutting down");
-      void switchboard.stop().then(resolve, (error: unknown) => {
-        logger.error({ err: error }, "Error while shutting down");
-        resolve();
-      });
+      // every step of the shutdown has run either way, and each failure was logged with its code
+      void switchboard.stop().then(
+        () => resolve(0),
+        () => {
+          logger.error("The shutdown was not clean (the errors above): exiting with status 1");
+          resolve(1);
+        },
+      );
     };
     process.on("SIGTERM", onSignal);
     process.on("SIGINT", onSignal);
@@ -75,7 +80,6 @@ async function main(argv: readonly string[]): Promise<number> {
       switchboard.reloadCertificates();
     });
   });
-  return 0;
 }
 
 /** The first line of standard input (a terminal echoes it: pipe the password in, e.g. from a file). */
@@ -89,9 +93,20 @@ async function readPassword(): Promise<string> {
   return text.split(/\r?\n/)[0] ?? "";
 }
 
+/**
+ * How long the process may outlive `main()`: nothing should keep it alive once the broker has stopped,
+ * but should a handle (a socket, a timer of a plug-in) still do so, the process ends all the same, as an
+ * operator or a service manager expects after SIGTERM.
+ */
+const EXIT_GRACE_MS = 5000;
+
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
+    setTimeout(() => {
+      process.stderr.write("switchboard: still running after stopping (an open handle): exiting\n");
+      process.exit(code);
+    }, EXIT_GRACE_MS).unref();
   },
   (error: unknown) => {
     if (error instanceof SwitchboardError) {
