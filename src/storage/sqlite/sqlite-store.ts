@@ -481,6 +481,8 @@ export class SqliteStore implements Store {
         this.#failure = undefined;
       },
       (error: unknown) => {
+        // retried as a failed commit is, so that the store recovers (and stops failing) by itself
+        if (!this.#closed && !this.#commitTimerArmed) this.#armCommitTimer();
         throw (this.#failure = this.#wrap("sync", error));
       },
     );
