@@ -52,6 +52,10 @@ export const apiErrorCodes = {
     "Well-formed, but breaks a registry rule: a missing or foreign reference, a zone parent of the wrong type, an invalid JSON Schema",
   ],
   INTERNAL_ERROR: [500, "The server failed; the log has the details"],
+  STORE_UNAVAILABLE: [
+    503,
+    "The store cannot save changes (a full disk, an I/O error): the write was refused and nothing changed, or, when the store failed during it, it is applied and saved once the store recovers (the message says which)",
+  ],
 } as const satisfies Readonly<Record<string, readonly [number, string]>>;
 
 export type ApiErrorCode = keyof typeof apiErrorCodes;

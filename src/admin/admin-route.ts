@@ -45,6 +45,11 @@ export interface AdminRoute {
   /** Error statuses the route can answer besides 400, 401, 403 and 500. */
   readonly errors?: readonly number[];
   /**
+   * The route changes state kept in the store and answers once that is committed. While the store is
+   * failing (`Store.failing`), it is refused before its handler runs: 503 `STORE_UNAVAILABLE`.
+   */
+  readonly commits?: boolean;
+  /**
    * Returns the response body (ignored for 204): a value to serialize, or a `JsonBody` (json-body.ts)
    * sent as it is; throws an ApiError to refuse.
    */

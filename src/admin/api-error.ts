@@ -7,7 +7,7 @@
  */
 
 import type { FastifyError } from "fastify";
-import { type ApiErrorCode, apiErrorCodes } from "../errors.js";
+import { type ApiErrorCode, apiErrorCodes, StoreError } from "../errors.js";
 import type { RegistryProblem } from "../platform/registry/index.js";
 
 /** A refusal of one request, with the code that gives its HTTP status. */
@@ -38,6 +38,34 @@ const problemCodes: Readonly<Record<RegistryProblem["code"], ApiErrorCode>> = {
 
 export function fromProblem(problem: RegistryProblem): ApiError {
   return new ApiError(problemCodes[problem.code], problem.message);
+}
+
+/**
+ * The refusal of a write while the store is failing (`Store.failing`), before anything changed: a
+ * change the store cannot save would be lost by a restart, and the client could not tell.
+ */
+export function storeUnavailable(failure: StoreError): ApiError {
+  return new ApiError(
+    "STORE_UNAVAILABLE",
+    `Nothing was changed: the store cannot save changes (${failure.message}); try again once it recovers`,
+  );
+}
+
+/**
+ * Waits for the commit of a change already applied (the registry and the broker change their state at
+ * once, then commit). A store that fails meanwhile is a 503 that says the change is applied, so a retry
+ * answered 409 (the id is taken) is explained: `change` names it, e.g. `Device "d-1" is created`.
+ */
+export async function committed(commit: Promise<void>, change: string): Promise<void> {
+  try {
+    await commit;
+  } catch (error) {
+    if (!(error instanceof StoreError)) throw error;
+    throw new ApiError(
+      "STORE_UNAVAILABLE",
+      `${change}, but the store cannot save it yet (${error.message}): it is applied, and saved once the store recovers (a restart before then loses it)`,
+    );
+  }
 }
 
 /** What ajv reports (the fields the messages use; `verbose` adds `data` and `parentSchema`). */
@@ -106,6 +134,12 @@ export function describeSchemaFailure(context: string, failure: SchemaFailure): 
 /** The API error for an error fastify (or a handler) raised. */
 export function toApiError(error: FastifyError | ApiError | Error): ApiError {
   if (error instanceof ApiError) return error;
+  // a commit no route awaits through committed(): whether its change is applied is not known here
+  if (error instanceof StoreError)
+    return new ApiError(
+      "STORE_UNAVAILABLE",
+      `The store cannot save changes (${error.message}); try again once it recovers`,
+    );
   const fastifyError = error as FastifyError & { validationContext?: string };
   const failure = fastifyError.validation?.[0] as SchemaFailure | undefined;
   if (failure !== undefined)

@@ -18,7 +18,7 @@ import type { ApplicationMessage, Session } from "../session/index.js";
 import { isMountNamespace, MOUNT_ROOT, mountOf, prefixFor, unmountTopic } from "../tenancy/index.js";
 import { type AdminCaller, administers, listTenant } from "./admin-caller.js";
 import type { AdminCall, AdminRoute } from "./admin-route.js";
-import { ApiError } from "./api-error.js";
+import { ApiError, committed } from "./api-error.js";
 import {
   boolean,
   idSchema,
@@ -330,6 +330,7 @@ export function brokerRoutes(broker: Broker): AdminRoute[] {
     {
       method: "DELETE",
       url: "/api/v1/sessions/:clientId",
+      commits: true,
       operationId: "deleteSession",
       summary:
         "Delete a session: its subscriptions, queue and in-flight messages go; a connected client is disconnected (v5: 0x98).",
@@ -354,7 +355,7 @@ export function brokerRoutes(broker: Broker): AdminRoute[] {
           { clientId: id, tenant: tenantId, admin: call.caller!.principal.id },
           "Session deleted by an administrator",
         );
-        await broker.store.commit();
+        await committed(broker.store.commit(), `Session "${id}" is deleted`);
         return undefined;
       },
     },
@@ -399,6 +400,7 @@ export function brokerRoutes(broker: Broker): AdminRoute[] {
     {
       method: "DELETE",
       url: "/api/v1/retained",
+      commits: true,
       operationId: "deleteRetained",
       summary: "Delete the retained message of a topic (nothing is published).",
       tag: "retained",
@@ -420,7 +422,7 @@ export function brokerRoutes(broker: Broker): AdminRoute[] {
         if (message === undefined) throw notFound("retained message on", topic, tenantId);
         // a retained PUBLISH with an empty payload is what removes a retained message [MQTT-3.3.1-6]
         broker.retained.update({ ...message, payload: new Uint8Array(0) });
-        await broker.store.commit();
+        await committed(broker.store.commit(), `The retained message on "${topic}" is deleted`);
         return undefined;
       },
     },

@@ -8,8 +8,10 @@
  * even with a bad body), then fastify reads the body (over `admin.bodyLimit`: 413; not JSON: 415 or
  * 400) and validates params, query and body against the route's schemas (`schema-validators.ts`: 400
  * naming the field), then the handler. Every failure is answered `{"error": {"code", "message"}}`
- * (`api-error.ts`); a 500 is logged with its cause. Unknown routes are 404, with or without
+ * (`api-error.ts`); a 500 or 503 is logged with its cause. Unknown routes are 404, with or without
  * credentials. Changes made through the API are logged at `info` with the administrator's principal.
+ * A route that commits (`AdminRoute.commits`) is refused with 503 while the store is failing, before
+ * its handler changes anything.
  * @module
  */
 
@@ -23,7 +25,7 @@ import { exceedsJsonDepth, MAX_JSON_DEPTH } from "../platform/envelope/index.js"
 import type { AdminAuthenticator } from "./admin-authenticator.js";
 import type { AdminCaller } from "./admin-caller.js";
 import type { AdminRoute } from "./admin-route.js";
-import { ApiError, toApiError } from "./api-error.js";
+import { ApiError, storeUnavailable, toApiError } from "./api-error.js";
 import { JsonBody } from "./json-body.js";
 import { type BrokerBridges, bridgeRoutes, bridgeSchemas } from "./bridge-routes.js";
 import { brokerRoutes, brokerSchemas } from "./broker-routes.js";
@@ -165,7 +167,10 @@ export async function createAdminApi(options: AdminApiOptions): Promise<AdminApi
 
   app.setErrorHandler(async (error, request, reply) => {
     const failure = toApiError(error as Error);
-    if (failure.status >= 500)
+    // the store logs its own failure (SB_ERR_STORE): one line per refused request is enough
+    if (failure.code === "STORE_UNAVAILABLE")
+      logger.warn({ method: request.method, path: pathOf(request.url), code: failure.code }, failure.message);
+    else if (failure.status >= 500)
       logger.error(
         { err: error, method: request.method, path: pathOf(request.url) },
         "Admin API request failed",
@@ -193,6 +198,8 @@ export async function createAdminApi(options: AdminApiOptions): Promise<AdminApi
         ...(route.response === undefined ? {} : { response: { [route.status]: route.response } }),
       },
       handler: async (request, reply) => {
+        const failing = route.commits === true ? broker.store.failing : undefined;
+        if (failing !== undefined) throw storeUnavailable(failing);
         const result: unknown = await route.handle({
           params: request.params as Record<string, string>,
           query: request.query as Record<string, unknown>,

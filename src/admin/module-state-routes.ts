@@ -5,7 +5,7 @@
  * the dialects render it (PlaceOS: the retained state topic). The body's text is the value's text: it
  * is published and answered as it was sent (`1.0` stays `1.0`), so it is refused (400) when it holds a
  * number JSON cannot (`1e400`), as the other inputs refuse it. The answer comes once the value is
- * committed to the store.
+ * committed to the store (503 while the store cannot commit: `api-error.ts`, `committed`).
  * @module
  */
 
@@ -13,7 +13,7 @@ import { type DialectLayer, setModuleState } from "../platform/dialects/index.js
 import { jsonValueProblem } from "../platform/envelope/index.js";
 import { ID_PATTERN, type Registry, stateValueJson } from "../platform/registry/index.js";
 import type { AdminRoute } from "./admin-route.js";
-import { ApiError } from "./api-error.js";
+import { ApiError, committed } from "./api-error.js";
 import { JsonBody } from "./json-body.js";
 import { idSchema, integer, object, string } from "./schema-parts.js";
 
@@ -28,6 +28,7 @@ export function moduleStateRoutes(options: ModuleStateRoutesOptions): AdminRoute
     {
       method: "PUT",
       url: "/api/v1/modules/:id/state/:key",
+      commits: true,
       operationId: "putModuleState",
       summary:
         "Sets a state key of a module (the body is the value, any JSON) and publishes it on the dialects' topics.",
@@ -75,7 +76,10 @@ export function moduleStateRoutes(options: ModuleStateRoutesOptions): AdminRoute
             result.problem.code === "not-found" ? "NOT_FOUND" : "BAD_REQUEST",
             result.problem.message,
           );
-        await registry.commit();
+        await committed(
+          registry.commit(),
+          `State key "${result.key}" of module "${result.moduleId}" is set (and published)`,
+        );
         const value = stateValueJson(result.value, result.valueText);
         return new JsonBody(
           `{"id":${JSON.stringify(result.moduleId)},"tenant":${JSON.stringify(result.tenant)},"key":${JSON.stringify(result.key)},"value":${value},"time":${result.time}}`,

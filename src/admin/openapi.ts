@@ -68,6 +68,7 @@ function errorResponse(status: number): Json {
 
 function operation(route: AdminRoute): Json {
   const statuses = route.public === true ? [500] : [400, 401, 403, 500, ...(route.errors ?? [])];
+  if (route.commits === true) statuses.push(503);
   const responses: Json = {
     [String(route.status)]: {
       description: successText[route.status],

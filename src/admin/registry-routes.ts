@@ -2,7 +2,8 @@
  * The registry's routes: for every entity kind, `GET /api/v1/<kind>` (a page, with filters), `GET`,
  * `POST` (201), `PATCH` and `DELETE` (204) of `/api/v1/<kind>/<id>`; and the current state of devices
  * and modules (`GET /api/v1/devices/<id>/state`). Every write is committed to the store before the
- * response is sent.
+ * response is sent; while the store cannot commit, the answer is a 503 that says whether the change is
+ * applied (docs/admin-api.md, "When the store cannot save").
  *
  * Tenants: an entity of a tenant the caller does not administer is a 404; a body naming such a tenant
  * is a 403; creating and deleting tenants is for administrators of the default tenant. The registry's
@@ -14,6 +15,7 @@
  * @module
  */
 
+import { StoreError } from "../errors.js";
 import {
   type EntityKind,
   entityKinds,
@@ -26,7 +28,7 @@ import {
 } from "../platform/registry/index.js";
 import { type AdminCaller, actingTenant, administers, listTenant } from "./admin-caller.js";
 import type { AdminCall, AdminRoute } from "./admin-route.js";
-import { ApiError, fromProblem } from "./api-error.js";
+import { ApiError, committed, fromProblem } from "./api-error.js";
 import type { BrokerBridges } from "./bridge-routes.js";
 import { createInput, patchInput } from "./entity-input.js";
 import { entitySchemas } from "./entity-schemas.js";
@@ -167,9 +169,35 @@ function kindRoutes(kind: EntityKind, options: RegistryRoutesOptions): AdminRout
     const status = bridges?.status(entity.id);
     return status === undefined ? shown : { ...shown, status };
   };
-  /** Once a write is committed: the bridges applied it too. */
-  const applied = async (): Promise<void> => {
-    await registry.commit();
+  const title = `${name.charAt(0).toUpperCase()}${name.slice(1)}`;
+  /**
+   * Once a write is committed, the bridges applied it too. A commit that fails is a 503 saying the write
+   * is applied (`done`: `Device "d-1" is created`), saved once the store recovers.
+   */
+  const applied = async (done: string): Promise<void> => {
+    await committed(registry.commit(), done);
+    await bridges?.settled();
+  };
+  /**
+   * The commit of a create whose answer is the only place its secret is given (`secret`: an API key's
+   * key, the tokens generated for a device). When the store fails meanwhile the create is undone and
+   * refused (503): the secret cannot be answered (a client treats a 503 as a failure, and an error body is
+   * no place for a credential), and a credential nobody holds is of no use. A retry with the same id
+   * works once the store recovers.
+   */
+  const appliedWithSecret = async (entityId: string, secret: string): Promise<void> => {
+    try {
+      await registry.commit();
+    } catch (error) {
+      if (!(error instanceof StoreError)) throw error;
+      const undone = registry.delete(kind, entityId).ok;
+      throw new ApiError(
+        "STORE_UNAVAILABLE",
+        undone
+          ? `${title} "${entityId}" was not created: the store cannot save it (${error.message}), and ${secret} can be given only once it is saved; try again once the store recovers`
+          : `${title} "${entityId}" is created, but the store cannot save it yet (${error.message}), and ${secret} cannot be given: delete it and create another once the store recovers`,
+      );
+    }
     await bridges?.settled();
   };
 
@@ -229,6 +257,7 @@ function kindRoutes(kind: EntityKind, options: RegistryRoutesOptions): AdminRout
       ...common,
       method: "POST",
       url: base,
+      commits: true,
       operationId: `create${singular[kind]}`,
       summary:
         kind === "apiKeys"
@@ -255,7 +284,9 @@ function kindRoutes(kind: EntityKind, options: RegistryRoutesOptions): AdminRout
             `Cannot create broker: a bridge "${String(input["id"])}" runs outside the registry`,
           );
         const entity = value(registry.create(kind, input as never));
-        await applied();
+        if (key !== undefined) await appliedWithSecret(entity.id, "its key");
+        else if (tokens !== undefined) await appliedWithSecret(entity.id, "the tokens generated for it");
+        else await applied(`${title} "${entity.id}" is created`);
         const shown = view(entity);
         if (tokens !== undefined) return { ...shown, tokens };
         return key === undefined ? shown : { ...shown, key };
@@ -265,6 +296,7 @@ function kindRoutes(kind: EntityKind, options: RegistryRoutesOptions): AdminRout
       ...common,
       method: "PATCH",
       url: `${base}/:id`,
+      commits: true,
       operationId: `update${singular[kind]}`,
       summary: `Change fields of ${/^[aeiou]/i.test(name) ? "an" : "a"} ${name} (\`null\` clears an optional one).`,
       params,
@@ -277,7 +309,9 @@ function kindRoutes(kind: EntityKind, options: RegistryRoutesOptions): AdminRout
         if (kind === "brokers") forwardedTenants(caller(call), call.body as Body);
         const { patch, tokens } = await patchInput(kind, call.body as Body, current, options.now());
         const entity = value(registry.update(kind, id(call), patch as never));
-        await applied();
+        await applied(
+          `${title} "${entity.id}" is changed${tokens === undefined ? "" : " (the tokens generated for it cannot be given: send its credentials again once the store recovers)"}`,
+        );
         const shown = view(entity);
         return tokens === undefined ? shown : { ...shown, tokens };
       },
@@ -286,6 +320,7 @@ function kindRoutes(kind: EntityKind, options: RegistryRoutesOptions): AdminRout
       ...common,
       method: "DELETE",
       url: `${base}/:id`,
+      commits: true,
       operationId: `delete${singular[kind]}`,
       summary:
         kind === "users"
@@ -300,7 +335,7 @@ function kindRoutes(kind: EntityKind, options: RegistryRoutesOptions): AdminRout
         if (kind === "tenants" && !who.allTenants)
           throw new ApiError("FORBIDDEN", "Only administrators of the default tenant delete tenants");
         value(registry.delete(kind, id(call)));
-        await applied();
+        await applied(`${title} "${id(call)}" is deleted`);
         return undefined;
       },
     },
