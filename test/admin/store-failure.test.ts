@@ -128,6 +128,20 @@ describe("admin API: writes while the store cannot commit", () => {
     assert.match(again.body.key, /^sbk_k-race_/);
   });
 
+  it("a device whose token the broker generates, created while the store fails, is undone too", async () => {
+    await breakStore(false);
+    const body = { id: "d-token", name: "Token", credentials: [{ kind: "token" }] };
+    const created = await broker.call("POST", "/api/v1/devices", { body });
+    assertStoreUnavailable(
+      created,
+      /^Device "d-token" was not created: .*the tokens generated for it can be given only once it is saved/,
+    );
+    assert.equal(JSON.stringify(created.body).includes("sbt_"), false, "no token in the error");
+    assert.equal((await broker.call("GET", "/api/v1/devices/d-token")).status, 404, "no device");
+    await repairStore();
+    assert.equal((await broker.call("POST", "/api/v1/devices", { body })).status, 201);
+  });
+
   it("a session deleted while the store fails: 503 says it is deleted", async () => {
     const client = await RawClient.connected(broker.port, {
       protocolVersion: 5,
