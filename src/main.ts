@@ -37,7 +37,7 @@ import {
   type RegistryStore,
   type Store,
 } from "./hooks/index.js";
-import type { Logger } from "./observability/index.js";
+import { FailureLog, type Logger } from "./observability/index.js";
 import { createDialectLayer, type DialectLayer } from "./platform/dialects/index.js";
 import { type TokenVerifier, tokenVerifier } from "./auth/token-verifier.js";
 import { PLACEOS_API_ENDPOINT, placeosApiAuthenticator } from "./platform/dialects/placeos/index.js";
@@ -152,6 +152,9 @@ function createStore(config: Config, logger: Logger, clock: (() => number) | und
       return new MemoryStore();
     case "sqlite": {
       const file = resolve(storage.path, SQLITE_FILE_NAME);
+      // a full disk fails every commit until space is freed: the first failure is logged in full, then
+      // one line per 30 s, then the recovery
+      const failures = new FailureLog({ logger, code: "SB_ERR_STORE" });
       const store = new SqliteStore({
         file,
         durability: storage.durability,
@@ -159,7 +162,12 @@ function createStore(config: Config, logger: Logger, clock: (() => number) | und
         housekeepingInterval: storage.housekeepingInterval * 1000,
         compactThreshold: storage.compactThreshold,
         ...(clock === undefined ? {} : { clock }),
-        onError: (error) => logger.error({ err: error, code: error.code }, error.message),
+        onError: (error) => failures.failed(error, error.message),
+        onRecovered: (failure) =>
+          failures.recovered(
+            `Store commits succeed again, after ${failure.failures} failed since ${new Date(failure.since).toISOString()}`,
+            { lastError: failure.message },
+          ),
         onHousekeeping: (result) => {
           if (result.purged > 0 || result.freedPages > 0) logger.info(result, "Store housekeeping");
         },

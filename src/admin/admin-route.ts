@@ -46,7 +46,7 @@ export interface AdminRoute {
   readonly errors?: readonly number[];
   /**
    * The route changes state kept in the store and answers once that is committed. While the store is
-   * failing (`Store.failing`), it is refused before its handler runs: 503 `STORE_UNAVAILABLE`.
+   * failing (`Store.failure`), it is refused before its handler runs: 503 `STORE_UNAVAILABLE`.
    */
   readonly commits?: boolean;
   /**

@@ -8,6 +8,7 @@
 
 import type { FastifyError } from "fastify";
 import { type ApiErrorCode, apiErrorCodes, StoreError } from "../errors.js";
+import type { StoreFailure } from "../hooks/index.js";
 import type { RegistryProblem } from "../platform/registry/index.js";
 
 /** A refusal of one request, with the code that gives its HTTP status. */
@@ -41,10 +42,10 @@ export function fromProblem(problem: RegistryProblem): ApiError {
 }
 
 /**
- * The refusal of a write while the store is failing (`Store.failing`), before anything changed: a
+ * The refusal of a write while the store is failing (`Store.failure`), before anything changed: a
  * change the store cannot save would be lost by a restart, and the client could not tell.
  */
-export function storeUnavailable(failure: StoreError): ApiError {
+export function storeUnavailable(failure: StoreFailure): ApiError {
   return new ApiError(
     "STORE_UNAVAILABLE",
     `Nothing was changed: the store cannot save changes (${failure.message}); try again once it recovers`,

@@ -198,8 +198,8 @@ export async function createAdminApi(options: AdminApiOptions): Promise<AdminApi
         ...(route.response === undefined ? {} : { response: { [route.status]: route.response } }),
       },
       handler: async (request, reply) => {
-        const failing = route.commits === true ? broker.store.failing : undefined;
-        if (failing !== undefined) throw storeUnavailable(failing);
+        const failure = route.commits === true ? broker.store.failure : undefined;
+        if (failure !== undefined) throw storeUnavailable(failure);
         const result: unknown = await route.handle({
           params: request.params as Record<string, string>,
           query: request.query as Record<string, unknown>,

@@ -8,7 +8,9 @@
  * changes behind it: once per event-loop turn the broker commits, then writes the turn's packets with
  * the PUBACK, PUBREC, PUBCOMP, SUBACK and UNSUBACK held for that commit. So an acknowledged message is
  * never lost, and QoS 2 stays exactly-once across a crash. With the memory store, and the SQLite store
- * in `relaxed` mode, everything is sent at once and the store commits on its own.
+ * in `relaxed` mode, everything is sent at once and the store commits on its own, except while the
+ * store is failing: then a `relaxed` store asks for write-ahead too (`ackAfterCommit` is read anew
+ * each time), so nothing is acknowledged ahead of a commit that may never come.
  * @module
  */
 
@@ -410,9 +412,14 @@ export class Broker {
     this.#scheduleFlush();
   }
 
-  /** True when frames wait for the store's commit before they are written (see the module comment). */
+  /**
+   * True when frames wait for the store's commit before they are written (see the module comment). It
+   * may change while the broker runs (a `relaxed` store that fails); what write-ahead holds or commits
+   * is written before anything is sent at once again, so that acknowledgements keep their order
+   * [MQTT-4.6.0-2].
+   */
   get writeAhead(): boolean {
-    return this.store.ackAfterCommit;
+    return this.store.ackAfterCommit || this.#writeAhead.busy;
   }
 
   /**
@@ -421,7 +428,7 @@ export class Broker {
    * SUBACK).
    */
   acknowledgeAfterCommit(conn: Connection, packet: Packet, then?: () => void): void {
-    if (!this.store.ackAfterCommit) {
+    if (!this.writeAhead) {
       conn.send(packet);
       then?.();
       return;
@@ -432,7 +439,7 @@ export class Broker {
 
   /** Runs `callback` after the commit of everything recorded so far (at once without write-ahead). */
   afterCommit(callback: () => void): void {
-    if (!this.store.ackAfterCommit) {
+    if (!this.writeAhead) {
       callback();
       return;
     }
@@ -628,7 +635,7 @@ export class Broker {
   readonly #flushAll = (): void => {
     this.#flushScheduled = false;
     const dirty = this.#dirty;
-    if (this.store.ackAfterCommit) {
+    if (this.writeAhead) {
       if (this.#writeAhead.flush(dirty)) this.#dirty = [];
       return;
     }

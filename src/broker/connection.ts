@@ -143,7 +143,6 @@ export class Connection implements TransportSink, SessionLink, TimedTask {
   #batch = new OutboundBatch();
   /** Write-ahead: bytes of batches handed to the broker and not yet written (see `takeBatch`). */
   #takenBytes = 0;
-  readonly #writeAhead: boolean;
   /** `mqtt.writeHighWaterMark`: read for every delivery (see {@link writable}). */
   readonly #highWaterMark: number;
   /** A batch this large is written at once ({@link EARLY_FLUSH_BYTES}, or the high-water mark if lower). */
@@ -167,7 +166,6 @@ export class Connection implements TransportSink, SessionLink, TimedTask {
     this.lastPacketAt = broker.now();
     this.packetTime = this.lastPacketAt;
     this.log = new ConnectionLogger(broker.logger, this);
-    this.#writeAhead = broker.writeAhead;
     this.#highWaterMark = broker.config.mqtt.writeHighWaterMark;
     this.#earlyFlushBytes = Math.min(EARLY_FLUSH_BYTES, this.#highWaterMark);
   }
@@ -323,7 +321,7 @@ export class Connection implements TransportSink, SessionLink, TimedTask {
 
   /** A frame joined the batch: flush with the turn, or at once when the batch is already large. */
   #queued(): void {
-    if (!this.#writeAhead && this.#batch.bytes >= this.#earlyFlushBytes) this.flush();
+    if (this.#batch.bytes >= this.#earlyFlushBytes && !this.broker.writeAhead) this.flush();
     else this.broker.markDirty(this);
   }
 

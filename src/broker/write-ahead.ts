@@ -12,12 +12,14 @@
  * waits for the next one.
  *
  * If the commit fails, nothing of the turn is written: those clients are disconnected (they resend, or
- * get resent, what was not acknowledged when they reconnect) and the store retries its changes.
+ * get resent, what was not acknowledged when they reconnect) and the store retries its changes. The
+ * first failure is logged with its error; while commits go on failing (a full disk), one summary line
+ * per 30 s at most (`FailureLog`).
  * @module
  */
 
 import type { Store } from "../hooks/index.js";
-import type { Logger } from "../observability/index.js";
+import { FailureLog, type Logger } from "../observability/index.js";
 import { type Packet, PacketType } from "../protocol/index.js";
 import type { Connection } from "./connection.js";
 import type { OutboundBatch } from "./outbound-batch.js";
@@ -37,6 +39,7 @@ export interface WriteAheadOptions {
 
 export class WriteAhead {
   readonly #options: WriteAheadOptions;
+  readonly #failures: FailureLog;
   #heldAcks: HeldAck[] = [];
   #afterCommit: (() => void)[] = [];
   /** The commit in progress, whose batches are written when it resolves. */
@@ -44,6 +47,7 @@ export class WriteAhead {
 
   constructor(options: WriteAheadOptions) {
     this.#options = options;
+    this.#failures = new FailureLog({ logger: options.logger, code: "SB_ERR_STORE" });
   }
 
   /** True when acknowledgements or callbacks wait for the next commit. */
@@ -61,6 +65,11 @@ export class WriteAhead {
   /** Runs `callback` after the next commit, once that commit's batches are written. */
   afterCommit(callback: () => void): void {
     this.#afterCommit.push(callback);
+  }
+
+  /** True while a commit is in progress or something waits for the next one. */
+  get busy(): boolean {
+    return this.#committing !== undefined || this.waiting;
   }
 
   /** Resolves once no commit is in progress. */
@@ -86,6 +95,7 @@ export class WriteAhead {
     this.#committing = this.#options.store.commit().then(
       () => {
         this.#committing = undefined;
+        if (this.#failures.failing) this.#failures.recovered(undefined); // the store logs its recovery
         for (const { conn, packet } of held) {
           if (packet.type === PacketType.PUBACK) conn.pendingAcks--;
           conn.heldAcks--;
@@ -98,9 +108,10 @@ export class WriteAhead {
       },
       (error: unknown) => {
         this.#committing = undefined;
-        this.#options.logger.error(
-          { err: error },
+        this.#failures.failed(
+          error instanceof Error ? error : new Error(String(error)),
           "Store commit failed: disconnecting the clients whose packets waited for it",
+          { clients: batches.size },
         );
         for (const { conn } of held) conn.heldAcks--;
         for (const conn of batches.keys()) conn.storageFailed();

@@ -48,6 +48,7 @@ export type { RegistrySnapshot, RegistryStore, StoredEntity } from "./registry-s
 export { ANONYMOUS_PRINCIPAL, DEFAULT_TENANT, type Principal } from "./principal.js";
 export type {
   Store,
+  StoreFailure,
   StoreSnapshot,
   StoredInflight,
   StoredPublisher,

@@ -14,7 +14,6 @@
  * @module
  */
 
-import type { StoreError } from "../errors.js";
 import type { ProtocolVersion, QoS, RetainHandling } from "../protocol/index.js";
 import type { ApplicationMessage } from "../session/index.js";
 import type { Principal } from "./principal.js";
@@ -127,6 +126,18 @@ export interface StoreSnapshot {
   readonly lastMessageId: number;
 }
 
+/** Why a store cannot commit, for as long as it cannot (`Store.failure`). */
+export interface StoreFailure {
+  /** The stable error code (`SB_ERR_STORE`). */
+  readonly code: string;
+  /** Milliseconds since the epoch of the first commit that failed (none has succeeded since). */
+  readonly since: number;
+  /** The last failure's message. */
+  readonly message: string;
+  /** Commits failed since `since`. */
+  readonly failures: number;
+}
+
 export interface Store {
   readonly name: string;
   /** True when committed state survives the process. */
@@ -134,9 +145,18 @@ export interface Store {
   /**
    * True when the broker must hold what it tells clients (PUBACK, PUBREC, PUBCOMP, SUBACK, UNSUBACK and
    * every other frame of the turn) until the commit that covers the changes behind it: the durability
-   * promise. False sends at once (the memory store, and a durable store in `relaxed` mode).
+   * promise. False sends at once (the memory store, and a durable store in `relaxed` mode). Read anew
+   * for every acknowledgement: a `relaxed` store asks for it while its commits fail, so that nothing is
+   * acknowledged ahead of a commit that may never come.
    */
   readonly ackAfterCommit: boolean;
+  /**
+   * Set while commits fail (a commit failed and none has succeeded since); undefined while they
+   * succeed, and for stores that cannot fail. A cheap question, asked before a change that should not
+   * be made while nothing can be saved: the admin API refuses its writes with 503 meanwhile, and its
+   * health answers `degraded`.
+   */
+  readonly failure?: StoreFailure | undefined;
   load(): Promise<StoreSnapshot>;
 
   putMessage(message: ApplicationMessage): void;
@@ -162,13 +182,6 @@ export interface Store {
 
   putWill(will: StoredWill): void;
   deleteWill(clientId: string): void;
-
-  /**
-   * The error of the last commit when it failed and no commit has succeeded since (a full disk, an I/O
-   * error); undefined while commits succeed. A cheap question, asked before a change that should not be
-   * made while nothing can be saved (the admin API refuses its writes with 503 then).
-   */
-  readonly failing: StoreError | undefined;
 
   /** Resolves when every change recorded so far is durable. */
   commit(): Promise<void>;

@@ -38,14 +38,14 @@ describe("admin API: writes while the store cannot commit", () => {
     await delay(50); // the store's own commit timer (5 ms), armed by earlier changes, has fired
     repair = failCommits(store);
     if (known) await store.commit().catch(() => undefined);
-    assert.equal(store.failing !== undefined, known);
+    assert.equal(store.failure !== undefined, known);
   }
 
   async function repairStore(): Promise<void> {
     repair?.();
     repair = undefined;
     await store.commit();
-    assert.equal(store.failing, undefined);
+    assert.equal(store.failure, undefined);
   }
 
   before(async () => {

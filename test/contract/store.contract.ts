@@ -852,11 +852,11 @@ export function runStoreContract(name: string, factory: StoreFactory): void {
 
     it(`${name}: is not failing while its commits succeed`, () =>
       withStore(async ({ store }) => {
-        assert.equal(store.failing, undefined);
+        assert.equal(store.failure, undefined);
         store.putMessage(message(1));
         store.putRetained("topic/1", 1);
         await store.commit();
-        assert.equal(store.failing, undefined);
+        assert.equal(store.failure, undefined);
       }));
 
     it(
@@ -874,15 +874,15 @@ export function runStoreContract(name: string, factory: StoreFactory): void {
           );
           assert.ok(failure instanceof Error);
           assert.equal((failure as { code?: unknown }).code, "SB_ERR_STORE");
-          const failing = store.failing;
+          const failing = store.failure;
           assert.ok(failing !== undefined, "failing after a failed commit");
           assert.equal(failing.code, "SB_ERR_STORE");
           assert.equal(failing.message, failure.message);
           await assert.rejects(store.commit()); // still failing: the retry fails too
-          assert.notEqual(store.failing, undefined);
+          assert.notEqual(store.failure, undefined);
           repair();
           await store.commit();
-          assert.equal(store.failing, undefined);
+          assert.equal(store.failure, undefined);
           await bothWays(ctx, (snapshot) => assert.deepEqual([...snapshot.retained], [["topic/1", 1]]));
         }),
     );

@@ -6,6 +6,7 @@
 
 import type {
   Store,
+  StoreFailure,
   StoreSnapshot,
   StoredInflight,
   StoredQueued,
@@ -50,8 +51,10 @@ export class CommitTrackingStore implements Store {
   get ackAfterCommit(): boolean {
     return this.inner.ackAfterCommit;
   }
-  get failing(): StoreError | undefined {
-    return this.#failure ?? this.inner.failing;
+  get failure(): StoreFailure | undefined {
+    const failure = this.#failure;
+    if (failure === undefined) return this.inner.failure;
+    return { code: failure.code, since: 0, message: failure.message, failures: 1 };
   }
 
   /** The last recorded change of `kind` for `clientId` matching `where`. */

@@ -48,7 +48,7 @@ export const storageProperties: PropertiesOf<StorageConfig> = {
     enum: durabilities,
     default: "strict",
     description:
-      "`sqlite` only: what an acknowledgement waits for. `strict`: PUBACK, PUBREC and PUBCOMP (and every other packet of the same moment) are sent only after the commit that covers the message, with the write-ahead log synced to disk: an acknowledged message survives a process crash, an OS crash and a power loss. `process`: the same, without syncing at each commit: survives a process crash, but the last commits (up to the last checkpoint) may be lost on an OS crash or power loss. `relaxed`: acknowledges at once and commits every `commitInterval` ms: up to `commitInterval` ms of acknowledged messages may be lost on any crash, and QoS 2 may deliver a message twice across one. See docs/storage.md.",
+      "`sqlite` only: what an acknowledgement waits for. `strict`: PUBACK, PUBREC and PUBCOMP (and every other packet of the same moment) are sent only after the commit that covers the message, with the write-ahead log synced to disk: an acknowledged message survives a process crash, an OS crash and a power loss. `process`: the same, without syncing at each commit: survives a process crash, but the last commits (up to the last checkpoint) may be lost on an OS crash or power loss. `relaxed`: acknowledges at once and commits every `commitInterval` ms: up to `commitInterval` ms of acknowledged messages may be lost on any crash, and QoS 2 may deliver a message twice across one; while commits fail (a full disk) it acknowledges only after a commit, as `strict`, until one succeeds. See docs/storage.md.",
   },
   commitInterval: {
     type: "integer",

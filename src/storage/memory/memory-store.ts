@@ -10,7 +10,6 @@
  * @module
  */
 
-import type { StoreError } from "../../errors.js";
 import type {
   Store,
   StoreSnapshot,
@@ -41,7 +40,6 @@ export class MemoryStore implements Store {
   readonly durable = false;
   readonly ackAfterCommit = false;
   /** Its commits cannot fail. */
-  readonly failing: StoreError | undefined = undefined;
   readonly #messages = new Map<number, MessageRecord>();
   readonly #sessions = new Map<string, SessionRecord>();
   readonly #retained = new Map<string, number>();

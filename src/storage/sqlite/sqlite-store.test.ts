@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { after, describe, it } from "node:test";
 import { StoreError } from "../../errors.js";
-import type { StoredInflight } from "../../hooks/index.js";
+import type { StoredInflight, StoreFailure } from "../../hooks/index.js";
 import type { ApplicationMessage } from "../../session/index.js";
 import { SqliteStore, type SqliteStoreOptions } from "./sqlite-store.js";
 
@@ -201,6 +201,90 @@ describe("SqliteStore write-behind", () => {
     store.putSession(session("late"));
     assert.equal(store.pending, 0);
     await store.close();
+  });
+});
+
+describe("SqliteStore failing", () => {
+  it("is failing from a failed commit until one succeeds: relaxed then waits for commits to acknowledge", async () => {
+    const recovered: StoreFailure[] = [];
+    const store = open({ durability: "relaxed", clock: () => T0, onRecovered: (f) => recovered.push(f) });
+    const disk = failingDisk(store);
+    assert.equal(store.ackAfterCommit, false);
+    assert.equal(store.failure, undefined);
+    disk.failing = true;
+    await assert.rejects(store.commit());
+    await assert.rejects(store.commit());
+    assert.equal(store.ackAfterCommit, true, "relaxed acknowledges nothing ahead of a commit meanwhile");
+    assert.deepEqual(
+      { ...store.failure!, message: "" },
+      { code: "SB_ERR_STORE", since: T0, failures: 2, message: "" },
+    );
+    assert.match(store.failure!.message, /disk on fire/);
+    disk.failing = false;
+    await store.commit();
+    assert.equal(store.failure, undefined);
+    assert.equal(store.ackAfterCommit, false);
+    assert.equal(recovered.length, 1);
+    assert.equal(recovered[0]!.failures, 2);
+    await store.close();
+  });
+
+  it("retries on its own with a back-off, not every commitInterval", async () => {
+    const errors: unknown[] = [];
+    const store = open({ durability: "process", commitInterval: 5, onError: (e) => errors.push(e) });
+    const disk = failingDisk(store);
+    disk.failing = true;
+    store.putSession(session("a"));
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    // 5, 10, 20, 40, 80, 160, 320 ms: 7 attempts (140 without the back-off; fewer when timers run late)
+    assert.ok(errors.length >= 3 && errors.length <= 9, `${errors.length} attempts`);
+    disk.failing = false;
+    await store.commit();
+    assert.equal(store.failure, undefined);
+    await store.close();
+  });
+
+  it("process: a deleted WAL fails the next commit; the one after copies it into the database file and starts a new WAL", async () => {
+    const store = open({ durability: "process" });
+    store.putSession(session("a"));
+    await store.commit();
+    rmSync(`${store.file}-wal`);
+    store.putSession(session("b"));
+    await assert.rejects(
+      store.commit(),
+      /write-ahead log ".*switchboard\.db-wal" was deleted while the broker was running/,
+    );
+    store.putSession(session("c"));
+    await store.commit();
+    assert.equal(store.failure, undefined);
+    assert.ok(existsSync(`${store.file}-wal`));
+    const state = await store.load();
+    assert.deepEqual(state.sessions.map((s) => s.session.clientId).sort(), ["a", "b", "c"]);
+    await store.close();
+  });
+
+  it("a database file replaced by another fails every commit, after a copy of what was committed", async () => {
+    const store = open({ clock: () => T0 });
+    store.putSession(session("a"));
+    await store.commit();
+    renameSync(store.file, `${store.file}.moved`);
+    writeFileSync(store.file, "");
+    store.putSession(session("b"));
+    await assert.rejects(
+      store.commit(),
+      /the database file was replaced by another file while the broker was running/,
+    );
+    await assert.rejects(store.commit(), /replaced by another file/, "until a restart");
+    assert.equal(store.failure?.failures, 2);
+    const copies = readdirSync(dirname(store.file)).filter((f) => f.includes(".recovered-"));
+    assert.deepEqual(copies, ["switchboard.db.recovered-2023-11-14T22-13-20-000Z"]);
+    await assert.rejects(store.close());
+    const copy = open({ file: join(dirname(store.file), copies[0]!) });
+    assert.deepEqual(
+      (await copy.load()).sessions.map((s) => s.session.clientId),
+      ["a"],
+    );
+    await copy.close();
   });
 });
 

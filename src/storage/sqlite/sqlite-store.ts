@@ -27,7 +27,18 @@
  *
  * A commit that fails rolls back and keeps its changes in the buffer, in order, to be retried by the
  * next commit; `commit()` rejects with a {@link StoreError}, and a failed commit the store started on its
- * own is reported to `onError`.
+ * own is reported to `onError`. From the first failure until a commit succeeds again the store is
+ * failing ({@link SqliteStore.failure}): it retries on its own with a back-off (`commitInterval`,
+ * doubling up to {@link MAX_RETRY_DELAY}) instead of every `commitInterval`, a commit a client waits
+ * for still tries at once, and `ackAfterCommit` is true in every mode, so that `relaxed` acknowledges
+ * nothing a commit may never cover; the first successful commit reports to `onRecovered`.
+ *
+ * Before each commit the store checks that its files are still the ones it opened (one `stat` of the
+ * database file per commit, and of the WAL unless `strict`, whose `WalSync` checks the WAL's descriptor
+ * after each sync instead). A deleted WAL fails that commit; the next one copies the deleted log, which
+ * SQLite still holds open, into the database file and starts a new one (leaving WAL mode and entering it
+ * again). A deleted or replaced database file cannot be repaired in place: every commit fails from then
+ * on, until a restart, and what was committed is first copied beside it (`VACUUM INTO`).
  * @module
  */
 
@@ -35,6 +46,7 @@ import type { Database } from "better-sqlite3";
 import { StoreError } from "../../errors.js";
 import type {
   Store,
+  StoreFailure,
   StoreSnapshot,
   StoredInflight,
   StoredQueued,
@@ -44,6 +56,7 @@ import type {
 } from "../../hooks/index.js";
 import type { ApplicationMessage } from "../../session/index.js";
 import { describeSqliteError } from "./describe-sqlite-error.js";
+import { fileIdentity, sameFile, type FileIdentity } from "./file-identity.js";
 import {
   compact,
   databaseStats,
@@ -95,6 +108,8 @@ export interface SqliteStoreOptions {
   readonly clock?: () => number;
   /** Called when a commit or housekeeping pass the store started by itself fails. */
   readonly onError?: (error: StoreError) => void;
+  /** Called when a commit succeeds after failures, with what the failure was. */
+  readonly onRecovered?: (failure: StoreFailure) => void;
   /** Called after each housekeeping pass. */
   readonly onHousekeeping?: (result: HousekeepingResult) => void;
 }
@@ -106,6 +121,10 @@ const DEFAULT_CHECKPOINT_ROWS = 10_000;
 const GROWTH_RATIO = 0.5;
 /** While growing, every this many checkpoints one waits for the full window again. */
 const GROWTH_PROBE = 32;
+/** Milliseconds: the longest wait between two commits the store retries on its own while failing. */
+export const MAX_RETRY_DELAY = 5000;
+
+const RESOLVED = Promise.resolve();
 
 /**
  * The SQLite `Store`: write-behind buffer, one transaction per commit, durability per `durability`.
@@ -125,7 +144,6 @@ const GROWTH_PROBE = 32;
 export class SqliteStore implements Store {
   readonly name = "sqlite";
   readonly durable = true;
-  readonly ackAfterCommit: boolean;
   readonly file: string;
 
   readonly #db: Database;
@@ -163,8 +181,25 @@ export class SqliteStore implements Store {
   #turnCommitScheduled = false;
   #housekeepingTimer: NodeJS.Timeout | undefined;
   #closed = false;
-  /** See {@link failing}. */
-  #failure: StoreError | undefined;
+  /** `strict` and `process`: acknowledgements always wait for the commit. */
+  readonly #acksWait: boolean;
+  /** Set from a failed commit until one succeeds. */
+  #failure: StoreFailure | undefined;
+  /** Commits attempted so far (the number of the last one). */
+  #attempts = 0;
+  /** The number of the last attempt that failed: a success of an earlier one does not end a failure. */
+  #failedAttempt = 0;
+  /** The store's own retry while failing (instead of the commit timer). */
+  #retryTimer: NodeJS.Timeout | undefined;
+  #retryDelay: number;
+  /** The database file as opened. */
+  readonly #databaseFile: FileIdentity | undefined;
+  /** The WAL file as first seen (checked here unless `strict`). */
+  #walFile: FileIdentity | undefined;
+  /** The WAL was found deleted: the next commit starts a new one first. */
+  #walDeleted = false;
+  /** The database file was deleted or replaced: every commit fails with this. */
+  #broken: StoreError | undefined;
 
   /**
    * Opens (or creates) the database and replays its change log when a crash left one; throws a
@@ -173,7 +208,8 @@ export class SqliteStore implements Store {
   constructor(options: SqliteStoreOptions) {
     this.#options = options;
     this.file = options.file;
-    this.ackAfterCommit = options.durability !== "relaxed";
+    this.#acksWait = options.durability !== "relaxed";
+    this.#retryDelay = Math.min(options.commitInterval, MAX_RETRY_DELAY);
     this.#maxPending = options.maxPending ?? DEFAULT_MAX_PENDING;
     this.#checkpointBytes = options.checkpointBytes ?? DEFAULT_CHECKPOINT_BYTES;
     this.#checkpointRows = options.checkpointRows ?? DEFAULT_CHECKPOINT_ROWS;
@@ -183,6 +219,7 @@ export class SqliteStore implements Store {
     this.#db = openDatabase({ file: options.file, synchronous: "NORMAL" });
     this.#walSync = options.durability === "strict" ? new WalSync(options.file) : undefined;
     const db = this.#db;
+    this.#databaseFile = fileIdentity(options.file);
     try {
       this.#statements = prepareStatements(db);
       this.#net = new NetChanges(readCommittedKeys(db));
@@ -206,6 +243,7 @@ export class SqliteStore implements Store {
       this.#storedLastMessageId = this.#lastMessageId;
       this.#replayChangeLog();
       this.#sessions = new Set(db.prepare("SELECT client_id FROM sessions").pluck().all() as string[]);
+      this.#walFile = fileIdentity(`${this.file}-wal`);
     } catch (cause) {
       db.close();
       throw new StoreError(`Cannot open the store "${this.file}": ${describeSqliteError(cause)}`, { cause });
@@ -227,15 +265,20 @@ export class SqliteStore implements Store {
 
   /** A participant recorded a change: it is committed with the next group commit. */
   participantRecorded(): void {
-    if (this.#closed) return;
+    if (this.#closed || this.#failure !== undefined) return; // failing: the retry commits it
     if (!this.#commitTimerArmed) this.#armCommitTimer();
   }
 
   /**
-   * The error of the last commit (or, under `strict`, of the WAL sync that makes it durable) when it
-   * failed and none has succeeded since; undefined while commits succeed.
+   * True when the broker must hold acknowledgements until the commit covering them: always under
+   * `strict` and `process`, and under `relaxed` while the store is failing.
    */
-  get failing(): StoreError | undefined {
+  get ackAfterCommit(): boolean {
+    return this.#acksWait || this.#failure !== undefined;
+  }
+
+  /** Why commits fail, from the first failure until a commit succeeds; undefined meanwhile. */
+  get failure(): StoreFailure | undefined {
     return this.#failure;
   }
 
@@ -366,12 +409,25 @@ export class SqliteStore implements Store {
   }
 
   commit(): Promise<void> {
+    const attempt = ++this.#attempts;
     try {
       this.#flush();
     } catch (error) {
-      return Promise.reject(this.#wrap("commit to", error));
+      return Promise.reject(this.#failed(attempt, this.#wrap("commit to", error)));
     }
-    return this.#durable();
+    if (this.#walSync === undefined) {
+      if (this.#failure !== undefined) this.#succeeded(attempt);
+      return RESOLVED;
+    }
+    return this.#walSync.durable().then(
+      () => {
+        if (this.#failure !== undefined) this.#succeeded(attempt);
+      },
+      (error: unknown) => {
+        if (this.#walSync?.deleted === true) this.#walDeleted = true;
+        throw this.#failed(attempt, this.#wrap("sync", error));
+      },
+    );
   }
 
   /**
@@ -425,6 +481,7 @@ export class SqliteStore implements Store {
     }
     this.#closed = true;
     if (this.#commitTimer !== undefined) clearTimeout(this.#commitTimer);
+    if (this.#retryTimer !== undefined) clearTimeout(this.#retryTimer);
     if (this.#housekeepingTimer !== undefined) clearInterval(this.#housekeepingTimer);
     await this.#walSync?.close();
     try {
@@ -439,7 +496,9 @@ export class SqliteStore implements Store {
   /** A change was recorded: commit by the deadline, or at the end of the turn once enough wait. */
   #recorded(): void {
     this.#sinceCheckpoint++;
-    if (++this.#pending >= this.#maxPending) this.#commitAtTurnEnd();
+    if (this.#failure !== undefined)
+      this.#pending++; // failing: the retry commits it, not a hot loop
+    else if (++this.#pending >= this.#maxPending) this.#commitAtTurnEnd();
     else if (!this.#commitTimerArmed) this.#armCommitTimer();
   }
 
@@ -463,28 +522,102 @@ export class SqliteStore implements Store {
     this.#turnCommitScheduled = false;
     this.#commitTimerArmed = false;
     if (this.#closed) return;
-    try {
-      this.#flush();
-    } catch (error) {
-      this.#options.onError?.(this.#wrap("commit to", error));
-      if (this.#pending > 0 || this.#participants.some((p) => p.pending)) this.#armCommitTimer(); // retried
-      return;
-    }
-    this.#durable().catch((error: unknown) => this.#options.onError?.(this.#wrap("sync", error)));
+    // a failure schedules the retry (#failed)
+    this.commit().catch((error: unknown) => this.#options.onError?.(this.#wrap("commit to", error)));
   };
 
-  /** Resolves once what `#flush` wrote is durable (under `strict`, synced); keeps {@link failing} up to date. */
-  #durable(): Promise<void> {
-    if (this.#walSync === undefined) return Promise.resolve();
-    return this.#walSync.durable().then(
-      () => {
-        this.#failure = undefined;
-      },
-      (error: unknown) => {
-        // retried as a failed commit is, so that the store recovers (and stops failing) by itself
-        if (!this.#closed && !this.#commitTimerArmed) this.#armCommitTimer();
-        throw (this.#failure = this.#wrap("sync", error));
-      },
+  readonly #retry = (): void => {
+    this.#retryTimer = undefined;
+    this.#autoCommit();
+  };
+
+  /**
+   * A commit failed: the store is failing until one succeeds, and retries on its own, each wait twice
+   * the last (from `commitInterval` to {@link MAX_RETRY_DELAY}), whatever else asks for commits.
+   */
+  #failed(attempt: number, error: StoreError): StoreError {
+    if (attempt > this.#failedAttempt) this.#failedAttempt = attempt;
+    const failure = this.#failure;
+    this.#failure = {
+      code: error.code,
+      since: failure?.since ?? this.#now(),
+      message: error.message,
+      failures: (failure?.failures ?? 0) + 1,
+    };
+    if (this.#retryTimer === undefined && !this.#closed) {
+      this.#retryTimer = setTimeout(this.#retry, this.#retryDelay);
+      this.#retryTimer.unref();
+      this.#retryDelay = Math.min(this.#retryDelay * 2, MAX_RETRY_DELAY);
+    }
+    return error;
+  }
+
+  /** A commit succeeded: when it was attempted after the last failure, the store works again. */
+  #succeeded(attempt: number): void {
+    const failure = this.#failure;
+    if (failure === undefined || attempt <= this.#failedAttempt) return;
+    this.#failure = undefined;
+    this.#retryDelay = Math.min(this.#options.commitInterval, MAX_RETRY_DELAY);
+    if (this.#retryTimer !== undefined) clearTimeout(this.#retryTimer);
+    this.#retryTimer = undefined;
+    if (this.#pending > 0 || this.#participants.some((p) => p.pending)) this.#armCommitTimer();
+    this.#options.onRecovered?.(failure);
+  }
+
+  /**
+   * Checks, before a commit writes, that the database file and the WAL are the ones the store opened;
+   * throws when the commit must fail.
+   */
+  #checkFiles(): void {
+    const database = fileIdentity(this.file);
+    if (!sameFile(database, this.#databaseFile)) {
+      this.#broken = this.#databaseGone(database === undefined);
+      throw this.#broken;
+    }
+    if (this.#walSync !== undefined) return; // strict: checked after each sync (wal-sync.ts)
+    const wal = fileIdentity(`${this.file}-wal`);
+    if (this.#walFile === undefined) this.#walFile = wal;
+    else if (!sameFile(wal, this.#walFile)) {
+      this.#walDeleted = true;
+      throw new StoreError(
+        `Cannot commit to the store "${this.file}": its write-ahead log "${this.file}-wal" was deleted while the broker was running`,
+      );
+    }
+  }
+
+  /**
+   * SQLite still holds the deleted WAL open, with every commit it had not yet copied into the database
+   * file: leaving WAL mode copies them (a checkpoint, synced) and lets it go, entering it again starts a
+   * new WAL file. Throws (the commit fails, and the next one tries again) when either step fails.
+   */
+  #restartWal(): void {
+    const left = this.#db.pragma("journal_mode = DELETE", { simple: true }) as string;
+    if (left !== "delete") throw new Error(`cannot leave WAL mode (journal mode "${left}")`);
+    const mode = this.#db.pragma("journal_mode = WAL", { simple: true }) as string;
+    if (mode !== "wal") throw new Error(`cannot switch it to WAL mode again (journal mode "${mode}")`);
+    // SQLite creates the new file at the next read, which WalSync's next sync needs to open
+    this.#db.prepare("SELECT count(*) FROM sqlite_master").get();
+    this.#walSync?.reopen();
+    this.#walFile = fileIdentity(`${this.file}-wal`);
+    this.#walDeleted = false;
+  }
+
+  /**
+   * The error every commit fails with once the database file is gone (or another file has its name):
+   * SQLite writes the old file, which the next start will not find. What was committed is copied beside
+   * it first, so that it can be put back.
+   */
+  #databaseGone(missing: boolean): StoreError {
+    const copy = `${this.file}.recovered-${new Date(this.#now()).toISOString().replace(/[:.]/g, "-")}`;
+    let kept: string;
+    try {
+      this.#db.prepare("VACUUM INTO ?").run(copy);
+      kept = `everything committed until now is copied to "${copy}": stop the broker and put that file in its place to keep it`;
+    } catch (error) {
+      kept = `copying what was committed to "${copy}" failed too (${describeSqliteError(error)})`;
+    }
+    return new StoreError(
+      `Cannot commit to the store "${this.file}": the database file was ${missing ? "deleted" : "replaced by another file"} while the broker was running; nothing more is committed (or acknowledged) until the broker is restarted; ${kept}`,
     );
   }
 
@@ -505,6 +638,8 @@ export class SqliteStore implements Store {
    */
   #flush(checkpoint = false): void {
     if (this.#closed) return;
+    if (this.#broken !== undefined) throw this.#broken;
+    if (this.#walDeleted) this.#restartWal(); // also with nothing to commit: a sync waits for it
     const net = this.#net;
     const bytes = this.#log.byteLength;
     const checkpointDue =
@@ -512,17 +647,9 @@ export class SqliteStore implements Store {
         ? checkpoint || this.#loggedBytes + bytes >= this.#checkpointBytes || net.size >= this.#rowLimit
         : false;
     if (!checkpointDue && bytes === 0 && !this.#participants.some((p) => p.pending)) return;
-    try {
-      this.#commitTransaction(checkpointDue);
-    } catch (error) {
-      this.#failure = this.#wrap("commit to", error);
-      throw error;
-    }
+    this.#checkFiles();
+    this.#commitTransaction(checkpointDue);
     this.#walSync?.written();
-    // under strict a commit counts once synced (#durable; started here too for the commits of load(),
-    // housekeeping and checkpoint(), which nobody waits to sync)
-    if (this.#walSync === undefined) this.#failure = undefined;
-    else if (this.#failure !== undefined) this.#durable().catch(() => undefined);
     if (checkpointDue) {
       if (!checkpoint) this.#adapt(net.size);
       this.#sinceCheckpoint = 0;

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
@@ -47,6 +47,32 @@ describe("WalSync", () => {
     const sync = new WalSync(join(root, "missing", "db"));
     sync.written();
     await assert.rejects(sync.durable(), { code: "ENOENT" });
+    await sync.close();
+  });
+
+  it("after a failed sync, durable() syncs again even when nothing new was written", async () => {
+    const file = join(root, `db-${++files}`);
+    const sync = new WalSync(file);
+    sync.written();
+    await assert.rejects(sync.durable(), { code: "ENOENT" });
+    writeFileSync(`${file}-wal`, "frames");
+    await sync.durable(); // waited for a sync that never started before
+    await sync.close();
+  });
+
+  it("fails a sync whose WAL was deleted, says so until reopen(), then syncs the new file", async () => {
+    const { sync, file } = walOf();
+    sync.written();
+    await sync.durable();
+    unlinkSync(`${file}-wal`);
+    sync.written();
+    await assert.rejects(sync.durable(), /write-ahead log ".*-wal" was deleted while the broker was running/);
+    assert.equal(sync.deleted, true);
+    writeFileSync(`${file}-wal`, "a new log");
+    sync.reopen();
+    assert.equal(sync.deleted, false);
+    sync.written();
+    await sync.durable();
     await sync.close();
   });
 

@@ -12,10 +12,16 @@
  *
  * SQLite still syncs on its own where `NORMAL` says it does: the WAL before a checkpoint copies it into
  * the database file, the database file after.
+ *
+ * A WAL deleted while the broker runs (an operator's cleanup) goes on taking SQLite's writes, through
+ * the descriptor SQLite holds, and a crash then loses them: SQLite's own check for a moved file does not
+ * run under `locking_mode=EXCLUSIVE`. So after each sync the descriptor is checked (`fstat`, one
+ * syscall per sync, not per commit): a file with no name left fails the sync, and {@link deleted} says
+ * why, until the store has started a new log ({@link reopen}).
  * @module
  */
 
-import { closeSync, fdatasync, fsync, openSync } from "node:fs";
+import { closeSync, fdatasync, fstatSync, fsync, openSync } from "node:fs";
 import { dirname } from "node:path";
 
 /** Syncs in flight at once. */
@@ -35,6 +41,10 @@ export class WalSync {
   readonly #dir: string;
   #fd: number | undefined;
   #dirSynced = false;
+  /** A sync found the WAL deleted (no name left for its descriptor). */
+  #deleted = false;
+  /** The store started a new log: the descriptor is of the old one, closed before the next sync. */
+  #stale = false;
   /** Commits written so far (the generation of the last one). */
   #written = 0;
   /** Every commit up to this generation is on disk. */
@@ -50,6 +60,17 @@ export class WalSync {
   constructor(file: string) {
     this.#walFile = `${file}-wal`;
     this.#dir = dirname(file);
+  }
+
+  /** True once a sync found the WAL deleted, until {@link reopen}. */
+  get deleted(): boolean {
+    return this.#deleted;
+  }
+
+  /** The store started a new WAL file: the next sync opens it (and syncs the directory again). */
+  reopen(): void {
+    this.#stale = true;
+    this.#deleted = false;
   }
 
   /** A commit wrote WAL frames. */
@@ -79,6 +100,13 @@ export class WalSync {
     const generation = this.#written;
     this.#started = generation;
     this.#running++;
+    if (this.#stale) {
+      // no sync runs (one at a time), so the old descriptor is free to close
+      if (this.#fd !== undefined) closeSync(this.#fd);
+      this.#fd = undefined;
+      this.#dirSynced = false;
+      this.#stale = false;
+    }
     let fd: number;
     try {
       fd = this.#fd ??= openSync(this.#walFile, "r");
@@ -86,13 +114,27 @@ export class WalSync {
       this.#finished(generation, error as Error);
       return;
     }
-    fdatasync(fd, (error) => {
+    fdatasync(fd, (syncError) => {
+      const error = syncError ?? this.#unlinked(fd);
       if (error !== null || this.#dirSynced) {
         this.#finished(generation, error);
         return;
       }
       this.#syncDir((dirError) => this.#finished(generation, dirError));
     });
+  }
+
+  /** An error when the file behind `fd` has no name left (deleted), else null. */
+  #unlinked(fd: number): Error | null {
+    let links: number;
+    try {
+      links = fstatSync(fd).nlink;
+    } catch (error) {
+      return error as Error;
+    }
+    if (links > 0) return null;
+    if (!this.#stale) this.#deleted = true; // a stale descriptor's file is deleted by design
+    return new Error(`its write-ahead log "${this.#walFile}" was deleted while the broker was running`);
   }
 
   /** Syncs the data directory once (the WAL file's entry in it). */
@@ -114,6 +156,9 @@ export class WalSync {
   #finished(generation: number, error: Error | null): void {
     this.#running--;
     if (error === null && generation > this.#durable) this.#durable = generation;
+    // a failed sync covered nothing: the next durable() starts another, even with nothing new written
+    // (a commit of nothing, or the store's retry, would otherwise wait for a sync that never starts)
+    else if (error !== null) this.#started = this.#durable;
     const waiters = this.#waiters;
     let settled = 0;
     while (settled < waiters.length && waiters[settled]!.generation <= generation) settled++;
