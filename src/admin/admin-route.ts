@@ -42,6 +42,11 @@ export interface AdminRoute {
   readonly status: 200 | 201 | 204;
   /** The body of a success (none for 204). */
   readonly response?: Schema;
+  /**
+   * Statuses the route may answer instead of `status`, with a body of the same `response` schema (the
+   * handler returns a `StatusBody`), and what each means (OpenAPI).
+   */
+  readonly otherStatuses?: Readonly<Record<number, string>>;
   /** Error statuses the route can answer besides 400, 401, 403 and 500. */
   readonly errors?: readonly number[];
   /**
@@ -50,8 +55,9 @@ export interface AdminRoute {
    */
   readonly commits?: boolean;
   /**
-   * Returns the response body (ignored for 204): a value to serialize, or a `JsonBody` (json-body.ts)
-   * sent as it is; throws an ApiError to refuse.
+   * Returns the response body (ignored for 204): a value to serialize, a `JsonBody` (json-body.ts)
+   * sent as it is, or a `StatusBody` (status-body.ts) for one of `otherStatuses`; throws an ApiError to
+   * refuse.
    */
   handle(call: AdminCall): unknown;
 }

@@ -33,9 +33,10 @@ import { openApiDocument } from "./openapi.js";
 import { moduleStateRoutes } from "./module-state-routes.js";
 import { type PrivacyCountersSource, privacyRoutes } from "./privacy-routes.js";
 import { registryRoutes, registrySchemas } from "./registry-routes.js";
-import { object } from "./schema-parts.js";
+import { object, type Schema } from "./schema-parts.js";
 import { createSchemaValidators } from "./schema-validators.js";
 import { serviceRoutes } from "./service-routes.js";
+import { StatusBody } from "./status-body.js";
 
 export interface AdminApiOptions {
   readonly broker: Broker;
@@ -74,6 +75,13 @@ const NO_PARAMETERS = object({});
 const JSON_MEDIA_TYPE = "application/json; charset=utf-8";
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
 
+/** The response schema of the route's success status and of its other statuses (the same schema). */
+function responseSchemas(route: AdminRoute, schema: Schema): Record<number, Schema> {
+  const schemas: Record<number, Schema> = { [route.status]: schema };
+  for (const status of Object.keys(route.otherStatuses ?? {})) schemas[Number(status)] = schema;
+  return schemas;
+}
+
 function pathOf(url: string): string {
   const end = url.indexOf("?");
   return end === -1 ? url : url.slice(0, end);
@@ -88,6 +96,7 @@ export async function createAdminApi(options: AdminApiOptions): Promise<AdminApi
     ...serviceRoutes({
       version: options.version,
       running: () => broker.running,
+      storeFailure: () => broker.store.failure,
       now,
       document: () => document,
     }),
@@ -195,7 +204,7 @@ export async function createAdminApi(options: AdminApiOptions): Promise<AdminApi
             : { querystring: NO_PARAMETERS }
           : { querystring: route.query }),
         ...(route.body === undefined ? {} : { body: route.body }),
-        ...(route.response === undefined ? {} : { response: { [route.status]: route.response } }),
+        ...(route.response === undefined ? {} : { response: responseSchemas(route, route.response) }),
       },
       handler: async (request, reply) => {
         const failure = route.commits === true ? broker.store.failure : undefined;
@@ -207,6 +216,7 @@ export async function createAdminApi(options: AdminApiOptions): Promise<AdminApi
           bodyText: bodyTexts.get(request),
           caller: callers.get(request),
         });
+        if (result instanceof StatusBody) return reply.code(result.status).send(result.value);
         reply.code(route.status);
         if (route.status === 204) return reply.send();
         // a string with a JSON content type is sent as it is, not serialized (a JSON string) again

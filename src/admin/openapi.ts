@@ -77,6 +77,14 @@ function operation(route: AdminRoute): Json {
         : { content: { "application/json": { schema: route.response } } }),
     },
   };
+  for (const [status, description] of Object.entries(route.otherStatuses ?? {})) {
+    responses[status] = {
+      description,
+      ...(route.response === undefined
+        ? {}
+        : { content: { "application/json": { schema: route.response } } }),
+    };
+  }
   for (const status of [...new Set(statuses)].sort((a, b) => a - b))
     responses[String(status)] = errorResponse(status);
   const params = [...parameters(route.params, "path"), ...parameters(route.query, "query")];
