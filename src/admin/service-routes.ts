@@ -56,7 +56,6 @@ export function serviceRoutes(options: ServiceRoutesOptions): AdminRoute[] {
                 "When the first commit failed (none succeeded since), in milliseconds since the epoch.",
               ),
               failures: integer("Commits failed since then."),
-              message: string("The last failure."),
             },
             ["ok"],
             "Whether the store commits.",
@@ -79,8 +78,7 @@ export function serviceRoutes(options: ServiceRoutesOptions): AdminRoute[] {
                   ok: false,
                   code: failure.code,
                   since: failure.since,
-                  failures: failure.failures,
-                  message: failure.message,
+                  failures: failure.failures, // not the message: this route is public, and it names the file
                 },
         };
         return health.status === "degraded" ? new StatusBody(503, health) : health;

@@ -203,7 +203,7 @@ describe("SqliteStore failing commits", () => {
     assert.equal(failure["code"], "SB_ERR_STORE");
     assert.equal(typeof failure["since"], "number");
     assert.ok((failure["failures"] as number) >= 1);
-    assert.match(failure["message"] as string, /Cannot commit to the store .*: the disk is full/);
+    assert.equal(failure["message"], undefined, "not on a public route: the message names the file");
 
     disk.failing = false;
     await store.commit();
