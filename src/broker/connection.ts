@@ -424,10 +424,14 @@ export class Connection implements TransportSink, SessionLink, TimedTask {
     if (this.state === "closed") return;
     this.#batch = new OutboundBatch();
     if (!this.isOpen) {
-      // already closing (the broker is shutting down): its DISCONNECT went with the dropped frames, but
-      // depends on nothing stored, so the client still learns why (0x8B) before the connection ends
-      if (this.#farewell !== undefined) this.send(this.#farewell);
+      // already closing (the broker is shutting down, a takeover): its DISCONNECT went with the dropped
+      // frames, but depends on nothing stored, so it is written now, not behind the next commit (which
+      // may fail too), and the client still learns why (0x8B) before the connection ends
+      const farewell = this.#farewell;
       this.#farewell = undefined;
+      const bytes = farewell === undefined ? undefined : this.#encode(farewell);
+      if (bytes !== undefined) this.transport.write(bytes);
+      this.#finishClose();
       return;
     }
     this.#disconnect(ReasonCode.UnspecifiedError, "Storage failure", true);

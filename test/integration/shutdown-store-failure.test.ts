@@ -150,4 +150,47 @@ describe("stopping while the store cannot commit", () => {
       await reopened.close();
     }
   });
+
+  it("the DISCONNECT 0x8B still goes out when the commit it waited behind was in flight and fails", async () => {
+    // a write-ahead store whose commit is in flight when the stop begins, then fails, as does the next
+    class InFlightFailure extends CommitTrackingStore {
+      mode: "ok" | "hold" | "fail" = "ok";
+      release: ((error: Error) => void) | undefined;
+      override get ackAfterCommit(): boolean {
+        return true;
+      }
+      override commit(): Promise<void> {
+        if (this.mode === "hold") {
+          this.mode = "fail";
+          return new Promise((_resolve, reject) => (this.release = reject));
+        }
+        if (this.mode === "fail") return Promise.reject(new Error("disk full (injected)"));
+        return super.commit();
+      }
+      override close(): Promise<void> {
+        return this.inner.close();
+      }
+    }
+    const store = new InFlightFailure(new MemoryStore());
+    const broker = await startTestBroker({ store });
+    const client = await RawClient.connected(broker.port, { protocolVersion: 5 });
+    store.mode = "hold";
+    client.send({
+      type: PacketType.PUBLISH,
+      topic: "t",
+      payload: bytes("x"),
+      qos: 1,
+      packetId: 1,
+      retain: false,
+      dup: false,
+    });
+    while (store.release === undefined) await new Promise((resolve) => setTimeout(resolve, 5));
+    const stopping = broker.stop().catch(() => undefined);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    store.release(new Error("disk full (injected)"));
+    const disconnect = await client.expect(PacketType.DISCONNECT);
+    assert.equal(disconnect.reasonCode, ReasonCode.ServerShuttingDown);
+    await client.waitClosed();
+    await stopping;
+  });
 });
