@@ -7,12 +7,13 @@
  * messages are kept under its mount (`$t/<tenant>/...`) and so only match its own subscriptions; the
  * receive rules are applied when each one is sent (Connection.sendPublish).
  *
- * Quota. Each tenant's retained messages and their bytes (`messageBytes`: topic, properties and payload as a PUBLISH carries them) are counted as they
- * are set, replaced, restored, cleared, expired or deleted, so checking `limits.maxRetainedPerTenant`
- * and `limits.maxRetainedBytesPerTenant` costs no scan. Only a message on a new topic can be refused:
- * a replacement or a clearing never grows the count, and refusing an update would leave a stale value
- * retained. Messages restored at start count even beyond the limits (they were accepted before).
- * The broker's `$SYS` topics are neither counted nor limited.
+ * Quota. Each tenant's retained messages and their bytes (`messageBytes`: topic, properties and
+ * payload as a PUBLISH carries them) are counted as they are set, replaced, restored, cleared, expired
+ * or deleted, so checking `limits.maxRetainedPerTenant` and `limits.maxRetainedBytesPerTenant` costs no
+ * scan. A clearing always passes, and a replacement never counts against the count bound; against the
+ * byte bound it counts what it adds. A replacement that is not retained also removes the value it
+ * would have replaced, which is out of date. Messages restored at start count even beyond the limits
+ * (they were accepted before). The broker's `$SYS` topics are neither counted nor limited.
  * @module
  */
 
@@ -79,22 +80,24 @@ export class RetainedMessages implements TimedTask {
 
   /**
    * The limit a retained PUBLISH would exceed, or undefined when {@link update} would apply it: a
-   * clearing, a replacement and a `$SYS` topic always pass; a new topic must fit its tenant's bounds.
+   * clearing and a `$SYS` topic always pass; a new topic must fit its tenant's bounds; a replacement
+   * never counts against the count bound, and against the byte bound only when it grows the tenant's
+   * bytes past it (else a tenant could retain many small messages, then replace each with a large one).
    */
   refusal(message: ApplicationMessage): RetainedRefusal | undefined {
     const { maxRetainedPerTenant, maxRetainedBytesPerTenant } = this.#limits;
     if (maxRetainedPerTenant === 0 && maxRetainedBytesPerTenant === 0) return undefined;
     const topic = message.topic;
-    if (message.payload.byteLength === 0 || !persisted(topic) || this.#index.get(topic) !== undefined)
-      return undefined;
+    if (message.payload.byteLength === 0 || !persisted(topic)) return undefined;
     const usage = this.#usage.get(tenantOfTopic(topic));
-    if (maxRetainedPerTenant > 0 && (usage?.count ?? 0) >= maxRetainedPerTenant) return "retained";
-    if (
-      maxRetainedBytesPerTenant > 0 &&
-      (usage?.bytes ?? 0) + messageBytes(message) > maxRetainedBytesPerTenant
-    )
-      return "retained-bytes";
-    return undefined;
+    const previous = this.#index.get(topic);
+    if (previous === undefined && maxRetainedPerTenant > 0 && (usage?.count ?? 0) >= maxRetainedPerTenant)
+      return "retained";
+    if (maxRetainedBytesPerTenant === 0) return undefined;
+    const growth = messageBytes(message) - (previous === undefined ? 0 : messageBytes(previous));
+    return growth > 0 && (usage?.bytes ?? 0) + growth > maxRetainedBytesPerTenant
+      ? "retained-bytes"
+      : undefined;
   }
 
   /**
@@ -109,7 +112,11 @@ export class RetainedMessages implements TimedTask {
       return undefined;
     }
     const refusal = this.refusal(message);
-    if (refusal !== undefined) return refusal;
+    if (refusal !== undefined) {
+      // a replacement over the byte bound: the value it replaces is out of date, so it is not kept either
+      if (this.#index.get(topic) !== undefined) this.#remove(topic);
+      return refusal;
+    }
     compactPayload(message);
     this.#set(message);
     if (!persisted(topic)) return undefined;

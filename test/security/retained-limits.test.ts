@@ -230,11 +230,32 @@ describe("limits.maxRetainedBytesPerTenant", () => {
     });
     assert.equal(counted(broker, "retained-bytes"), 1);
     assert.equal((await retain(client, "b/2", "y".repeat(300)))?.reasonCode, 0x10);
-    // a replacement may grow the total beyond the bound (refusing it would keep a stale value)
-    assert.equal((await retain(client, "b/1", "z".repeat(900)))?.reasonCode, 0x10);
-    assert.deepEqual(broker.broker.retained.usage("default"), { count: 2, bytes: 2 + 3 + 900 + 2 + 3 + 300 });
+    // a replacement of the same size or smaller passes at the bound
+    assert.equal((await retain(client, "b/1", "z".repeat(600)))?.reasonCode, 0x10);
+    assert.deepEqual(broker.broker.retained.usage("default"), { count: 2, bytes: 2 + 3 + 600 + 2 + 3 + 300 });
+    // one that adds more than is left is refused: many small messages cannot be grown one by one
+    assert.deepEqual(await retain(client, "b/1", "z".repeat(900)), {
+      reasonCode: 0x97,
+      reason: "Retained bytes quota exceeded",
+    });
+    assert.equal(
+      broker.broker.retained.get("b/1")?.payload.byteLength,
+      600,
+      "the refused update changed nothing",
+    );
     await retain(client, "b/1", "");
     assert.deepEqual(broker.broker.retained.usage("default"), { count: 1, bytes: 2 + 3 + 300 });
+  });
+
+  it("a replacement over the byte bound from a publisher that cannot be told removes the value it replaces", async () => {
+    const broker = await start({ maxRetainedBytesPerTenant: 1000 });
+    const client = await connected(broker, 4);
+    await retain(client, "c/1", "a".repeat(400));
+    await retain(client, "c/2", "b".repeat(400));
+    await retain(client, "c/1", "a".repeat(700)); // MQTT 3: acknowledged, routed, not retained
+    assert.equal(broker.broker.retained.get("c/1"), undefined, "no out-of-date value is kept");
+    assert.deepEqual(broker.broker.retained.usage("default"), { count: 1, bytes: 2 + 3 + 400 });
+    assert.equal(counted(broker, "retained-bytes"), 1);
   });
 });
 

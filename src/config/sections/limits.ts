@@ -100,7 +100,7 @@ export const limitsProperties: PropertiesOf<LimitsConfig> = {
     maximum: Number.MAX_SAFE_INTEGER,
     default: 0,
     description:
-      "Most bytes of one tenant's retained messages, each counted about as in a PUBLISH: topic (with the tenant's mount), payload and properties (a user property with its 5 bytes of framing); 0 for no limit. A retained message on a new topic that would pass it is handled as for `maxRetainedPerTenant`; a replacement is always allowed, even a larger one (a refused update would leave a stale value retained).",
+      "Most bytes of one tenant's retained messages, each counted about as in a PUBLISH: topic (with the tenant's mount), payload and properties (a user property with its 5 bytes of framing); 0 for no limit. A retained message on a new topic that would pass it, or a replacement that adds more bytes than are left, is handled as for `maxRetainedPerTenant` (a replacement that is not retained also removes the out-of-date value it would have replaced); a replacement of the same size or smaller always passes.",
   },
   maxTopicLevels: {
     type: "integer",
