@@ -39,7 +39,6 @@ export class MemoryStore implements Store {
   readonly name = "memory";
   readonly durable = false;
   readonly ackAfterCommit = false;
-  /** Its commits cannot fail. */
   readonly #messages = new Map<number, MessageRecord>();
   readonly #sessions = new Map<string, SessionRecord>();
   readonly #retained = new Map<string, number>();
