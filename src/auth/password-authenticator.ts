@@ -65,7 +65,7 @@ export class PasswordAuthenticator implements Authenticator {
     const { username, password } = attempt;
     const user = username === undefined ? undefined : this.#users.get(username);
     if (user === undefined || password === undefined) return DEFER;
-    const verdict = await this.#checks.verify(password, user.hash, attempt.remoteAddress);
+    const verdict = await this.#checks.verify(password, user.hash, attempt);
     if (verdict === true) return { kind: "allow", principal: user.principal };
     if (verdict === false) return deny(ReasonCode.BadUserNameOrPassword, "Bad user name or password");
     return verdict; // not checked: too many checks

@@ -100,6 +100,8 @@ export interface PasswordCheckCounters {
   refusedPerAddress: number;
   /** Logins refused because every place was taken. */
   refusedBusy: number;
+  /** Checks not computed when their turn came: their client was gone. */
+  skipped: number;
 }
 
 export interface PasswordChecksOptions {
@@ -110,7 +112,7 @@ export interface PasswordChecksOptions {
 }
 
 export class PasswordChecks {
-  readonly counters: PasswordCheckCounters = { checks: 0, refusedPerAddress: 0, refusedBusy: 0 };
+  readonly counters: PasswordCheckCounters = { checks: 0, refusedPerAddress: 0, refusedBusy: 0, skipped: 0 };
   readonly #verifier: PasswordVerifier;
   readonly #gate: FairGate;
 
@@ -141,19 +143,25 @@ export class PasswordChecks {
 
   /**
    * Whether `password` matches `stored` (one check, when its turn comes), or the refusal of a login
-   * whose check was not computed (see the module comment). `remoteAddress` is the client's (`ip:port`).
+   * whose check was not computed (see the module comment). `from` is the login's: its client's address
+   * (`ip:port`), and whether the client is gone, in which case a check whose turn comes is skipped
+   * (answered false): nobody waits for it, and it would take the place of a live login.
    * @example
    * ```ts
-   * const verdict = await checks.verify(attempt.password, hash, attempt.remoteAddress);
+   * const verdict = await checks.verify(attempt.password, hash, attempt);
    * if (typeof verdict !== "boolean") return verdict; // refused without a check
    * ```
    */
   verify(
     password: string | Uint8Array,
     stored: PasswordHash,
-    remoteAddress: string,
+    from: { readonly remoteAddress: string; readonly abandoned?: (() => boolean) | undefined },
   ): Promise<boolean | PasswordCheckRefusal> {
-    const outcome = this.#gate.run(remoteIp(remoteAddress), () => {
+    const outcome = this.#gate.run(remoteIp(from.remoteAddress), () => {
+      if (from.abandoned?.() === true) {
+        this.counters.skipped++;
+        return Promise.resolve(false);
+      }
       this.counters.checks++;
       return this.#verifier.verify(password, stored);
     });

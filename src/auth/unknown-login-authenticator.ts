@@ -39,7 +39,7 @@ export class UnknownLoginAuthenticator implements Authenticator {
     if (username === undefined || password === undefined || !this.#active()) return DEFER;
     // the answer of a dummy hash is ignored; a refusal (not checked: too many checks) stands
     return this.#checks
-      .verify(password, this.#dummy, attempt.remoteAddress)
+      .verify(password, this.#dummy, attempt)
       .then((verdict) => (typeof verdict === "boolean" ? DEFER : verdict));
   }
 }

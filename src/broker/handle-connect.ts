@@ -62,6 +62,7 @@ export async function handleConnect(conn: Connection, packet: ConnectPacket): Pr
     authenticationData: packet.properties?.authenticationData,
     userProperties: packet.properties?.userProperties ?? [],
     certificate: conn.transport.certificate,
+    abandoned: () => !conn.isOpen,
   };
   const pending: PendingConnect = {
     packet,

@@ -54,6 +54,11 @@ export interface ConnectAttempt {
   readonly certificate?: PeerCertificate | undefined;
   /** Set when re-authenticating (AUTH 0x19): the principal the connection has now. */
   readonly current?: Principal | undefined;
+  /**
+   * Whether the client is gone (its connection closed) while its login waits: costly work still
+   * waiting for its turn (a password check) is then skipped.
+   */
+  readonly abandoned?: (() => boolean) | undefined;
 }
 
 export interface Authenticated {

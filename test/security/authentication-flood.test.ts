@@ -4,7 +4,7 @@
  * address is refused at once beyond its own few checks (0x9F Connection rate exceeded), a full broker
  * refuses at once (0x89 Server busy; MQTT 3: return code 3), and neither holds back a good login from
  * another address. An address in failure backoff waits before its next check, not only before its
- * refusal. Over real sockets, clients bound to loopback addresses 127.0.0.1 .. 127.0.0.6; the checks go
+ * refusal. Over real sockets, clients bound to loopback addresses 127.0.0.1 .. 127.0.0.7; the checks go
  * through a verifier that stands in for libuv's four-thread pool and holds the checks of the password
  * "hold" until the test lets them go.
  * @module
@@ -218,6 +218,30 @@ describe("password checks are bounded per address and overall (auth.passwordChec
     assert.deepEqual(await codes(taking), Array<number>(places).fill(0x86));
     assert.equal(verifier.calls, places);
     assert.ok(verifier.maxActive <= CHECKS.concurrency, `at most ${CHECKS.concurrency} checks at once`);
+  });
+
+  it("a waiting check whose client is gone is skipped when its turn comes: it does not keep a live login waiting", async () => {
+    const running = await Promise.all(
+      Array.from({ length: CHECKS.concurrency }, (_, i) => login(`127.0.0.${3 + i}`, `busy-${i}`, HOLD)),
+    );
+    await waitFor(() => verifier.calls === CHECKS.concurrency, "every running place to be taken");
+    const gone = await Promise.all(
+      Array.from({ length: CHECKS.maxQueued }, (_, i) => login(`127.0.0.${6 + (i % 2)}`, `gone-${i}`, "x")),
+    );
+    await waitFor(() => broker.switchboard.passwordChecks.queued === CHECKS.maxQueued, "the queue to fill");
+    for (const l of gone) {
+      l.connack.catch(() => undefined); // never comes: the client is gone
+      l.client.destroy();
+    }
+    await waitFor(
+      () => broker.broker.connections.size === CHECKS.concurrency,
+      "the broker to see the waiting clients gone",
+    );
+    verifier.release();
+    assert.deepEqual(await codes(running), Array<number>(CHECKS.concurrency).fill(0x86));
+    await waitFor(() => broker.switchboard.passwordChecks.queued === 0, "the queue to empty");
+    assert.equal(verifier.calls, CHECKS.concurrency, "no check computed for a client that was gone");
+    assert.equal(broker.switchboard.passwordChecks.counters.skipped, CHECKS.maxQueued);
   });
 
   it("a known name, a registry name and a name nobody has are all refused at once from a full address (no timing oracle)", async () => {

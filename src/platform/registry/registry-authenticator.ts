@@ -99,7 +99,7 @@ export class RegistryAuthenticator implements Authenticator {
     const deviceId = this.#registry.tokenOwner(hashApiKeySecret(password));
     if (deviceId !== undefined) return this.#token(deviceId, attempt.username);
     if (attempt.username === undefined) return DEFER;
-    return this.#login(attempt.username, attempt.password, attempt.remoteAddress);
+    return this.#login(attempt.username, attempt.password, attempt);
   }
 
   #apiKey(id: string, secret: string, username: string | undefined): AuthenticationResult {
@@ -127,13 +127,17 @@ export class RegistryAuthenticator implements Authenticator {
     return this.#deviceResult(device);
   }
 
-  async #login(username: string, password: Uint8Array, remoteAddress: string): Promise<AuthenticationResult> {
+  async #login(
+    username: string,
+    password: Uint8Array,
+    attempt: ConnectAttempt,
+  ): Promise<AuthenticationResult> {
     const owner = this.#registry.loginOwner(username);
     if (owner === undefined) return DEFER;
     const hash = owner.kind === "users" ? this.#userHash(owner.id) : this.#deviceHash(owner.id, username);
     // no password, or a hash stored before the bounds on its parameters: refused, at the same cost
     const parsed = hash === undefined ? undefined : usableHash(hash);
-    const verdict = await this.#checks.verify(password, parsed ?? this.#dummy, remoteAddress);
+    const verdict = await this.#checks.verify(password, parsed ?? this.#dummy, attempt);
     if (typeof verdict !== "boolean") return verdict; // not checked: too many checks
     if (parsed === undefined || !verdict) return deny(ReasonCode.BadUserNameOrPassword, BAD);
     // scrypt took a while: the credential must still be the one just checked
